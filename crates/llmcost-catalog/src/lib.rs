@@ -1,0 +1,490 @@
+//! The llmcost price catalog: curated, sourced price rows with their history.
+//!
+//! The data lives in the repository's `catalog/*.toml` files and is embedded at
+//! build time; [`Catalog::builtin`] parses and validates it once. This crate reads
+//! no files at run time, reads no clock, and never invents a price: a name that
+//! cannot be resolved at an instant is an error that says why.
+#![deny(missing_docs)]
+
+mod load;
+mod raw;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use llmcost_core::{Currency, PriceRow, Schedule, Timestamp};
+
+pub use load::LoadError;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// A model and its price history.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Canonical id, as the provider names it.
+    pub id: String,
+    /// Provider key (`deepseek`, `openai`, ...).
+    pub provider: String,
+    /// Display name, if any.
+    pub name: Option<String>,
+    /// Names that always mean this model.
+    pub aliases: Vec<String>,
+    /// From this instant the model is refused.
+    pub retired: Option<Timestamp>,
+    /// What replaced it.
+    pub successor: Option<String>,
+    /// Remark.
+    pub note: Option<String>,
+    /// Price rows, ordered by currency then start.
+    pub rows: Vec<Arc<PriceRow>>,
+    /// Which catalog file defined it (for messages and provenance).
+    pub file: String,
+    /// Confidence grade of each row, parallel to `rows`.
+    pub confidence: Vec<Option<String>>,
+}
+
+impl Model {
+    /// Rows in force at an instant (one per currency at most).
+    pub fn rows_at(&self, at: Timestamp) -> impl Iterator<Item = &Arc<PriceRow>> {
+        self.rows.iter().filter(move |r| r.covers(at))
+    }
+
+    /// Currencies the model has ever been listed in.
+    #[must_use]
+    pub fn currencies(&self) -> Vec<Currency> {
+        let mut c: Vec<Currency> = self.rows.iter().map(|r| r.spec().currency).collect();
+        c.sort();
+        c.dedup();
+        c
+    }
+
+    /// Earliest instant with a price.
+    #[must_use]
+    pub fn first_from(&self) -> Option<Timestamp> {
+        self.rows.iter().map(|r| r.spec().from).min()
+    }
+}
+
+/// An alias that pointed somewhere for a period.
+#[derive(Debug, Clone)]
+pub struct TimedAlias {
+    /// The alias.
+    pub name: String,
+    /// The model it resolved to.
+    pub target: String,
+    /// Start (inclusive).
+    pub from: Timestamp,
+    /// End (exclusive).
+    pub until: Option<Timestamp>,
+    /// Where this is documented.
+    pub source: String,
+    /// Remark.
+    pub note: Option<String>,
+}
+
+impl TimedAlias {
+    fn covers(&self, at: Timestamp) -> bool {
+        at >= self.from && self.until.is_none_or(|u| at < u)
+    }
+}
+
+/// The outcome of resolving a name at an instant.
+#[derive(Debug, Clone)]
+pub struct Resolved<'a> {
+    /// The name as asked.
+    pub requested: String,
+    /// The model that prices it.
+    pub model: &'a Model,
+    /// The row in force.
+    pub row: &'a Arc<PriceRow>,
+    /// Timed aliases followed, in order.
+    pub via: Vec<&'a TimedAlias>,
+    /// Confidence grade of the row.
+    pub confidence: Option<&'a str>,
+}
+
+/// Why a name could not be priced.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LookupError {
+    /// No model or alias of that name.
+    #[error("unknown model `{name}`{}", suggest(.suggestions))]
+    UnknownModel {
+        /// The name.
+        name: String,
+        /// Close known names.
+        suggestions: Vec<String>,
+    },
+    /// The model was retired before the instant.
+    #[error("`{name}` was retired at {retired}{}", successor.as_ref().map(|s| format!("; its successor is `{s}`")).unwrap_or_default())]
+    Retired {
+        /// The name.
+        name: String,
+        /// When.
+        retired: Timestamp,
+        /// Its successor, if named.
+        successor: Option<String>,
+    },
+    /// The instant is before the model's first price.
+    #[error("`{name}` has no price before {first} (asked for {at})")]
+    BeforeFirstPrice {
+        /// The name.
+        name: String,
+        /// The instant asked for.
+        at: Timestamp,
+        /// Its first priced instant.
+        first: Timestamp,
+    },
+    /// The instant falls outside every row (a gap, or after the last known price).
+    #[error("`{name}` has no known price at {at}{}", last.map(|l| format!(" (its last known price ended at {l})")).unwrap_or_default())]
+    NoPriceAt {
+        /// The name.
+        name: String,
+        /// The instant.
+        at: Timestamp,
+        /// End of the latest row before the instant.
+        last: Option<Timestamp>,
+    },
+    /// The model has a price then, but not in this currency.
+    #[error("`{name}` has no {currency} price list at {at} (it is listed in {})", join_currencies(.available))]
+    Currency {
+        /// The name.
+        name: String,
+        /// Requested currency.
+        currency: Currency,
+        /// The instant.
+        at: Timestamp,
+        /// Currencies listed at that instant.
+        available: Vec<Currency>,
+    },
+    /// Aliases point at each other in a loop (a catalog bug).
+    #[error("alias `{0}` does not resolve to a model (loop or too deep)")]
+    AliasLoop(String),
+}
+
+fn suggest(s: &[String]) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; closest known: {}",
+            s.iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+fn join_currencies(c: &[Currency]) -> String {
+    c.iter()
+        .map(Currency::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A loaded, validated catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    models: Vec<Model>,
+    /// Lower-cased id or permanent alias → model index.
+    by_name: HashMap<String, usize>,
+    /// Lower-cased alias → its periods.
+    timed: HashMap<String, Vec<TimedAlias>>,
+    schedules: HashMap<String, Arc<Schedule>>,
+    providers: Vec<String>,
+}
+
+static BUILTIN: OnceLock<Result<Catalog, LoadError>> = OnceLock::new();
+
+impl Catalog {
+    /// The catalog embedded in the binary, parsed and validated once.
+    ///
+    /// # Errors
+    /// Only if the embedded data is invalid, which the crate's tests rule out.
+    pub fn builtin() -> Result<&'static Catalog, &'static LoadError> {
+        BUILTIN
+            .get_or_init(|| Catalog::from_files(embedded::FILES))
+            .as_ref()
+    }
+
+    /// The embedded catalog files as (file name, text).
+    #[must_use]
+    pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
+        embedded::FILES
+    }
+
+    /// Parses and validates catalog files given as (file name, text).
+    ///
+    /// # Errors
+    /// The first problem found, with its file, line and field.
+    pub fn from_files(files: &[(&str, &str)]) -> Result<Catalog, LoadError> {
+        load::load(files)
+    }
+
+    /// Every model, in file order.
+    #[must_use]
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
+    /// Every timed alias.
+    pub fn timed_aliases(&self) -> impl Iterator<Item = &TimedAlias> {
+        self.timed.values().flatten()
+    }
+
+    /// Timed aliases of one name.
+    #[must_use]
+    pub fn timed_alias(&self, name: &str) -> &[TimedAlias] {
+        self.timed
+            .get(&normalize(self, name))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Provider keys.
+    #[must_use]
+    pub fn providers(&self) -> &[String] {
+        &self.providers
+    }
+
+    /// A named schedule.
+    #[must_use]
+    pub fn schedule(&self, name: &str) -> Option<&Arc<Schedule>> {
+        self.schedules.get(name)
+    }
+
+    /// The model a name means regardless of time (id or permanent alias).
+    #[must_use]
+    pub fn model(&self, name: &str) -> Option<&Model> {
+        self.by_name
+            .get(&normalize(self, name))
+            .map(|&i| &self.models[i])
+    }
+
+    /// Whether the name is known at all (model, alias or timed alias).
+    #[must_use]
+    pub fn knows(&self, name: &str) -> bool {
+        let n = normalize(self, name);
+        self.by_name.contains_key(&n) || self.timed.contains_key(&n)
+    }
+
+    /// Resolves a name at an instant to the model and row that price it.
+    /// With `currency` `None`, USD is preferred, then the first listed currency.
+    ///
+    /// # Errors
+    /// Unknown, retired, not yet priced, no price in that currency.
+    pub fn resolve(
+        &self,
+        name: &str,
+        at: Timestamp,
+        currency: Option<Currency>,
+    ) -> Result<Resolved<'_>, LookupError> {
+        let mut via = Vec::new();
+        let model = self.resolve_model(name, at, currency, &mut via)?;
+        let mut rows = model.rows.iter().enumerate().filter(|(_, r)| r.covers(at));
+        let pick = match currency {
+            Some(c) => rows.find(|(_, r)| r.spec().currency == c),
+            None => {
+                let all: Vec<_> = rows.collect();
+                all.iter()
+                    .find(|(_, r)| r.spec().currency == Currency::USD)
+                    .or_else(|| all.first())
+                    .copied()
+            }
+        };
+        match pick {
+            Some((i, row)) => Ok(Resolved {
+                requested: name.to_string(),
+                model,
+                row,
+                via,
+                confidence: model.confidence.get(i).and_then(|c| c.as_deref()),
+            }),
+            None => {
+                let available: Vec<Currency> =
+                    model.rows_at(at).map(|r| r.spec().currency).collect();
+                match currency {
+                    Some(c) if !available.is_empty() => Err(LookupError::Currency {
+                        name: name.to_string(),
+                        currency: c,
+                        at,
+                        available,
+                    }),
+                    _ => Err(self.why_not(name, model, at)),
+                }
+            }
+        }
+    }
+
+    /// The model that prices `name` at `at`, following timed aliases.
+    ///
+    /// # Errors
+    /// As [`Catalog::resolve`].
+    pub fn resolve_model<'a>(
+        &'a self,
+        name: &str,
+        at: Timestamp,
+        currency: Option<Currency>,
+        via: &mut Vec<&'a TimedAlias>,
+    ) -> Result<&'a Model, LookupError> {
+        let mut current = normalize(self, name);
+        for _ in 0..8 {
+            let model = self.by_name.get(&current).map(|&i| &self.models[i]);
+            let in_force = |m: &Model, any_currency: bool| {
+                m.rows_at(at)
+                    .any(|r| any_currency || currency.is_none_or(|c| r.spec().currency == c))
+            };
+            if let Some(m) = model
+                && in_force(m, false)
+            {
+                return Ok(m);
+            }
+            if let Some(a) = self
+                .timed
+                .get(&current)
+                .and_then(|v| v.iter().find(|a| a.covers(at)))
+            {
+                via.push(a);
+                current = a.target.to_ascii_lowercase();
+                continue;
+            }
+            if let Some(m) = model
+                && in_force(m, true)
+            {
+                // Priced then, only in another currency: `resolve` says which.
+                return Ok(m);
+            }
+            return match model {
+                Some(m) => Err(self.why_not(name, m, at)),
+                None if self.timed.contains_key(&current) => {
+                    let periods = &self.timed[&current];
+                    let first = periods.iter().map(|a| a.from).min();
+                    match first {
+                        Some(first) if at < first => Err(LookupError::BeforeFirstPrice {
+                            name: name.to_string(),
+                            at,
+                            first,
+                        }),
+                        _ => Err(LookupError::NoPriceAt {
+                            name: name.to_string(),
+                            at,
+                            last: periods.iter().filter_map(|a| a.until).max(),
+                        }),
+                    }
+                }
+                None => Err(LookupError::UnknownModel {
+                    name: name.to_string(),
+                    suggestions: self.suggestions(name, 3),
+                }),
+            };
+        }
+        Err(LookupError::AliasLoop(name.to_string()))
+    }
+
+    fn why_not(&self, name: &str, m: &Model, at: Timestamp) -> LookupError {
+        if let Some(r) = m.retired
+            && at >= r
+        {
+            return LookupError::Retired {
+                name: name.to_string(),
+                retired: r,
+                successor: m.successor.clone(),
+            };
+        }
+        match m.first_from() {
+            Some(first) if at < first => LookupError::BeforeFirstPrice {
+                name: name.to_string(),
+                at,
+                first,
+            },
+            _ => LookupError::NoPriceAt {
+                name: name.to_string(),
+                at,
+                last: m
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.spec().until)
+                    .filter(|u| *u <= at)
+                    .max(),
+            },
+        }
+    }
+
+    /// Known names closest to `name` (ids, aliases), best first.
+    #[must_use]
+    pub fn suggestions(&self, name: &str, n: usize) -> Vec<String> {
+        let q = normalize(self, name);
+        let mut scored: Vec<(f64, &str)> = self
+            .by_name
+            .keys()
+            .chain(self.timed.keys())
+            .map(|k| (strsim::jaro_winkler(&q, k), k.as_str()))
+            .filter(|(s, _)| *s > 0.75)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored.dedup_by(|a, b| a.1 == b.1);
+        scored
+            .into_iter()
+            .take(n)
+            .map(|(_, k)| k.to_string())
+            .collect()
+    }
+
+    /// Models whose id, alias, name or provider contains `query` (case-insensitive).
+    #[must_use]
+    pub fn search(&self, query: &str) -> Vec<&Model> {
+        let q = query.to_ascii_lowercase();
+        let timed_targets: Vec<&str> = self
+            .timed
+            .iter()
+            .filter(|(k, _)| k.contains(&q))
+            .flat_map(|(_, v)| v.iter().map(|a| a.target.as_str()))
+            .collect();
+        self.models
+            .iter()
+            .filter(|m| {
+                q.is_empty()
+                    || m.id.to_ascii_lowercase().contains(&q)
+                    || m.provider.contains(&q)
+                    || m.aliases
+                        .iter()
+                        .any(|a| a.to_ascii_lowercase().contains(&q))
+                    || m.name
+                        .as_ref()
+                        .is_some_and(|n| n.to_ascii_lowercase().contains(&q))
+                    || timed_targets.iter().any(|t| t.eq_ignore_ascii_case(&m.id))
+            })
+            .collect()
+    }
+}
+
+/// Provider prefixes accepted before a model id (`deepseek/deepseek-chat`).
+const PREFIX_ALIASES: &[(&str, &str)] = &[
+    ("x-ai", "xai"),
+    ("grok", "xai"),
+    ("gemini", "google"),
+    ("google-ai-studio", "google"),
+    ("mistralai", "mistral"),
+    ("claude", "anthropic"),
+];
+
+/// Lower-cases a name and strips a known provider prefix or `models/`.
+fn normalize(cat: &Catalog, name: &str) -> String {
+    let mut n = name.trim().to_ascii_lowercase();
+    if let Some(rest) = n.strip_prefix("models/") {
+        n = rest.to_string();
+    }
+    if let Some((prefix, rest)) = n.split_once('/') {
+        let known = cat.providers.iter().any(|p| p == prefix)
+            || PREFIX_ALIASES.iter().any(|(a, _)| *a == prefix);
+        if known && !rest.is_empty() {
+            n = rest.to_string();
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests;

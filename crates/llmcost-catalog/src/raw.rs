@@ -1,0 +1,183 @@
+//! The on-disk TOML form of catalog files (see `catalog/README.md`).
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProviderFile {
+    pub provider: String,
+    #[serde(default)]
+    pub model: Vec<RawModel>,
+    #[serde(default)]
+    pub alias: Vec<RawAlias>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawModel {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub retired: Option<String>,
+    #[serde(default)]
+    pub successor: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub price: Vec<RawPrice>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawRates {
+    pub input: Option<Spanned<String>>,
+    pub cache_read: Option<Spanned<String>>,
+    pub cache_write: Option<Spanned<String>>,
+    pub cache_write_1h: Option<Spanned<String>>,
+    pub output: Option<Spanned<String>>,
+    pub reasoning: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPrice {
+    pub from: Spanned<String>,
+    #[serde(default)]
+    pub until: Option<Spanned<String>>,
+    pub currency: Spanned<String>,
+    pub input: Option<Spanned<String>>,
+    pub cache_read: Option<Spanned<String>>,
+    pub cache_write: Option<Spanned<String>>,
+    pub cache_write_1h: Option<Spanned<String>>,
+    pub output: Option<Spanned<String>>,
+    pub reasoning: Option<Spanned<String>>,
+    pub source: Spanned<String>,
+    #[serde(default)]
+    pub confidence: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub thinking_output: bool,
+    #[serde(default)]
+    pub off_peak: Option<RawOffPeak>,
+    #[serde(default)]
+    pub long_context: Option<RawLongContext>,
+    #[serde(default)]
+    pub batch: Option<RawTier>,
+    #[serde(default)]
+    pub flex: Option<RawTier>,
+    #[serde(default)]
+    pub priority: Option<RawTier>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOffPeak {
+    pub schedule: Spanned<String>,
+    pub input: Option<Spanned<String>>,
+    pub cache_read: Option<Spanned<String>>,
+    pub cache_write: Option<Spanned<String>>,
+    pub cache_write_1h: Option<Spanned<String>>,
+    pub output: Option<Spanned<String>>,
+    pub reasoning: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLongContext {
+    pub threshold: u64,
+    pub basis: Spanned<String>,
+    pub input: Option<Spanned<String>>,
+    pub cache_read: Option<Spanned<String>>,
+    pub cache_write: Option<Spanned<String>>,
+    pub cache_write_1h: Option<Spanned<String>>,
+    pub output: Option<Spanned<String>>,
+    pub reasoning: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTier {
+    pub multiplier: Option<Spanned<String>>,
+    pub input: Option<Spanned<String>>,
+    pub cache_read: Option<Spanned<String>>,
+    pub cache_write: Option<Spanned<String>>,
+    pub cache_write_1h: Option<Spanned<String>>,
+    pub output: Option<Spanned<String>>,
+    pub reasoning: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAlias {
+    pub name: Spanned<String>,
+    pub target: String,
+    pub from: Spanned<String>,
+    #[serde(default)]
+    pub until: Option<Spanned<String>>,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SchedulesFile {
+    #[serde(default)]
+    pub schedule: Vec<RawSchedule>,
+    #[serde(default)]
+    pub calendar: Vec<RawCalendar>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSchedule {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub windows_utc: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub calendar_utc_offset: Option<Spanned<String>>,
+    #[serde(default)]
+    pub weekends_off_peak_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub holidays: Option<Spanned<String>>,
+    pub source: String,
+    #[serde(default)]
+    #[expect(dead_code, reason = "a remark for readers of the data file")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCalendar {
+    pub name: String,
+    pub source: String,
+    pub dates: Vec<Spanned<String>>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "a remark for readers of the data file")]
+    pub note: Option<String>,
+}
+
+macro_rules! rates_of {
+    ($t:ty) => {
+        impl $t {
+            pub(crate) fn rates(&self) -> RawRates {
+                RawRates {
+                    input: self.input.clone(),
+                    cache_read: self.cache_read.clone(),
+                    cache_write: self.cache_write.clone(),
+                    cache_write_1h: self.cache_write_1h.clone(),
+                    output: self.output.clone(),
+                    reasoning: self.reasoning.clone(),
+                }
+            }
+        }
+    };
+}
+rates_of!(RawPrice);
+rates_of!(RawOffPeak);
+rates_of!(RawLongContext);
+rates_of!(RawTier);

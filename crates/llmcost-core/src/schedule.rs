@@ -1,0 +1,225 @@
+//! Time-of-day price schedules (DeepSeek's off-peak and peak/off-peak regimes).
+//!
+//! A schedule answers one question for an instant: is it off-peak? Windows are
+//! start-inclusive and end-exclusive, in seconds of the UTC day.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+const DAY: i64 = 86_400;
+
+/// A daily window `[start, end)` in seconds since 00:00 UTC. When `end <= start`
+/// the window wraps past midnight (16:30–00:30).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayWindow {
+    /// Start, seconds after 00:00 UTC (inclusive).
+    pub start: u32,
+    /// End, seconds after 00:00 UTC (exclusive); 86400 is midnight.
+    pub end: u32,
+}
+
+impl DayWindow {
+    /// Whether a second of the UTC day falls in the window.
+    #[must_use]
+    pub fn contains(&self, second_of_day: u32) -> bool {
+        if self.start < self.end {
+            (self.start..self.end).contains(&second_of_day)
+        } else {
+            second_of_day >= self.start || second_of_day < self.end
+        }
+    }
+
+    /// Parses `HH:MM-HH:MM` (UTC).
+    ///
+    /// # Errors
+    /// A message naming what is wrong.
+    pub fn parse(text: &str) -> Result<DayWindow, String> {
+        let (a, b) = text
+            .split_once('-')
+            .ok_or_else(|| format!("window `{text}` is not `HH:MM-HH:MM`"))?;
+        let start = parse_hhmm(a)?;
+        let end = parse_hhmm(b)?;
+        if start == end {
+            return Err(format!("window `{text}` is empty"));
+        }
+        Ok(DayWindow { start, end })
+    }
+}
+
+fn parse_hhmm(t: &str) -> Result<u32, String> {
+    let t = t.trim();
+    let (h, m) = t
+        .split_once(':')
+        .ok_or_else(|| format!("`{t}` is not HH:MM"))?;
+    let h: u32 = h.parse().map_err(|_| format!("`{t}` is not HH:MM"))?;
+    let m: u32 = m.parse().map_err(|_| format!("`{t}` is not HH:MM"))?;
+    if h > 24 || m > 59 || (h == 24 && m != 0) {
+        return Err(format!("`{t}` is not a time of day"));
+    }
+    Ok(h * 3600 + m * 60)
+}
+
+/// A named schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// The name the catalog refers to.
+    pub name: String,
+    /// How off-peak is decided.
+    pub kind: ScheduleKind,
+}
+
+/// The two kinds of regime providers use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScheduleKind {
+    /// Off-peak inside any of these UTC windows, every day (DeepSeek 2025).
+    OffPeakWindows(Vec<DayWindow>),
+    /// Peak inside these UTC windows on working days of a local calendar;
+    /// every other moment is off-peak (DeepSeek from 2026-08-16).
+    PeakWindows {
+        /// Peak windows, UTC.
+        windows: Vec<DayWindow>,
+        /// Offset of the calendar that decides weekdays and holidays (seconds east of UTC).
+        utc_offset_seconds: i32,
+        /// From this instant on, Saturdays and Sundays (local) are off-peak all day.
+        /// Before it, the windows apply every day.
+        weekends_off_peak_from: Option<Timestamp>,
+        /// Local dates that are off-peak all day (statutory holidays), as days since 1970-01-01.
+        holidays: BTreeSet<i64>,
+    },
+}
+
+impl Schedule {
+    /// Whether the instant is off-peak under this schedule.
+    #[must_use]
+    pub fn is_off_peak(&self, at: Timestamp) -> bool {
+        let secs = at.as_second();
+        // rem_euclid is in [0, DAY): fits u32.
+        let sod = u32::try_from(secs.rem_euclid(DAY)).unwrap_or(0);
+        match &self.kind {
+            ScheduleKind::OffPeakWindows(ws) => ws.iter().any(|w| w.contains(sod)),
+            ScheduleKind::PeakWindows {
+                windows,
+                utc_offset_seconds,
+                weekends_off_peak_from,
+                holidays,
+            } => {
+                let local = secs + i64::from(*utc_offset_seconds);
+                let local_day = local.div_euclid(DAY);
+                if holidays.contains(&local_day) {
+                    return true;
+                }
+                if weekends_off_peak_from.is_some_and(|from| at >= from) {
+                    // 1970-01-01 was a Thursday: (day + 3) % 7 gives Monday = 0.
+                    let weekday = (local_day + 3).rem_euclid(7);
+                    if weekday >= 5 {
+                        return true;
+                    }
+                }
+                !windows.iter().any(|w| w.contains(sod))
+            }
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a civil date.
+#[must_use]
+pub fn epoch_day(date: jiff::civil::Date) -> i64 {
+    // Dates within jiff's range always have a UTC midnight.
+    date.to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp().as_second().div_euclid(DAY))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn ds2025() -> Schedule {
+        Schedule {
+            name: "deepseek-2025".into(),
+            kind: ScheduleKind::OffPeakWindows(vec![DayWindow::parse("16:30-00:30").unwrap()]),
+        }
+    }
+
+    fn ds2026() -> Schedule {
+        let holidays = [
+            jiff::civil::date(2026, 10, 1),
+            jiff::civil::date(2026, 10, 2),
+        ]
+        .into_iter()
+        .map(epoch_day)
+        .collect();
+        Schedule {
+            name: "deepseek-2026".into(),
+            kind: ScheduleKind::PeakWindows {
+                windows: vec![
+                    DayWindow::parse("01:00-04:00").unwrap(),
+                    DayWindow::parse("06:00-10:00").unwrap(),
+                ],
+                utc_offset_seconds: 8 * 3600,
+                weekends_off_peak_from: Some(ts("2026-08-22T16:00:00Z")),
+                holidays,
+            },
+        }
+    }
+
+    #[test]
+    fn wrapping_window_is_start_inclusive_end_exclusive() {
+        let s = ds2025();
+        assert!(!s.is_off_peak(ts("2025-03-10T16:29:59Z")));
+        assert!(s.is_off_peak(ts("2025-03-10T16:30:00Z")));
+        assert!(s.is_off_peak(ts("2025-03-10T23:59:59Z")));
+        assert!(s.is_off_peak(ts("2025-03-11T00:00:00Z")));
+        assert!(s.is_off_peak(ts("2025-03-11T00:29:59Z")));
+        assert!(!s.is_off_peak(ts("2025-03-11T00:30:00Z")));
+        assert!(!s.is_off_peak(ts("2025-03-10T10:00:00Z")));
+    }
+
+    #[test]
+    fn peak_windows_on_working_days() {
+        let s = ds2026();
+        // Tuesday 2026-09-08: 02:00 UTC is peak, 05:00 UTC is off-peak, 09:59:59 peak, 10:00 off.
+        assert!(!s.is_off_peak(ts("2026-09-08T02:00:00Z")));
+        assert!(s.is_off_peak(ts("2026-09-08T05:00:00Z")));
+        assert!(!s.is_off_peak(ts("2026-09-08T09:59:59Z")));
+        assert!(s.is_off_peak(ts("2026-09-08T10:00:00Z")));
+        assert!(!s.is_off_peak(ts("2026-09-08T01:00:00Z")));
+        assert!(s.is_off_peak(ts("2026-09-08T00:59:59Z")));
+    }
+
+    #[test]
+    fn weekends_off_peak_only_from_2026_08_23() {
+        let s = ds2026();
+        // Saturday 2026-08-22 02:00 UTC (Beijing Saturday 10:00): windows still applied daily.
+        assert!(!s.is_off_peak(ts("2026-08-22T02:00:00Z")));
+        // Sunday 2026-08-23 02:00 UTC: weekend, off-peak.
+        assert!(s.is_off_peak(ts("2026-08-23T02:00:00Z")));
+        // Saturday 2026-09-12 03:00 UTC.
+        assert!(s.is_off_peak(ts("2026-09-12T03:00:00Z")));
+        // Monday 2026-09-14 03:00 UTC is peak.
+        assert!(!s.is_off_peak(ts("2026-09-14T03:00:00Z")));
+    }
+
+    #[test]
+    fn holidays_use_the_local_date() {
+        let s = ds2026();
+        // 2026-10-01 is Thursday; 02:00 UTC is Beijing 2026-10-01 10:00, a holiday.
+        assert!(s.is_off_peak(ts("2026-10-01T02:00:00Z")));
+        // 2026-10-05 Monday is not in this test calendar: peak.
+        assert!(!s.is_off_peak(ts("2026-10-05T02:00:00Z")));
+    }
+
+    #[test]
+    fn window_parse_errors() {
+        assert!(DayWindow::parse("1600").is_err());
+        assert!(DayWindow::parse("25:00-01:00").is_err());
+        assert!(DayWindow::parse("01:00-01:00").is_err());
+        assert_eq!(DayWindow::parse("00:00-24:00").unwrap().end, 86_400);
+    }
+}
