@@ -133,13 +133,10 @@ pub(crate) fn load(files: &[(&str, &str)]) -> Result<Catalog, LoadError> {
     }
     for (file, text) in files.iter().filter(|(f, _)| *f != "schedules.toml") {
         let ctx = Ctx { file, text };
-        let pf: ProviderFile = toml::from_str(text).or_else(|e| {
-            let line = e.span().map_or(0, |s| ctx.line_of(s.start));
-            Err(LoadError {
-                file: file.to_string(),
-                line,
-                message: e.message().to_string(),
-            })
+        let pf: ProviderFile = toml::from_str(text).map_err(|e| LoadError {
+            file: file.to_string(),
+            line: e.span().map_or(0, |s| ctx.line_of(s.start)),
+            message: e.message().to_string(),
         })?;
         let provider = pf.provider.trim().to_ascii_lowercase();
         if !cat.providers.contains(&provider) {

@@ -67,7 +67,7 @@ fn to_decimal(mantissa: i128, scale: u32) -> Result<Decimal> {
 
 enum Chosen<'a> {
     Compiled(&'a Compiled),
-    Owned(Compiled, Rates),
+    Owned(Box<(Compiled, Rates)>),
 }
 
 impl PriceRow {
@@ -129,7 +129,7 @@ impl PriceRow {
                 r.clone()
             }
         };
-        Ok(Chosen::Owned(Compiled::from_rates(&rates)?, rates))
+        Ok(Chosen::Owned(Box::new((Compiled::from_rates(&rates)?, rates))))
     }
 
     /// The rates in effect for a usage at an instant (after time window, context
@@ -141,7 +141,7 @@ impl PriceRow {
         let regime = self.regime(usage, at, tier);
         Ok(match self.choose(regime)? {
             Chosen::Compiled(_) => self.chosen_rates(regime).clone(),
-            Chosen::Owned(_, r) => r,
+            Chosen::Owned(b) => b.1,
         })
     }
 
@@ -154,7 +154,7 @@ impl PriceRow {
         let thinking = self.spec().thinking_output && usage.reasoning > 0;
         match self.choose(regime)? {
             Chosen::Compiled(c) => sum(c, usage, thinking),
-            Chosen::Owned(c, _) => sum(&c, usage, thinking),
+            Chosen::Owned(b) => sum(&b.0, usage, thinking),
         }
     }
 
@@ -168,7 +168,7 @@ impl PriceRow {
         let chosen = self.choose(regime)?;
         let (compiled, rates) = match &chosen {
             Chosen::Compiled(c) => (*c, self.chosen_rates(regime)),
-            Chosen::Owned(c, r) => (c, r),
+            Chosen::Owned(b) => (&b.0, &b.1),
         };
         let mut items = Vec::with_capacity(6);
         let mut total_m: i128 = 0;

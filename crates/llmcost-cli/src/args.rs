@@ -1,0 +1,208 @@
+//! Command-line arguments. The doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exact LLM API costs: what a usage cost, what it will cost, which model is cheapest.
+///
+/// Prices come from a curated, sourced catalog with history built into the binary:
+/// usage is priced at the price in force when the tokens were used.
+#[derive(Debug, Parser)]
+#[command(name = "llmcost", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cost of a usage: token counts, or a provider response body / JSON Lines of them.
+    Cost(CostArgs),
+    /// Estimate a cost from a total token count and an assumed input share; reconcile with a bill.
+    Estimate(EstimateArgs),
+    /// Blended price per million tokens at an input:output ratio.
+    Blend(BlendArgs),
+    /// One workload, several models: cost of each, cheapest first, with ratios.
+    Compare(CompareArgs),
+    /// Daily and period cost of a steady workload.
+    Forecast(ForecastArgs),
+    /// Search the price catalog; show a model's price history and sources.
+    Prices(PricesArgs),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned table with line items (figures rounded for display, and it says so).
+    #[default]
+    Table,
+    /// Stable JSON; amounts are exact decimal strings.
+    Json,
+}
+
+/// Options shared by every pricing command.
+#[derive(Debug, Clone, Args)]
+pub struct PriceOpts {
+    /// Instant the prices are taken at (RFC 3339, e.g. 2025-03-10T18:00:00Z, or a date). Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Currency: the provider's own list in that currency (DeepSeek lists CNY and USD apart).
+    #[arg(long, value_name = "CUR")]
+    pub currency: Option<String>,
+    /// Exchange rate when a model has no list in --currency: `RATE` (one unit of the model's
+    /// list currency in --currency) or `CUR=RATE` (repeatable, e.g. `--fx CNY=0.14`).
+    #[arg(long, value_name = "RATE")]
+    pub fx: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Model id or alias (`deepseek-chat`, `deepseek/deepseek-chat`, `gpt-4o`). With --usage,
+    /// overrides the model named in the body.
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Input tokens NOT read from cache (cache misses).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub input: Option<u64>,
+    /// Input tokens read from the prompt cache (cache hits).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub cache_read: Option<u64>,
+    /// Input tokens written to the cache with the 5-minute TTL.
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub cache_write: Option<u64>,
+    /// Input tokens written to the cache with the 1-hour TTL.
+    #[arg(long = "cache-write-1h", value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub cache_write_1h: Option<u64>,
+    /// Output tokens.
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub output: Option<u64>,
+    /// Reasoning tokens reported apart from --output (billed at the output rate unless the
+    /// model prices them apart).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub reasoning: Option<u64>,
+    /// Price at the batch API rates.
+    #[arg(long, conflicts_with = "service_tier")]
+    pub batch: bool,
+    /// Service tier: standard, batch, flex or priority.
+    #[arg(long, value_name = "TIER")]
+    pub service_tier: Option<String>,
+    /// A provider response body or usage object (`-` for stdin); also a JSON array or
+    /// JSON Lines of them, priced one by one at their own time and model.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning"])]
+    pub usage: Option<PathBuf>,
+    #[command(flatten)]
+    pub price: PriceOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// Model id or alias.
+    #[arg(long, short)]
+    pub model: String,
+    /// Total tokens (input + output), e.g. from a console that shows only the total.
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub total_tokens: u64,
+    /// Assumed input share: `1/3`, `0.25` or `25%`. Input is rounded to the nearest token.
+    #[arg(long, value_name = "SHARE")]
+    pub input_share: String,
+    /// The amount actually billed, to reconcile against (in the output currency).
+    #[arg(long, value_name = "AMOUNT")]
+    pub billed: Option<String>,
+    #[command(flatten)]
+    pub price: PriceOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct BlendArgs {
+    /// Models (repeat --model or give several values).
+    #[arg(long, short, required = true, num_args = 1..)]
+    pub model: Vec<String>,
+    /// Input:output token ratio, e.g. `3:1`.
+    #[arg(long, value_name = "IN:OUT")]
+    pub ratio: String,
+    /// Share of input tokens read from cache (0..1, or a percentage).
+    #[arg(long, value_name = "R")]
+    pub cache_hit_rate: Option<String>,
+    #[command(flatten)]
+    pub price: PriceOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Models to compare (repeat --model or give several values).
+    #[arg(long, short, required = true, num_args = 1..)]
+    pub model: Vec<String>,
+    /// Input tokens (cache misses) of the workload.
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true, requires = "output", conflicts_with = "ratio")]
+    pub input: Option<u64>,
+    /// Output tokens of the workload.
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true, requires = "input")]
+    pub output: Option<u64>,
+    /// Cache-read tokens of the workload.
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true, requires = "input")]
+    pub cache_read: Option<u64>,
+    /// Or: one million tokens at this input:output ratio (compares blended prices).
+    #[arg(long, value_name = "IN:OUT", required_unless_present = "input")]
+    pub ratio: Option<String>,
+    /// Model the ratios are relative to (default: the cheapest).
+    #[arg(long, value_name = "ID")]
+    pub reference: Option<String>,
+    #[command(flatten)]
+    pub price: PriceOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// Model id or alias.
+    #[arg(long, short)]
+    pub model: String,
+    /// Requests per day.
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub requests_per_day: u64,
+    /// Input tokens per request.
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub input: u64,
+    /// Output tokens per request.
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub output: u64,
+    /// Share of input tokens read from cache (0..1, or a percentage); shows the saving.
+    #[arg(long, value_name = "R")]
+    pub cache_hit_rate: Option<String>,
+    /// Days in the period.
+    #[arg(long, value_name = "D", default_value_t = 30)]
+    pub days: u32,
+    #[command(flatten)]
+    pub price: PriceOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct PricesArgs {
+    /// Text to search in model ids, aliases and providers (empty: everything).
+    pub query: Option<String>,
+    /// Show the prices in force at this instant (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Show every row of each model's price history, with sources.
+    #[arg(long)]
+    pub history: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Token counts: non-negative integers; `_` and `,` separators are accepted.
+pub fn parse_tokens(s: &str) -> Result<u64, String> {
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ',')
+        .collect();
+    if t.starts_with('-') {
+        return Err(format!("token counts cannot be negative (got `{s}`)"));
+    }
+    t.parse::<u64>()
+        .map_err(|_| format!("`{s}` is not a whole number of tokens"))
+}

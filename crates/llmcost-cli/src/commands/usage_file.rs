@@ -1,0 +1,575 @@
+//! `llmcost cost --usage FILE|-`: price provider response bodies or usage objects.
+//!
+//! One document is priced like `cost` with line items. A JSON array or JSON Lines
+//! is priced record by record, each at its own time and model, in parallel, and
+//! summed per model. A record that cannot be read is counted and reported with
+//! its line; every other record is still priced. A model without a price is
+//! listed as unpriced with its tokens, never counted as zero.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use llmcost_catalog::Catalog;
+use llmcost_core::{Currency, Decimal, ServiceTier, Usage};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{ExitStatus, catalog};
+use crate::args::{CostArgs, Format};
+use crate::common::{PriceSettings, price, resolve};
+use crate::output::{Align, Display, Table, int};
+
+/// Errors kept in full; the rest are counted.
+const MAX_ERRORS_SHOWN: usize = 20;
+
+pub fn run(
+    args: &CostArgs,
+    path: &Path,
+    s: &PriceSettings,
+    tier: ServiceTier,
+    out: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let (name, data) = read_input(path)?;
+    let start = data
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .ok_or_else(|| anyhow!("{name} is empty: expected a response body, a usage object, a JSON array or JSON Lines"))?;
+    let cat = catalog()?;
+    let body = &data[start..];
+    if body[0] == b'[' {
+        let values: Vec<serde_json::Value> = serde_json::from_slice(body)
+            .with_context(|| format!("{name}: not a valid JSON array"))?;
+        let records: Vec<Result<llmcost_usage::Extracted, String>> = values
+            .iter()
+            .map(|v| llmcost_usage::extract_value(v).map_err(|e| e.to_string()))
+            .collect();
+        let agg = aggregate_records(
+            cat,
+            args,
+            s,
+            tier,
+            records.into_iter().enumerate().map(|(i, r)| (i + 1, r)),
+        );
+        return report(out, args.price.format, &name, "record", agg, s);
+    }
+    if is_single_document(body) {
+        let ex = llmcost_usage::extract(body).map_err(|e| anyhow!("{name}: {e}"))?;
+        let model = args
+            .model
+            .clone()
+            .or_else(|| ex.model.clone())
+            .ok_or_else(|| anyhow!("{name}: the body names no model; pass --model"))?;
+        let at = if s.at_given {
+            s.at
+        } else {
+            ex.at.unwrap_or(s.at)
+        };
+        let tier = effective_tier(tier, ex.service_tier);
+        let p = price(cat, &model, &ex.usage, at, tier, s)?;
+        super::cost::render(
+            out,
+            args.price.format,
+            &model,
+            &ex.usage,
+            at,
+            &p,
+            Some(ex.shape.to_string()),
+        )?;
+        return Ok(ExitStatus::Success);
+    }
+    let agg = aggregate_lines(cat, args, s, tier, &data);
+    report(out, args.price.format, &name, "line", agg, s)
+}
+
+fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("cannot read standard input")?;
+        Ok(("<stdin>".into(), buf))
+    } else {
+        let buf = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok((path.display().to_string(), buf))
+    }
+}
+
+/// True when the bytes hold exactly one JSON document (possibly pretty-printed).
+fn is_single_document(body: &[u8]) -> bool {
+    use serde::Deserialize as _;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde::de::IgnoredAny::deserialize(&mut de).is_ok() && de.end().is_ok()
+}
+
+fn effective_tier(cli: ServiceTier, body: Option<ServiceTier>) -> ServiceTier {
+    if cli == ServiceTier::Standard {
+        body.unwrap_or(ServiceTier::Standard)
+    } else {
+        cli
+    }
+}
+
+/// Per-model sums.
+#[derive(Debug, Default, Clone)]
+struct ModelAgg {
+    records: u64,
+    usage: Usage,
+    total: Decimal,
+}
+
+/// A model that could not be priced, with why.
+#[derive(Debug, Default, Clone)]
+struct Unpriced {
+    records: u64,
+    usage: Usage,
+    reason: String,
+}
+
+#[derive(Debug, Default)]
+struct Agg {
+    records: u64,
+    models: BTreeMap<String, ModelAgg>,
+    unpriced: BTreeMap<String, Unpriced>,
+    error_count: u64,
+    errors: Vec<(usize, String)>,
+    fx: BTreeMap<Currency, Decimal>,
+}
+
+impl Agg {
+    fn merge(mut self, o: Agg) -> Agg {
+        self.records += o.records;
+        for (k, v) in o.models {
+            let e = self.models.entry(k).or_default();
+            e.records += v.records;
+            e.usage += v.usage;
+            e.total += v.total;
+        }
+        for (k, v) in o.unpriced {
+            let e = self.unpriced.entry(k).or_default();
+            e.records += v.records;
+            e.usage += v.usage;
+            if e.reason.is_empty() {
+                e.reason = v.reason;
+            }
+        }
+        self.error_count += o.error_count;
+        self.errors.extend(o.errors);
+        self.errors.sort_by_key(|e| e.0);
+        self.errors.truncate(MAX_ERRORS_SHOWN);
+        self.fx.extend(o.fx);
+        self
+    }
+
+    fn error(&mut self, line: usize, msg: String) {
+        self.error_count += 1;
+        if self.errors.len() < MAX_ERRORS_SHOWN {
+            self.errors.push((line, msg));
+        }
+    }
+
+    fn add(
+        &mut self,
+        cat: &Catalog,
+        args: &CostArgs,
+        s: &PriceSettings,
+        tier: ServiceTier,
+        line: usize,
+        ex: llmcost_usage::Extracted,
+    ) {
+        let Some(model) = args.model.as_deref().or(ex.model.as_deref()) else {
+            self.error(line, "the record names no model; pass --model".into());
+            return;
+        };
+        self.records += 1;
+        let at = if s.at_given {
+            s.at
+        } else {
+            ex.at.unwrap_or(s.at)
+        };
+        let tier = effective_tier(tier, ex.service_tier);
+        let priced = resolve(cat, model, at, s).and_then(|(r, conv)| {
+            let t = r.row.total(&ex.usage, at, tier)?;
+            Ok(match conv {
+                Some((from, _, rate)) => {
+                    self.fx.insert(from, rate);
+                    t * rate
+                }
+                None => t,
+            })
+        });
+        match priced {
+            Ok(total) => {
+                if let Some(m) = self.models.get_mut(model) {
+                    m.records += 1;
+                    m.usage += ex.usage;
+                    m.total += total;
+                } else {
+                    self.models.insert(
+                        model.to_string(),
+                        ModelAgg {
+                            records: 1,
+                            usage: ex.usage,
+                            total,
+                        },
+                    );
+                }
+            }
+            Err(e) => {
+                let u = self.unpriced.entry(model.to_string()).or_default();
+                u.records += 1;
+                u.usage += ex.usage;
+                if u.reason.is_empty() {
+                    u.reason = format!("{e:#}");
+                }
+            }
+        }
+    }
+}
+
+fn target_currency(s: &PriceSettings) -> Currency {
+    s.currency.unwrap_or(Currency::USD)
+}
+
+fn aggregate_records(
+    cat: &Catalog,
+    args: &CostArgs,
+    s: &PriceSettings,
+    tier: ServiceTier,
+    records: impl Iterator<Item = (usize, Result<llmcost_usage::Extracted, String>)>,
+) -> Agg {
+    let mut s = s.clone();
+    s.currency = Some(target_currency(&s));
+    let mut agg = Agg::default();
+    for (i, r) in records {
+        match r {
+            Ok(ex) => agg.add(cat, args, &s, tier, i, ex),
+            Err(e) => agg.error(i, e),
+        }
+    }
+    agg
+}
+
+/// Splits JSON Lines into chunks at line boundaries and prices them in parallel.
+fn aggregate_lines(
+    cat: &Catalog,
+    args: &CostArgs,
+    s: &PriceSettings,
+    tier: ServiceTier,
+    data: &[u8],
+) -> Agg {
+    let mut s = s.clone();
+    s.currency = Some(target_currency(&s));
+    let chunks = split_chunks(data, rayon::current_num_threads() * 8);
+    // Line number of each chunk's first line.
+    let counts: Vec<usize> = chunks
+        .par_iter()
+        .map(|c| memchr::memchr_iter(b'\n', c).count())
+        .collect();
+    let mut first_line = Vec::with_capacity(chunks.len());
+    let mut acc = 1;
+    for c in &counts {
+        first_line.push(acc);
+        acc += c;
+    }
+    chunks
+        .par_iter()
+        .zip(first_line.par_iter())
+        .map(|(chunk, &first)| {
+            let mut agg = Agg::default();
+            for (i, line) in chunk.split(|&b| b == b'\n').enumerate() {
+                let line_no = first + i;
+                let l = trim_ascii(line);
+                if l.is_empty() {
+                    continue;
+                }
+                match llmcost_usage::extract(l) {
+                    Ok(ex) => agg.add(cat, args, &s, tier, line_no, ex),
+                    Err(e) => agg.error(line_no, e.to_string()),
+                }
+            }
+            agg
+        })
+        .reduce(Agg::default, Agg::merge)
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    b.trim_ascii()
+}
+
+fn split_chunks(data: &[u8], n: usize) -> Vec<&[u8]> {
+    let n = n.max(1);
+    let target = data.len() / n + 1;
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    while start < data.len() {
+        let mut end = (start + target).min(data.len());
+        if end < data.len() {
+            end = memchr::memchr(b'\n', &data[end..]).map_or(data.len(), |p| end + p + 1);
+        }
+        out.push(&data[start..end]);
+        start = end;
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct UsageJson {
+    input: u64,
+    cache_read: u64,
+    cache_write: u64,
+    cache_write_1h: u64,
+    output: u64,
+    reasoning: u64,
+    total_tokens: u64,
+}
+
+impl From<&Usage> for UsageJson {
+    fn from(u: &Usage) -> Self {
+        UsageJson {
+            input: u.input,
+            cache_read: u.cache_read,
+            cache_write: u.cache_write,
+            cache_write_1h: u.cache_write_1h,
+            output: u.output,
+            reasoning: u.reasoning,
+            total_tokens: u.total(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ModelJson {
+    model: String,
+    records: u64,
+    usage: UsageJson,
+    #[serde(with = "rust_decimal::serde::str")]
+    total: Decimal,
+    currency: Currency,
+}
+
+#[derive(Serialize)]
+struct UnpricedJson {
+    model: String,
+    records: u64,
+    tokens: u64,
+    usage: UsageJson,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct ErrorJson {
+    /// Line (JSON Lines) or 1-based element index (JSON array).
+    line: usize,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct ErrorsJson {
+    count: u64,
+    first: Vec<ErrorJson>,
+}
+
+#[derive(Serialize)]
+struct FxJson {
+    from: Currency,
+    to: Currency,
+    #[serde(with = "rust_decimal::serde::str")]
+    rate: Decimal,
+}
+
+/// Wire format of `cost --usage` over many records (stable; add only).
+#[derive(Serialize)]
+struct ManyJson {
+    records: u64,
+    priced_records: u64,
+    currency: Currency,
+    #[serde(with = "rust_decimal::serde::str")]
+    total: Decimal,
+    usage: UsageJson,
+    models: Vec<ModelJson>,
+    unpriced: Vec<UnpricedJson>,
+    errors: ErrorsJson,
+    fx: Vec<FxJson>,
+}
+
+fn report(
+    out: &mut dyn Write,
+    format: Format,
+    name: &str,
+    unit: &str,
+    agg: Agg,
+    s: &PriceSettings,
+) -> Result<ExitStatus> {
+    let cur = target_currency(s);
+    let mut total = Decimal::ZERO;
+    let mut usage = Usage::default();
+    let mut priced = 0;
+    for m in agg.models.values() {
+        total += m.total;
+        usage += m.usage;
+        priced += m.records;
+    }
+    if agg.records == 0 && agg.error_count > 0 && agg.errors.len() as u64 == agg.error_count {
+        // Nothing readable at all: say what was expected.
+        let (line, msg) = agg.errors.first().cloned().unwrap_or_default();
+        bail!(
+            "{name}:{line}: {msg}\nno record could be read ({} {unit}s failed)",
+            agg.error_count
+        );
+    }
+    for (line, msg) in &agg.errors {
+        eprintln_warn(&format!("{name}:{line}: skipped: {msg}"));
+    }
+    if agg.error_count > agg.errors.len() as u64 {
+        eprintln_warn(&format!(
+            "{} more {unit}s skipped",
+            agg.error_count - agg.errors.len() as u64
+        ));
+    }
+    match format {
+        Format::Json => {
+            let j = ManyJson {
+                records: agg.records,
+                priced_records: priced,
+                currency: cur,
+                total: total.normalize(),
+                usage: UsageJson::from(&usage),
+                models: agg
+                    .models
+                    .iter()
+                    .map(|(k, v)| ModelJson {
+                        model: k.clone(),
+                        records: v.records,
+                        usage: UsageJson::from(&v.usage),
+                        total: v.total.normalize(),
+                        currency: cur,
+                    })
+                    .collect(),
+                unpriced: agg
+                    .unpriced
+                    .iter()
+                    .map(|(k, v)| UnpricedJson {
+                        model: k.clone(),
+                        records: v.records,
+                        tokens: v.usage.total(),
+                        usage: UsageJson::from(&v.usage),
+                        reason: v.reason.clone(),
+                    })
+                    .collect(),
+                errors: ErrorsJson {
+                    count: agg.error_count,
+                    first: agg
+                        .errors
+                        .iter()
+                        .map(|(l, m)| ErrorJson {
+                            line: *l,
+                            message: m.clone(),
+                        })
+                        .collect(),
+                },
+                fx: agg
+                    .fx
+                    .iter()
+                    .map(|(f, r)| FxJson {
+                        from: *f,
+                        to: cur,
+                        rate: *r,
+                    })
+                    .collect(),
+            };
+            crate::output::write_json(out, &j)?;
+        }
+        Format::Table => {
+            let mut d = Display::default();
+            let mut t = Table::new(&[
+                ("model", Align::Left),
+                ("records", Align::Right),
+                ("input", Align::Right),
+                ("cache read", Align::Right),
+                ("cache write", Align::Right),
+                ("output", Align::Right),
+                (&format!("cost {cur}"), Align::Right),
+            ]);
+            for (k, v) in &agg.models {
+                t.row(vec![
+                    k.clone(),
+                    int(v.records),
+                    int(v.usage.input),
+                    int(v.usage.cache_read),
+                    int(v.usage.cache_write + v.usage.cache_write_1h),
+                    int(v.usage.completion_tokens()),
+                    d.amount(v.total),
+                ]);
+            }
+            t.rule();
+            t.row(vec![
+                "total".into(),
+                int(priced),
+                int(usage.input),
+                int(usage.cache_read),
+                int(usage.cache_write + usage.cache_write_1h),
+                int(usage.completion_tokens()),
+                d.amount(total),
+            ]);
+            write!(out, "{}", t.render())?;
+            if !agg.unpriced.is_empty() {
+                writeln!(out, "\nunpriced (not counted in the total):")?;
+                for (k, v) in &agg.unpriced {
+                    writeln!(
+                        out,
+                        "  {k}: {} records, {} tokens — {}",
+                        int(v.records),
+                        int(v.usage.total()),
+                        v.reason
+                    )?;
+                }
+            }
+            for (f, r) in &agg.fx {
+                writeln!(
+                    out,
+                    "converted: 1 {f} = {} {cur} (rate given with --fx)",
+                    r.normalize()
+                )?;
+            }
+            if let Some(f) = d.footnote() {
+                writeln!(out, "{f}")?;
+            }
+        }
+    }
+    Ok(if agg.error_count > 0 || !agg.unpriced.is_empty() {
+        ExitStatus::Partial
+    } else {
+        ExitStatus::Success
+    })
+}
+
+#[expect(clippy::print_stderr, reason = "warnings go to stderr")]
+fn eprintln_warn(msg: &str) {
+    eprintln!("warning: {msg}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_everything_at_line_boundaries() {
+        let data = b"a\nbb\nccc\ndddd\n\neeeee";
+        for n in 1..8 {
+            let c = split_chunks(data, n);
+            assert_eq!(c.concat(), data.to_vec());
+            for ch in &c[..c.len() - 1] {
+                assert_eq!(*ch.last().unwrap(), b'\n');
+            }
+        }
+    }
+
+    #[test]
+    fn single_document_detection() {
+        assert!(is_single_document(b"{\n \"a\": 1\n}\n"));
+        assert!(!is_single_document(b"{\"a\":1}\n{\"a\":2}\n"));
+        assert!(!is_single_document(b"{\"a\":"));
+    }
+}

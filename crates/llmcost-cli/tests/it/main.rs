@@ -1,0 +1,67 @@
+//! Integration tests of the `llmcost` binary.
+
+mod errors; // bad input: clear messages, non-zero exits, no panics
+mod seeds; // the seed scenarios S1–S8 with their exact expected answers
+mod snapshots; // table and JSON output, guarded by insta
+mod time_aware; // prices in force at the instant: history, aliases, windows, currencies
+mod usage; // `cost --usage` on provider bodies, arrays and JSON Lines
+
+use std::process::Command;
+
+/// Output of one run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        assert_eq!(self.code, 0, "stderr: {}", self.stderr);
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+pub fn llmcost(args: &[&str]) -> Run {
+    llmcost_stdin(args, None)
+}
+
+pub fn llmcost_stdin(args: &[&str], stdin: Option<&str>) -> Run {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_llmcost"));
+    cmd.args(args)
+        .env_clear()
+        .env("TZ", "UTC")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn llmcost");
+    if let Some(s) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(s.as_bytes())
+            .expect("write stdin");
+    } else {
+        drop(child.stdin.take());
+    }
+    let o = child.wait_with_output().expect("run llmcost");
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+pub fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A JSON string field.
+pub fn s<'a>(v: &'a serde_json::Value, key: &str) -> &'a str {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("`{key}` is not a string in {v}"))
+}

@@ -1,0 +1,75 @@
+//! `cost --usage`: bodies detected by shape, normalised, priced at their own time.
+
+use crate::{fixture, llmcost, llmcost_stdin, s};
+
+#[test]
+fn openai_chat_body_with_cached_tokens() {
+    // prompt 2006 ⊇ cached 1920; 300 completion; gpt-4o-2024-08-06 on 2024-11-01: 2.5 / 1.25 / 10.
+    let body = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1730419200,"model":"gpt-4o-2024-08-06",
+      "usage":{"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,"prompt_tokens_details":{"cached_tokens":1920}}}"#;
+    let v = llmcost_stdin(&["cost", "--usage", "-", "--format", "json"], Some(body)).json();
+    // 86×2.5 + 1920×1.25 + 300×10 = 215 + 2400 + 3000 = 5615 per 1M.
+    assert_eq!(s(&v, "total"), "0.005615");
+    assert_eq!(v["usage"]["input"], 86);
+    assert_eq!(v["usage"]["cache_read"], 1920);
+    assert_eq!(s(&v, "at"), "2024-11-01T00:00:00Z");
+}
+
+#[test]
+fn anthropic_message_with_ttl_split() {
+    let body = r#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-20250514",
+      "usage":{"input_tokens":9,"cache_creation_input_tokens":248,"cache_read_input_tokens":66360,
+      "cache_creation":{"ephemeral_5m_input_tokens":148,"ephemeral_1h_input_tokens":100},"output_tokens":5120}}"#;
+    let v = llmcost_stdin(
+        &[
+            "cost",
+            "--usage",
+            "-",
+            "--at",
+            "2025-07-01T00:00:00Z",
+            "--format",
+            "json",
+        ],
+        Some(body),
+    )
+    .json();
+    // 9×3 + 148×3.75 + 100×6 + 66360×0.3 + 5120×15 = 97890 per 1M.
+    assert_eq!(s(&v, "total"), "0.09789");
+}
+
+#[test]
+fn json_lines_total_and_per_model_with_a_bad_line() {
+    let path = fixture("mixed.jsonl");
+    let r = llmcost(&["cost", "--usage", &path, "--format", "json"]);
+    // One malformed line: reported with its line, everything else priced, exit 1.
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("mixed.jsonl:3:"), "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["errors"]["count"], 1);
+    assert_eq!(v["errors"]["first"][0]["line"], 3);
+    assert_eq!(v["records"], 4);
+    // gpt-4o-mini 2025-01-01: 1000×0.15 + 500×0.6 = 450 per 1M → twice = 0.0009.
+    // grok-2-1212 2025-01-01: 1000×2 + 500×10 = 7000 per 1M = 0.007.
+    // an unknown model is listed as unpriced with its tokens, not counted.
+    assert_eq!(s(&v, "total"), "0.0079");
+    let models: Vec<&str> = v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| s(m, "model"))
+        .collect();
+    assert_eq!(models, vec!["gpt-4o-mini", "grok-2-1212"]);
+    assert_eq!(s(&v["unpriced"][0], "model"), "my-private-model");
+    assert_eq!(v["unpriced"][0]["tokens"], 1500);
+}
+
+#[test]
+fn json_array_of_bodies() {
+    let body = r#"[
+      {"created":1735689600,"model":"gpt-4o-mini","usage":{"prompt_tokens":1000,"completion_tokens":500}},
+      {"created":1735689600,"model":"gpt-4o-mini","usage":{"prompt_tokens":1000,"completion_tokens":500}}
+    ]"#;
+    let v = llmcost_stdin(&["cost", "--usage", "-", "--format", "json"], Some(body)).json();
+    assert_eq!(s(&v, "total"), "0.0009");
+    assert_eq!(v["records"], 2);
+}

@@ -1,0 +1,419 @@
+//! Cost engine rules, on rows built by hand from the provider docs
+//! (pricing-rules.md) and the seed scenarios. Expected values are worked out by hand.
+
+use std::sync::Arc;
+
+use llmcost_core::*;
+use proptest::prelude::*;
+
+fn d(s: &str) -> Decimal {
+    s.parse().expect("decimal")
+}
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().expect("instant")
+}
+
+fn rates(input: &str, cache_read: Option<&str>, output: &str) -> Rates {
+    Rates {
+        input: Some(d(input)),
+        cache_read: cache_read.map(d),
+        output: Some(d(output)),
+        ..Rates::default()
+    }
+}
+
+fn row(currency: Currency, r: Rates) -> PriceRowSpec {
+    PriceRowSpec {
+        from: ts("2024-01-01T00:00:00Z"),
+        until: None,
+        currency,
+        rates: r,
+        off_peak: None,
+        long_context: None,
+        service_tiers: vec![],
+        thinking_output: false,
+        source: "https://example.com/pricing".into(),
+        note: None,
+    }
+}
+
+fn at() -> Timestamp {
+    ts("2025-01-15T12:00:00Z")
+}
+
+#[test]
+fn s1_deepseek_day_with_cache_cny() {
+    // 946,816 × 0.1 + 2,753,752 × 1 + 3,100,977 × 2, per 1M = 9.0503876 CNY.
+    let r = PriceRow::new(row(Currency::CNY, rates("1", Some("0.1"), "2"))).unwrap();
+    let u = Usage {
+        input: 2_753_752,
+        cache_read: 946_816,
+        output: 3_100_977,
+        ..Usage::default()
+    };
+    let c = r.price(&u, at(), ServiceTier::Standard).unwrap();
+    assert_eq!(c.total, d("9.0503876"));
+    assert_eq!(c.currency, Currency::CNY);
+    let items: Vec<_> = c.items.iter().map(|i| (i.bucket, i.cost)).collect();
+    assert_eq!(
+        items,
+        vec![
+            (Bucket::Input, d("2.753752")),
+            (Bucket::CacheRead, d("0.0946816")),
+            (Bucket::Output, d("6.201954")),
+        ]
+    );
+    // The fast path agrees.
+    assert_eq!(
+        r.total(&u, at(), ServiceTier::Standard).unwrap(),
+        d("9.0503876")
+    );
+    // Same usage at the 2025-02-09 prices (0.5 / 2 / 8): 30.788728 CNY.
+    let r2 = PriceRow::new(row(Currency::CNY, rates("2", Some("0.5"), "8"))).unwrap();
+    assert_eq!(
+        r2.total(&u, at(), ServiceTier::Standard).unwrap(),
+        d("30.788728")
+    );
+}
+
+#[test]
+fn s3_s8_plain_input_output() {
+    let large = PriceRow::new(row(Currency::USD, rates("2", None, "6"))).unwrap();
+    let u = Usage {
+        input: 297_429,
+        output: 474_855,
+        ..Usage::default()
+    };
+    let c = large.price(&u, at(), ServiceTier::Standard).unwrap();
+    assert_eq!(c.total, d("3.443988"));
+    assert_eq!(c.items[0].cost, d("0.594858"));
+    assert_eq!(c.items[1].cost, d("2.84913"));
+    let grok = PriceRow::new(row(Currency::USD, rates("2", None, "10"))).unwrap();
+    let u = Usage {
+        input: 1_000_000,
+        output: 100_000,
+        ..Usage::default()
+    };
+    assert_eq!(grok.total(&u, at(), ServiceTier::Standard).unwrap(), d("3"));
+}
+
+#[test]
+fn cache_without_price_bills_as_input_and_says_so() {
+    // Mistral published no cached price: cache reads are plain input.
+    let r = PriceRow::new(row(Currency::USD, rates("2", None, "6"))).unwrap();
+    let u = Usage {
+        cache_read: 1_000_000,
+        ..Usage::default()
+    };
+    let c = r.price(&u, at(), ServiceTier::Standard).unwrap();
+    assert_eq!(c.total, d("2"));
+    assert_eq!(c.items[0].rate_of, Bucket::Input);
+}
+
+#[test]
+fn anthropic_cache_writes_by_ttl() {
+    // Sonnet 4: input 3, 5m write 3.75, 1h write 6, read 0.30, output 15.
+    let mut r = rates("3", Some("0.30"), "15");
+    r.cache_write = Some(d("3.75"));
+    r.cache_write_1h = Some(d("6"));
+    let row = PriceRow::new(row(Currency::USD, r)).unwrap();
+    // The docs' example: 248 written = 148 (5m) + 100 (1h).
+    let u = Usage {
+        input: 9,
+        cache_write: 148,
+        cache_write_1h: 100,
+        cache_read: 66_360,
+        output: 5_120,
+        ..Usage::default()
+    };
+    // 9×3 + 148×3.75 + 100×6 + 66360×0.3 + 5120×15 = 27 + 555 + 600 + 19908 + 76800 = 97890 per 1M.
+    assert_eq!(
+        row.total(&u, at(), ServiceTier::Standard).unwrap(),
+        d("0.09789")
+    );
+}
+
+#[test]
+fn one_hour_write_without_its_price_bills_at_five_minute_rate() {
+    let mut r = rates("1", Some("0.1"), "5");
+    r.cache_write = Some(d("1.25"));
+    let row = PriceRow::new(row(Currency::USD, r)).unwrap();
+    let u = Usage {
+        cache_write_1h: 1_000_000,
+        ..Usage::default()
+    };
+    let c = row.price(&u, at(), ServiceTier::Standard).unwrap();
+    assert_eq!(c.total, d("1.25"));
+    assert_eq!(c.items[0].rate_of, Bucket::CacheWrite);
+}
+
+#[test]
+fn reasoning_bills_at_output_rate_unless_priced_apart() {
+    let row = PriceRow::new(row(Currency::USD, rates("1.25", Some("0.2"), "2.5"))).unwrap();
+    // xAI example: (10120−128)×1.25 + 128×0.20 + (1499+2809)×2.50 per 1M = 0.0232856 USD.
+    let u = Usage {
+        input: 9_992,
+        cache_read: 128,
+        output: 1_499,
+        reasoning: 2_809,
+        ..Usage::default()
+    };
+    assert_eq!(
+        row.total(&u, at(), ServiceTier::Standard).unwrap(),
+        d("0.0232856")
+    );
+}
+
+#[test]
+fn gemini_preview_thinking_output_price() {
+    let mut r = rates("0.15", Some("0.0375"), "0.60");
+    r.reasoning = Some(d("3.50"));
+    let mut spec = row(Currency::USD, r);
+    spec.thinking_output = true;
+    let row = PriceRow::new(spec).unwrap();
+    let no_thinking = Usage {
+        output: 1_000_000,
+        ..Usage::default()
+    };
+    assert_eq!(
+        row.total(&no_thinking, at(), ServiceTier::Standard)
+            .unwrap(),
+        d("0.6")
+    );
+    let thinking = Usage {
+        output: 1_000_000,
+        reasoning: 1_000_000,
+        ..Usage::default()
+    };
+    // All output at the thinking price when the response used thinking.
+    assert_eq!(
+        row.total(&thinking, at(), ServiceTier::Standard).unwrap(),
+        d("7")
+    );
+    assert_eq!(
+        row.price(&thinking, at(), ServiceTier::Standard)
+            .unwrap()
+            .total,
+        d("7")
+    );
+}
+
+fn sonnet_long_context() -> PriceRow {
+    let mut base = rates("3", Some("0.30"), "15");
+    base.cache_write = Some(d("3.75"));
+    base.cache_write_1h = Some(d("6"));
+    let mut lc = rates("6", Some("0.60"), "22.50");
+    lc.cache_write = Some(d("7.50"));
+    lc.cache_write_1h = Some(d("12"));
+    let mut spec = row(Currency::USD, base);
+    spec.long_context = Some(LongContext {
+        threshold: 200_000,
+        basis: TierBasis::Prompt,
+        rates: lc,
+    });
+    spec.service_tiers = vec![(ServiceTier::Batch, TierPricing::Multiplier(d("0.5")))];
+    PriceRow::new(spec).unwrap()
+}
+
+#[test]
+fn long_context_reprices_the_whole_request_and_200k_is_standard() {
+    let row = sonnet_long_context();
+    // Exactly 200,000 input-side tokens (reads and writes count): standard.
+    let at_threshold = Usage {
+        input: 100_000,
+        cache_read: 50_000,
+        cache_write: 50_000,
+        output: 1_000,
+        ..Usage::default()
+    };
+    let c = row
+        .price(&at_threshold, at(), ServiceTier::Standard)
+        .unwrap();
+    assert!(!c.regime.long_context);
+    // 100000×3 + 50000×0.3 + 50000×3.75 + 1000×15 = 300000+15000+187500+15000 = 517500 per 1M.
+    assert_eq!(c.total, d("0.5175"));
+    // One more token: every bucket at the >200K rates, output included.
+    let over = Usage {
+        input: 100_001,
+        ..at_threshold
+    };
+    let c = row.price(&over, at(), ServiceTier::Standard).unwrap();
+    assert!(c.regime.long_context);
+    // 100001×6 + 50000×0.6 + 50000×7.5 + 1000×22.5 = 600006+30000+375000+22500 = 1027506.
+    assert_eq!(c.total, d("1.027506"));
+    // Output alone never tips the tier.
+    let out_heavy = Usage {
+        input: 1_000,
+        output: 500_000,
+        ..Usage::default()
+    };
+    assert!(
+        !row.price(&out_heavy, at(), ServiceTier::Standard)
+            .unwrap()
+            .regime
+            .long_context
+    );
+}
+
+#[test]
+fn batch_multiplier_stacks_with_long_context_and_cache() {
+    let row = sonnet_long_context();
+    let over = Usage {
+        input: 250_000,
+        cache_read: 1_000,
+        output: 2_000,
+        ..Usage::default()
+    };
+    // (250000×6 + 1000×0.6 + 2000×22.5) × 0.5 / 1M = (1500000+600+45000)/2/1M = 0.7728.
+    assert_eq!(
+        row.total(&over, at(), ServiceTier::Batch).unwrap(),
+        d("0.7728")
+    );
+    assert!(matches!(
+        row.total(&over, at(), ServiceTier::Flex),
+        Err(Error::NoServiceTier { .. })
+    ));
+}
+
+#[test]
+fn explicit_batch_table_and_no_long_context_batch() {
+    let mut spec = row(Currency::USD, rates("2.5", Some("1.25"), "10"));
+    spec.service_tiers = vec![(
+        ServiceTier::Batch,
+        TierPricing::Rates(rates("1.25", None, "5")),
+    )];
+    let r = PriceRow::new(spec).unwrap();
+    let u = Usage {
+        input: 1_000_000,
+        output: 1_000_000,
+        ..Usage::default()
+    };
+    assert_eq!(r.total(&u, at(), ServiceTier::Batch).unwrap(), d("6.25"));
+}
+
+#[test]
+fn deepseek_2025_off_peak_window_prices() {
+    let sched = Arc::new(Schedule {
+        name: "deepseek-offpeak-2025".into(),
+        kind: ScheduleKind::OffPeakWindows(vec![DayWindow::parse("16:30-00:30").unwrap()]),
+    });
+    let mut spec = row(Currency::USD, rates("0.55", Some("0.14"), "2.19"));
+    spec.off_peak = Some(OffPeak {
+        schedule: sched,
+        rates: rates("0.135", Some("0.035"), "0.550"),
+    });
+    let r = PriceRow::new(spec).unwrap();
+    let u = Usage {
+        input: 1_000_000,
+        cache_read: 1_000_000,
+        output: 1_000_000,
+        ..Usage::default()
+    };
+    let peak = r
+        .price(&u, ts("2025-03-10T10:00:00Z"), ServiceTier::Standard)
+        .unwrap();
+    assert!(!peak.regime.off_peak);
+    assert_eq!(peak.total, d("2.88"));
+    let night = r
+        .price(&u, ts("2025-03-10T18:00:00Z"), ServiceTier::Standard)
+        .unwrap();
+    assert!(night.regime.off_peak);
+    assert_eq!(night.total, d("0.72"));
+}
+
+#[test]
+fn missing_rate_is_an_error_not_zero() {
+    let r = PriceRow::new(row(
+        Currency::USD,
+        Rates {
+            input: Some(d("0.1")),
+            ..Rates::default()
+        },
+    ))
+    .unwrap();
+    let u = Usage {
+        output: 5,
+        ..Usage::default()
+    };
+    assert!(matches!(
+        r.total(&u, at(), ServiceTier::Standard),
+        Err(Error::MissingRate {
+            bucket: Bucket::Output,
+            tokens: 5
+        })
+    ));
+}
+
+#[test]
+fn invalid_rows_are_refused() {
+    let mut neg = row(Currency::USD, rates("-1", None, "2"));
+    assert!(PriceRow::new(neg.clone()).is_err());
+    neg.rates = rates("1", None, "2");
+    neg.until = Some(neg.from);
+    assert!(PriceRow::new(neg.clone()).is_err());
+    neg.until = None;
+    neg.source = " ".into();
+    assert!(PriceRow::new(neg).is_err());
+}
+
+#[test]
+fn sub_micro_rates_are_exact() {
+    // DeepSeek V4-Pro cache hit 0.003625 per 1M: 1 token costs 3.625e-9.
+    let r = PriceRow::new(row(Currency::USD, rates("0.435", Some("0.003625"), "0.87"))).unwrap();
+    let u = Usage {
+        cache_read: 1,
+        ..Usage::default()
+    };
+    assert_eq!(
+        r.total(&u, at(), ServiceTier::Standard).unwrap(),
+        d("0.000000003625")
+    );
+}
+
+fn usage_strategy() -> impl Strategy<Value = Usage> {
+    (
+        0u64..1 << 40,
+        0u64..1 << 40,
+        0u64..1 << 40,
+        0u64..1 << 40,
+        0u64..1 << 40,
+        0u64..1 << 40,
+    )
+        .prop_map(|(a, b, c, e, f, g)| Usage {
+            input: a,
+            cache_read: b,
+            cache_write: c,
+            cache_write_1h: e,
+            output: f,
+            reasoning: g,
+        })
+}
+
+proptest! {
+    #[test]
+    fn cost_is_additive_and_never_negative(a in usage_strategy(), b in usage_strategy()) {
+        let mut r = rates("3", Some("0.30"), "15");
+        r.cache_write = Some(d("3.75"));
+        r.cache_write_1h = Some(d("6"));
+        let row = PriceRow::new(row(Currency::USD, r)).unwrap();
+        let ca = row.total(&a, at(), ServiceTier::Standard).unwrap();
+        let cb = row.total(&b, at(), ServiceTier::Standard).unwrap();
+        let cab = row.total(&(a + b), at(), ServiceTier::Standard).unwrap();
+        prop_assert_eq!(ca + cb, cab);
+        prop_assert!(ca >= Decimal::ZERO);
+        // Items sum to the total.
+        let c = row.price(&a, at(), ServiceTier::Standard).unwrap();
+        prop_assert_eq!(c.items.iter().map(|i| i.cost).sum::<Decimal>(), c.total);
+        prop_assert_eq!(c.total, ca);
+    }
+
+    #[test]
+    fn decimal_json_round_trip(m in 0i64..i64::MAX, scale in 0u32..12) {
+        let x = Decimal::new(m, scale);
+        let money = Money::new(x, Currency::CNY);
+        let j = serde_json::to_string(&money).unwrap();
+        let back: Money = serde_json::from_str(&j).unwrap();
+        prop_assert_eq!(back, money);
+    }
+}
