@@ -185,6 +185,26 @@ fn join_currencies(c: &[Currency]) -> String {
         .join(", ")
 }
 
+/// Why a usage could not be priced.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PriceError {
+    /// No row for the name at the instant in the currency.
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    /// The row cannot price this usage.
+    #[error(transparent)]
+    Engine(#[from] llmcost_core::Error),
+}
+
+/// A short, stable reference to the row that priced a usage:
+/// `<model> <currency> <from> <source>`.
+#[must_use]
+pub fn price_ref(r: &Resolved<'_>) -> String {
+    let s = r.row.spec();
+    format!("{} {} {} {}", r.model.id, s.currency, s.from, s.source)
+}
+
 /// A loaded, validated catalog.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -316,6 +336,27 @@ impl Catalog {
                 }
             }
         }
+    }
+
+    /// Prices a usage of `name` at `at` in `currency` (the provider's own list in
+    /// that currency; no conversion). Returns the exact total and a short
+    /// reference to the row that priced it (`model currency from source`).
+    ///
+    /// # Errors
+    /// [`PriceError::Lookup`] when the name has no price then (unknown,
+    /// retired, no list in that currency); [`PriceError::Engine`] when the row
+    /// cannot price the usage (a bucket without a rate, an unpublished tier).
+    pub fn price_usage(
+        &self,
+        name: &str,
+        at: Timestamp,
+        currency: Currency,
+        usage: &llmcost_core::Usage,
+        tier: llmcost_core::ServiceTier,
+    ) -> Result<(llmcost_core::Decimal, String), PriceError> {
+        let r = self.resolve(name, at, Some(currency))?;
+        let total = r.row.total(usage, at, tier)?;
+        Ok((total, price_ref(&r)))
     }
 
     /// The model that prices `name` at `at`, following timed aliases.

@@ -1,0 +1,214 @@
+//! The usage ledger: what one recorded LLM call (or log entry) looks like, how
+//! the ledger is queried, and the [`Ledger`] trait storage backends implement.
+//!
+//! This crate holds no driver and does no I/O. Importers, the metering proxy and
+//! the reports talk to a `dyn Ledger` (or a generic `L: Ledger`); only binaries
+//! choose a backend.
+#![deny(missing_docs)]
+
+use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
+use serde::{Deserialize, Serialize};
+
+/// One usage record: a request, or one de-duplicated log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageRecord {
+    /// Unique per logical request across every import; inserting a record whose
+    /// key is already stored is a no-op (idempotent imports). Examples:
+    /// `claude:<message.id>:<requestId>`, `codex:<session>:<turn>`,
+    /// `jsonl:<response id>` or `jsonl:<file hash>:<line>`, `proxy:<uuid>`.
+    pub dedup_key: String,
+    /// When the tokens were used (UTC).
+    pub at: Timestamp,
+    /// Which importer or component produced it: `claude-code`, `codex`, `jsonl`,
+    /// `openai-usage`, `anthropic-usage`, `csv`, `proxy`.
+    pub source: String,
+    /// Where it came from: a file path, or the proxy upstream name.
+    pub origin: Option<String>,
+    /// Line in `origin` (1-based), for files.
+    pub line: Option<u64>,
+    /// Provider key (`anthropic`, `openai`, `deepseek`...) when known.
+    pub provider: Option<String>,
+    /// Model as reported by the source (priced through the catalog's aliases).
+    pub model: String,
+    /// Project (a directory, a repository, a proxy tag...).
+    pub project: Option<String>,
+    /// Session or conversation id.
+    pub session: Option<String>,
+    /// Tokens per bucket, normalised and disjoint.
+    pub usage: Usage,
+    /// Service tier the provider reported (batch, flex, priority) or standard.
+    pub service_tier: ServiceTier,
+    /// Cost priced when recorded; `None` when the model has no price (never zero by default).
+    pub cost: Option<Decimal>,
+    /// Currency of `cost`.
+    pub currency: Option<Currency>,
+    /// Which catalog row priced it (`model@from currency source`), for provenance.
+    pub price_ref: Option<String>,
+    /// An amount the provider itself reported (xAI `cost_in_usd_ticks`, an export's cost).
+    pub billed: Option<Decimal>,
+    /// Currency of `billed`.
+    pub billed_currency: Option<Currency>,
+    /// The raw usage JSON as received, so the record can be repriced or re-read.
+    pub raw_usage: Option<String>,
+    /// Free-form tags (the proxy's `x-llmcost-tag`).
+    pub tags: Vec<String>,
+    /// Proxy only: HTTP status returned to the client.
+    pub status: Option<u16>,
+    /// Proxy only: total latency in milliseconds.
+    pub latency_ms: Option<u64>,
+    /// Proxy only: time to first byte in milliseconds.
+    pub ttfb_ms: Option<u64>,
+    /// Proxy only: fingerprint of the API key (never the key).
+    pub key_fingerprint: Option<String>,
+    /// The usage may be partial (a stream the client dropped, a truncated log).
+    pub incomplete: bool,
+}
+
+impl UsageRecord {
+    /// A record with the required fields set and everything else empty.
+    #[must_use]
+    pub fn new(dedup_key: impl Into<String>, at: Timestamp, source: impl Into<String>, model: impl Into<String>, usage: Usage) -> Self {
+        UsageRecord {
+            dedup_key: dedup_key.into(),
+            at,
+            source: source.into(),
+            origin: None,
+            line: None,
+            provider: None,
+            model: model.into(),
+            project: None,
+            session: None,
+            usage,
+            service_tier: ServiceTier::Standard,
+            cost: None,
+            currency: None,
+            price_ref: None,
+            billed: None,
+            billed_currency: None,
+            raw_usage: None,
+            tags: Vec::new(),
+            status: None,
+            latency_ms: None,
+            ttfb_ms: None,
+            key_fingerprint: None,
+            incomplete: false,
+        }
+    }
+}
+
+/// Which records a query selects. Empty fields select everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// At or after this instant.
+    pub since: Option<Timestamp>,
+    /// Before this instant.
+    pub until: Option<Timestamp>,
+    /// Only these models (as recorded).
+    pub models: Vec<String>,
+    /// Only these sources.
+    pub sources: Vec<String>,
+    /// Only this project.
+    pub project: Option<String>,
+    /// Only records carrying this tag.
+    pub tag: Option<String>,
+    /// Only this key fingerprint.
+    pub key_fingerprint: Option<String>,
+}
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InsertSummary {
+    /// New records stored.
+    pub inserted: u64,
+    /// Records whose `dedup_key` was already stored (skipped).
+    pub duplicates: u64,
+}
+
+/// How far a file has been imported, so a grown log is read from where it stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileProgress {
+    /// The file path as given to the importer (canonicalised).
+    pub path: String,
+    /// Bytes already imported (a prefix of the file ending at a line boundary).
+    pub offset: u64,
+    /// Hash of that prefix's first bytes, to notice a file that was replaced or truncated.
+    pub head_hash: String,
+    /// Lines already read.
+    pub lines: u64,
+}
+
+/// Errors of ledger backends.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// Nothing matched.
+    #[error("not found")]
+    NotFound,
+    /// A constraint was violated.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The ledger was written by a newer llmcost.
+    #[error("the ledger schema version {found} is newer than this llmcost supports ({supported}); upgrade llmcost")]
+    SchemaTooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest this build knows.
+        supported: i64,
+    },
+    /// A stored value could not be read back (corrupt money text, unknown bucket).
+    #[error("corrupt ledger row {row}: {message}")]
+    Corrupt {
+        /// Row id.
+        row: i64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database driver failed.
+    #[error(transparent)]
+    Backend(#[from] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Result with [`LedgerError`].
+pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
+
+/// A store of usage records. Implementations must make `insert` atomic per call
+/// (all or nothing) and idempotent on `dedup_key`, and safe against concurrent
+/// writers in other processes (two imports of the same file never duplicate).
+pub trait Ledger: Send {
+    /// Stores records, skipping those whose `dedup_key` exists. Atomic.
+    ///
+    /// # Errors
+    /// Backend failures; nothing is stored then.
+    fn insert(&mut self, records: &[UsageRecord]) -> Result<InsertSummary>;
+
+    /// Stores records and the new progress of the file they came from, in one
+    /// transaction, so an interrupted import never leaves the two out of step.
+    ///
+    /// # Errors
+    /// Backend failures; nothing is stored then.
+    fn insert_with_progress(&mut self, records: &[UsageRecord], progress: &FileProgress) -> Result<InsertSummary>;
+
+    /// Progress of a file, if it was imported before.
+    ///
+    /// # Errors
+    /// Backend failures.
+    fn file_progress(&self, path: &str) -> Result<Option<FileProgress>>;
+
+    /// Calls `f` for every record matching `filter`, in time order.
+    ///
+    /// # Errors
+    /// Backend failures, corrupt rows, or an error returned by `f`.
+    fn for_each(&self, filter: &Filter, f: &mut dyn FnMut(UsageRecord) -> Result<()>) -> Result<()>;
+
+    /// Replaces the stored cost of records (repricing), keyed by `dedup_key`. Atomic.
+    ///
+    /// # Errors
+    /// Backend failures.
+    fn update_costs(&mut self, costs: &[(String, Option<Decimal>, Option<Currency>, Option<String>)]) -> Result<u64>;
+
+    /// Number of records stored.
+    ///
+    /// # Errors
+    /// Backend failures.
+    fn count(&self) -> Result<u64>;
+}
