@@ -14,6 +14,6 @@ check() {
   done < <(cargo tree -p "$crate" -e normal --depth 1 --prefix none --locked 2>/dev/null | tail -n +2 | awk '{print $1}' | sort -u)
 }
 check llmcost-core jiff rust_decimal serde thiserror
-check llmcost-catalog jiff llmcost-core rust_decimal serde strsim thiserror toml
+check llmcost-catalog jiff llmcost-core rust_decimal rustc-hash serde strsim thiserror toml
 check llmcost-usage jiff llmcost-core serde serde_json thiserror memchr
 exit $fail

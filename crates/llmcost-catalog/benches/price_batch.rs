@@ -39,9 +39,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut sum = llmcost_core::Decimal::ZERO;
             for (m, at, u) in &recs {
-                if let Ok(r) = cat.resolve(m, *at, Some(Currency::USD))
-                    && let Ok(t) = r.row.total(u, *at, ServiceTier::Standard)
-                {
+                if let Ok(t) = cat.price_total(m, *at, Currency::USD, u, ServiceTier::Standard) {
                     sum += t;
                 }
             }

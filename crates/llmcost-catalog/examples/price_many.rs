@@ -44,14 +44,7 @@ fn main() -> ExitCode {
             output,
             ..Usage::default()
         };
-        match cat
-            .resolve(&model, at, Some(Currency::USD))
-            .map_err(|e| e.to_string())
-            .and_then(|r| {
-                r.row
-                    .total(&u, at, ServiceTier::Standard)
-                    .map_err(|e| e.to_string())
-            }) {
+        match cat.price_total(&model, at, Currency::USD, &u, ServiceTier::Standard) {
             Ok(t) => sum += t,
             Err(e) => {
                 eprintln!("error: {e}");

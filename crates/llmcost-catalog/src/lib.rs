@@ -6,6 +6,7 @@
 //! cannot be resolved at an instant is an error that says why.
 #![deny(missing_docs)]
 
+mod layers;
 mod load;
 mod raw;
 
@@ -14,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 
 use llmcost_core::{Currency, PriceRow, Schedule, Timestamp};
 
+pub use layers::{CatalogFile, ImportInfo, Layer, LayerRow, Origin, Pattern, Prefer, RowOutcome};
 pub use load::LoadError;
 
 mod embedded {
@@ -43,6 +45,8 @@ pub struct Model {
     pub file: String,
     /// Confidence grade of each row, parallel to `rows`.
     pub confidence: Vec<Option<String>>,
+    /// Layer and file of each row, parallel to `rows`.
+    pub origins: Vec<Origin>,
 }
 
 impl Model {
@@ -58,6 +62,15 @@ impl Model {
         c.sort();
         c.dedup();
         c
+    }
+
+    /// Layer and file of one of this model's rows.
+    #[must_use]
+    pub fn origin_of(&self, row: &Arc<PriceRow>) -> Option<&Origin> {
+        self.rows
+            .iter()
+            .position(|r| Arc::ptr_eq(r, row))
+            .and_then(|i| self.origins.get(i))
     }
 
     /// Earliest instant with a price.
@@ -82,6 +95,8 @@ pub struct TimedAlias {
     pub source: String,
     /// Remark.
     pub note: Option<String>,
+    /// Layer and file it was read from.
+    pub origin: Origin,
 }
 
 impl TimedAlias {
@@ -103,6 +118,20 @@ pub struct Resolved<'a> {
     pub via: Vec<&'a TimedAlias>,
     /// Confidence grade of the row.
     pub confidence: Option<&'a str>,
+}
+
+impl Resolved<'_> {
+    /// Layer and file of the row that prices it.
+    #[must_use]
+    pub fn origin(&self) -> Origin {
+        self.model
+            .origin_of(self.row)
+            .cloned()
+            .unwrap_or_else(|| Origin {
+                layer: Layer::BuiltIn,
+                file: self.model.file.clone(),
+            })
+    }
 }
 
 /// Why a name could not be priced.
@@ -210,11 +239,17 @@ pub fn price_ref(r: &Resolved<'_>) -> String {
 pub struct Catalog {
     models: Vec<Model>,
     /// Lower-cased id or permanent alias → model index.
-    by_name: HashMap<String, usize>,
+    by_name: rustc_hash::FxHashMap<String, usize>,
     /// Lower-cased alias → its periods.
-    timed: HashMap<String, Vec<TimedAlias>>,
+    timed: rustc_hash::FxHashMap<String, Vec<TimedAlias>>,
     schedules: HashMap<String, Arc<Schedule>>,
     providers: Vec<String>,
+    /// Name patterns, in the order they are tried.
+    patterns: Vec<Pattern>,
+    /// Layered catalogs: every candidate row of a model (by index), as written.
+    layer_rows: HashMap<usize, Vec<LayerRow>>,
+    prefer: Prefer,
+    imports: Vec<(Origin, ImportInfo)>,
 }
 
 static BUILTIN: OnceLock<Result<Catalog, LoadError>> = OnceLock::new();
@@ -259,7 +294,7 @@ impl Catalog {
     #[must_use]
     pub fn timed_alias(&self, name: &str) -> &[TimedAlias] {
         self.timed
-            .get(&normalize(self, name))
+            .get(normalize(self, name).as_ref())
             .map_or(&[], Vec::as_slice)
     }
 
@@ -279,7 +314,7 @@ impl Catalog {
     #[must_use]
     pub fn model(&self, name: &str) -> Option<&Model> {
         self.by_name
-            .get(&normalize(self, name))
+            .get(normalize(self, name).as_ref())
             .map(|&i| &self.models[i])
     }
 
@@ -287,7 +322,9 @@ impl Catalog {
     #[must_use]
     pub fn knows(&self, name: &str) -> bool {
         let n = normalize(self, name);
-        self.by_name.contains_key(&n) || self.timed.contains_key(&n)
+        self.by_name.contains_key(n.as_ref())
+            || self.timed.contains_key(n.as_ref())
+            || self.patterns.iter().any(|p| p.matches(&n))
     }
 
     /// Resolves a name at an instant to the model and row that price it.
@@ -354,9 +391,66 @@ impl Catalog {
         usage: &llmcost_core::Usage,
         tier: llmcost_core::ServiceTier,
     ) -> Result<(llmcost_core::Decimal, String), PriceError> {
-        let r = self.resolve(name, at, Some(currency))?;
-        let total = r.row.total(usage, at, tier)?;
-        Ok((total, price_ref(&r)))
+        let (total, model, row) = self.price_lean(name, at, currency, usage, tier)?;
+        let s = row.spec();
+        Ok((
+            total,
+            format!("{} {} {} {}", model.id, s.currency, s.from, s.source),
+        ))
+    }
+
+    /// The exact total of a usage of `name` at `at` in `currency`, without
+    /// provenance: the hot path of bulk pricing.
+    ///
+    /// # Errors
+    /// As [`Catalog::price_usage`].
+    pub fn price_total(
+        &self,
+        name: &str,
+        at: Timestamp,
+        currency: Currency,
+        usage: &llmcost_core::Usage,
+        tier: llmcost_core::ServiceTier,
+    ) -> Result<llmcost_core::Decimal, PriceError> {
+        self.price_lean(name, at, currency, usage, tier)
+            .map(|x| x.0)
+    }
+
+    fn price_lean(
+        &self,
+        name: &str,
+        at: Timestamp,
+        currency: Currency,
+        usage: &llmcost_core::Usage,
+        tier: llmcost_core::ServiceTier,
+    ) -> Result<(llmcost_core::Decimal, &Model, &Arc<PriceRow>), PriceError> {
+        // No allocation when the name needs no normalising and no alias is
+        // followed; errors are explained by `resolve`. First the common case
+        // of `resolve_model`'s first rule: the named model has a row in force.
+        if let Some(&i) = self.by_name.get(normalize(self, name).as_ref()) {
+            let m = &self.models[i];
+            if let Some(row) = m
+                .rows
+                .iter()
+                .find(|r| r.spec().currency == currency && r.covers(at))
+            {
+                return Ok((row.total(usage, at, tier)?, m, row));
+            }
+        }
+        let mut via = Vec::new();
+        let model = self.resolve_model(name, at, Some(currency), &mut via)?;
+        let Some(row) = model
+            .rows
+            .iter()
+            .find(|r| r.spec().currency == currency && r.covers(at))
+        else {
+            return Err(self
+                .resolve(name, at, Some(currency))
+                .err()
+                .unwrap_or_else(|| self.why_not(name, model, at))
+                .into());
+        };
+        Ok((row.total(usage, at, tier)?, model, row))
     }
 
     /// The model that prices `name` at `at`, following timed aliases.
@@ -372,7 +466,7 @@ impl Catalog {
     ) -> Result<&'a Model, LookupError> {
         let mut current = normalize(self, name);
         for _ in 0..8 {
-            let model = self.by_name.get(&current).map(|&i| &self.models[i]);
+            let model = self.by_name.get(current.as_ref()).map(|&i| &self.models[i]);
             let in_force = |m: &Model, any_currency: bool| {
                 m.rows_at(at)
                     .any(|r| any_currency || currency.is_none_or(|c| r.spec().currency == c))
@@ -384,11 +478,19 @@ impl Catalog {
             }
             if let Some(a) = self
                 .timed
-                .get(&current)
+                .get(current.as_ref())
                 .and_then(|v| v.iter().find(|a| a.covers(at)))
             {
                 via.push(a);
-                current = a.target.to_ascii_lowercase();
+                current = normalize(self, &a.target);
+                continue;
+            }
+            if model.is_none()
+                && !self.timed.contains_key(current.as_ref())
+                && let Some(p) = self.patterns.iter().find(|p| p.matches(&current))
+            {
+                via.push(&p.alias);
+                current = normalize(self, &p.alias.target);
                 continue;
             }
             if let Some(m) = model
@@ -399,8 +501,8 @@ impl Catalog {
             }
             return match model {
                 Some(m) => Err(self.why_not(name, m, at)),
-                None if self.timed.contains_key(&current) => {
-                    let periods = &self.timed[&current];
+                None if self.timed.contains_key(current.as_ref()) => {
+                    let periods = &self.timed[current.as_ref()];
                     let first = periods.iter().map(|a| a.from).min();
                     match first {
                         Some(first) if at < first => Err(LookupError::BeforeFirstPrice {
@@ -512,8 +614,13 @@ const PREFIX_ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Lower-cases a name and strips a known provider prefix or `models/`.
-fn normalize(cat: &Catalog, name: &str) -> String {
-    let mut n = name.trim().to_ascii_lowercase();
+/// Borrows when the name is already in canonical form (the common case).
+fn normalize<'n>(cat: &Catalog, name: &'n str) -> std::borrow::Cow<'n, str> {
+    let t = name.trim();
+    if !t.bytes().any(|b| b.is_ascii_uppercase() || b == b'/') {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    let mut n = t.to_ascii_lowercase();
     if let Some(rest) = n.strip_prefix("models/") {
         n = rest.to_string();
     }
@@ -524,7 +631,7 @@ fn normalize(cat: &Catalog, name: &str) -> String {
             n = rest.to_string();
         }
     }
-    n
+    std::borrow::Cow::Owned(n)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use llmcost_core::{
 use toml::Spanned;
 
 use crate::raw::{ProviderFile, RawPrice, RawRates, RawTier, SchedulesFile};
-use crate::{Catalog, Model, TimedAlias};
+use crate::{Catalog, ImportInfo, Layer, Model, Origin, TimedAlias};
 
 /// A catalog file that cannot be used, with where and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,12 +25,34 @@ pub struct LoadError {
     pub message: String,
 }
 
-struct Ctx<'a> {
-    file: &'a str,
-    text: &'a str,
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    /// The built-in catalog: every field required, sources are URLs.
+    pub builtin: bool,
+    pub origin: Option<&'a Origin>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    pub(crate) fn builtin(file: &'a str, text: &'a str) -> Ctx<'a> {
+        Ctx {
+            file,
+            text,
+            builtin: true,
+            origin: None,
+        }
+    }
+
+    pub(crate) fn user(file: &'a str, text: &'a str) -> Ctx<'a> {
+        Ctx {
+            file,
+            text,
+            builtin: false,
+            origin: None,
+        }
+    }
+
     fn line_of(&self, offset: usize) -> usize {
         self.text
             .get(..offset)
@@ -125,25 +147,48 @@ fn parse_offset(s: &str) -> Result<i32, String> {
     Ok(sign * (h * 3600 + m * 60))
 }
 
+/// One parsed catalog file, before it joins a catalog.
+#[derive(Debug)]
+pub(crate) struct Part {
+    pub origin: Origin,
+    /// The file's `provider` (required in the built-in catalog).
+    pub provider: Option<String>,
+    pub models: Vec<PartModel>,
+    /// Timed aliases with their 1-based line.
+    pub aliases: Vec<(TimedAlias, usize)>,
+    pub import: Option<ImportInfo>,
+}
+
+/// One model of a parsed file.
+#[derive(Debug)]
+pub(crate) struct PartModel {
+    pub model: Model,
+    /// Per row (parallel to `model.rows`): marked `override = true`.
+    pub overrides: Vec<bool>,
+    /// Name patterns with their line.
+    pub patterns: Vec<(String, usize)>,
+    /// Line of the model's `id`.
+    pub line: usize,
+}
+
 pub(crate) fn load(files: &[(&str, &str)]) -> Result<Catalog, LoadError> {
     let mut cat = Catalog::default();
     // Schedules first: price rows refer to them by name.
     for (file, text) in files.iter().filter(|(f, _)| *f == "schedules.toml") {
-        load_schedules(&mut cat, &Ctx { file, text })?;
+        load_schedules(&mut cat, &Ctx::builtin(file, text))?;
     }
     for (file, text) in files.iter().filter(|(f, _)| *f != "schedules.toml") {
-        let ctx = Ctx { file, text };
-        let pf: ProviderFile = toml::from_str(text).map_err(|e| LoadError {
-            file: file.to_string(),
-            line: e.span().map_or(0, |s| ctx.line_of(s.start)),
-            message: e.message().to_string(),
-        })?;
-        let provider = pf.provider.trim().to_ascii_lowercase();
+        let ctx = Ctx::builtin(file, text);
+        let part = parse_file(&cat.schedules, &ctx)?;
+        let Some(provider) = part.provider else {
+            return ctx
+                .err("missing field `provider` (the provider key, e.g. provider = \"deepseek\")");
+        };
         if !cat.providers.contains(&provider) {
             cat.providers.push(provider.clone());
         }
-        for m in pf.model {
-            let model = load_model(&cat, &ctx, &provider, m)?;
+        for pm in part.models {
+            let model = pm.model;
             let idx = cat.models.len();
             for n in std::iter::once(&model.id).chain(model.aliases.iter()) {
                 let key = n.to_ascii_lowercase();
@@ -155,36 +200,146 @@ pub(crate) fn load(files: &[(&str, &str)]) -> Result<Catalog, LoadError> {
                 }
                 cat.by_name.insert(key, idx);
             }
+            for (p, _) in pm.patterns {
+                cat.patterns.push(crate::layers::Pattern::new(
+                    &p,
+                    &model,
+                    part.origin.clone(),
+                    1,
+                ));
+            }
             cat.models.push(model);
         }
-        for a in pf.alias {
-            let from = ctx.instant(&a.from, "alias.from")?;
-            let until = a
-                .until
-                .as_ref()
-                .map(|u| ctx.instant(u, "alias.until"))
-                .transpose()?;
-            if until.is_some_and(|u| u <= from) {
-                return ctx.err_at(a.from.span(), "alias period is empty (`until` <= `from`)");
-            }
-            if a.source.trim().is_empty() {
-                return ctx.err_at(a.name.span(), "alias has no `source`");
-            }
+        for (a, _) in part.aliases {
             cat.timed
-                .entry(a.name.get_ref().to_ascii_lowercase())
+                .entry(a.name.to_ascii_lowercase())
                 .or_default()
-                .push(TimedAlias {
-                    name: a.name.get_ref().clone(),
-                    target: a.target.clone(),
-                    from,
-                    until,
-                    source: a.source.clone(),
-                    note: a.note.clone(),
-                });
+                .push(a);
         }
     }
+    crate::layers::sort_patterns(&mut cat.patterns);
     validate(&cat)?;
     Ok(cat)
+}
+
+/// Parses one provider file (built-in or user) against known schedules.
+pub(crate) fn parse_file(
+    schedules: &HashMap<String, Arc<Schedule>>,
+    ctx: &Ctx<'_>,
+) -> Result<Part, LoadError> {
+    let pf: ProviderFile = toml::from_str(ctx.text).map_err(|e| LoadError {
+        file: ctx.file.to_string(),
+        line: e.span().map_or(0, |s| ctx.line_of(s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    let import = match &pf.import {
+        None => None,
+        Some(i) => Some(ImportInfo {
+            format: i.format.clone(),
+            source: i.source.clone(),
+            imported: parse_instant(&i.imported)
+                .or_else(|e| ctx.err(format!("field `import.imported`: {e}")))?,
+            unmapped: i.unmapped.clone(),
+        }),
+    };
+    let origin = Origin {
+        layer: if ctx.builtin {
+            Layer::BuiltIn
+        } else if import.is_some() {
+            Layer::Imported
+        } else {
+            Layer::User
+        },
+        file: ctx.file.to_string(),
+    };
+    let ctx = &Ctx {
+        origin: Some(&origin),
+        ..*ctx
+    };
+    let provider = pf
+        .provider
+        .as_ref()
+        .map(|p| p.trim().to_ascii_lowercase())
+        .filter(|p| !p.is_empty());
+    let default_provider = provider
+        .clone()
+        .unwrap_or_else(|| origin.layer.key().to_string());
+    let mut models = Vec::with_capacity(pf.model.len());
+    for m in pf.model {
+        let line = ctx.line_of(m.id.span().start);
+        let patterns = m
+            .patterns
+            .iter()
+            .map(|p| (p.get_ref().trim().to_string(), ctx.line_of(p.span().start)))
+            .collect::<Vec<_>>();
+        if let Some((p, l)) = patterns
+            .iter()
+            .find(|(p, _)| p.is_empty() || !p.contains('*'))
+        {
+            return Err(LoadError {
+                file: ctx.file.to_string(),
+                line: *l,
+                message: format!(
+                    "field `patterns`: `{p}` has no `*` (write e.g. \"my-finetune-*\"; a plain name belongs in `aliases`)"
+                ),
+            });
+        }
+        let provider = m
+            .provider
+            .as_ref()
+            .map(|p| p.trim().to_ascii_lowercase())
+            .unwrap_or_else(|| default_provider.clone());
+        let (model, overrides) = load_model(schedules, ctx, &provider, m)?;
+        models.push(PartModel {
+            model,
+            overrides,
+            patterns,
+            line,
+        });
+    }
+    let mut aliases = Vec::with_capacity(pf.alias.len());
+    for a in pf.alias {
+        let line = ctx.line_of(a.name.span().start);
+        let from = match &a.from {
+            Some(f) => ctx.instant(f, "alias.from")?,
+            None if ctx.builtin => {
+                return ctx.err_at(a.name.span(), "alias: missing field `from`");
+            }
+            None => crate::layers::BEGINNING,
+        };
+        let until = a
+            .until
+            .as_ref()
+            .map(|u| ctx.instant(u, "alias.until"))
+            .transpose()?;
+        if until.is_some_and(|u| u <= from) {
+            return ctx.err_at(a.name.span(), "alias period is empty (`until` <= `from`)");
+        }
+        let source = match a.source.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => s.to_string(),
+            _ if ctx.builtin => return ctx.err_at(a.name.span(), "alias has no `source`"),
+            _ => origin.label(),
+        };
+        aliases.push((
+            TimedAlias {
+                name: a.name.get_ref().clone(),
+                target: a.target.clone(),
+                from,
+                until,
+                source,
+                note: a.note.clone(),
+                origin: origin.clone(),
+            },
+            line,
+        ));
+    }
+    Ok(Part {
+        origin,
+        provider,
+        models,
+        aliases,
+        import,
+    })
 }
 
 fn load_schedules(cat: &mut Catalog, ctx: &Ctx<'_>) -> Result<(), LoadError> {
@@ -273,11 +428,11 @@ fn line_span(ctx: &Ctx<'_>, line: usize) -> std::ops::Range<usize> {
 }
 
 fn load_model(
-    cat: &Catalog,
+    schedules: &HashMap<String, Arc<Schedule>>,
     ctx: &Ctx<'_>,
     provider: &str,
     m: crate::raw::RawModel,
-) -> Result<Model, LoadError> {
+) -> Result<(Model, Vec<bool>), LoadError> {
     let id = m.id.get_ref().trim().to_string();
     if id.is_empty() {
         return ctx.err_at(m.id.span(), "model has an empty `id`");
@@ -293,15 +448,22 @@ fn load_model(
     let mut rows = Vec::with_capacity(m.price.len());
     let mut confidence = Vec::with_capacity(m.price.len());
     for p in &m.price {
-        let row = load_row(cat, ctx, &id, p)?;
+        let row = load_row(schedules, ctx, &id, p)?;
         confidence.push(p.confidence.clone());
         rows.push(Arc::new(row));
+    }
+    if ctx.builtin && m.price.iter().any(|p| p.overrides) {
+        return ctx.err_at(
+            m.id.span(),
+            format!("model `{id}`: `override` is for user catalog files"),
+        );
     }
     // Order by currency, then start.
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| (rows[i].spec().currency, rows[i].spec().from));
     let rows_sorted: Vec<_> = order.iter().map(|&i| rows[i].clone()).collect();
     let conf_sorted: Vec<_> = order.iter().map(|&i| confidence[i].clone()).collect();
+    let overrides: Vec<bool> = order.iter().map(|&i| m.price[i].overrides).collect();
     // No overlap per currency.
     for w in rows_sorted.windows(2) {
         let (a, b) = (w[0].spec(), w[1].spec());
@@ -318,47 +480,83 @@ fn load_model(
             );
         }
     }
-    Ok(Model {
-        id,
-        provider: provider.to_string(),
-        name: m.name,
-        aliases: m.aliases,
-        retired,
-        successor: m.successor,
-        note: m.note,
-        rows: rows_sorted,
+    let origin = ctx.origin.cloned().unwrap_or_else(|| Origin {
+        layer: Layer::BuiltIn,
         file: ctx.file.to_string(),
-        confidence: conf_sorted,
-    })
+    });
+    Ok((
+        Model {
+            id,
+            provider: provider.to_string(),
+            name: m.name,
+            aliases: m.aliases,
+            retired,
+            successor: m.successor,
+            note: m.note,
+            origins: vec![origin; rows_sorted.len()],
+            rows: rows_sorted,
+            file: ctx.file.to_string(),
+            confidence: conf_sorted,
+        },
+        overrides,
+    ))
 }
 
-fn load_row(cat: &Catalog, ctx: &Ctx<'_>, id: &str, p: &RawPrice) -> Result<PriceRow, LoadError> {
-    let at = p.from.span();
-    let from = ctx.instant(&p.from, "from")?;
+fn load_row(
+    schedules: &HashMap<String, Arc<Schedule>>,
+    ctx: &Ctx<'_>,
+    id: &str,
+    p: &RawPrice,
+) -> Result<PriceRow, LoadError> {
+    // Where to point at for row-level problems: the first field that has a span.
+    let at = p
+        .from
+        .as_ref()
+        .or(p.currency.as_ref())
+        .or(p.source.as_ref())
+        .or(p.input.as_ref())
+        .or(p.output.as_ref())
+        .map_or(0..0, Spanned::span);
+    let missing = |field: &str| {
+        ctx.err_at(
+            at.clone(),
+            format!("model `{id}`: price row has no `{field}` (required in the built-in catalog)"),
+        )
+    };
+    let from = match &p.from {
+        Some(f) => ctx.instant(f, "from")?,
+        None if ctx.builtin => return missing("from"),
+        None => crate::layers::BEGINNING,
+    };
     let until = p
         .until
         .as_ref()
         .map(|u| ctx.instant(u, "until"))
         .transpose()?;
-    let currency = Currency::new(p.currency.get_ref())
-        .or_else(|e| ctx.err_at(p.currency.span(), e.to_string()))?;
-    if p.source.get_ref().trim().is_empty() {
-        return ctx.err_at(
-            p.source.span(),
-            format!("model `{id}`: row has an empty `source`"),
-        );
-    }
-    if !p.source.get_ref().starts_with("http") {
-        return ctx.err_at(
-            p.source.span(),
-            format!("model `{id}`: `source` must be a URL"),
-        );
-    }
+    let currency = match &p.currency {
+        Some(c) => Currency::new(c.get_ref())
+            .or_else(|e| ctx.err_at(c.span(), format!("field `currency`: {e}")))?,
+        None if ctx.builtin => return missing("currency"),
+        None => Currency::USD,
+    };
+    let source = match &p.source {
+        Some(s) if s.get_ref().trim().is_empty() => {
+            return ctx.err_at(s.span(), format!("model `{id}`: row has an empty `source`"));
+        }
+        Some(s) if ctx.builtin && !s.get_ref().starts_with("http") => {
+            return ctx.err_at(s.span(), format!("model `{id}`: `source` must be a URL"));
+        }
+        Some(s) => s.get_ref().trim().to_string(),
+        None if ctx.builtin => return missing("source"),
+        None => ctx
+            .origin
+            .map_or_else(|| format!("user:{}", ctx.file), Origin::label),
+    };
     if let Some(c) = &p.confidence
         && !matches!(c.as_str(), "A" | "B" | "C")
     {
         return ctx.err_at(
-            at,
+            at.clone(),
             format!(
                 "model `{id}`: confidence `{c}` is not A, B or C (unverified prices are left out)"
             ),
@@ -368,19 +566,15 @@ fn load_row(cat: &Catalog, ctx: &Ctx<'_>, id: &str, p: &RawPrice) -> Result<Pric
     let off_peak = match &p.off_peak {
         None => None,
         Some(o) => {
-            let schedule = cat
-                .schedules
-                .get(o.schedule.get_ref())
-                .cloned()
-                .map_or_else(
-                    || {
-                        ctx.err_at(
-                            o.schedule.span(),
-                            format!("unknown schedule `{}`", o.schedule.get_ref()),
-                        )
-                    },
-                    Ok,
-                )?;
+            let schedule = schedules.get(o.schedule.get_ref()).cloned().map_or_else(
+                || {
+                    ctx.err_at(
+                        o.schedule.span(),
+                        format!("unknown schedule `{}`", o.schedule.get_ref()),
+                    )
+                },
+                Ok,
+            )?;
             Some(OffPeak {
                 schedule,
                 rates: ctx.rates(&o.rates(), "off_peak.")?,
@@ -426,7 +620,7 @@ fn load_row(cat: &Catalog, ctx: &Ctx<'_>, id: &str, p: &RawPrice) -> Result<Pric
         long_context,
         service_tiers,
         thinking_output: p.thinking_output,
-        source: p.source.get_ref().clone(),
+        source,
         note: p.note.clone(),
     };
     PriceRow::new(spec).or_else(|e| ctx.err_at(at, format!("model `{id}`: {e}")))

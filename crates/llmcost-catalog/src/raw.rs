@@ -6,7 +6,12 @@ use toml::Spanned;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProviderFile {
-    pub provider: String,
+    /// Required in the built-in catalog; optional in user files.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Present in files written by `llmcost prices import` (the imported layer).
+    #[serde(default)]
+    pub import: Option<RawImport>,
     #[serde(default)]
     pub model: Vec<RawModel>,
     #[serde(default)]
@@ -17,6 +22,12 @@ pub(crate) struct ProviderFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawModel {
     pub id: Spanned<String>,
+    /// Provider of this model when it differs from the file's (imported files).
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Name patterns (`my-finetune-*`) priced as this model (user files only).
+    #[serde(default)]
+    pub patterns: Vec<Spanned<String>>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -44,19 +55,28 @@ pub(crate) struct RawRates {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawPrice {
-    pub from: Spanned<String>,
+    /// Required in the built-in catalog; a user row without it has no start.
+    #[serde(default)]
+    pub from: Option<Spanned<String>>,
     #[serde(default)]
     pub until: Option<Spanned<String>>,
-    pub currency: Spanned<String>,
+    /// Required in the built-in catalog; USD by default in user files.
+    #[serde(default)]
+    pub currency: Option<Spanned<String>>,
     pub input: Option<Spanned<String>>,
     pub cache_read: Option<Spanned<String>>,
     pub cache_write: Option<Spanned<String>>,
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
-    pub source: Spanned<String>,
+    /// Required in the built-in catalog (a URL); any text in user files.
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
     #[serde(default)]
     pub confidence: Option<String>,
+    /// A user row that takes precedence over the built-in rows for its period.
+    #[serde(default, rename = "override")]
+    pub overrides: bool,
     #[serde(default)]
     pub note: Option<String>,
     #[serde(default)]
@@ -115,12 +135,31 @@ pub(crate) struct RawTier {
 pub(crate) struct RawAlias {
     pub name: Spanned<String>,
     pub target: String,
-    pub from: Spanned<String>,
+    /// Required in the built-in catalog; a user alias without it has no start.
+    #[serde(default)]
+    pub from: Option<Spanned<String>>,
     #[serde(default)]
     pub until: Option<Spanned<String>>,
-    pub source: String,
+    /// Required in the built-in catalog.
+    #[serde(default)]
+    pub source: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// The `[import]` header of a file written by `llmcost prices import`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawImport {
+    /// `litellm` or `openrouter`.
+    pub format: String,
+    /// The URL or file the prices were read from.
+    pub source: String,
+    /// When the import ran (RFC 3339).
+    pub imported: String,
+    /// Price fields that could not be mapped, as `model: field` lines.
+    #[serde(default)]
+    pub unmapped: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

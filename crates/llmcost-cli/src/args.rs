@@ -13,6 +13,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub layers: crate::commands::catalog_layers::CatalogOpts,
 }
 
 #[derive(Debug, Subcommand)]
@@ -29,6 +31,16 @@ pub enum Command {
     Forecast(ForecastArgs),
     /// Search the price catalog; show a model's price history and sources.
     Prices(PricesArgs),
+    /// Import usage logs and exports into the ledger (only what is new is added).
+    Import(crate::commands::import::ImportArgs),
+    /// Re-price every ledger record from its stored usage with the current catalog.
+    Reprice(crate::commands::import::RepriceArgs),
+    /// Usage and cost per day, week, month, model or session, from the ledger or straight from logs.
+    Report(crate::commands::report::ReportArgs),
+    /// Compare the ledger's cost with what the provider billed, per day and model, and explain the gap.
+    Reconcile(crate::commands::reconcile::ReconcileArgs),
+    /// Metering reverse proxy: forward LLM API calls, record each call's cost, enforce budgets.
+    Proxy(crate::commands::proxy::ProxyArgs),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -179,7 +191,11 @@ pub struct ForecastArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct PricesArgs {
+    /// import, which, update or diff; without one, search the catalog.
+    #[command(subcommand)]
+    pub action: Option<crate::commands::prices_admin::PricesCommand>,
     /// Text to search in model ids, aliases and providers (empty: everything).
     pub query: Option<String>,
     /// Show the prices in force at this instant (default: now).

@@ -123,7 +123,8 @@ pub struct Provenance {
     pub note: Option<String>,
     /// Aliases followed to reach the model (`gpt-4o` → `gpt-4o-2024-08-06`).
     pub via: Vec<String>,
-    pub catalog: &'static str,
+    /// The catalog layer that priced it: `built-in`, `user:<file>` or `imported:<file>`.
+    pub catalog: String,
 }
 
 impl Provenance {
@@ -143,7 +144,7 @@ impl Provenance {
                 .iter()
                 .map(|a| format!("{} → {}", a.name, a.target))
                 .collect(),
-            catalog: "built-in",
+            catalog: r.origin().label(),
         }
     }
 }

@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod common;
+mod ledger;
 mod output;
 
 use std::io::Write;
@@ -21,12 +22,18 @@ fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Compare(a) => commands::compare::run(a, out),
         Command::Forecast(a) => commands::forecast::run(a, out),
         Command::Prices(a) => commands::prices::run(a, out),
+        Command::Import(a) => commands::import::run(a, out),
+        Command::Reprice(a) => commands::reprice::run(a, out),
+        Command::Report(a) => commands::report::run(a, out),
+        Command::Reconcile(a) => commands::reconcile::run(a, out),
+        Command::Proxy(a) => commands::proxy::run(a, out),
     }
 }
 
 #[expect(clippy::print_stderr, reason = "main reports errors on stderr")]
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    commands::catalog_layers::configure(&cli.layers);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = run(&cli, &mut out).and_then(|s| {

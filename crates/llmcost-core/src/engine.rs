@@ -226,5 +226,7 @@ fn sum(c: &Compiled, usage: &Usage, thinking: bool) -> Result<Decimal> {
             .and_then(|p| total.checked_add(p))
             .ok_or(Error::Overflow)?;
     }
-    to_decimal(total, c.scale)
+    // Not normalised: sums of totals at one scale add without rescaling, and
+    // trailing zeros are dropped when displayed.
+    Decimal::try_from_i128_with_scale(total, c.scale + MILLION_SCALE).map_err(|_| Error::Overflow)
 }

@@ -168,6 +168,9 @@ pub enum LedgerError {
     Backend(#[from] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// A new cost for the record with this `dedup_key`: (key, cost, currency, price_ref).
+pub type CostUpdate = (String, Option<Decimal>, Option<Currency>, Option<String>);
+
 /// Result with [`LedgerError`].
 pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
 
@@ -204,7 +207,7 @@ pub trait Ledger: Send {
     ///
     /// # Errors
     /// Backend failures.
-    fn update_costs(&mut self, costs: &[(String, Option<Decimal>, Option<Currency>, Option<String>)]) -> Result<u64>;
+    fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64>;
 
     /// Number of records stored.
     ///

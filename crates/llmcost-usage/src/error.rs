@@ -31,6 +31,13 @@ pub enum Error {
         /// before the final one, or a request that failed).
         null_usage: Option<String>,
     },
+    /// The document is an API error response (`"error": {...}`), which
+    /// carries no usage.
+    #[error("the document is an API error, not a response with usage: {message:?}")]
+    ApiError {
+        /// The error's `message` (empty when it has none).
+        message: String,
+    },
     /// A token count is negative, fractional or not a number.
     #[error("field `{field}` is not a valid token count: {problem}")]
     InvalidCount {

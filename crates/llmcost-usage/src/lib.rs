@@ -12,6 +12,19 @@
 //! [`llmcost_core::Usage`] whose buckets are disjoint, so that
 //! `cost = Σ bucket × rate`.
 //!
+//! ```
+//! use llmcost_usage::{Shape, extract};
+//!
+//! let line = br#"{"timestamp":"2025-03-10T18:00:00Z","response":{"model":"gpt-4o-2024-08-06",
+//!     "usage":{"prompt_tokens":2006,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1920}}}}"#;
+//! let e = extract(line)?;
+//! assert_eq!(e.shape, Shape::OpenAiChat);
+//! assert_eq!((e.usage.input, e.usage.cache_read, e.usage.output), (86, 1920, 300));
+//! assert_eq!(e.model.as_deref(), Some("gpt-4o-2024-08-06"));
+//! assert_eq!(e.at.map(|t| t.as_second()), Some(1_741_629_600));
+//! # Ok::<(), llmcost_usage::Error>(())
+//! ```
+//!
 //! The mapping from provider fields to buckets follows the pricing reference:
 //!
 //! | shape | input (uncached) | cache read | cache write | output | reasoning |
@@ -359,7 +372,10 @@ mod tests {
                 s
             );
         }
-        assert_eq!("Open-AI-Chat".parse::<Shape>().ok(), None);
+        assert_eq!(
+            "Open-AI-Chat".parse::<Shape>().ok(),
+            Some(Shape::OpenAiChat)
+        );
         assert_eq!("OPENAI-CHAT".parse::<Shape>().ok(), Some(Shape::OpenAiChat));
         assert_eq!(
             serde_json::from_str::<Shape>("\"open_ai_chat\"").ok(),

@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use llmcost_core::{ServiceTier, Usage};
 
 use crate::error::{Error, Result};
-use crate::raw::{Counts, Details, DocKind, Found, NodeOut, Path, TimeField, TimeRaw, Tok};
+use crate::raw::{Counts, DocKind, Found, Path, Slot, TimeField, TimeRaw, Tok, Walked};
 use crate::{ExtractedRef, Shape};
 
 /// Which set of field names a usage object uses.
@@ -31,19 +31,16 @@ struct Families {
 
 impl Families {
     fn of(c: &Counts) -> Families {
-        let g = &c.gemini;
         Families {
-            chat: c.prompt_tokens.is_present()
-                || c.completion_tokens.is_present()
-                || c.hit.is_present()
-                || c.miss.is_present(),
-            responses: c.input_tokens.is_present()
-                || c.output_tokens.is_present()
-                || c.cache_creation_input_tokens.is_present()
-                || c.cache_read_input_tokens.is_present(),
-            gemini: [g.prompt, g.cached, g.candidates, g.thoughts, g.tool_use]
-                .iter()
-                .any(|t| t.is_present()),
+            chat: c.has(Slot::PromptTokens)
+                || c.has(Slot::CompletionTokens)
+                || c.has(Slot::Hit)
+                || c.has(Slot::Miss),
+            responses: c.has(Slot::InputTokens)
+                || c.has(Slot::OutputTokens)
+                || c.has(Slot::CacheCreationInput)
+                || c.has(Slot::CacheReadInput),
+            gemini: c.has_mask(Slot::GEMINI),
         }
     }
 
@@ -78,12 +75,6 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
         .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
 }
 
-fn contains_ci(s: &str, needle: &str) -> bool {
-    s.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
 const MISTRAL_PREFIXES: &[&str] = &[
     "mistral",
     "magistral",
@@ -115,20 +106,17 @@ fn vendor(model: Option<&str>) -> Vendor {
         return Vendor::Unknown;
     };
     let m = model.rsplit('/').next().unwrap_or(model);
-    if contains_ci(m, "claude") {
-        Vendor::Anthropic
-    } else if starts_with_ci(m, "deepseek") {
-        Vendor::DeepSeek
-    } else if starts_with_ci(m, "grok") {
-        Vendor::Xai
-    } else if MISTRAL_PREFIXES.iter().any(|p| starts_with_ci(m, p)) {
-        Vendor::Mistral
-    } else if starts_with_ci(m, "gemini") || starts_with_ci(m, "gemma") {
-        Vendor::Google
-    } else if OPENAI_PREFIXES.iter().any(|p| starts_with_ci(m, p)) {
-        Vendor::OpenAi
-    } else {
-        Vendor::Unknown
+    let any = |prefixes: &[&str]| prefixes.iter().any(|p| starts_with_ci(m, p));
+    // Dispatch on the first letter: this runs once per record.
+    match m.bytes().next().map(|b| b.to_ascii_lowercase()) {
+        Some(b'd') if starts_with_ci(m, "deepseek") => Vendor::DeepSeek,
+        Some(b'g') if starts_with_ci(m, "grok") => Vendor::Xai,
+        Some(b'g') if any(&["gemini", "gemma"]) => Vendor::Google,
+        Some(b'c' | b'm' | b'o' | b'p' | b'd' | b'v') if any(MISTRAL_PREFIXES) => Vendor::Mistral,
+        Some(b'g' | b'c' | b'o' | b'd' | b'b') if any(OPENAI_PREFIXES) => Vendor::OpenAi,
+        // `claude-…`, and Bedrock's `anthropic.claude-…` / `us.anthropic.claude-…`.
+        _ if m.split('.').any(|part| starts_with_ci(part, "claude")) => Vendor::Anthropic,
+        _ => Vendor::Unknown,
     }
 }
 
@@ -141,17 +129,17 @@ fn detect(
     kind: DocKind,
     id: Option<&str>,
 ) -> Shape {
-    let v = vendor(model);
+    let v = || vendor(model);
     match fam.primary() {
         Some(Family::Chat) | None => {
-            if c.hit.is_present() || c.miss.is_present() {
+            if c.has(Slot::Hit) || c.has(Slot::Miss) {
                 Shape::DeepSeek
             } else if c.xai_marker {
                 Shape::Xai
             } else if c.openrouter_marker {
                 Shape::OpenRouter
             } else {
-                match v {
+                match v() {
                     Vendor::DeepSeek => Shape::DeepSeek,
                     Vendor::Xai => Shape::Xai,
                     Vendor::Mistral => Shape::Mistral,
@@ -161,26 +149,26 @@ fn detect(
         }
         Some(Family::Responses) => {
             let id = id.unwrap_or("");
-            let anthropic_fields = c.cache_creation_input_tokens.is_present()
-                || c.cache_read_input_tokens.is_present()
-                || c.cache_creation.is_some()
+            let anthropic_fields = c.has(Slot::CacheCreationInput)
+                || c.has(Slot::CacheReadInput)
+                || c.cache_creation
                 || c.anthropic_marker;
-            let responses_fields = c.input_details.is_some()
-                || c.output_details
-                    .is_some_and(|d| d.reasoning_tokens.is_present())
-                || c.total_tokens.is_present();
+            let responses_fields =
+                c.input_details || c.has(Slot::OutputReasoning) || c.has(Slot::TotalTokens);
             if anthropic_fields {
                 Shape::Anthropic
-            } else if c.xai_marker || v == Vendor::Xai {
+            } else if c.xai_marker || v() == Vendor::Xai {
                 Shape::Xai
             } else if c.openrouter_marker {
                 Shape::OpenRouter
             } else if responses_fields || kind == DocKind::Responses || id.starts_with("resp_") {
                 Shape::OpenAiResponses
-            } else if v == Vendor::Anthropic || kind == DocKind::Anthropic || id.starts_with("msg_")
+            } else if v() == Vendor::Anthropic
+                || kind == DocKind::Anthropic
+                || id.starts_with("msg_")
             {
                 Shape::Anthropic
-            } else if v == Vendor::OpenAi {
+            } else if v() == Vendor::OpenAi {
                 Shape::OpenAiResponses
             } else {
                 // Bare `{"input_tokens", "output_tokens"}` without `total_tokens`:
@@ -224,291 +212,196 @@ fn forced_family(shape: Shape, fam: &Families) -> Result<Family> {
 // ---------------------------------------------------------------------------
 // Validation and arithmetic
 
-fn check(t: Tok, p: Path, name: &str) -> Result<()> {
-    let problem = match t {
-        Tok::Absent | Tok::Val(_) => return Ok(()),
-        Tok::Neg(v) => format!("negative ({v})"),
-        Tok::Frac(v) => format!("not an integer ({v})"),
-        Tok::NotNumber(kind) => format!("{kind}, expected a non-negative integer"),
-    };
-    Err(Error::InvalidCount {
-        field: p.join(name),
-        problem,
-    })
+/// What is wrong with a raw count, if anything.
+fn count_problem(t: Tok) -> Option<String> {
+    match t {
+        Tok::Absent | Tok::Val(_) => None,
+        Tok::Neg(v) => Some(format!("negative ({v})")),
+        Tok::Frac(v) => Some(format!("not an integer ({v})")),
+        Tok::NotNumber(kind) => Some(format!("{kind}, expected a non-negative integer")),
+    }
 }
 
-fn check_details(d: Option<Details>, p: Path, name: &str) -> Result<()> {
-    let Some(d) = d else { return Ok(()) };
-    for (t, leaf) in [
-        (d.cached_tokens, "cached_tokens"),
-        (d.cache_write_tokens, "cache_write_tokens"),
-        (d.reasoning_tokens, "reasoning_tokens"),
-        (d.ephemeral_5m_input_tokens, "ephemeral_5m_input_tokens"),
-        (d.ephemeral_1h_input_tokens, "ephemeral_1h_input_tokens"),
-    ] {
-        if !matches!(t, Tok::Absent | Tok::Val(_)) {
-            return check(t, p, &format!("{name}.{leaf}"));
-        }
+fn check(t: Tok, p: Path, name: &str) -> Result<()> {
+    match count_problem(t) {
+        None => Ok(()),
+        Some(problem) => Err(Error::InvalidCount {
+            field: p.join(name),
+            problem,
+        }),
     }
-    Ok(())
 }
 
 /// Every count of the usage object must be a non-negative integer.
 fn validate(c: &Counts, p: Path) -> Result<()> {
-    for (t, name) in [
-        (c.prompt_tokens, "prompt_tokens"),
-        (c.completion_tokens, "completion_tokens"),
-        (c.total_tokens, "total_tokens"),
-        (c.input_tokens, "input_tokens"),
-        (c.output_tokens, "output_tokens"),
-        (c.cache_creation_input_tokens, "cache_creation_input_tokens"),
-        (c.cache_read_input_tokens, "cache_read_input_tokens"),
-        (c.hit, "prompt_cache_hit_tokens"),
-        (c.miss, "prompt_cache_miss_tokens"),
-        (c.num_cached_tokens, "num_cached_tokens"),
-    ] {
-        check(t, p, name)?;
+    match c.bad {
+        Some((slot, t)) => check(t, p, slot.name(c.gemini_snake)),
+        None => Ok(()),
     }
-    check_details(c.prompt_details, p, "prompt_tokens_details")?;
-    check_details(c.completion_details, p, "completion_tokens_details")?;
-    check_details(c.input_details, p, "input_tokens_details")?;
-    check_details(c.output_details, p, "output_tokens_details")?;
-    check_details(c.cache_creation, p, "cache_creation")?;
-    let g = &c.gemini;
-    let n = GeminiNames::of(g.snake);
-    for (t, name) in [
-        (g.prompt, n.prompt),
-        (g.cached, n.cached),
-        (g.candidates, n.candidates),
-        (g.thoughts, n.thoughts),
-        (g.tool_use, n.tool_use),
-        (g.total, n.total),
-    ] {
-        check(t, p, name)?;
-    }
-    Ok(())
 }
 
-struct GeminiNames {
-    prompt: &'static str,
-    cached: &'static str,
-    candidates: &'static str,
-    thoughts: &'static str,
-    tool_use: &'static str,
-    total: &'static str,
+/// Reads counts of one usage object, naming fields for errors.
+struct Reader<'c> {
+    c: &'c Counts,
+    p: Path,
 }
 
-impl GeminiNames {
-    fn of(snake: bool) -> GeminiNames {
-        if snake {
-            GeminiNames {
-                prompt: "prompt_token_count",
-                cached: "cached_content_token_count",
-                candidates: "candidates_token_count",
-                thoughts: "thoughts_token_count",
-                tool_use: "tool_use_prompt_token_count",
-                total: "total_token_count",
-            }
-        } else {
-            GeminiNames {
-                prompt: "promptTokenCount",
-                cached: "cachedContentTokenCount",
-                candidates: "candidatesTokenCount",
-                thoughts: "thoughtsTokenCount",
-                tool_use: "toolUsePromptTokenCount",
-                total: "totalTokenCount",
-            }
+impl Reader<'_> {
+    fn get(&self, s: Slot) -> u64 {
+        self.c.get(s)
+    }
+
+    fn has(&self, s: Slot) -> bool {
+        self.c.has(s)
+    }
+
+    fn name(&self, s: Slot) -> String {
+        self.p.join(s.name(self.c.gemini_snake))
+    }
+
+    /// `total − Σ parts`, where every part is a subset of `total`.
+    fn minus(&self, total: Slot, parts: &[Slot]) -> Result<u64> {
+        let mut sum: u64 = 0;
+        for &s in parts {
+            sum = sum
+                .checked_add(self.get(s))
+                .ok_or_else(|| Error::Overflow {
+                    field: self.name(s),
+                })?;
+        }
+        let total_value = self.get(total);
+        if let Some(rest) = total_value.checked_sub(sum) {
+            return Ok(rest);
+        }
+        let nonzero: Vec<Slot> = parts.iter().copied().filter(|&s| self.get(s) > 0).collect();
+        match nonzero.as_slice() {
+            [first, ..] if !self.has(total) => Err(Error::MissingTotal {
+                part: self.name(*first),
+                part_value: self.get(*first),
+                total: self.name(total),
+            }),
+            [only] => Err(Error::SubsetTooLarge {
+                part: self.name(*only),
+                part_value: self.get(*only),
+                total: self.name(total),
+                total_value,
+            }),
+            _ => Err(Error::SubsetsTooLarge {
+                parts: nonzero.iter().map(|&s| self.name(s)).collect(),
+                sum,
+                total: self.name(total),
+                total_value,
+            }),
         }
     }
-}
 
-/// `total − Σ parts`, where every part is a subset of `total`.
-fn minus(p: Path, total: (Tok, &str), parts: &[(Tok, &str)]) -> Result<u64> {
-    let mut sum: u64 = 0;
-    for &(t, name) in parts {
-        sum = sum.checked_add(t.get()).ok_or_else(|| Error::Overflow {
-            field: p.join(name),
-        })?;
+    /// `a + count`, without wrapping.
+    fn plus(&self, a: u64, s: Slot) -> Result<u64> {
+        a.checked_add(self.get(s)).ok_or_else(|| Error::Overflow {
+            field: self.name(s),
+        })
     }
-    let (total_tok, total_name) = total;
-    let total_value = total_tok.get();
-    if let Some(rest) = total_value.checked_sub(sum) {
-        return Ok(rest);
-    }
-    let mut nonzero = parts.iter().filter(|(t, _)| t.get() > 0);
-    let first = nonzero.next();
-    if !total_tok.is_present()
-        && let Some(&(t, name)) = first
-    {
-        return Err(Error::MissingTotal {
-            part: p.join(name),
-            part_value: t.get(),
-            total: p.join(total_name),
-        });
-    }
-    let rest: Vec<&(Tok, &str)> = nonzero.collect();
-    match (first, rest.is_empty()) {
-        (Some(&(t, name)), true) => Err(Error::SubsetTooLarge {
-            part: p.join(name),
-            part_value: t.get(),
-            total: p.join(total_name),
-            total_value,
-        }),
-        _ => Err(Error::SubsetsTooLarge {
-            parts: parts
-                .iter()
-                .filter(|(t, _)| t.get() > 0)
-                .map(|(_, name)| p.join(name))
-                .collect(),
-            sum,
-            total: p.join(total_name),
-            total_value,
-        }),
-    }
-}
-
-fn plus(p: Path, a: u64, b: (Tok, &str)) -> Result<u64> {
-    a.checked_add(b.0.get())
-        .ok_or_else(|| Error::Overflow { field: p.join(b.1) })
 }
 
 // ---------------------------------------------------------------------------
 // Per-family rules
 
 /// Chat Completions and its compatibles (DeepSeek, xAI, Mistral, OpenRouter).
-fn chat(c: &Counts, p: Path, shape: Shape) -> Result<Usage> {
-    let pd = c.prompt_details.unwrap_or_default();
-    let cd = c.completion_details.unwrap_or_default();
-    let prompt = (c.prompt_tokens, "prompt_tokens");
-    let completion = (c.completion_tokens, "completion_tokens");
-    let cached = if pd.cached_tokens.is_present() || !c.num_cached_tokens.is_present() {
-        (pd.cached_tokens, "prompt_tokens_details.cached_tokens")
+fn chat(r: &Reader<'_>, shape: Shape) -> Result<Usage> {
+    let cached = if r.has(Slot::PromptCached) || !r.has(Slot::NumCached) {
+        Slot::PromptCached
     } else {
-        (c.num_cached_tokens, "num_cached_tokens")
+        Slot::NumCached
     };
-    let write = (
-        pd.cache_write_tokens,
-        "prompt_tokens_details.cache_write_tokens",
-    );
-    let reasoning = (
-        cd.reasoning_tokens,
-        "completion_tokens_details.reasoning_tokens",
-    );
-
     let mut u = Usage::default();
-    if shape == Shape::DeepSeek && (c.hit.is_present() || c.miss.is_present()) {
+    if shape == Shape::DeepSeek && (r.has(Slot::Hit) || r.has(Slot::Miss)) {
         // DeepSeek bills hit + miss; hit ⊂ prompt.
-        let hit = (c.hit, "prompt_cache_hit_tokens");
-        let uncached = minus(p, prompt, &[hit])?;
-        u.cache_read = c.hit.get();
-        u.input = if c.miss.is_present() {
-            c.miss.get()
+        let uncached = r.minus(Slot::PromptTokens, &[Slot::Hit])?;
+        u.cache_read = r.get(Slot::Hit);
+        u.input = if r.has(Slot::Miss) {
+            r.get(Slot::Miss)
         } else {
             uncached
         };
     } else {
-        u.input = minus(p, prompt, &[cached, write])?;
-        u.cache_read = cached.0.get();
-        u.cache_write = write.0.get();
+        u.input = r.minus(Slot::PromptTokens, &[cached, Slot::PromptCacheWrite])?;
+        u.cache_read = r.get(cached);
+        u.cache_write = r.get(Slot::PromptCacheWrite);
     }
-    u.reasoning = reasoning.0.get();
+    u.reasoning = r.get(Slot::CompletionReasoning);
     u.output = if shape == Shape::Xai {
         // xAI counts reasoning apart from `completion_tokens`.
-        c.completion_tokens.get()
+        r.get(Slot::CompletionTokens)
     } else {
-        minus(p, completion, &[reasoning])?
+        r.minus(Slot::CompletionTokens, &[Slot::CompletionReasoning])?
     };
     Ok(u)
 }
 
 /// OpenAI Responses (and xAI / OpenRouter Responses).
-fn responses(c: &Counts, p: Path, shape: Shape) -> Result<Usage> {
-    let id = c.input_details.unwrap_or_default();
-    let od = c.output_details.unwrap_or_default();
-    let input = (c.input_tokens, "input_tokens");
-    let output = (c.output_tokens, "output_tokens");
-    let cached = (id.cached_tokens, "input_tokens_details.cached_tokens");
-    let write = (
-        id.cache_write_tokens,
-        "input_tokens_details.cache_write_tokens",
-    );
-    let reasoning = (
-        od.reasoning_tokens,
-        "output_tokens_details.reasoning_tokens",
-    );
-
+fn responses(r: &Reader<'_>, shape: Shape) -> Result<Usage> {
     let mut u = Usage {
-        input: minus(p, input, &[cached, write])?,
-        cache_read: cached.0.get(),
-        cache_write: write.0.get(),
-        reasoning: reasoning.0.get(),
+        input: r.minus(
+            Slot::InputTokens,
+            &[Slot::InputCached, Slot::InputCacheWrite],
+        )?,
+        cache_read: r.get(Slot::InputCached),
+        cache_write: r.get(Slot::InputCacheWrite),
+        reasoning: r.get(Slot::OutputReasoning),
         ..Usage::default()
     };
     // xAI's Responses API is read like OpenAI's (reasoning ⊂ output), unless
     // `total_tokens` shows reasoning was counted apart, as in xAI chat.
     let additive = shape == Shape::Xai
         && u.reasoning > 0
-        && c.total_tokens.is_present()
-        && c.input_tokens
-            .get()
-            .checked_add(c.output_tokens.get())
+        && r.has(Slot::TotalTokens)
+        && r.get(Slot::InputTokens)
+            .checked_add(r.get(Slot::OutputTokens))
             .and_then(|s| s.checked_add(u.reasoning))
-            == Some(c.total_tokens.get());
+            == Some(r.get(Slot::TotalTokens));
     u.output = if additive {
-        c.output_tokens.get()
+        r.get(Slot::OutputTokens)
     } else {
-        minus(p, output, &[reasoning])?
+        r.minus(Slot::OutputTokens, &[Slot::OutputReasoning])?
     };
     Ok(u)
 }
 
 /// Anthropic Messages: cache reads and writes are added to `input_tokens`.
-fn anthropic(c: &Counts, p: Path) -> Result<Usage> {
+fn anthropic(r: &Reader<'_>) -> Result<Usage> {
     let mut u = Usage {
-        input: c.input_tokens.get(),
-        cache_read: c.cache_read_input_tokens.get(),
-        output: c.output_tokens.get(),
+        input: r.get(Slot::InputTokens),
+        cache_read: r.get(Slot::CacheReadInput),
+        output: r.get(Slot::OutputTokens),
         ..Usage::default()
     };
-    let creation = (c.cache_creation_input_tokens, "cache_creation_input_tokens");
-    match c.cache_creation {
-        Some(cc)
-            if cc.ephemeral_5m_input_tokens.is_present()
-                || cc.ephemeral_1h_input_tokens.is_present() =>
-        {
-            let m5 = (
-                cc.ephemeral_5m_input_tokens,
-                "cache_creation.ephemeral_5m_input_tokens",
-            );
-            let h1 = (
-                cc.ephemeral_1h_input_tokens,
-                "cache_creation.ephemeral_1h_input_tokens",
-            );
-            // Writes the split does not attribute to a TTL bill as 5-minute
-            // writes, the default TTL.
-            let unattributed = if creation.0.is_present() {
-                minus(p, creation, &[m5, h1])?
-            } else {
-                0
-            };
-            u.cache_write = plus(p, unattributed, m5)?;
-            u.cache_write_1h = h1.0.get();
-        }
-        _ => u.cache_write = creation.0.get(),
+    if r.has(Slot::Ephemeral5m) || r.has(Slot::Ephemeral1h) {
+        // Writes the TTL split does not attribute bill as 5-minute writes,
+        // the default TTL.
+        let unattributed = if r.has(Slot::CacheCreationInput) {
+            r.minus(
+                Slot::CacheCreationInput,
+                &[Slot::Ephemeral5m, Slot::Ephemeral1h],
+            )?
+        } else {
+            0
+        };
+        u.cache_write = r.plus(unattributed, Slot::Ephemeral5m)?;
+        u.cache_write_1h = r.get(Slot::Ephemeral1h);
+    } else {
+        u.cache_write = r.get(Slot::CacheCreationInput);
     }
     Ok(u)
 }
 
 /// Gemini `usageMetadata`: cached ⊂ prompt, thoughts added to candidates.
-fn gemini(c: &Counts, p: Path) -> Result<Usage> {
-    let g = &c.gemini;
-    let n = GeminiNames::of(g.snake);
-    let uncached = minus(p, (g.prompt, n.prompt), &[(g.cached, n.cached)])?;
+fn gemini(r: &Reader<'_>) -> Result<Usage> {
+    let uncached = r.minus(Slot::GPrompt, &[Slot::GCached])?;
     Ok(Usage {
-        input: plus(p, uncached, (g.tool_use, n.tool_use))?,
-        cache_read: g.cached.get(),
-        output: g.candidates.get(),
-        reasoning: g.thoughts.get(),
+        input: r.plus(uncached, Slot::GToolUse)?,
+        cache_read: r.get(Slot::GCached),
+        output: r.get(Slot::GCandidates),
+        reasoning: r.get(Slot::GThoughts),
         ..Usage::default()
     })
 }
@@ -581,15 +474,26 @@ fn parse_time(t: &TimeField<'_>) -> Result<Timestamp> {
 // ---------------------------------------------------------------------------
 
 /// Turns what the walker found into the public result.
-pub(crate) fn finish(out: NodeOut<'_>, hint: Option<Shape>) -> Result<ExtractedRef<'_>> {
+pub(crate) fn finish(out: Walked<'_>, hint: Option<Shape>) -> Result<ExtractedRef<'_>> {
     let found = match out {
-        NodeOut::Found(f) => f,
-        NodeOut::Empty { null_usage } => {
+        Walked { found: Some(f), .. } => f,
+        Walked {
+            not_object: Some(found),
+            ..
+        } => return Err(Error::NotAnObject { found }),
+        Walked {
+            api_error: Some(message),
+            ..
+        } => {
+            return Err(Error::ApiError {
+                message: message.into_owned(),
+            });
+        }
+        Walked { null_usage, .. } => {
             return Err(Error::NoUsage {
                 null_usage: null_usage.map(|p| p.to_string()),
             });
         }
-        NodeOut::NotObject(found) => return Err(Error::NotAnObject { found }),
     };
     let Found {
         counts: c,
@@ -614,11 +518,12 @@ pub(crate) fn finish(out: NodeOut<'_>, hint: Option<Shape>) -> Result<ExtractedR
             (shape, family)
         }
     };
+    let r = Reader { c: &c, p };
     let usage = match (family, shape) {
-        (Family::Gemini, _) => gemini(&c, p)?,
-        (Family::Responses, Shape::Anthropic) => anthropic(&c, p)?,
-        (Family::Responses, _) => responses(&c, p, shape)?,
-        (Family::Chat, _) => chat(&c, p, shape)?,
+        (Family::Gemini, _) => gemini(&r)?,
+        (Family::Responses, Shape::Anthropic) => anthropic(&r)?,
+        (Family::Responses, _) => responses(&r, shape)?,
+        (Family::Chat, _) => chat(&r, shape)?,
     };
 
     let reported_cost_usd_ticks = match c.cost_ticks {
@@ -634,15 +539,10 @@ pub(crate) fn finish(out: NodeOut<'_>, hint: Option<Shape>) -> Result<ExtractedR
             problem: format!("out of range ({v})"),
         })?),
         Tok::Neg(v) => Some(v),
-        Tok::Frac(_) | Tok::NotNumber(_) => {
-            return Err(match check(c.cost_ticks, p, "cost_in_usd_ticks") {
-                Err(Error::InvalidCount { field, problem }) => {
-                    Error::InvalidCost { field, problem }
-                }
-                _ => Error::InvalidCost {
-                    field: p.join("cost_in_usd_ticks"),
-                    problem: "not an integer".to_owned(),
-                },
+        t @ (Tok::Frac(_) | Tok::NotNumber(_)) => {
+            return Err(Error::InvalidCost {
+                field: p.join("cost_in_usd_ticks"),
+                problem: count_problem(t).unwrap_or_default(),
             });
         }
     };
@@ -663,4 +563,47 @@ pub(crate) fn finish(out: NodeOut<'_>, hint: Option<Shape>) -> Result<ExtractedR
         reported_cost_usd_ticks,
         request_id: meta.id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendors_from_model_ids() {
+        for (model, want) in [
+            ("gpt-4o-2024-08-06", Vendor::OpenAi),
+            ("o3-mini", Vendor::OpenAi),
+            ("openai/gpt-5", Vendor::OpenAi),
+            ("claude-sonnet-4-5", Vendor::Anthropic),
+            (
+                "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+                Vendor::Anthropic,
+            ),
+            ("anthropic/claude-opus-4.1", Vendor::Anthropic),
+            ("deepseek-reasoner", Vendor::DeepSeek),
+            ("accounts/fireworks/models/deepseek-v3", Vendor::DeepSeek),
+            ("grok-4-0709", Vendor::Xai),
+            ("x-ai/grok-code-fast-1", Vendor::Xai),
+            ("Mistral-Large-2411", Vendor::Mistral),
+            ("open-mistral-nemo", Vendor::Mistral),
+            ("voxtral-mini-latest", Vendor::Mistral),
+            ("devstral-medium-2507", Vendor::Mistral),
+            ("gemini-2.5-flash", Vendor::Google),
+            ("llama-3.3-70b", Vendor::Unknown),
+            ("", Vendor::Unknown),
+        ] {
+            assert_eq!(vendor(Some(model)), want, "{model}");
+        }
+        assert_eq!(vendor(None), Vendor::Unknown);
+    }
+
+    #[test]
+    fn unix_time_scales() {
+        let want = Timestamp::from_second(1_741_629_600).expect("valid");
+        assert_eq!(from_unix(1_741_629_600), Some(want));
+        assert_eq!(from_unix(1_741_629_600_000), Some(want));
+        assert_eq!(from_unix(1_741_629_600_000_000), Some(want));
+        assert_eq!(from_unix(1_741_629_600_000_000_000), Some(want));
+    }
 }

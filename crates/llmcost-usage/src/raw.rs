@@ -21,17 +21,44 @@ pub(crate) const MAX_DEPTH: u8 = 5;
 // ---------------------------------------------------------------------------
 // Paths
 
+/// A wrapper or usage key on the way to a field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Seg {
+    #[default]
+    Response,
+    Body,
+    Message,
+    Result,
+    Usage,
+    UsageMetadata,
+    UsageMetadataSnake,
+}
+
+impl Seg {
+    fn name(self) -> &'static str {
+        match self {
+            Seg::Response => "response",
+            Seg::Body => "body",
+            Seg::Message => "message",
+            Seg::Result => "result",
+            Seg::Usage => "usage",
+            Seg::UsageMetadata => "usageMetadata",
+            Seg::UsageMetadataSnake => "usage_metadata",
+        }
+    }
+}
+
 /// A dotted path to a field (`response.usage`), built without allocating.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Path {
-    segs: [&'static str; 8],
+    segs: [Seg; 7],
     len: u8,
 }
 
 impl Path {
-    /// The path with one more segment (silently capped at eight segments).
+    /// The path with one more segment (silently capped at seven segments).
     #[must_use]
-    pub(crate) fn push(mut self, seg: &'static str) -> Path {
+    pub(crate) fn push(mut self, seg: Seg) -> Path {
         if let Some(slot) = self.segs.get_mut(usize::from(self.len)) {
             *slot = seg;
             self.len += 1;
@@ -39,7 +66,7 @@ impl Path {
         self
     }
 
-    fn segs(&self) -> &[&'static str] {
+    fn segs(&self) -> &[Seg] {
         self.segs.get(..usize::from(self.len)).unwrap_or(&[])
     }
 
@@ -47,7 +74,7 @@ impl Path {
     pub(crate) fn join(&self, leaf: &str) -> String {
         let mut s = String::new();
         for seg in self.segs() {
-            s.push_str(seg);
+            s.push_str(seg.name());
             s.push('.');
         }
         s.push_str(leaf);
@@ -61,7 +88,7 @@ impl fmt::Display for Path {
             if i > 0 {
                 f.write_str(".")?;
             }
-            f.write_str(seg)?;
+            f.write_str(seg.name())?;
         }
         Ok(())
     }
@@ -84,21 +111,6 @@ pub(crate) enum Tok {
     Frac(f64),
     /// Not a number at all: what it was instead.
     NotNumber(&'static str),
-}
-
-impl Tok {
-    /// Present in the document (even if invalid).
-    pub(crate) fn is_present(self) -> bool {
-        !matches!(self, Tok::Absent)
-    }
-
-    /// The value of a validated count (absent is zero).
-    pub(crate) fn get(self) -> u64 {
-        match self {
-            Tok::Val(v) => v,
-            _ => 0,
-        }
-    }
 }
 
 /// The largest integer an `f64` holds exactly (2^53).
@@ -415,7 +427,7 @@ fn decimal_text_to_ticks(s: &str) -> Option<i128> {
     for b in int.bytes() {
         ticks = ticks
             .checked_mul(10)?
-            .checked_add(i128::from(b.checked_sub(b'0')?))?;
+            .checked_add(i128::from(b.checked_sub(b'0').filter(|d| *d <= 9)?))?;
     }
     ticks = ticks.checked_mul(TICKS_PER_USD)?;
     let mut scale = TICKS_PER_USD;
@@ -516,41 +528,190 @@ fn doc_kind(s: &str) -> DocKind {
     }
 }
 
-/// A Gemini `usageMetadata` count.
+/// One token count of a usage object, wherever it is nested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum GKey {
+#[repr(u8)]
+pub(crate) enum Slot {
+    PromptTokens,
+    CompletionTokens,
+    TotalTokens,
+    InputTokens,
+    OutputTokens,
+    CacheCreationInput,
+    CacheReadInput,
+    Hit,
+    Miss,
+    NumCached,
+    PromptCached,
+    PromptCacheWrite,
+    CompletionReasoning,
+    InputCached,
+    InputCacheWrite,
+    OutputReasoning,
+    Ephemeral5m,
+    Ephemeral1h,
+    GPrompt,
+    GCached,
+    GCandidates,
+    GThoughts,
+    GToolUse,
+    GTotal,
+}
+
+impl Slot {
+    const COUNT: usize = 24;
+
+    /// Counts that decide a bucket: one of them makes an object a usage object.
+    const PRIMARY: u32 = Slot::PromptTokens.bit()
+        | Slot::CompletionTokens.bit()
+        | Slot::InputTokens.bit()
+        | Slot::OutputTokens.bit()
+        | Slot::CacheCreationInput.bit()
+        | Slot::CacheReadInput.bit()
+        | Slot::Hit.bit()
+        | Slot::Miss.bit()
+        | Slot::GEMINI;
+
+    /// Gemini's counts.
+    pub(crate) const GEMINI: u32 = Slot::GPrompt.bit()
+        | Slot::GCached.bit()
+        | Slot::GCandidates.bit()
+        | Slot::GThoughts.bit()
+        | Slot::GToolUse.bit();
+
+    const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+
+    /// The field's path inside the usage object (Gemini: camelCase, or the
+    /// python-genai snake_case when that is what the document used).
+    pub(crate) fn name(self, snake: bool) -> &'static str {
+        match (self, snake) {
+            (Slot::PromptTokens, _) => "prompt_tokens",
+            (Slot::CompletionTokens, _) => "completion_tokens",
+            (Slot::TotalTokens, _) => "total_tokens",
+            (Slot::InputTokens, _) => "input_tokens",
+            (Slot::OutputTokens, _) => "output_tokens",
+            (Slot::CacheCreationInput, _) => "cache_creation_input_tokens",
+            (Slot::CacheReadInput, _) => "cache_read_input_tokens",
+            (Slot::Hit, _) => "prompt_cache_hit_tokens",
+            (Slot::Miss, _) => "prompt_cache_miss_tokens",
+            (Slot::NumCached, _) => "num_cached_tokens",
+            (Slot::PromptCached, _) => "prompt_tokens_details.cached_tokens",
+            (Slot::PromptCacheWrite, _) => "prompt_tokens_details.cache_write_tokens",
+            (Slot::CompletionReasoning, _) => "completion_tokens_details.reasoning_tokens",
+            (Slot::InputCached, _) => "input_tokens_details.cached_tokens",
+            (Slot::InputCacheWrite, _) => "input_tokens_details.cache_write_tokens",
+            (Slot::OutputReasoning, _) => "output_tokens_details.reasoning_tokens",
+            (Slot::Ephemeral5m, _) => "cache_creation.ephemeral_5m_input_tokens",
+            (Slot::Ephemeral1h, _) => "cache_creation.ephemeral_1h_input_tokens",
+            (Slot::GPrompt, false) => "promptTokenCount",
+            (Slot::GPrompt, true) => "prompt_token_count",
+            (Slot::GCached, false) => "cachedContentTokenCount",
+            (Slot::GCached, true) => "cached_content_token_count",
+            (Slot::GCandidates, false) => "candidatesTokenCount",
+            (Slot::GCandidates, true) => "candidates_token_count",
+            (Slot::GThoughts, false) => "thoughtsTokenCount",
+            (Slot::GThoughts, true) => "thoughts_token_count",
+            (Slot::GToolUse, false) => "toolUsePromptTokenCount",
+            (Slot::GToolUse, true) => "tool_use_prompt_token_count",
+            (Slot::GTotal, false) => "totalTokenCount",
+            (Slot::GTotal, true) => "total_token_count",
+        }
+    }
+}
+
+/// A nested details object of a usage object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DetailsKind {
+    /// `prompt_tokens_details`
     Prompt,
+    /// `completion_tokens_details`
+    Completion,
+    /// `input_tokens_details`
+    Input,
+    /// `output_tokens_details`
+    Output,
+    /// `cache_creation` (Anthropic's TTL split)
+    CacheCreation,
+}
+
+/// A key inside a details object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DKey {
     Cached,
-    Candidates,
-    Thoughts,
-    ToolUse,
-    Total,
+    CacheWrite,
+    Reasoning,
+    Ephemeral5m,
+    Ephemeral1h,
+    Other,
+}
+
+impl DetailsKind {
+    fn slot(self, k: DKey) -> Option<Slot> {
+        Some(match (self, k) {
+            (DetailsKind::Prompt, DKey::Cached) => Slot::PromptCached,
+            (DetailsKind::Prompt, DKey::CacheWrite) => Slot::PromptCacheWrite,
+            (DetailsKind::Completion, DKey::Reasoning) => Slot::CompletionReasoning,
+            (DetailsKind::Input, DKey::Cached) => Slot::InputCached,
+            (DetailsKind::Input, DKey::CacheWrite) => Slot::InputCacheWrite,
+            (DetailsKind::Output, DKey::Reasoning) => Slot::OutputReasoning,
+            (DetailsKind::CacheCreation, DKey::Ephemeral5m) => Slot::Ephemeral5m,
+            (DetailsKind::CacheCreation, DKey::Ephemeral1h) => Slot::Ephemeral1h,
+            _ => return None,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for DKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_bytes(DKeyVisitor)
+    }
+}
+
+struct DKeyVisitor;
+
+impl DKeyVisitor {
+    fn classify(k: &[u8]) -> DKey {
+        match k {
+            b"cached_tokens" => DKey::Cached,
+            b"cache_write_tokens" => DKey::CacheWrite,
+            b"reasoning_tokens" => DKey::Reasoning,
+            b"ephemeral_5m_input_tokens" => DKey::Ephemeral5m,
+            b"ephemeral_1h_input_tokens" => DKey::Ephemeral1h,
+            _ => DKey::Other,
+        }
+    }
+}
+
+impl Visitor<'_> for DKeyVisitor {
+    type Value = DKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<DKey, E> {
+        Ok(Self::classify(v.as_bytes()))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<DKey, E> {
+        Ok(Self::classify(v))
+    }
 }
 
 /// A key of a usage object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CountKey {
-    PromptTokens,
-    CompletionTokens,
-    TotalTokens,
-    PromptDetails,
-    CompletionDetails,
-    InputTokens,
-    OutputTokens,
-    InputDetails,
-    OutputDetails,
-    CacheCreationInput,
-    CacheReadInput,
-    CacheCreation,
-    HitTokens,
-    MissTokens,
-    NumCachedTokens,
+    /// A count directly in the usage object.
+    Slot(Slot),
+    /// A Gemini count, and whether it is spelt in snake_case.
+    Gemini(Slot, bool),
+    /// A nested details object.
+    Details(DetailsKind),
     CostTicks,
-    XaiMarker,
     Cost,
+    XaiMarker,
     OpenRouterMarker,
     AnthropicMarker,
-    Gemini(GKey, bool),
     TrafficType,
 }
 
@@ -566,76 +727,81 @@ pub(crate) enum Key {
     ServiceTier,
     Kind,
     CustomId,
+    /// An API error object (`"error": {"message": ...}`).
+    ApiError,
     /// A usage object, with its preference (lower wins).
-    Usage(&'static str, u8),
+    Usage(Seg, u8),
     /// A wrapper that may hold the document.
-    Child(&'static str),
+    Child(Seg),
     Count(CountKey),
     Other,
 }
 
-fn classify(k: &str) -> Key {
+fn classify(k: &[u8]) -> Key {
     use CountKey as C;
     match k {
-        "id" => Key::Id,
-        "responseId" | "response_id" => Key::ResponseId,
-        "model" => Key::Model,
-        "modelVersion" | "model_version" => Key::ModelVersion,
-        "created" => Key::Time("created", 0),
-        "created_at" => Key::Time("created_at", 1),
-        "createTime" => Key::Time("createTime", 2),
-        "create_time" => Key::Time("create_time", 2),
-        "timestamp" => Key::Time("timestamp", 3),
-        "service_tier" => Key::ServiceTier,
-        "type" | "object" => Key::Kind,
-        "custom_id" => Key::CustomId,
-        "usage" => Key::Usage("usage", 0),
-        "usageMetadata" => Key::Usage("usageMetadata", 1),
-        "usage_metadata" => Key::Usage("usage_metadata", 1),
-        "response" => Key::Child("response"),
-        "body" => Key::Child("body"),
-        "message" => Key::Child("message"),
-        "result" => Key::Child("result"),
-        "prompt_tokens" => Key::Count(C::PromptTokens),
-        "completion_tokens" => Key::Count(C::CompletionTokens),
-        "total_tokens" => Key::Count(C::TotalTokens),
-        "prompt_tokens_details" => Key::Count(C::PromptDetails),
-        "completion_tokens_details" => Key::Count(C::CompletionDetails),
-        "input_tokens" => Key::Count(C::InputTokens),
-        "output_tokens" => Key::Count(C::OutputTokens),
-        "input_tokens_details" => Key::Count(C::InputDetails),
-        "output_tokens_details" => Key::Count(C::OutputDetails),
-        "cache_creation_input_tokens" => Key::Count(C::CacheCreationInput),
-        "cache_read_input_tokens" => Key::Count(C::CacheReadInput),
-        "cache_creation" => Key::Count(C::CacheCreation),
-        "prompt_cache_hit_tokens" => Key::Count(C::HitTokens),
-        "prompt_cache_miss_tokens" => Key::Count(C::MissTokens),
-        "num_cached_tokens" => Key::Count(C::NumCachedTokens),
-        "cost_in_usd_ticks" => Key::Count(C::CostTicks),
-        "num_sources_used" | "num_server_side_tools_used" => Key::Count(C::XaiMarker),
-        "cost" => Key::Count(C::Cost),
-        "cost_details" | "is_byok" => Key::Count(C::OpenRouterMarker),
-        "server_tool_use" | "inference_geo" => Key::Count(C::AnthropicMarker),
-        "promptTokenCount" => Key::Count(C::Gemini(GKey::Prompt, false)),
-        "prompt_token_count" => Key::Count(C::Gemini(GKey::Prompt, true)),
-        "cachedContentTokenCount" => Key::Count(C::Gemini(GKey::Cached, false)),
-        "cached_content_token_count" => Key::Count(C::Gemini(GKey::Cached, true)),
-        "candidatesTokenCount" => Key::Count(C::Gemini(GKey::Candidates, false)),
-        "candidates_token_count" => Key::Count(C::Gemini(GKey::Candidates, true)),
-        "thoughtsTokenCount" => Key::Count(C::Gemini(GKey::Thoughts, false)),
-        "thoughts_token_count" => Key::Count(C::Gemini(GKey::Thoughts, true)),
-        "toolUsePromptTokenCount" => Key::Count(C::Gemini(GKey::ToolUse, false)),
-        "tool_use_prompt_token_count" => Key::Count(C::Gemini(GKey::ToolUse, true)),
-        "totalTokenCount" => Key::Count(C::Gemini(GKey::Total, false)),
-        "total_token_count" => Key::Count(C::Gemini(GKey::Total, true)),
-        "trafficType" | "traffic_type" => Key::Count(C::TrafficType),
+        b"id" => Key::Id,
+        b"responseId" | b"response_id" => Key::ResponseId,
+        b"model" => Key::Model,
+        b"modelVersion" | b"model_version" => Key::ModelVersion,
+        b"created" => Key::Time("created", 0),
+        b"created_at" => Key::Time("created_at", 1),
+        b"createTime" => Key::Time("createTime", 2),
+        b"create_time" => Key::Time("create_time", 2),
+        b"timestamp" => Key::Time("timestamp", 3),
+        b"service_tier" => Key::ServiceTier,
+        b"type" | b"object" => Key::Kind,
+        b"custom_id" => Key::CustomId,
+        b"error" => Key::ApiError,
+        b"usage" => Key::Usage(Seg::Usage, 0),
+        b"usageMetadata" => Key::Usage(Seg::UsageMetadata, 1),
+        b"usage_metadata" => Key::Usage(Seg::UsageMetadataSnake, 1),
+        b"response" => Key::Child(Seg::Response),
+        b"body" => Key::Child(Seg::Body),
+        b"message" => Key::Child(Seg::Message),
+        b"result" => Key::Child(Seg::Result),
+        b"prompt_tokens" => Key::Count(C::Slot(Slot::PromptTokens)),
+        b"completion_tokens" => Key::Count(C::Slot(Slot::CompletionTokens)),
+        b"total_tokens" => Key::Count(C::Slot(Slot::TotalTokens)),
+        b"input_tokens" => Key::Count(C::Slot(Slot::InputTokens)),
+        b"output_tokens" => Key::Count(C::Slot(Slot::OutputTokens)),
+        b"cache_creation_input_tokens" => Key::Count(C::Slot(Slot::CacheCreationInput)),
+        b"cache_read_input_tokens" => Key::Count(C::Slot(Slot::CacheReadInput)),
+        b"prompt_cache_hit_tokens" => Key::Count(C::Slot(Slot::Hit)),
+        b"prompt_cache_miss_tokens" => Key::Count(C::Slot(Slot::Miss)),
+        b"num_cached_tokens" => Key::Count(C::Slot(Slot::NumCached)),
+        b"prompt_tokens_details" => Key::Count(C::Details(DetailsKind::Prompt)),
+        b"completion_tokens_details" => Key::Count(C::Details(DetailsKind::Completion)),
+        b"input_tokens_details" => Key::Count(C::Details(DetailsKind::Input)),
+        b"output_tokens_details" => Key::Count(C::Details(DetailsKind::Output)),
+        b"cache_creation" => Key::Count(C::Details(DetailsKind::CacheCreation)),
+        b"cost_in_usd_ticks" => Key::Count(C::CostTicks),
+        b"num_sources_used" | b"num_server_side_tools_used" => Key::Count(C::XaiMarker),
+        b"cost" => Key::Count(C::Cost),
+        b"cost_details" | b"is_byok" => Key::Count(C::OpenRouterMarker),
+        b"server_tool_use" | b"inference_geo" => Key::Count(C::AnthropicMarker),
+        b"promptTokenCount" => Key::Count(C::Gemini(Slot::GPrompt, false)),
+        b"prompt_token_count" => Key::Count(C::Gemini(Slot::GPrompt, true)),
+        b"cachedContentTokenCount" => Key::Count(C::Gemini(Slot::GCached, false)),
+        b"cached_content_token_count" => Key::Count(C::Gemini(Slot::GCached, true)),
+        b"candidatesTokenCount" => Key::Count(C::Gemini(Slot::GCandidates, false)),
+        b"candidates_token_count" => Key::Count(C::Gemini(Slot::GCandidates, true)),
+        b"thoughtsTokenCount" => Key::Count(C::Gemini(Slot::GThoughts, false)),
+        b"thoughts_token_count" => Key::Count(C::Gemini(Slot::GThoughts, true)),
+        b"toolUsePromptTokenCount" => Key::Count(C::Gemini(Slot::GToolUse, false)),
+        b"tool_use_prompt_token_count" => Key::Count(C::Gemini(Slot::GToolUse, true)),
+        b"totalTokenCount" => Key::Count(C::Gemini(Slot::GTotal, false)),
+        b"total_token_count" => Key::Count(C::Gemini(Slot::GTotal, true)),
+        b"trafficType" | b"traffic_type" => Key::Count(C::TrafficType),
         _ => Key::Other,
     }
 }
 
 impl<'de> Deserialize<'de> for Key {
+    /// Keys are read as bytes: serde_json then skips UTF-8 validation, and
+    /// every key we look for is ASCII.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_identifier(KeyVisitor)
+        d.deserialize_bytes(KeyVisitor)
     }
 }
 
@@ -648,91 +814,94 @@ impl Visitor<'_> for KeyVisitor {
         f.write_str("a field name")
     }
     fn visit_str<E>(self, v: &str) -> Result<Key, E> {
-        Ok(classify(v))
+        Ok(classify(v.as_bytes()))
     }
     fn visit_bytes<E>(self, v: &[u8]) -> Result<Key, E> {
-        Ok(std::str::from_utf8(v).map_or(Key::Other, classify))
+        Ok(classify(v))
     }
 }
 
 // ---------------------------------------------------------------------------
 // Usage objects
 
-/// A nested details object (`prompt_tokens_details`, `cache_creation`, ...):
-/// one type holds every count any provider puts in one.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Details {
-    pub(crate) cached_tokens: Tok,
-    pub(crate) cache_write_tokens: Tok,
-    pub(crate) reasoning_tokens: Tok,
-    pub(crate) ephemeral_5m_input_tokens: Tok,
-    pub(crate) ephemeral_1h_input_tokens: Tok,
-}
-
-/// Gemini `usageMetadata` counts.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct GeminiCounts {
-    pub(crate) prompt: Tok,
-    pub(crate) cached: Tok,
-    pub(crate) candidates: Tok,
-    pub(crate) thoughts: Tok,
-    pub(crate) tool_use: Tok,
-    pub(crate) total: Tok,
-    /// The python-genai snake_case spelling was used.
-    pub(crate) snake: bool,
-}
-
-/// Every usage field of every supported provider, raw.
+/// Every usage count of every supported provider, raw, in a compact table.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Counts {
-    pub(crate) prompt_tokens: Tok,
-    pub(crate) completion_tokens: Tok,
-    pub(crate) total_tokens: Tok,
-    pub(crate) prompt_details: Option<Details>,
-    pub(crate) completion_details: Option<Details>,
-    pub(crate) input_tokens: Tok,
-    pub(crate) output_tokens: Tok,
-    pub(crate) input_details: Option<Details>,
-    pub(crate) output_details: Option<Details>,
-    pub(crate) cache_creation_input_tokens: Tok,
-    pub(crate) cache_read_input_tokens: Tok,
-    pub(crate) cache_creation: Option<Details>,
-    pub(crate) hit: Tok,
-    pub(crate) miss: Tok,
-    pub(crate) num_cached_tokens: Tok,
+    vals: [u64; Slot::COUNT],
+    /// Bit per [`Slot`]: present in the document (valid or not).
+    present: u32,
+    /// The first count that is not a non-negative integer.
+    pub(crate) bad: Option<(Slot, Tok)>,
     pub(crate) cost_ticks: Tok,
     pub(crate) cost: Option<CostNum>,
-    pub(crate) xai_marker: bool,
-    pub(crate) openrouter_marker: bool,
-    pub(crate) anthropic_marker: bool,
     /// `usage.service_tier` (Anthropic).
     pub(crate) tier: Option<ServiceTier>,
     /// `usageMetadata.trafficType` (Vertex).
     pub(crate) traffic: Option<ServiceTier>,
-    pub(crate) gemini: GeminiCounts,
+    pub(crate) xai_marker: bool,
+    pub(crate) openrouter_marker: bool,
+    pub(crate) anthropic_marker: bool,
+    /// An `input_tokens_details` object was present.
+    pub(crate) input_details: bool,
+    /// A `cache_creation` object was present.
+    pub(crate) cache_creation: bool,
+    /// Gemini counts were spelt in python-genai snake_case.
+    pub(crate) gemini_snake: bool,
 }
 
 impl Counts {
+    fn set(&mut self, s: Slot, t: Tok) {
+        match t {
+            Tok::Absent => {}
+            Tok::Val(v) => {
+                if let Some(slot) = self.vals.get_mut(s as usize) {
+                    *slot = v;
+                }
+                self.present |= s.bit();
+            }
+            Tok::Neg(_) | Tok::Frac(_) | Tok::NotNumber(_) => {
+                self.present |= s.bit();
+                if self.bad.is_none() {
+                    self.bad = Some((s, t));
+                }
+            }
+        }
+    }
+
+    /// Whether the count is in the document.
+    pub(crate) fn has(&self, s: Slot) -> bool {
+        self.present & s.bit() != 0
+    }
+
+    /// The count (zero when absent).
+    pub(crate) fn get(&self, s: Slot) -> u64 {
+        self.vals.get(s as usize).copied().unwrap_or(0)
+    }
+
+    /// Whether any of `mask`'s counts is in the document.
+    pub(crate) fn has_mask(&self, mask: u32) -> bool {
+        self.present & mask != 0
+    }
+
+    /// Whether any count that decides a bucket is present.
+    pub(crate) fn has_any(&self) -> bool {
+        self.has_mask(Slot::PRIMARY)
+    }
+
     /// Reads the value of one usage key.
     fn accept<'de, A: MapAccess<'de>>(&mut self, k: CountKey, map: &mut A) -> Result<(), A::Error> {
         use CountKey as C;
         match k {
-            C::PromptTokens => self.prompt_tokens = map.next_value()?,
-            C::CompletionTokens => self.completion_tokens = map.next_value()?,
-            C::TotalTokens => self.total_tokens = map.next_value()?,
-            C::PromptDetails => self.prompt_details = map.next_value()?,
-            C::CompletionDetails => self.completion_details = map.next_value()?,
-            C::InputTokens => self.input_tokens = map.next_value()?,
-            C::OutputTokens => self.output_tokens = map.next_value()?,
-            C::InputDetails => self.input_details = map.next_value()?,
-            C::OutputDetails => self.output_details = map.next_value()?,
-            C::CacheCreationInput => self.cache_creation_input_tokens = map.next_value()?,
-            C::CacheReadInput => self.cache_read_input_tokens = map.next_value()?,
-            C::CacheCreation => self.cache_creation = map.next_value()?,
-            C::HitTokens => self.hit = map.next_value()?,
-            C::MissTokens => self.miss = map.next_value()?,
-            C::NumCachedTokens => self.num_cached_tokens = map.next_value()?,
+            C::Slot(s) => {
+                let t = map.next_value()?;
+                self.set(s, t);
+            }
+            C::Gemini(s, snake) => {
+                let t = map.next_value()?;
+                self.set(s, t);
+                self.gemini_snake |= snake;
+            }
+            C::Details(kind) => map.next_value_seed(DetailsSeed { c: self, kind })?,
             C::CostTicks => {
                 self.cost_ticks = map.next_value()?;
                 self.xai_marker = true;
@@ -753,19 +922,6 @@ impl Counts {
                 map.next_value::<IgnoredAny>()?;
                 self.anthropic_marker = true;
             }
-            C::Gemini(g, snake) => {
-                let t: Tok = map.next_value()?;
-                let gc = &mut self.gemini;
-                match g {
-                    GKey::Prompt => gc.prompt = t,
-                    GKey::Cached => gc.cached = t,
-                    GKey::Candidates => gc.candidates = t,
-                    GKey::Thoughts => gc.thoughts = t,
-                    GKey::ToolUse => gc.tool_use = t,
-                    GKey::Total => gc.total = t,
-                }
-                gc.snake |= snake;
-            }
             C::TrafficType => {
                 self.traffic = map
                     .next_value::<OptStr<'de>>()?
@@ -775,53 +931,146 @@ impl Counts {
         }
         Ok(())
     }
+}
 
-    /// Whether any count that decides a bucket is present.
-    pub(crate) fn has_any(&self) -> bool {
-        let g = &self.gemini;
-        [
-            self.prompt_tokens,
-            self.completion_tokens,
-            self.input_tokens,
-            self.output_tokens,
-            self.cache_creation_input_tokens,
-            self.cache_read_input_tokens,
-            self.hit,
-            self.miss,
-            g.prompt,
-            g.cached,
-            g.candidates,
-            g.thoughts,
-            g.tool_use,
-        ]
-        .iter()
-        .any(|t| t.is_present())
+/// Reads a details object straight into the [`Counts`] table.
+struct DetailsSeed<'a> {
+    c: &'a mut Counts,
+    kind: DetailsKind,
+}
+
+impl<'de> DeserializeSeed<'de> for DetailsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-/// The value of a `usage` / `usageMetadata` key.
-enum UsageVal {
-    Obj(Counts),
+impl<'de> Visitor<'de> for DetailsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a token details object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        match self.kind {
+            DetailsKind::Input => self.c.input_details = true,
+            DetailsKind::CacheCreation => self.c.cache_creation = true,
+            _ => {}
+        }
+        while let Some(k) = map.next_key::<DKey>()? {
+            match self.kind.slot(k) {
+                Some(s) => {
+                    let t = map.next_value()?;
+                    self.c.set(s, t);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// The message of an `error` object; `null`, strings and other values read
+/// as `None` (only an object is an API error).
+struct ApiErrorVal<'de>(Option<Cow<'de, str>>);
+
+impl<'de> Deserialize<'de> for ApiErrorVal<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ApiErrorVisitor)
+    }
+}
+
+struct ApiErrorVisitor;
+
+impl<'de> Visitor<'de> for ApiErrorVisitor {
+    type Value = ApiErrorVal<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an error object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut message = None;
+        while let Some(k) = map.next_key::<OptStr<'de>>()? {
+            if k.0.as_deref() == Some("message") {
+                message = map.next_value::<OptStr<'de>>()?.0;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(ApiErrorVal(Some(message.unwrap_or(Cow::Borrowed("")))))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(ApiErrorVal(None))
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(ApiErrorVal(None))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(ApiErrorVal(None))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(ApiErrorVal(None))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(ApiErrorVal(None))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(ApiErrorVal(None))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(ApiErrorVal(None))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(ApiErrorVal(None))
+    }
+}
+
+/// What a `usage` / `usageMetadata` value was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UsageKind {
+    Object,
     Null,
     Other,
 }
 
-impl<'de> Deserialize<'de> for UsageVal {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(UsageVisitor)
+/// Reads a `usage` / `usageMetadata` value straight into a [`Counts`].
+struct UsageSeed<'a> {
+    c: &'a mut Counts,
+}
+
+impl<'de> DeserializeSeed<'de> for UsageSeed<'_> {
+    type Value = UsageKind;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<UsageKind, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct UsageVisitor;
-
-impl<'de> Visitor<'de> for UsageVisitor {
-    type Value = UsageVal;
+impl<'de> Visitor<'de> for UsageSeed<'_> {
+    type Value = UsageKind;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a usage object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UsageVal, A::Error> {
-        let mut c = Counts::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UsageKind, A::Error> {
+        let c = self.c;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Count(k) => c.accept(k, &mut map)?,
@@ -837,35 +1086,35 @@ impl<'de> Visitor<'de> for UsageVisitor {
                 }
             }
         }
-        Ok(UsageVal::Obj(c))
+        Ok(UsageKind::Object)
     }
-    fn visit_unit<E>(self) -> Result<UsageVal, E> {
-        Ok(UsageVal::Null)
+    fn visit_unit<E>(self) -> Result<UsageKind, E> {
+        Ok(UsageKind::Null)
     }
-    fn visit_none<E>(self) -> Result<UsageVal, E> {
-        Ok(UsageVal::Null)
+    fn visit_none<E>(self) -> Result<UsageKind, E> {
+        Ok(UsageKind::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<UsageVal, D::Error> {
-        UsageVal::deserialize(d)
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<UsageKind, D::Error> {
+        d.deserialize_any(self)
     }
-    fn visit_bool<E>(self, _: bool) -> Result<UsageVal, E> {
-        Ok(UsageVal::Other)
+    fn visit_bool<E>(self, _: bool) -> Result<UsageKind, E> {
+        Ok(UsageKind::Other)
     }
-    fn visit_u64<E>(self, _: u64) -> Result<UsageVal, E> {
-        Ok(UsageVal::Other)
+    fn visit_u64<E>(self, _: u64) -> Result<UsageKind, E> {
+        Ok(UsageKind::Other)
     }
-    fn visit_i64<E>(self, _: i64) -> Result<UsageVal, E> {
-        Ok(UsageVal::Other)
+    fn visit_i64<E>(self, _: i64) -> Result<UsageKind, E> {
+        Ok(UsageKind::Other)
     }
-    fn visit_f64<E>(self, _: f64) -> Result<UsageVal, E> {
-        Ok(UsageVal::Other)
+    fn visit_f64<E>(self, _: f64) -> Result<UsageKind, E> {
+        Ok(UsageKind::Other)
     }
-    fn visit_str<E>(self, _: &str) -> Result<UsageVal, E> {
-        Ok(UsageVal::Other)
+    fn visit_str<E>(self, _: &str) -> Result<UsageKind, E> {
+        Ok(UsageKind::Other)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UsageVal, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UsageKind, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(UsageVal::Other)
+        Ok(UsageKind::Other)
     }
 }
 
@@ -949,69 +1198,98 @@ impl Found<'_> {
     }
 }
 
-/// What walking one value gave.
-#[derive(Debug)]
-pub(crate) enum NodeOut<'de> {
-    Found(Found<'de>),
-    /// An object without usage; `null_usage` is where a `"usage": null` was seen.
-    Empty {
-        null_usage: Option<Path>,
-    },
-    /// Not an object: what it was.
-    NotObject(&'static str),
+/// What walking a document gave.
+#[derive(Debug, Default)]
+pub(crate) struct Walked<'de> {
+    /// The usage, if any.
+    pub(crate) found: Option<Found<'de>>,
+    /// Where a `"usage": null` was seen, if anywhere.
+    pub(crate) null_usage: Option<Path>,
+    /// What the document was, when it was not an object.
+    pub(crate) not_object: Option<&'static str>,
+    /// The message of an API error object, if the document is one.
+    pub(crate) api_error: Option<Cow<'de, str>>,
 }
 
-/// Walks one value as a document that may hold usage, directly or in a wrapper.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct NodeSeed {
-    pub(crate) depth: u8,
-    pub(crate) path: Path,
+impl Walked<'_> {
+    fn into_owned(self) -> Walked<'static> {
+        Walked {
+            found: self.found.map(Found::into_owned),
+            null_usage: self.null_usage,
+            not_object: self.not_object,
+            api_error: self.api_error.map(|m| Cow::Owned(m.into_owned())),
+        }
+    }
 }
 
-impl<'de> DeserializeSeed<'de> for NodeSeed {
-    type Value = NodeOut<'de>;
+/// Walks one value as a document that may hold usage, directly or in a
+/// wrapper, writing what it finds into `out`.
+pub(crate) struct NodeSeed<'a, 'de> {
+    depth: u8,
+    path: Path,
+    out: &'a mut Walked<'de>,
+}
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl NodeSeed {
+impl<'de> NodeSeed<'_, 'de> {
+    fn not_object(self, kind: &'static str) {
+        self.out.not_object = Some(kind);
+    }
+
     /// A wrapper value that is a string holding JSON (`"body": "{\"id\": ...}"`).
-    fn nested(self, s: &str) -> NodeOut<'static> {
+    fn nested(self, s: &str) {
         if !s.trim_start().starts_with('{') {
-            return NodeOut::NotObject("a string");
+            return self.not_object("a string");
         }
+        let mut inner = Walked::default();
         let mut de = serde_json::Deserializer::from_str(s);
-        match self
-            .deserialize(&mut de)
-            .and_then(|out| de.end().map(|()| out))
-        {
-            Ok(NodeOut::Found(f)) => NodeOut::Found(f.into_owned()),
-            Ok(NodeOut::Empty { null_usage }) => NodeOut::Empty { null_usage },
-            Ok(NodeOut::NotObject(k)) => NodeOut::NotObject(k),
-            Err(_) => NodeOut::NotObject("a string"),
+        let seed = NodeSeed {
+            depth: self.depth,
+            path: self.path,
+            out: &mut inner,
+        };
+        match seed.deserialize(&mut de).and_then(|()| de.end()) {
+            Ok(()) => {
+                let inner = inner.into_owned();
+                self.out.found = inner.found;
+                self.out.not_object = inner.not_object;
+                if let Some(p) = inner.null_usage {
+                    self.out.null_usage.get_or_insert(p);
+                }
+                if self.out.api_error.is_none() {
+                    self.out.api_error = inner.api_error;
+                }
+            }
+            Err(_) => self.not_object("a string"),
         }
     }
 }
 
-impl<'de> Visitor<'de> for NodeSeed {
-    type Value = NodeOut<'de>;
+impl<'de> Visitor<'de> for NodeSeed<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut meta = Meta::default();
         let mut model_version: Option<Cow<'de, str>> = None;
         let mut response_id: Option<Cow<'de, str>> = None;
         let mut batch_line = false;
-        // The best usage object of this node, its path and its preference.
-        let mut own: Option<(Counts, Path, u8)> = None;
+        // The usage object of this node, its path and its preference.
+        let mut own = Counts::default();
+        let mut own_at: Option<(Path, u8)> = None;
         let mut inline = Counts::default();
-        let mut child: Option<Found<'de>> = None;
-        let mut null_usage: Option<Path> = None;
+        // Whether `self.out.found` holds a child's usage.
+        let mut child_found = false;
 
         while let Some(key) = map.next_key::<Key>()? {
             match key {
@@ -1050,37 +1328,52 @@ impl<'de> Visitor<'de> for NodeSeed {
                     map.next_value::<IgnoredAny>()?;
                     batch_line = true;
                 }
-                Key::Usage(name, rank) => {
-                    let path = self.path.push(name);
-                    match map.next_value::<UsageVal>()? {
-                        UsageVal::Obj(c) if c.has_any() => {
-                            if own.as_ref().is_none_or(|o| rank < o.2) {
-                                own = Some((c, path, rank));
-                            }
-                        }
-                        UsageVal::Null => {
-                            null_usage.get_or_insert(path);
-                        }
-                        UsageVal::Obj(_) | UsageVal::Other => {}
+                Key::ApiError => {
+                    if let Some(m) = map.next_value::<ApiErrorVal<'de>>()?.0 {
+                        self.out.api_error.get_or_insert(m);
                     }
                 }
-                Key::Child(name) if self.depth + 1 < MAX_DEPTH => {
-                    let seed = NodeSeed {
-                        depth: self.depth + 1,
-                        path: self.path.push(name),
-                    };
-                    match map.next_value_seed(seed)? {
-                        NodeOut::Found(f) => {
-                            if child.is_none() {
-                                child = Some(f);
+                Key::Usage(seg, rank) => {
+                    let path = self.path.push(seg);
+                    if own_at.is_none() {
+                        match map.next_value_seed(UsageSeed { c: &mut own })? {
+                            UsageKind::Object if own.has_any() => own_at = Some((path, rank)),
+                            UsageKind::Object => own = Counts::default(),
+                            UsageKind::Null => {
+                                self.out.null_usage.get_or_insert(path);
                             }
+                            UsageKind::Other => {}
                         }
-                        NodeOut::Empty {
-                            null_usage: Some(p),
-                        } => {
-                            null_usage.get_or_insert(p);
+                    } else if own_at.is_some_and(|(_, r)| rank < r) {
+                        let mut other = Counts::default();
+                        let kind = map.next_value_seed(UsageSeed { c: &mut other })?;
+                        if kind == UsageKind::Object && other.has_any() {
+                            own = other;
+                            own_at = Some((path, rank));
                         }
-                        NodeOut::Empty { null_usage: None } | NodeOut::NotObject(_) => {}
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Key::Child(seg) if self.depth + 1 < MAX_DEPTH => {
+                    let path = self.path.push(seg);
+                    if child_found {
+                        // The first wrapper with usage wins; walk the others
+                        // only to keep the parse single-pass.
+                        let mut scratch = Walked::default();
+                        map.next_value_seed(NodeSeed {
+                            depth: self.depth + 1,
+                            path,
+                            out: &mut scratch,
+                        })?;
+                    } else {
+                        map.next_value_seed(NodeSeed {
+                            depth: self.depth + 1,
+                            path,
+                            out: &mut *self.out,
+                        })?;
+                        self.out.not_object = None;
+                        child_found = self.out.found.is_some();
                     }
                 }
                 Key::Count(k) => inline.accept(k, &mut map)?,
@@ -1097,68 +1390,92 @@ impl<'de> Visitor<'de> for NodeSeed {
             meta.id = response_id;
         }
 
-        let own = own.or_else(|| inline.has_any().then_some((inline, self.path, u8::MAX)));
-        if let Some((counts, path, _)) = own {
+        let own = match own_at {
+            Some((path, _)) => Some((own, path)),
+            None if inline.has_any() => Some((inline, self.path)),
+            None => None,
+        };
+        if let Some((counts, path)) = own {
             meta.tier = meta.tier.or(counts.tier).or(counts.traffic);
-            return Ok(NodeOut::Found(Found {
+            self.out.found = Some(Found {
                 counts,
                 path,
                 meta,
                 batch: false,
-            }));
-        }
-        if let Some(mut f) = child {
+            });
+        } else if let Some(f) = self.out.found.as_mut().filter(|_| child_found) {
             f.meta.fill_from(meta);
             f.batch |= batch_line;
-            return Ok(NodeOut::Found(f));
         }
-        Ok(NodeOut::Empty { null_usage })
+        Ok(())
     }
 
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(self.nested(v))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
+        self.nested(v);
+        Ok(())
     }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self.nested(v))
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.nested(v);
+        Ok(())
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(NodeOut::NotObject("an array"))
+        self.not_object("an array");
+        Ok(())
     }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(NodeOut::NotObject("null"))
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.not_object("null");
+        Ok(())
     }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(NodeOut::NotObject("null"))
+    fn visit_none<E>(self) -> Result<(), E> {
+        self.not_object("null");
+        Ok(())
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(NodeOut::NotObject("a boolean"))
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        self.not_object("a boolean");
+        Ok(())
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(NodeOut::NotObject("a number"))
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        self.not_object("a number");
+        Ok(())
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(NodeOut::NotObject("a number"))
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        self.not_object("a number");
+        Ok(())
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(NodeOut::NotObject("a number"))
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        self.not_object("a number");
+        Ok(())
     }
 }
 
 /// Walks a whole JSON text.
-pub(crate) fn walk_slice(body: &[u8]) -> Result<NodeOut<'_>, serde_json::Error> {
+pub(crate) fn walk_slice(body: &[u8]) -> Result<Walked<'_>, serde_json::Error> {
+    let mut out = Walked::default();
     let mut de = serde_json::Deserializer::from_slice(body);
-    let out = NodeSeed::default().deserialize(&mut de)?;
+    NodeSeed {
+        depth: 0,
+        path: Path::default(),
+        out: &mut out,
+    }
+    .deserialize(&mut de)?;
     de.end()?;
     Ok(out)
 }
 
 /// Walks an already parsed JSON value.
-pub(crate) fn walk_value(v: &serde_json::Value) -> Result<NodeOut<'_>, serde_json::Error> {
-    NodeSeed::default().deserialize(v)
+pub(crate) fn walk_value(v: &serde_json::Value) -> Result<Walked<'_>, serde_json::Error> {
+    let mut out = Walked::default();
+    NodeSeed {
+        depth: 0,
+        path: Path::default(),
+        out: &mut out,
+    }
+    .deserialize(v)?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -1186,7 +1503,7 @@ mod tests {
 
     #[test]
     fn paths_join() {
-        let p = Path::default().push("response").push("usage");
+        let p = Path::default().push(Seg::Response).push(Seg::Usage);
         assert_eq!(p.join("input_tokens"), "response.usage.input_tokens");
         assert_eq!(Path::default().join("prompt_tokens"), "prompt_tokens");
         assert_eq!(p.to_string(), "response.usage");

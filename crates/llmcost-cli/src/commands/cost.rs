@@ -190,6 +190,12 @@ pub fn table(
         s.push_str(&format!("note: {n}\n"));
     }
     s.push_str(&format!("source: {}\n", pr.source));
+    if pr.catalog != "built-in" {
+        s.push_str(&format!(
+            "catalog: {} (see `llmcost prices which`)\n",
+            pr.catalog
+        ));
+    }
     if let Some(fx) = &p.fx {
         s.push_str(&format!(
             "converted: {} {} at 1 {} = {} {} (rate given with --fx)\n",

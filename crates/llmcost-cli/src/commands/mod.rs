@@ -1,19 +1,27 @@
 //! One module per command. Each takes its arguments and a writer for stdout.
 
 pub mod blend;
+pub mod catalog_layers;
 pub mod compare;
 pub mod cost;
 pub mod estimate;
 pub mod forecast;
+pub mod import;
 pub mod prices;
+pub mod prices_admin;
+pub mod proxy;
+pub mod reconcile;
+pub mod report;
+pub mod reprice;
 pub mod usage_file;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use llmcost_catalog::Catalog;
 
-/// The built-in catalog (validated by the catalog crate's tests).
+/// The catalog of this run: the built-in catalog, with the user catalog
+/// directory and `--catalog` files layered on it (see `catalog_layers`).
 pub fn catalog() -> Result<&'static Catalog> {
-    Catalog::builtin().map_err(|e| anyhow!("the built-in price catalog is invalid: {e}"))
+    catalog_layers::current()
 }
 
 /// What a command reports back to `main`.

@@ -151,6 +151,9 @@ struct PricesJson {
 }
 
 pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    if let Some(action) = &args.action {
+        return super::prices_admin::run(action, out);
+    }
     let cat = catalog()?;
     let at = match &args.at {
         Some(a) => parse_time(a)?,

@@ -189,16 +189,24 @@ impl Agg {
             ex.at.unwrap_or(s.at)
         };
         let tier = effective_tier(tier, ex.service_tier);
-        let priced = resolve(cat, model, at, s).and_then(|(r, conv)| {
-            let t = r.row.total(&ex.usage, at, tier)?;
-            Ok(match conv {
-                Some((from, _, rate)) => {
-                    self.fx.insert(from, rate);
-                    t * rate
-                }
-                None => t,
-            })
-        });
+        let currency = s.currency.unwrap_or(Currency::USD);
+        let fast = cat.price_total(model, at, currency, &ex.usage, tier);
+        let priced = match fast {
+            Ok(t) => Ok(t),
+            Err(llmcost_catalog::PriceError::Lookup(llmcost_catalog::LookupError::Currency {
+                ..
+            })) => resolve(cat, model, at, s).and_then(|(r, conv)| {
+                let t = r.row.total(&ex.usage, at, tier)?;
+                Ok(match conv {
+                    Some((from, _, rate)) => {
+                        self.fx.insert(from, rate);
+                        t * rate
+                    }
+                    None => t,
+                })
+            }),
+            Err(e) => Err(e.into()),
+        };
         match priced {
             Ok(total) => {
                 if let Some(m) = self.models.get_mut(model) {
@@ -278,8 +286,13 @@ fn aggregate_lines(
         .zip(first_line.par_iter())
         .map(|(chunk, &first)| {
             let mut agg = Agg::default();
-            for (i, line) in chunk.split(|&b| b == b'\n').enumerate() {
-                let line_no = first + i;
+            let mut pos = 0;
+            let mut line_no = first - 1;
+            while pos < chunk.len() {
+                let end = memchr::memchr(b'\n', &chunk[pos..]).map_or(chunk.len(), |p| pos + p);
+                let line = &chunk[pos..end];
+                pos = end + 1;
+                line_no += 1;
                 let l = trim_ascii(line);
                 if l.is_empty() {
                     continue;

@@ -1,6 +1,7 @@
 //! Integration tests of the `llmcost` binary.
 
 mod errors; // bad input: clear messages, non-zero exits, no panics
+mod import; // `import` and `reprice` through a temporary ledger
 mod seeds; // the seed scenarios S1–S8 with their exact expected answers
 mod snapshots; // table and JSON output, guarded by insta
 mod time_aware; // prices in force at the instant: history, aliases, windows, currencies

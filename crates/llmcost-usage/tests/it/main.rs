@@ -2,6 +2,7 @@
 
 mod errors; // bad inputs give precise errors
 mod hints; // forcing a shape
+mod props; // invariants over generated inputs
 mod shapes; // every provider shape, from realistic bodies
 mod time; // timestamps from `created`, `created_at`, `timestamp`, ...
 mod wrappers; // events, log lines and batch lines around a body

@@ -3,8 +3,22 @@ use llmcost_usage::{Shape, extract, extract_value};
 
 use crate::{ex, extract_fixture, fixture};
 
-fn usage(input: u64, cache_read: u64, cache_write: u64, cache_write_1h: u64, output: u64, reasoning: u64) -> Usage {
-    Usage { input, cache_read, cache_write, cache_write_1h, output, reasoning }
+fn usage(
+    input: u64,
+    cache_read: u64,
+    cache_write: u64,
+    cache_write_1h: u64,
+    output: u64,
+    reasoning: u64,
+) -> Usage {
+    Usage {
+        input,
+        cache_read,
+        cache_write,
+        cache_write_1h,
+        output,
+        reasoning,
+    }
 }
 
 #[test]
@@ -13,7 +27,10 @@ fn openai_chat_cached_is_a_subset_of_prompt() {
     assert_eq!(e.shape, Shape::OpenAiChat);
     assert_eq!(e.usage, usage(86, 1920, 0, 0, 300, 0));
     assert_eq!(e.model.as_deref(), Some("gpt-4o-2024-08-06"));
-    assert_eq!(e.request_id.as_deref(), Some("chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG"));
+    assert_eq!(
+        e.request_id.as_deref(),
+        Some("chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG")
+    );
     assert_eq!(e.service_tier, Some(ServiceTier::Standard));
     assert_eq!(e.at.map(|t| t.as_second()), Some(1_741_569_952));
     assert_eq!(e.reported_cost_usd_ticks, None);
@@ -31,8 +48,10 @@ fn openai_chat_reasoning_is_a_subset_of_completion_and_rejected_predictions_stay
 
 #[test]
 fn openai_chat_cache_write_tokens_leave_input() {
-    let e = ex(r#"{"model":"gpt-5.6","usage":{"prompt_tokens":5000,"completion_tokens":10,
-        "prompt_tokens_details":{"cached_tokens":1024,"cache_write_tokens":3000}}}"#);
+    let e = ex(
+        r#"{"model":"gpt-5.6","usage":{"prompt_tokens":5000,"completion_tokens":10,
+        "prompt_tokens_details":{"cached_tokens":1024,"cache_write_tokens":3000}}}"#,
+    );
     assert_eq!(e.usage, usage(976, 1024, 3000, 0, 10, 0));
 }
 
@@ -67,8 +86,10 @@ fn deepseek_hit_and_miss() {
 
 #[test]
 fn deepseek_by_model_falls_back_to_cached_tokens_then_to_all_input() {
-    let e = ex(r#"{"model":"deepseek-chat","usage":{"prompt_tokens":100,"completion_tokens":5,
-        "prompt_tokens_details":{"cached_tokens":64}}}"#);
+    let e = ex(
+        r#"{"model":"deepseek-chat","usage":{"prompt_tokens":100,"completion_tokens":5,
+        "prompt_tokens_details":{"cached_tokens":64}}}"#,
+    );
     assert_eq!(e.shape, Shape::DeepSeek);
     assert_eq!(e.usage, usage(36, 64, 0, 0, 5, 0));
 
@@ -79,7 +100,8 @@ fn deepseek_by_model_falls_back_to_cached_tokens_then_to_all_input() {
 
 #[test]
 fn deepseek_hit_without_miss_leaves_the_rest_as_input() {
-    let e = ex(r#"{"usage":{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64}}"#);
+    let e =
+        ex(r#"{"usage":{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":64}}"#);
     assert_eq!(e.shape, Shape::DeepSeek);
     assert_eq!(e.usage, usage(36, 64, 0, 0, 5, 0));
 }
@@ -92,28 +114,37 @@ fn anthropic_cache_fields_are_added_and_split_by_ttl() {
     assert_eq!(e.usage.prompt_tokens(), 21 + 1800 + 248);
     assert_eq!(e.service_tier, Some(ServiceTier::Standard));
     assert_eq!(e.model.as_deref(), Some("claude-sonnet-4-5-20250929"));
-    assert_eq!(e.request_id.as_deref(), Some("msg_01XFDUDYJgAACzvnptvVoYEL"));
+    assert_eq!(
+        e.request_id.as_deref(),
+        Some("msg_01XFDUDYJgAACzvnptvVoYEL")
+    );
     assert_eq!(e.at, None);
 }
 
 #[test]
 fn anthropic_without_split_bills_all_writes_at_5m() {
-    let e = ex(r#"{"type":"message","model":"claude-3-5-sonnet-20241022","usage":{"input_tokens":9,
-        "cache_creation_input_tokens":32435,"cache_read_input_tokens":66360,"output_tokens":5120}}"#);
+    let e = ex(
+        r#"{"type":"message","model":"claude-3-5-sonnet-20241022","usage":{"input_tokens":9,
+        "cache_creation_input_tokens":32435,"cache_read_input_tokens":66360,"output_tokens":5120}}"#,
+    );
     assert_eq!(e.usage, usage(9, 66360, 32435, 0, 5120, 0));
 }
 
 #[test]
 fn anthropic_split_short_of_the_total_bills_the_rest_at_5m() {
-    let e = ex(r#"{"usage":{"input_tokens":1,"cache_creation_input_tokens":300,
-        "cache_creation":{"ephemeral_1h_input_tokens":100},"output_tokens":1}}"#);
+    let e = ex(
+        r#"{"usage":{"input_tokens":1,"cache_creation_input_tokens":300,
+        "cache_creation":{"ephemeral_1h_input_tokens":100},"output_tokens":1}}"#,
+    );
     assert_eq!(e.usage, usage(1, 0, 200, 100, 1, 0));
 }
 
 #[test]
 fn anthropic_thinking_stays_in_output() {
-    let e = ex(r#"{"model":"claude-opus-4-1","usage":{"input_tokens":10,"output_tokens":5120,
-        "output_tokens_details":{"thinking_tokens":1710}}}"#);
+    let e = ex(
+        r#"{"model":"claude-opus-4-1","usage":{"input_tokens":10,"output_tokens":5120,
+        "output_tokens_details":{"thinking_tokens":1710}}}"#,
+    );
     assert_eq!(e.shape, Shape::Anthropic);
     assert_eq!(e.usage, usage(10, 0, 0, 0, 5120, 0));
 }
@@ -150,13 +181,16 @@ fn vertex_traffic_type_is_the_tier() {
     let e = extract_fixture("vertex_gemini.json");
     assert_eq!(e.usage, usage(10, 0, 0, 0, 2, 0));
     assert_eq!(e.service_tier, Some(ServiceTier::Priority));
-    let e = ex(r#"{"usageMetadata":{"promptTokenCount":1,"trafficType":"PROVISIONED_THROUGHPUT"}}"#);
+    let e =
+        ex(r#"{"usageMetadata":{"promptTokenCount":1,"trafficType":"PROVISIONED_THROUGHPUT"}}"#);
     assert_eq!(e.service_tier, None);
 }
 
 #[test]
 fn bare_usage_metadata_content() {
-    let e = ex(r#"{"promptTokenCount":100,"cachedContentTokenCount":40,"candidatesTokenCount":7,"thoughtsTokenCount":3}"#);
+    let e = ex(
+        r#"{"promptTokenCount":100,"cachedContentTokenCount":40,"candidatesTokenCount":7,"thoughtsTokenCount":3}"#,
+    );
     assert_eq!(e.shape, Shape::Gemini);
     assert_eq!(e.usage, usage(60, 40, 0, 0, 7, 3));
 }
@@ -172,8 +206,10 @@ fn xai_reasoning_is_added_to_completion() {
 
 #[test]
 fn xai_detected_by_model_alone() {
-    let e = ex(r#"{"model":"x-ai/grok-3-mini","usage":{"prompt_tokens":14,"completion_tokens":1,
-        "total_tokens":399,"completion_tokens_details":{"reasoning_tokens":384}}}"#);
+    let e = ex(
+        r#"{"model":"x-ai/grok-3-mini","usage":{"prompt_tokens":14,"completion_tokens":1,
+        "total_tokens":399,"completion_tokens_details":{"reasoning_tokens":384}}}"#,
+    );
     assert_eq!(e.shape, Shape::Xai);
     assert_eq!(e.usage, usage(14, 0, 0, 0, 1, 384));
 }
@@ -181,14 +217,18 @@ fn xai_detected_by_model_alone() {
 #[test]
 fn xai_responses_api() {
     // Read like OpenAI Responses (reasoning ⊂ output) ...
-    let e = ex(r#"{"object":"response","model":"grok-4-1-fast-reasoning","usage":{"input_tokens":199,
+    let e = ex(
+        r#"{"object":"response","model":"grok-4-1-fast-reasoning","usage":{"input_tokens":199,
         "input_tokens_details":{"cached_tokens":163},"output_tokens":300,
-        "output_tokens_details":{"reasoning_tokens":250},"total_tokens":499}}"#);
+        "output_tokens_details":{"reasoning_tokens":250},"total_tokens":499}}"#,
+    );
     assert_eq!(e.shape, Shape::Xai);
     assert_eq!(e.usage, usage(36, 163, 0, 0, 50, 250));
     // ... unless `total_tokens` shows reasoning was counted apart.
-    let e = ex(r#"{"object":"response","model":"grok-4","usage":{"input_tokens":199,
-        "output_tokens":50,"output_tokens_details":{"reasoning_tokens":250},"total_tokens":499}}"#);
+    let e = ex(
+        r#"{"object":"response","model":"grok-4","usage":{"input_tokens":199,
+        "output_tokens":50,"output_tokens_details":{"reasoning_tokens":250},"total_tokens":499}}"#,
+    );
     assert_eq!(e.usage, usage(199, 0, 0, 0, 50, 250));
 }
 
@@ -197,18 +237,29 @@ fn mistral_by_model_prefix() {
     let e = extract_fixture("mistral_chat.json");
     assert_eq!(e.shape, Shape::Mistral);
     assert_eq!(e.usage, usage(12, 0, 0, 0, 30, 0));
-    for model in ["magistral-medium-2506", "codestral-latest", "open-mixtral-8x7b", "mistralai/devstral-small", "Pixtral-12B"] {
-        let body = format!(r#"{{"model":"{model}","usage":{{"prompt_tokens":1,"completion_tokens":1}}}}"#);
+    for model in [
+        "magistral-medium-2506",
+        "codestral-latest",
+        "open-mixtral-8x7b",
+        "mistralai/devstral-small",
+        "Pixtral-12B",
+    ] {
+        let body =
+            format!(r#"{{"model":"{model}","usage":{{"prompt_tokens":1,"completion_tokens":1}}}}"#);
         assert_eq!(ex(&body).shape, Shape::Mistral, "{model}");
     }
 }
 
 #[test]
 fn mistral_optional_cached_and_reasoning_details() {
-    let e = ex(r#"{"model":"magistral-small-2509","usage":{"prompt_tokens":100,"completion_tokens":50,
-        "prompt_tokens_details":{"cached_tokens":20},"completion_tokens_details":{"reasoning_tokens":30}}}"#);
+    let e = ex(
+        r#"{"model":"magistral-small-2509","usage":{"prompt_tokens":100,"completion_tokens":50,
+        "prompt_tokens_details":{"cached_tokens":20},"completion_tokens_details":{"reasoning_tokens":30}}}"#,
+    );
     assert_eq!(e.usage, usage(80, 20, 0, 0, 20, 30));
-    let e = ex(r#"{"model":"mistral-medium-2508","usage":{"prompt_tokens":100,"completion_tokens":50,"num_cached_tokens":40}}"#);
+    let e = ex(
+        r#"{"model":"mistral-medium-2508","usage":{"prompt_tokens":100,"completion_tokens":50,"num_cached_tokens":40}}"#,
+    );
     assert_eq!(e.usage, usage(60, 40, 0, 0, 50, 0));
 }
 
@@ -230,20 +281,26 @@ fn openrouter_small_costs_are_exact() {
 
 #[test]
 fn anthropic_openai_compatible_endpoint_uses_subset_rules() {
-    let e = ex(r#"{"object":"chat.completion","model":"claude-sonnet-4-5","usage":{"prompt_tokens":3000,
-        "completion_tokens":20,"prompt_tokens_details":{"cached_tokens":2048}}}"#);
+    let e = ex(
+        r#"{"object":"chat.completion","model":"claude-sonnet-4-5","usage":{"prompt_tokens":3000,
+        "completion_tokens":20,"prompt_tokens_details":{"cached_tokens":2048}}}"#,
+    );
     assert_eq!(e.shape, Shape::OpenAiChat);
     assert_eq!(e.usage, usage(952, 2048, 0, 0, 20, 0));
 }
 
 #[test]
 fn bare_usage_objects() {
-    let e = ex(r#"{"prompt_tokens":2006,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1920}}"#);
+    let e = ex(
+        r#"{"prompt_tokens":2006,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1920}}"#,
+    );
     assert_eq!(e.shape, Shape::OpenAiChat);
     assert_eq!(e.usage, usage(86, 1920, 0, 0, 300, 0));
 
-    let e = ex(r#"{"input_tokens":36,"input_tokens_details":{"cached_tokens":6},"output_tokens":87,
-        "output_tokens_details":{"reasoning_tokens":12},"total_tokens":123}"#);
+    let e = ex(
+        r#"{"input_tokens":36,"input_tokens_details":{"cached_tokens":6},"output_tokens":87,
+        "output_tokens_details":{"reasoning_tokens":12},"total_tokens":123}"#,
+    );
     assert_eq!(e.shape, Shape::OpenAiResponses);
     assert_eq!(e.usage, usage(30, 6, 0, 0, 75, 12));
 

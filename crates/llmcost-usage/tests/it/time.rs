@@ -8,37 +8,63 @@ const U: &str = r#""usage":{"prompt_tokens":1,"completion_tokens":1}"#;
 
 #[test]
 fn created_unix_seconds() {
-    assert_eq!(at(&format!(r#"{{"created":1741629600,{U}}}"#)).as_deref(), Some("2025-03-10T18:00:00Z"));
+    assert_eq!(
+        at(&format!(r#"{{"created":1741629600,{U}}}"#)).as_deref(),
+        Some("2025-03-10T18:00:00Z")
+    );
 }
 
 #[test]
 fn created_at_unix_seconds_or_rfc3339() {
-    assert_eq!(at(&format!(r#"{{"created_at":1741629600,{U}}}"#)).as_deref(), Some("2025-03-10T18:00:00Z"));
     assert_eq!(
-        at(&format!(r#"{{"created_at":"2025-03-10T19:00:00+01:00",{U}}}"#)).as_deref(),
+        at(&format!(r#"{{"created_at":1741629600,{U}}}"#)).as_deref(),
+        Some("2025-03-10T18:00:00Z")
+    );
+    assert_eq!(
+        at(&format!(
+            r#"{{"created_at":"2025-03-10T19:00:00+01:00",{U}}}"#
+        ))
+        .as_deref(),
         Some("2025-03-10T18:00:00Z")
     );
 }
 
 #[test]
 fn timestamp_rfc3339_and_millis() {
-    assert_eq!(at(&format!(r#"{{"timestamp":"2025-03-10T18:00:00.5Z",{U}}}"#)).as_deref(), Some("2025-03-10T18:00:00.5Z"));
-    assert_eq!(at(&format!(r#"{{"timestamp":1741629600000,{U}}}"#)).as_deref(), Some("2025-03-10T18:00:00Z"));
-    assert_eq!(at(&format!(r#"{{"timestamp":1741629600.25,{U}}}"#)).as_deref(), Some("2025-03-10T18:00:00.25Z"));
-    assert_eq!(at(&format!(r#"{{"timestamp":"1741629600",{U}}}"#)).as_deref(), Some("2025-03-10T18:00:00Z"));
+    assert_eq!(
+        at(&format!(r#"{{"timestamp":"2025-03-10T18:00:00.5Z",{U}}}"#)).as_deref(),
+        Some("2025-03-10T18:00:00.5Z")
+    );
+    assert_eq!(
+        at(&format!(r#"{{"timestamp":1741629600000,{U}}}"#)).as_deref(),
+        Some("2025-03-10T18:00:00Z")
+    );
+    assert_eq!(
+        at(&format!(r#"{{"timestamp":1741629600.25,{U}}}"#)).as_deref(),
+        Some("2025-03-10T18:00:00.25Z")
+    );
+    assert_eq!(
+        at(&format!(r#"{{"timestamp":"1741629600",{U}}}"#)).as_deref(),
+        Some("2025-03-10T18:00:00Z")
+    );
 }
 
 #[test]
 fn created_is_preferred_to_a_sibling_timestamp() {
     assert_eq!(
-        at(&format!(r#"{{"timestamp":"2030-01-01T00:00:00Z","created":1741629600,{U}}}"#)).as_deref(),
+        at(&format!(
+            r#"{{"timestamp":"2030-01-01T00:00:00Z","created":1741629600,{U}}}"#
+        ))
+        .as_deref(),
         Some("2025-03-10T18:00:00Z")
     );
 }
 
 #[test]
 fn the_body_time_is_preferred_to_the_wrapper_time() {
-    let body = format!(r#"{{"timestamp":"2030-01-01T00:00:00Z","response":{{"created":1741629600,{U}}}}}"#);
+    let body = format!(
+        r#"{{"timestamp":"2030-01-01T00:00:00Z","response":{{"created":1741629600,{U}}}}}"#
+    );
     assert_eq!(at(&body).as_deref(), Some("2025-03-10T18:00:00Z"));
 }
 
@@ -50,11 +76,16 @@ fn no_time_is_none() {
 
 #[test]
 fn invalid_timestamps_name_the_field() {
-    let m = err(&format!(r#"{{"timestamp":"2025-03-10 18:00:00","response":{{{U}}}}}"#));
+    let m = err(&format!(
+        r#"{{"timestamp":"2025-03-10 18:00:00","response":{{{U}}}}}"#
+    ));
     assert_eq!(
         m,
         r#"field `timestamp` is not a timestamp: "2025-03-10 18:00:00" (expected RFC 3339 with an offset, or unix seconds)"#
     );
     let m = err(&format!(r#"{{"response":{{"created":true,{U}}}}}"#));
-    assert!(m.starts_with("field `response.created` is not a timestamp: a boolean"), "{m}");
+    assert!(
+        m.starts_with("field `response.created` is not a timestamp: a boolean"),
+        "{m}"
+    );
 }

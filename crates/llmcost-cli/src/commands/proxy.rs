@@ -1,0 +1,157 @@
+//! `llmcost proxy`: the metering reverse proxy, writing to the same ledger as
+//! `import`. The library (`llmcost-proxy`) does the work; this file parses the
+//! config, opens the ledger, binds, and runs until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use llmcost_proxy::{CliOverrides, FileConfig, Proxy, Settings};
+
+use super::ExitStatus;
+
+/// Where the proxy listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Address to listen on (default 127.0.0.1:8787, or `listen` in the config file).
+    /// Loopback unless you give another address.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+    /// Config file (TOML: upstreams, keys, budgets, writer; see docs/proxy.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// An upstream, reached at /NAME/...: `NAME=URL`, `NAME=URL,kind=KIND`
+    /// (openai, anthropic, deepseek, mistral, xai, gemini, openrouter), or a bare `URL`
+    /// that serves paths without a prefix (kind openai). Repeatable.
+    #[arg(long, value_name = "NAME=URL")]
+    pub upstream: Vec<String>,
+    /// A budget, refused with 429 once spent: `SCOPE=AMOUNT/PERIOD` with scope `global`,
+    /// `tag:NAME`, `key` (each key on its own) or `key:FINGERPRINT`, e.g.
+    /// `global=5USD/day`, `tag:ci=20USD/month`, `key=1USD/day`. Repeatable.
+    #[arg(long, value_name = "SCOPE=AMOUNT/PERIOD")]
+    pub budget: Vec<String>,
+    /// Ledger file (default: $LLMCOST_LEDGER, else the user's data directory).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// Worker threads (default: one per CPU).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print the example config file and exit.
+    #[arg(long)]
+    pub print_config_example: bool,
+}
+
+pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    if args.print_config_example {
+        out.write_all(llmcost_proxy::EXAMPLE_CONFIG.as_bytes())?;
+        return Ok(ExitStatus::Success);
+    }
+    init_tracing();
+    let file = match &args.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the config file {}", p.display()))?;
+            FileConfig::parse(&text).with_context(|| format!("in {}", p.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    let cli = CliOverrides {
+        upstreams: args.upstream.clone(),
+        budgets: args.budget.clone(),
+    };
+    let settings =
+        Settings::resolve(&file, &cli, &|v| std::env::var(v).ok()).with_context(|| {
+            args.config.as_ref().map_or_else(
+                || "invalid proxy settings".to_string(),
+                |p| format!("invalid proxy settings (config {})", p.display()),
+            )
+        })?;
+    let listen = args
+        .listen
+        .clone()
+        .or_else(|| file.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    let ledger_path = crate::ledger::ledger_path(args.ledger.as_deref())?;
+    let ledger = crate::ledger::open_ledger(Some(&ledger_path))?;
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    rt.enable_all();
+    if let Some(n) = args.threads {
+        rt.worker_threads(n.max(1));
+    }
+    let rt = rt.build().context("cannot start the async runtime")?;
+    let report = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let local = listener
+            .local_addr()
+            .map_or(listen.clone(), |a| a.to_string());
+        let budgets: Vec<String> = settings.budgets.iter().map(ToString::to_string).collect();
+        let default = settings
+            .default_upstream
+            .map(|i| settings.upstreams[i].base_url());
+        let proxy = Proxy::start(settings, Box::new(ledger)).context("cannot start the proxy")?;
+        tracing::info!(
+            listen = %local,
+            ledger = %ledger_path.display(),
+            default_upstream = default.as_deref().unwrap_or("-"),
+            budgets = %budgets.join(" "),
+            "llmcost proxy listening on http://{local}"
+        );
+        llmcost_proxy::serve(listener, proxy.state(), shutdown_signal())
+            .await
+            .context("the proxy stopped with an error")
+    })?;
+    writeln!(
+        out,
+        "llmcost proxy stopped: {} records written, {} failed",
+        report.written, report.failed
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing calls in flight and flushing the ledger");
+}
+
+/// Logs to stderr; `LLMCOST_LOG` sets the filter (`info` by default,
+/// `llmcost_proxy=debug` logs every call). Keys are never logged.
+fn init_tracing() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    let filter: Targets = std::env::var("LLMCOST_LOG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false),
+        )
+        .with(filter)
+        .try_init();
+}

@@ -1,0 +1,614 @@
+//! The SQLite backend of the llmcost usage ledger.
+//!
+//! [`SqliteLedger`] implements [`llmcost_ledger::Ledger`] over one SQLite file
+//! (or an in-memory database). The schema is created and upgraded by embedded
+//! migrations tracked in `PRAGMA user_version`; the file is opened in WAL mode
+//! with a busy timeout, so another process (a second import, the metering
+//! proxy, a report) can use the same file at the same time. Writes run in
+//! `BEGIN IMMEDIATE` transactions and inserts are `INSERT OR IGNORE` on the
+//! unique `dedup_key`, so two concurrent imports of one file never duplicate.
+//!
+//! Money is stored as exact decimal TEXT and read back with `rust_decimal`;
+//! a value that does not parse is reported as [`LedgerError::Corrupt`], never
+//! read as zero. Instants are stored as UTC nanoseconds since the Unix epoch.
+//!
+//! This crate must not price, parse logs or print: it stores and returns
+//! [`UsageRecord`]s as they are given.
+#![deny(missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
+use llmcost_ledger::{
+    CostUpdate, FileProgress, Filter, InsertSummary, Ledger, LedgerError, Result, UsageRecord,
+};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+
+/// Migrations, in order; migration `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a writer waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Columns read back by [`Ledger::for_each`], in [`read_record`] order.
+const COLUMNS: &str = "id, dedup_key, at, source, origin, line, provider, model, project, session, \
+     input, cache_read, cache_write, cache_write_1h, output, reasoning, service_tier, \
+     cost, currency, price_ref, billed, billed_currency, raw_usage, tags, status, \
+     latency_ms, ttfb_ms, key_fingerprint, incomplete";
+
+const INSERT_SQL: &str = "INSERT OR IGNORE INTO records (dedup_key, at, source, origin, line, \
+     provider, model, project, session, input, cache_read, cache_write, cache_write_1h, output, \
+     reasoning, service_tier, cost, currency, price_ref, billed, billed_currency, raw_usage, tags, \
+     status, latency_ms, ttfb_ms, key_fingerprint, incomplete) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
+     ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, \
+     ?26, ?27, ?28)";
+
+/// The default ledger file: `<data dir>/llmcost/ledger.db` (for example
+/// `~/.local/share/llmcost/ledger.db` on Linux), or `None` when the platform
+/// has no data directory.
+#[must_use]
+pub fn default_ledger_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("llmcost").join("ledger.db"))
+}
+
+/// A usage ledger in one SQLite database.
+///
+/// One value is one connection: it is `Send` but not `Sync`. Threads or
+/// processes that write at the same time each open their own
+/// ([`SqliteLedger::open`] or [`SqliteLedger::reopen`]); SQLite serialises
+/// their transactions.
+#[derive(Debug)]
+pub struct SqliteLedger {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+fn backend(e: impl std::error::Error + Send + Sync + 'static) -> LedgerError {
+    LedgerError::Backend(Box::new(e))
+}
+
+fn sql(e: rusqlite::Error) -> LedgerError {
+    match e {
+        rusqlite::Error::QueryReturnedNoRows => LedgerError::NotFound,
+        e => backend(e),
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> LedgerError {
+    backend(std::io::Error::new(
+        e.kind(),
+        format!("cannot create the ledger directory {}: {e}", path.display()),
+    ))
+}
+
+impl SqliteLedger {
+    /// Opens (creating if needed) the ledger file at `path`, creating its
+    /// parent directories, and brings its schema up to date.
+    ///
+    /// # Errors
+    /// The directory or file cannot be created or opened, it is not an SQLite
+    /// database, or its schema is newer than this build
+    /// ([`LedgerError::SchemaTooNew`]).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        let mut ledger = SqliteLedger {
+            conn,
+            path: Some(path.to_path_buf()),
+        };
+        ledger.configure(true)?;
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    /// A fresh ledger in memory (tests, `report` straight from paths).
+    ///
+    /// # Errors
+    /// SQLite cannot allocate it.
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory().map_err(sql)?;
+        let mut ledger = SqliteLedger { conn, path: None };
+        ledger.configure(false)?;
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    /// Another connection to the same file, for another thread. An in-memory
+    /// ledger cannot be shared and gets [`LedgerError::Conflict`].
+    ///
+    /// # Errors
+    /// As [`SqliteLedger::open`].
+    pub fn reopen(&self) -> Result<Self> {
+        match &self.path {
+            Some(p) => SqliteLedger::open(p),
+            None => Err(LedgerError::Conflict(
+                "an in-memory ledger cannot be opened twice".into(),
+            )),
+        }
+    }
+
+    /// The file this ledger is stored in (`None` in memory).
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The underlying connection, for backend-specific queries (aggregates in
+    /// reports, tests). Do not change the schema through it.
+    #[must_use]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The schema version stored in the file.
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)
+    }
+
+    fn configure(&mut self, file: bool) -> Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        if file {
+            // WAL lets readers (reports, the dashboard) run while one writer
+            // imports; NORMAL sync is durable across application crashes.
+            let mode: String = self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .map_err(sql)?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(LedgerError::Conflict(format!(
+                    "the ledger could not switch to WAL mode (journal mode is `{mode}`)"
+                )));
+            }
+        }
+        self.conn
+            .execute_batch(
+                "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(sql)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let found = self.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(LedgerError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        // Another process may have migrated while this one waited for the lock.
+        let found: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        for (i, m) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(found).unwrap_or(0))
+        {
+            tx.execute_batch(m).map_err(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    fn insert_in(tx: &rusqlite::Transaction<'_>, records: &[UsageRecord]) -> Result<InsertSummary> {
+        let mut summary = InsertSummary::default();
+        let mut stmt = tx.prepare_cached(INSERT_SQL).map_err(sql)?;
+        for r in records {
+            let tags = if r.tags.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&r.tags).map_err(backend)?)
+            };
+            let n = stmt
+                .execute(params![
+                    r.dedup_key,
+                    nanos(r.at)?,
+                    r.source,
+                    r.origin,
+                    r.line.map(int).transpose()?,
+                    r.provider,
+                    r.model,
+                    r.project,
+                    r.session,
+                    int(r.usage.input)?,
+                    int(r.usage.cache_read)?,
+                    int(r.usage.cache_write)?,
+                    int(r.usage.cache_write_1h)?,
+                    int(r.usage.output)?,
+                    int(r.usage.reasoning)?,
+                    r.service_tier.key(),
+                    r.cost.map(|d| d.to_string()),
+                    r.currency.as_ref().map(Currency::as_str),
+                    r.price_ref,
+                    r.billed.map(|d| d.to_string()),
+                    r.billed_currency.as_ref().map(Currency::as_str),
+                    r.raw_usage,
+                    tags,
+                    r.status,
+                    r.latency_ms.map(int).transpose()?,
+                    r.ttfb_ms.map(int).transpose()?,
+                    r.key_fingerprint,
+                    r.incomplete,
+                ])
+                .map_err(sql)?;
+            if n == 1 {
+                summary.inserted += 1;
+            } else {
+                summary.duplicates += 1;
+            }
+        }
+        Ok(summary)
+    }
+}
+
+/// Nanoseconds since the epoch as an SQLite integer (1677 to 2262).
+fn nanos(at: Timestamp) -> Result<i64> {
+    i64::try_from(at.as_nanosecond()).map_err(|_| {
+        LedgerError::Conflict(format!(
+            "timestamp {at} is outside the ledger's range (1677 to 2262)"
+        ))
+    })
+}
+
+fn int(v: u64) -> Result<i64> {
+    i64::try_from(v)
+        .map_err(|_| LedgerError::Conflict(format!("{v} does not fit in a ledger integer")))
+}
+
+fn corrupt(row: i64, message: impl Into<String>) -> LedgerError {
+    LedgerError::Corrupt {
+        row,
+        message: message.into(),
+    }
+}
+
+fn col_u64(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<u64> {
+    let v: i64 = row.get(idx).map_err(sql)?;
+    u64::try_from(v).map_err(|_| corrupt(id, format!("negative `{name}`: {v}")))
+}
+
+fn col_opt_u64(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<u64>> {
+    let v: Option<i64> = row.get(idx).map_err(sql)?;
+    v.map(|v| u64::try_from(v).map_err(|_| corrupt(id, format!("negative `{name}`: {v}"))))
+        .transpose()
+}
+
+fn col_decimal(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<Decimal>> {
+    let v: Option<String> = row.get(idx).map_err(sql)?;
+    v.map(|s| {
+        Decimal::from_str(&s)
+            .map_err(|e| corrupt(id, format!("`{name}` is not an exact decimal: `{s}` ({e})")))
+    })
+    .transpose()
+}
+
+fn col_currency(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<Currency>> {
+    let v: Option<String> = row.get(idx).map_err(sql)?;
+    v.map(|s| Currency::new(&s).map_err(|e| corrupt(id, format!("`{name}`: {e}"))))
+        .transpose()
+}
+
+/// Reads one row selected with [`COLUMNS`].
+fn read_record(row: &Row<'_>) -> Result<UsageRecord> {
+    let id: i64 = row.get(0).map_err(sql)?;
+    let at_ns: i64 = row.get(2).map_err(sql)?;
+    let at = Timestamp::from_nanosecond(i128::from(at_ns))
+        .map_err(|e| corrupt(id, format!("bad timestamp {at_ns}: {e}")))?;
+    let tier: String = row.get(16).map_err(sql)?;
+    let service_tier = ServiceTier::from_str(&tier)
+        .map_err(|_| corrupt(id, format!("unknown service tier `{tier}`")))?;
+    let tags: Option<String> = row.get(23).map_err(sql)?;
+    let tags = match tags {
+        Some(t) => {
+            serde_json::from_str(&t).map_err(|e| corrupt(id, format!("bad tags `{t}`: {e}")))?
+        }
+        None => Vec::new(),
+    };
+    let status: Option<i64> = row.get(24).map_err(sql)?;
+    let status = status
+        .map(|s| u16::try_from(s).map_err(|_| corrupt(id, format!("bad HTTP status {s}"))))
+        .transpose()?;
+    Ok(UsageRecord {
+        dedup_key: row.get(1).map_err(sql)?,
+        at,
+        source: row.get(3).map_err(sql)?,
+        origin: row.get(4).map_err(sql)?,
+        line: col_opt_u64(row, id, 5, "line")?,
+        provider: row.get(6).map_err(sql)?,
+        model: row.get(7).map_err(sql)?,
+        project: row.get(8).map_err(sql)?,
+        session: row.get(9).map_err(sql)?,
+        usage: Usage {
+            input: col_u64(row, id, 10, "input")?,
+            cache_read: col_u64(row, id, 11, "cache_read")?,
+            cache_write: col_u64(row, id, 12, "cache_write")?,
+            cache_write_1h: col_u64(row, id, 13, "cache_write_1h")?,
+            output: col_u64(row, id, 14, "output")?,
+            reasoning: col_u64(row, id, 15, "reasoning")?,
+        },
+        service_tier,
+        cost: col_decimal(row, id, 17, "cost")?,
+        currency: col_currency(row, id, 18, "currency")?,
+        price_ref: row.get(19).map_err(sql)?,
+        billed: col_decimal(row, id, 20, "billed")?,
+        billed_currency: col_currency(row, id, 21, "billed_currency")?,
+        raw_usage: row.get(22).map_err(sql)?,
+        tags,
+        status,
+        latency_ms: col_opt_u64(row, id, 25, "latency_ms")?,
+        ttfb_ms: col_opt_u64(row, id, 26, "ttfb_ms")?,
+        key_fingerprint: row.get(27).map_err(sql)?,
+        incomplete: row.get(28).map_err(sql)?,
+    })
+}
+
+/// The WHERE clause and parameters of a filter.
+fn where_clause(filter: &Filter) -> Result<(String, Vec<Value>)> {
+    let mut conds: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(s) = filter.since {
+        conds.push("at >= ?".into());
+        params.push(Value::Integer(nanos(s)?));
+    }
+    if let Some(u) = filter.until {
+        conds.push("at < ?".into());
+        params.push(Value::Integer(nanos(u)?));
+    }
+    for (column, values) in [("model", &filter.models), ("source", &filter.sources)] {
+        if !values.is_empty() {
+            let marks = vec!["?"; values.len()].join(", ");
+            conds.push(format!("{column} IN ({marks})"));
+            params.extend(values.iter().map(|v| Value::Text(v.clone())));
+        }
+    }
+    if let Some(p) = &filter.project {
+        conds.push("project = ?".into());
+        params.push(Value::Text(p.clone()));
+    }
+    if let Some(t) = &filter.tag {
+        conds.push(
+            "EXISTS (SELECT 1 FROM json_each(records.tags) WHERE json_each.value = ?)".into(),
+        );
+        params.push(Value::Text(t.clone()));
+    }
+    if let Some(k) = &filter.key_fingerprint {
+        conds.push("key_fingerprint = ?".into());
+        params.push(Value::Text(k.clone()));
+    }
+    let clause = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    Ok((clause, params))
+}
+
+impl Ledger for SqliteLedger {
+    fn insert(&mut self, records: &[UsageRecord]) -> Result<InsertSummary> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let summary = Self::insert_in(&tx, records)?;
+        tx.commit().map_err(sql)?;
+        Ok(summary)
+    }
+
+    fn insert_with_progress(
+        &mut self,
+        records: &[UsageRecord],
+        progress: &FileProgress,
+    ) -> Result<InsertSummary> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let summary = Self::insert_in(&tx, records)?;
+        let (offset, lines) = (int(progress.offset)?, int(progress.lines)?);
+        tx.prepare_cached(
+            "INSERT INTO file_progress (path, offset, head_hash, lines) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (path) DO UPDATE SET offset = excluded.offset, \
+             head_hash = excluded.head_hash, lines = excluded.lines",
+        )
+        .and_then(|mut s| s.execute(params![progress.path, offset, progress.head_hash, lines]))
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(summary)
+    }
+
+    fn file_progress(&self, path: &str) -> Result<Option<FileProgress>> {
+        let row = self
+            .conn
+            .prepare_cached("SELECT offset, head_hash, lines FROM file_progress WHERE path = ?1")
+            .and_then(|mut s| {
+                s.query_row([path], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(sql)?;
+        row.map(|(offset, head_hash, lines)| {
+            let bad = |what: &str, v: i64| {
+                corrupt(0, format!("file progress of {path}: negative {what} {v}"))
+            };
+            Ok(FileProgress {
+                path: path.to_string(),
+                offset: u64::try_from(offset).map_err(|_| bad("offset", offset))?,
+                head_hash,
+                lines: u64::try_from(lines).map_err(|_| bad("line count", lines))?,
+            })
+        })
+        .transpose()
+    }
+
+    fn for_each(
+        &self,
+        filter: &Filter,
+        f: &mut dyn FnMut(UsageRecord) -> Result<()>,
+    ) -> Result<()> {
+        let (clause, params) = where_clause(filter)?;
+        let query = format!("SELECT {COLUMNS} FROM records{clause} ORDER BY at, id");
+        let mut stmt = self.conn.prepare(&query).map_err(sql)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(sql)?;
+        while let Some(row) = rows.next().map_err(sql)? {
+            f(read_record(row)?)?;
+        }
+        Ok(())
+    }
+
+    fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let mut updated = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached("UPDATE records SET cost = ?2, currency = ?3, price_ref = ?4 WHERE dedup_key = ?1")
+                .map_err(sql)?;
+            for (key, cost, currency, price_ref) in costs {
+                updated += stmt
+                    .execute(params![
+                        key,
+                        cost.map(|d| d.to_string()),
+                        currency.as_ref().map(Currency::as_str),
+                        price_ref
+                    ])
+                    .map_err(sql)? as u64;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(updated)
+    }
+
+    fn count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+            .map_err(sql)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().expect("timestamp")
+    }
+
+    #[test]
+    fn round_trips_every_field() {
+        let mut l = SqliteLedger::open_in_memory().expect("open");
+        let mut r = UsageRecord::new(
+            "proxy:1",
+            ts("2025-01-15T12:00:00.123456789Z"),
+            "proxy",
+            "deepseek-chat",
+            Usage {
+                input: 1,
+                cache_read: 2,
+                cache_write: 3,
+                cache_write_1h: 4,
+                output: 5,
+                reasoning: 6,
+            },
+        );
+        r.origin = Some("up".into());
+        r.line = Some(7);
+        r.provider = Some("deepseek".into());
+        r.project = Some("p".into());
+        r.session = Some("s".into());
+        r.service_tier = ServiceTier::Batch;
+        r.cost = Some(Decimal::from_str("0.0000012345678901234567890").expect("dec"));
+        r.currency = Some(Currency::CNY);
+        r.price_ref = Some("ref".into());
+        r.billed = Some(Decimal::from_str("1.10").expect("dec"));
+        r.billed_currency = Some(Currency::USD);
+        r.raw_usage = Some("{\"x\":1}".into());
+        r.tags = vec!["a".into(), "b".into()];
+        r.status = Some(200);
+        r.latency_ms = Some(12);
+        r.ttfb_ms = Some(3);
+        r.key_fingerprint = Some("fp".into());
+        r.incomplete = true;
+        assert_eq!(
+            l.insert(std::slice::from_ref(&r)).expect("insert").inserted,
+            1
+        );
+        let mut got = Vec::new();
+        l.for_each(&Filter::default(), &mut |x| {
+            got.push(x);
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(got, vec![r]);
+        // `1.10` keeps its scale: exact text, not a float.
+        let billed: String = l
+            .connection()
+            .query_row("SELECT billed FROM records", [], |x| x.get(0))
+            .expect("q");
+        assert_eq!(billed, "1.10");
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("a/b/ledger.db");
+        let l = SqliteLedger::open(&path).expect("open creates parents");
+        assert_eq!(l.schema_version().expect("v"), SCHEMA_VERSION);
+        l.connection()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("set");
+        drop(l);
+        match SqliteLedger::open(&path) {
+            Err(LedgerError::SchemaTooNew { found, supported }) => {
+                assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
+            }
+            other => panic!("expected SchemaTooNew, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn default_path_ends_in_llmcost_ledger_db() {
+        if let Some(p) = default_ledger_path() {
+            assert!(p.ends_with("llmcost/ledger.db"), "{}", p.display());
+        }
+    }
+}

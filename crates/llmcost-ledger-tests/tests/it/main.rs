@@ -1,0 +1,3 @@
+//! The ledger conformance story on every backend available here.
+
+mod sqlite;

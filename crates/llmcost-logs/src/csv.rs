@@ -1,0 +1,261 @@
+//! CSV with a header row. Columns are found by name (case-insensitive,
+//! spaces and dashes read as `_`); unknown columns are ignored:
+//!
+//! | column | names accepted |
+//! |---|---|
+//! | time (required) | `date`, `day`, `time`, `timestamp`, `start_time`, `starting_at` — a date (00:00 UTC), an RFC 3339 instant or unix seconds |
+//! | model (required) | `model` |
+//! | input, cache miss | `input`, `input_tokens`, `uncached_input_tokens`, `prompt_tokens` |
+//! | cache read | `cache_read`, `cache_read_tokens`, `cache_read_input_tokens`, `cached_input_tokens`, `cache_hit` |
+//! | cache write 5 min | `cache_write`, `cache_write_5m`, `cache_creation_input_tokens`, `cache_write_tokens` |
+//! | cache write 1 h | `cache_write_1h` |
+//! | output | `output`, `output_tokens`, `completion_tokens` |
+//! | reasoning | `reasoning`, `reasoning_tokens` |
+//! | billed amount | `amount`, `cost`, `billed` |
+//! | currency of the amount | `currency` (default USD) |
+//! | provider, project, session | `provider`, `project`, `session` |
+//!
+//! Token columns are disjoint buckets: `input` must not include cache reads.
+//! Fields may be quoted (`"1,234"`); a field cannot span lines. The dedup
+//! key is `csv:<hash of the file's first 4 KiB>:<line>`.
+
+use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
+
+use crate::{Detail, Entry, Error, FileCtx, Models, Out, Tail, fast_hash, for_each_line, time};
+
+#[derive(Default, Clone, Copy)]
+struct Cols {
+    time: Option<usize>,
+    model: Option<usize>,
+    input: Option<usize>,
+    cache_read: Option<usize>,
+    cache_write: Option<usize>,
+    cache_write_1h: Option<usize>,
+    output: Option<usize>,
+    reasoning: Option<usize>,
+    amount: Option<usize>,
+    currency: Option<usize>,
+    provider: Option<usize>,
+    session: Option<usize>,
+}
+
+/// Splits one CSV line (RFC 4180 quoting, no embedded newlines).
+pub(crate) fn fields(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut q = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (q, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            (true, '"') => q = false,
+            (false, '"') if cur.is_empty() => q = true,
+            (false, ',') => out.push(std::mem::take(&mut cur)),
+            (_, c) => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn norm(h: &str) -> String {
+    h.trim()
+        .trim_start_matches('\u{feff}')
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_")
+}
+
+fn header(h: &[String]) -> Cols {
+    let mut c = Cols::default();
+    for (i, name) in h.iter().enumerate() {
+        let n = norm(name);
+        let slot = match n.as_str() {
+            "date" | "day" | "time" | "timestamp" | "start_time" | "starting_at" => &mut c.time,
+            "model" => &mut c.model,
+            "input" | "input_tokens" | "uncached_input_tokens" | "prompt_tokens" => &mut c.input,
+            "cache_read" | "cache_read_tokens" | "cache_read_input_tokens" | "cached_input_tokens"
+            | "cache_hit" => &mut c.cache_read,
+            "cache_write" | "cache_write_5m" | "cache_creation_input_tokens" | "cache_write_tokens" => {
+                &mut c.cache_write
+            }
+            "cache_write_1h" => &mut c.cache_write_1h,
+            "output" | "output_tokens" | "completion_tokens" => &mut c.output,
+            "reasoning" | "reasoning_tokens" => &mut c.reasoning,
+            "amount" | "cost" | "billed" => &mut c.amount,
+            "currency" => &mut c.currency,
+            "provider" => &mut c.provider,
+            "session" => &mut c.session,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(i);
+        }
+    }
+    c
+}
+
+/// A time cell: a date (00:00 UTC), an RFC 3339 instant or unix seconds.
+pub(crate) fn parse_time(s: &str) -> Option<Timestamp> {
+    let t = s.trim();
+    if let Some(ts) = time::parse(t.as_bytes()) {
+        return Some(ts);
+    }
+    if let Ok(d) = t.parse::<jiff::civil::Date>() {
+        return d.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+    }
+    if let Ok(dt) = t.parse::<jiff::civil::DateTime>() {
+        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+    }
+    t.parse::<i64>().ok().and_then(time::from_unix)
+}
+
+fn tokens(f: &[String], col: Option<usize>, what: &str) -> Result<u64, String> {
+    let Some(i) = col else { return Ok(0) };
+    let cell = f.get(i).map_or("", |s| s.trim());
+    if cell.is_empty() {
+        return Ok(0);
+    }
+    let clean: String = cell.chars().filter(|c| *c != ',' && *c != '_').collect();
+    clean
+        .parse::<u64>()
+        .map_err(|_| format!("`{what}` is not a whole number of tokens: `{cell}`"))
+}
+
+fn complete_row(b: &[u8]) -> bool {
+    // An unterminated last row is taken when its quotes are balanced.
+    b.iter().filter(|c| **c == b'"').count() % 2 == 0
+}
+
+pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), Error> {
+    let head = crate::head_hash(&ctx.path)?;
+    let mut cols: Option<Cols> = None;
+    if start > 0 {
+        // the header is the first line, before `start`
+        let data = std::fs::read(&ctx.path).map_err(|e| Error::io(&ctx.path, e))?;
+        let first = data.split(|b| *b == b'\n').next().unwrap_or(b"");
+        cols = Some(header(&fields(String::from_utf8_lossy(first).trim_end_matches('\r'))));
+    }
+    let mut models = Models::default();
+    let detail = out.detail;
+    let mut fatal: Option<String> = None;
+    for_each_line(out, start, Tail::Custom(complete_row), &mut |out, no, line| {
+        if fatal.is_some() {
+            return;
+        }
+        let text = String::from_utf8_lossy(line);
+        if text.trim().is_empty() {
+            return;
+        }
+        let f = fields(&text);
+        let Some(c) = cols else {
+            let c = header(&f);
+            if c.time.is_none() || c.model.is_none() {
+                fatal = Some(format!(
+                    "the CSV header needs a time column (`date`, `time` or `timestamp`) and a `model` column; found: {}",
+                    f.join(", ")
+                ));
+            }
+            cols = Some(c);
+            return;
+        };
+        let cell = |i: Option<usize>| i.and_then(|i| f.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty());
+        let Some(at) = cell(c.time).and_then(parse_time) else {
+            out.issue(no, "missing or invalid time");
+            return;
+        };
+        let Some(model) = cell(c.model) else {
+            out.issue(no, "missing model");
+            return;
+        };
+        let mut usage = Usage::default();
+        for (col, what, slot) in [
+            (c.input, "input", &mut usage.input),
+            (c.cache_read, "cache_read", &mut usage.cache_read),
+            (c.cache_write, "cache_write", &mut usage.cache_write),
+            (c.cache_write_1h, "cache_write_1h", &mut usage.cache_write_1h),
+            (c.output, "output", &mut usage.output),
+            (c.reasoning, "reasoning", &mut usage.reasoning),
+        ] {
+            match tokens(&f, col, what) {
+                Ok(v) => *slot = v,
+                Err(m) => {
+                    out.issue(no, m);
+                    return;
+                }
+            }
+        }
+        let billed = match cell(c.amount) {
+            None => None,
+            Some(a) => {
+                let Ok(d) = a.trim_start_matches('$').replace(',', "").parse::<Decimal>() else {
+                    out.issue(no, format!("amount `{a}` is not a decimal number"));
+                    return;
+                };
+                let cur = match cell(c.currency).map(Currency::new) {
+                    None => Currency::USD,
+                    Some(Ok(c)) => c,
+                    Some(Err(e)) => {
+                        out.issue(no, e.to_string());
+                        return;
+                    }
+                };
+                Some((d, cur))
+            }
+        };
+        let detail = detail.then(|| {
+            let names = ["input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning"];
+            let vals = [
+                usage.input,
+                usage.cache_read,
+                usage.cache_write,
+                usage.cache_write_1h,
+                usage.output,
+                usage.reasoning,
+            ];
+            let raw: serde_json::Map<String, serde_json::Value> = names
+                .iter()
+                .zip(vals)
+                .map(|(n, v)| ((*n).to_string(), v.into()))
+                .collect();
+            Box::new(Detail {
+                dedup_key: format!("csv:{head}:{no}"),
+                raw_usage: serde_json::to_string(&raw).ok(),
+                provider: cell(c.provider).map(str::to_string),
+                tags: Vec::new(),
+            })
+        });
+        out.emit(Entry {
+            key: fast_hash(&[b"csv", head.as_bytes(), &no.to_le_bytes()]),
+            parent: 0,
+            sidechain: false,
+            at,
+            model: models.get(model),
+            usage,
+            tier: ServiceTier::Standard,
+            line: no,
+            billed,
+            session: cell(c.session).map(std::sync::Arc::from),
+            detail,
+        });
+    })?;
+    if let Some(message) = fatal {
+        return Err(Error::Format {
+            path: ctx.path.clone(),
+            message,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_quoted_fields() {
+        assert_eq!(fields(r#"a,"b,c","d""e",,"#), vec!["a", "b,c", "d\"e", "", ""]);
+    }
+}

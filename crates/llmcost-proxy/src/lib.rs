@@ -1,0 +1,307 @@
+//! The metering reverse proxy of llmcost.
+//!
+//! A client points its base URL at `http://127.0.0.1:PORT/<upstream>`; the proxy
+//! forwards every call to the upstream unchanged (apart from hop-by-hop headers,
+//! an injected key where configured, `Accept-Encoding` on metered routes, and
+//! `stream_options.include_usage` where configured), and records one
+//! [`UsageRecord`](llmcost_ledger::UsageRecord) per call through the
+//! [`Ledger`] trait: time, upstream, model, usage, cost priced at that instant,
+//! status, latency, time to first byte, a key fingerprint and tags.
+//!
+//! * [`Proxy::start`] resolves nothing itself: it takes resolved [`Settings`]
+//!   and any `Box<dyn Ledger>`, reads the current periods' spend for the
+//!   budgets, and starts the ledger writer thread.
+//! * [`router`] builds the axum router; [`serve`] runs it on a listener until
+//!   the shutdown future resolves, then flushes the writer.
+//!
+//! # What this crate must not do
+//!
+//! It never fails a user's call because of metering: a ledger error or a full
+//! queue is logged and counted. It never stores an API key (only a 12-hex-digit
+//! SHA-256 fingerprint), never logs one, and never stores request or response
+//! bodies (only the usage JSON). It buffers whole only request bodies of
+//! metered routes and non-streaming responses of metered routes; SSE passes
+//! through frame by frame. It does not choose a ledger backend.
+#![deny(missing_docs)]
+
+pub mod budget;
+pub mod config;
+pub mod error;
+pub mod metrics;
+mod proxy;
+pub mod sse;
+mod writer;
+
+use std::future::Future;
+use std::sync::atomic::AtomicU64;
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use http::{HeaderValue, header};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use llmcost_catalog::Catalog;
+use llmcost_core::{Currency, Timestamp};
+use llmcost_ledger::{Filter, Ledger};
+
+pub use crate::budget::{BudgetRule, Budgets, Period, Scope};
+pub use crate::config::{CliOverrides, FileConfig, ProviderKind, Settings, Upstream};
+pub use crate::error::{ConfigError, ProxyError};
+pub use crate::proxy::{Endpoint, fingerprint};
+pub use crate::writer::WriterReport;
+
+/// The example config file shipped with llmcost (documented in `docs/proxy.md`).
+pub const EXAMPLE_CONFIG: &str = include_str!("../proxy.example.toml");
+
+type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>;
+
+/// Shared state of a running proxy.
+#[derive(Debug, Clone)]
+pub struct ProxyState(Arc<Shared>);
+
+struct Shared {
+    settings: Settings,
+    catalog: &'static Catalog,
+    client: HttpClient,
+    budgets: Budgets,
+    metrics: Arc<metrics::Metrics>,
+    tx: SyncSender<writer::Msg>,
+    writer: Mutex<Option<JoinHandle<WriterReport>>>,
+    boot: String,
+    seq: AtomicU64,
+    upstream_names: String,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("settings", &self.settings)
+            .field("boot", &self.boot)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// The upstream serving `path` and where the forwarded path starts in it.
+    fn route(&self, path: &str) -> Option<(usize, usize)> {
+        let ups = &self.settings.upstreams;
+        if let Some(rest) = path.strip_prefix('/') {
+            let name = rest.split('/').next().unwrap_or_default();
+            if let Some(i) = ups.iter().position(|u| u.name == name) {
+                return Some((i, 1 + name.len()));
+            }
+        }
+        self.settings.default_upstream.map(|i| (i, 0))
+    }
+}
+
+/// A started proxy: its state and its ledger writer.
+#[derive(Debug)]
+pub struct Proxy {
+    state: ProxyState,
+}
+
+impl Proxy {
+    /// Reads the current periods' spend of every budget from `ledger` (records
+    /// of source `proxy`), then starts the writer thread that owns `ledger`.
+    ///
+    /// # Errors
+    /// Ledger read errors, the TLS client set-up, the writer thread.
+    pub fn start(settings: Settings, ledger: Box<dyn Ledger>) -> Result<Proxy, ConfigError> {
+        let catalog = Catalog::builtin()
+            .map_err(|e| ConfigError::Invalid(format!("the built-in price catalog is invalid: {e}")))?;
+        let now = Timestamp::now();
+        let budgets = Budgets::new(settings.budgets.clone());
+        if let Some(since) = budgets.earliest_start(now) {
+            let filter = Filter {
+                since: Some(since),
+                sources: vec!["proxy".to_string()],
+                ..Filter::default()
+            };
+            ledger.for_each(&filter, &mut |r| {
+                budgets.preload(
+                    r.at,
+                    now,
+                    r.key_fingerprint.as_deref(),
+                    &r.tags,
+                    &r.model,
+                    &|cur: Currency| {
+                        if r.currency == Some(cur) {
+                            r.cost
+                        } else {
+                            catalog
+                                .price_usage(&r.model, r.at, cur, &r.usage, r.service_tier)
+                                .ok()
+                                .map(|p| p.0)
+                        }
+                    },
+                );
+                Ok(())
+            })?;
+        }
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(settings.connect_timeout));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
+            .map_err(|e| ConfigError::Client(e.to_string()))?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client: HttpClient = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(std::time::Duration::from_secs(60))
+            .build(https);
+        let metrics = Arc::new(metrics::Metrics::new(
+            settings.upstreams.iter().map(|u| u.name.clone()),
+        ));
+        let (tx, handle) = writer::spawn(ledger, settings.writer, metrics.clone())?;
+        let upstream_names = settings
+            .upstreams
+            .iter()
+            .map(|u| format!("`{}`", u.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let boot = format!(
+            "{:x}-{:x}",
+            now.as_nanosecond(),
+            std::process::id()
+        );
+        Ok(Proxy {
+            state: ProxyState(Arc::new(Shared {
+                settings,
+                catalog,
+                client,
+                budgets,
+                metrics,
+                tx,
+                writer: Mutex::new(Some(handle)),
+                boot,
+                seq: AtomicU64::new(0),
+                upstream_names,
+            })),
+        })
+    }
+
+    /// The state, for [`router`] and [`serve`].
+    #[must_use]
+    pub fn state(&self) -> ProxyState {
+        self.state.clone()
+    }
+}
+
+impl ProxyState {
+    /// The resolved settings.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    /// The budgets and their spend.
+    #[must_use]
+    pub fn budgets(&self) -> &Budgets {
+        &self.0.budgets
+    }
+
+    /// The Prometheus text of `/metrics`.
+    #[must_use]
+    pub fn metrics_text(&self) -> String {
+        self.0.metrics.render()
+    }
+
+    /// Stops the ledger writer after it has written every queued record;
+    /// returns its totals (zero if it was already stopped). Blocks: call it
+    /// from a blocking context (or use [`ProxyState::close`]).
+    #[must_use]
+    pub fn close_blocking(&self) -> WriterReport {
+        let handle = self
+            .0
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(handle) = handle else {
+            return WriterReport::default();
+        };
+        let _ = self.0.tx.send(writer::Msg::Shutdown);
+        handle.join().unwrap_or_else(|_| {
+            tracing::error!("the ledger writer panicked");
+            WriterReport::default()
+        })
+    }
+
+    /// [`ProxyState::close_blocking`] on tokio's blocking pool.
+    pub async fn close(&self) -> WriterReport {
+        let s = self.clone();
+        tokio::task::spawn_blocking(move || s.close_blocking())
+            .await
+            .unwrap_or_default()
+    }
+}
+
+/// The router: `GET /health`, `GET /metrics`, and every other path forwarded
+/// by upstream prefix (or to the default upstream).
+///
+/// No layers are stacked on purpose: per-call tracing happens once, when the
+/// call is finalised (never per chunk), and there is no compression, which
+/// would buffer SSE.
+pub fn router(state: ProxyState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics_handler))
+        .fallback(proxy::forward)
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, lets calls in
+/// flight finish, then flushes the ledger writer and returns its totals.
+///
+/// # Errors
+/// I/O errors of the listener.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ProxyState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<WriterReport> {
+    let app = router(state.clone());
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(state.close().await)
+}
+
+async fn health(State(state): State<ProxyState>) -> Response {
+    let m = &state.0.metrics;
+    let body = serde_json::json!({
+        "status": "ok",
+        "upstreams": state.0.settings.upstreams.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        "ledger_queue_depth": m.queue_depth.load(std::sync::atomic::Ordering::Relaxed),
+        "ledger_dropped": m.dropped.load(std::sync::atomic::Ordering::Relaxed),
+    });
+    let mut r = Response::new(Body::from(body.to_string()));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+async fn metrics_handler(State(state): State<ProxyState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        state.metrics_text(),
+    )
+        .into_response()
+}

@@ -1,0 +1,131 @@
+//! The ledger writer: one dedicated thread that owns the ledger, reads records
+//! from a bounded queue and inserts them in batches.
+//!
+//! * A batch is written when it holds `batch_size` records or when its first
+//!   record has waited `flush_interval` (50 ms by default), whichever comes
+//!   first. A record is therefore in the ledger at most `flush_interval` plus the
+//!   time of one insert after its call finished; that is what survives a
+//!   `kill -9`.
+//! * A failed insert is retried twice (after 50 and 250 ms), then logged and
+//!   counted; it never reaches the client, whose response has already gone.
+//! * Shutdown drains the queue, writes what is left and returns the totals.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use llmcost_ledger::{Ledger, UsageRecord};
+
+use crate::config::WriterSettings;
+use crate::metrics::Metrics;
+
+/// A message to the writer.
+#[derive(Debug)]
+pub(crate) enum Msg {
+    Record(Box<UsageRecord>),
+    Shutdown,
+}
+
+/// What the writer did over its life.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterReport {
+    /// Records inserted.
+    pub written: u64,
+    /// Records the ledger already had (same `dedup_key`).
+    pub duplicates: u64,
+    /// Records lost to ledger errors.
+    pub failed: u64,
+}
+
+/// Starts the writer thread.
+pub(crate) fn spawn(
+    ledger: Box<dyn Ledger>,
+    settings: WriterSettings,
+    metrics: Arc<Metrics>,
+) -> std::io::Result<(SyncSender<Msg>, JoinHandle<WriterReport>)> {
+    let (tx, rx) = sync_channel(settings.queue_capacity);
+    let handle = std::thread::Builder::new()
+        .name("llmcost-ledger-writer".into())
+        .spawn(move || run(ledger, &rx, settings, &metrics))?;
+    Ok((tx, handle))
+}
+
+fn run(
+    mut ledger: Box<dyn Ledger>,
+    rx: &Receiver<Msg>,
+    s: WriterSettings,
+    metrics: &Metrics,
+) -> WriterReport {
+    let mut report = WriterReport::default();
+    let mut batch: Vec<UsageRecord> = Vec::with_capacity(s.batch_size);
+    let take = |batch: &mut Vec<UsageRecord>, r: Box<UsageRecord>| {
+        metrics.queue_depth.fetch_sub(1, Relaxed);
+        batch.push(*r);
+    };
+    loop {
+        let mut shutting = false;
+        match rx.recv() {
+            Ok(Msg::Record(r)) => take(&mut batch, r),
+            Ok(Msg::Shutdown) | Err(_) => shutting = true,
+        }
+        if !shutting {
+            let deadline = Instant::now() + s.flush_interval;
+            while batch.len() < s.batch_size {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(Msg::Record(r)) => take(&mut batch, r),
+                    Ok(Msg::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
+                        shutting = true;
+                        break;
+                    }
+                    Err(RecvTimeoutError::Timeout) => break,
+                }
+            }
+        }
+        if shutting {
+            loop {
+                match rx.try_recv() {
+                    Ok(Msg::Record(r)) => take(&mut batch, r),
+                    Ok(Msg::Shutdown) => {}
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+                }
+            }
+        }
+        for chunk in batch.chunks(s.batch_size.max(1)) {
+            write(ledger.as_mut(), chunk, &mut report, metrics);
+        }
+        batch.clear();
+        if shutting {
+            return report;
+        }
+    }
+}
+
+fn write(ledger: &mut dyn Ledger, records: &[UsageRecord], report: &mut WriterReport, metrics: &Metrics) {
+    let mut delays = [Duration::from_millis(50), Duration::from_millis(250)].into_iter();
+    loop {
+        match ledger.insert(records) {
+            Ok(sum) => {
+                report.written += sum.inserted;
+                report.duplicates += sum.duplicates;
+                metrics.written.fetch_add(sum.inserted, Relaxed);
+                return;
+            }
+            Err(e) => match delays.next() {
+                Some(d) => {
+                    tracing::warn!(error = %e, records = records.len(), "ledger insert failed; retrying");
+                    std::thread::sleep(d);
+                }
+                None => {
+                    let n = records.len() as u64;
+                    tracing::error!(error = %e, records = n, "ledger insert failed; records lost");
+                    report.failed += n;
+                    metrics.ledger_errors.fetch_add(n, Relaxed);
+                    return;
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Operations: /health, /metrics, graceful shutdown flushing the writer, and a
+//! failing ledger that never fails a call.
+
+use std::time::Duration;
+
+use crate::mock;
+use crate::{Harness, client, post, send, settings_for};
+
+const BODY: &str = r#"{"model":"gpt-4o-mini-2024-07-18"}"#;
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let (up, _mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let c = client();
+    let g = send(&c, "GET", &format!("{}/health", h.url), &[], "").await;
+    assert_eq!(g.status, 200);
+    assert_eq!(g.json()["status"], "ok");
+    assert_eq!(post(&c, &format!("{}/openai/v1/chat/completions", h.url), BODY).await.status, 200);
+    h.ledger.wait_for(1).await;
+    let g = send(&c, "GET", &format!("{}/metrics", h.url), &[], "").await;
+    assert_eq!(g.status, 200);
+    assert!(g.headers["content-type"].to_str().expect("ct").starts_with("text/plain"));
+    let text = String::from_utf8(g.body.to_vec()).expect("utf8");
+    for line in [
+        "llmcost_proxy_requests_total{upstream=\"openai\",model=\"gpt-4o-mini-2024-07-18\",status=\"200\"} 1",
+        "llmcost_proxy_tokens_total{upstream=\"openai\",model=\"gpt-4o-mini-2024-07-18\",bucket=\"input\"} 58",
+        "llmcost_proxy_tokens_total{upstream=\"openai\",model=\"gpt-4o-mini-2024-07-18\",bucket=\"output\"} 52",
+        "llmcost_proxy_cost_total{upstream=\"openai\",model=\"gpt-4o-mini-2024-07-18\",currency=\"USD\"} 0.0000399",
+        "llmcost_proxy_upstream_latency_seconds_count{upstream=\"openai\"} 1",
+        "llmcost_proxy_upstream_latency_seconds_bucket{upstream=\"openai\",le=\"+Inf\"} 1",
+        "# TYPE llmcost_proxy_upstream_latency_seconds histogram",
+        "llmcost_proxy_ledger_queue_depth 0",
+        "llmcost_proxy_ledger_dropped_total 0",
+        "llmcost_proxy_ledger_written_total 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_flushes_every_queued_record() {
+    let (up, _mock) = mock::start().await;
+    let mut s = settings_for(&up);
+    // A batch would wait 60 s: only the shutdown can write these.
+    s.writer.flush_interval = Duration::from_secs(60);
+    s.writer.batch_size = 10_000;
+    let h = Harness::start(s).await;
+    let c = client();
+    for _ in 0..20 {
+        assert_eq!(post(&c, &format!("{}/v1/chat/completions", h.url), BODY).await.status, 200);
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(h.ledger.all().is_empty());
+    let ledger = h.ledger.clone();
+    drop(c);
+    let report = h.stop().await;
+    assert_eq!(report.written, 20);
+    assert_eq!(ledger.all().len(), 20);
+}
+
+#[tokio::test]
+async fn a_failing_ledger_never_fails_a_call() {
+    let (up, _mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    *h.ledger.fail.lock().expect("lock") = true;
+    let c = client();
+    for _ in 0..3 {
+        let g = post(&c, &format!("{}/v1/chat/completions", h.url), BODY).await;
+        assert_eq!(g.status, 200);
+        assert_eq!(g.json()["usage"]["total_tokens"], 110);
+    }
+    let t = std::time::Instant::now();
+    while !h.state.metrics_text().contains("llmcost_proxy_ledger_errors_total 3") {
+        assert!(t.elapsed() < Duration::from_secs(5), "{}", h.state.metrics_text());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let report = h.stop().await;
+    assert_eq!(report.failed, 3);
+}

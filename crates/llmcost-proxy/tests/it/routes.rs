@@ -1,0 +1,210 @@
+//! Every metered route and provider shape (JSON answers), unmetered routes,
+//! routing by prefix and the default upstream.
+
+use llmcost_core::{ServiceTier, Usage};
+use llmcost_proxy::fingerprint;
+
+use crate::mock::{self, CHAT_USAGE};
+use crate::{CHAT_COST, Harness, USD, client, dec, post, send, settings_for};
+
+const CHAT_BODY: &str = r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#;
+
+#[tokio::test]
+async fn chat_completion_is_forwarded_unchanged_and_recorded_with_its_cost() {
+    let (up, mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let c = client();
+    let got = crate::send(
+        &c,
+        "POST",
+        &format!("{}/openai/v1/chat/completions?x=1", h.url),
+        &[
+            ("authorization", "Bearer sk-test-key"),
+            ("x-llmcost-tag", "ci, nightly"),
+            ("x-llmcost-project", "billing"),
+            ("accept-encoding", "gzip"),
+        ],
+        CHAT_BODY,
+    )
+    .await;
+    assert_eq!(got.status, 200);
+    // The body is the upstream's, byte for byte; so are its headers.
+    assert_eq!(
+        got.body,
+        mock::json_body("/v1/chat/completions", "gpt-4o-mini").as_bytes()
+    );
+    assert_eq!(got.headers["x-mock"], "yes");
+    // What the upstream received: same path and query, same body, the client's key,
+    // no llmcost headers, no Accept-Encoding (a compressed answer could not be metered).
+    let seen = mock.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/v1/chat/completions");
+    assert_eq!(seen[0].body, CHAT_BODY.as_bytes());
+    assert_eq!(seen[0].headers["authorization"], "Bearer sk-test-key");
+    assert!(seen[0].headers.get("x-llmcost-tag").is_none());
+    assert!(seen[0].headers.get("accept-encoding").is_none());
+
+    let recs = h.ledger.wait_for(1).await;
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    assert_eq!(r.source, "proxy");
+    assert_eq!(r.origin.as_deref(), Some("openai"));
+    assert_eq!(r.provider.as_deref(), Some("openai"));
+    assert_eq!(r.model, "gpt-4o-mini");
+    assert_eq!(
+        r.usage,
+        Usage {
+            input: 58,
+            output: 52,
+            ..Usage::default()
+        }
+    );
+    assert_eq!(r.cost, Some(dec(CHAT_COST)));
+    assert_eq!(r.currency, Some(USD));
+    assert!(r.price_ref.as_deref().is_some_and(|p| p.starts_with("gpt-4o-mini USD")));
+    assert_eq!(r.status, Some(200));
+    assert_eq!(r.tags, vec!["ci", "nightly"]);
+    assert_eq!(r.project.as_deref(), Some("billing"));
+    assert_eq!(r.key_fingerprint, Some(fingerprint("sk-test-key")));
+    assert_eq!(r.raw_usage.as_deref(), Some(CHAT_USAGE));
+    assert!(r.latency_ms.is_some() && r.ttfb_ms.is_some());
+    assert!(!r.incomplete);
+    assert!(r.dedup_key.starts_with("proxy:"));
+    assert_eq!(r.service_tier, ServiceTier::Standard);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn completions_embeddings_and_responses_are_metered() {
+    let (up, _mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let c = client();
+    let base = format!("{}/openai/v1", h.url);
+    let g = post(&c, &format!("{base}/completions"), r#"{"model":"gpt-4o-mini","prompt":"hi"}"#).await;
+    assert_eq!(g.status, 200);
+    let g = post(&c, &format!("{base}/embeddings"), r#"{"model":"text-embedding-3-small","input":"hi"}"#).await;
+    assert_eq!(g.status, 200);
+    let g = post(&c, &format!("{base}/responses"), r#"{"model":"gpt-4.1-mini","input":"hi"}"#).await;
+    assert_eq!(g.status, 200);
+    let recs = h.ledger.wait_for(3).await;
+    let by = |m: &str| recs.iter().find(|r| r.model == m).expect(m).clone();
+
+    let comp = by("gpt-4o-mini");
+    assert_eq!(comp.cost, Some(dec(CHAT_COST)));
+
+    // No price for this embedding model: tokens kept, cost unknown (never 0).
+    let emb = by("text-embedding-3-small");
+    assert_eq!(emb.usage.input, 8);
+    assert_eq!(emb.cost, None);
+    assert!(!emb.incomplete);
+
+    // Responses: 36 input of which 6 cached, 87 output of which 12 reasoning;
+    // gpt-4.1-mini at 0.4 / 0.1 / 1.6: 30×0.4 + 6×0.1 + 75×1.6 + 12×1.6 = 151.8 per million.
+    let resp = by("gpt-4.1-mini");
+    assert_eq!(
+        resp.usage,
+        Usage {
+            input: 30,
+            cache_read: 6,
+            output: 75,
+            reasoning: 12,
+            ..Usage::default()
+        }
+    );
+    assert_eq!(resp.cost, Some(dec("0.0001518")));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn anthropic_messages_are_metered_with_cache_buckets() {
+    let (up, mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let c = client();
+    let g = send(
+        &c,
+        "POST",
+        &format!("{}/anthropic/v1/messages", h.url),
+        &[("x-api-key", "sk-ant-test"), ("anthropic-version", "2023-06-01")],
+        r#"{"model":"claude-sonnet-4-20250514","max_tokens":10,"messages":[]}"#,
+    )
+    .await;
+    assert_eq!(g.status, 200);
+    assert_eq!(mock.seen()[0].headers["x-api-key"], "sk-ant-test");
+    assert_eq!(mock.seen()[0].headers["anthropic-version"], "2023-06-01");
+    let r = h.ledger.wait_for(1).await.remove(0);
+    assert_eq!(r.provider.as_deref(), Some("anthropic"));
+    assert_eq!(
+        r.usage,
+        Usage {
+            input: 9,
+            cache_write: 100,
+            cache_read: 200,
+            output: 57,
+            ..Usage::default()
+        }
+    );
+    // 9×3 + 100×3.75 + 200×0.3 + 57×15 = 27 + 375 + 60 + 855 = 1317 per million.
+    assert_eq!(r.cost, Some(dec("0.001317")));
+    assert_eq!(r.key_fingerprint, Some(fingerprint("sk-ant-test")));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn gemini_prefix_keeps_the_base_path() {
+    let (up, mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let g = post(&client(), &format!("{}/gem/chat/completions", h.url), CHAT_BODY).await;
+    assert_eq!(g.status, 200);
+    assert_eq!(mock.seen()[0].path, "/v1beta/openai/chat/completions");
+    let r = h.ledger.wait_for(1).await.remove(0);
+    assert_eq!((r.origin.as_deref(), r.provider.as_deref()), (Some("gem"), Some("google")));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn unmetered_routes_are_forwarded_and_recorded_without_usage() {
+    let (up, mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let g = send(&client(), "GET", &format!("{}/openai/v1/models", h.url), &[], "").await;
+    assert_eq!(g.status, 200);
+    assert!(g.json()["data"].is_array());
+    assert_eq!(mock.seen()[0].method, "GET");
+    assert_eq!(mock.seen()[0].path, "/v1/models");
+    let r = h.ledger.wait_for(1).await.remove(0);
+    assert_eq!(r.model, "unmetered");
+    assert_eq!(r.cost, None);
+    assert!(r.usage.is_zero());
+    assert_eq!(r.tags, vec!["unmetered"]);
+    assert_eq!(r.status, Some(200));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn default_upstream_serves_unprefixed_paths() {
+    let (up, mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let g = post(&client(), &format!("{}/v1/chat/completions", h.url), CHAT_BODY).await;
+    assert_eq!(g.status, 200);
+    assert_eq!(g.json()["usage"]["total_tokens"], 110);
+    assert_eq!(mock.seen()[0].path, "/v1/chat/completions");
+    let r = h.ledger.wait_for(1).await.remove(0);
+    assert_eq!(r.origin.as_deref(), Some("default"));
+    assert_eq!(r.cost, Some(dec(CHAT_COST)));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_prefix_without_default_is_an_openai_style_404() {
+    let (up, mock) = mock::start().await;
+    let mut s = settings_for(&up);
+    s.default_upstream = None;
+    let h = Harness::start(s).await;
+    let g = post(&client(), &format!("{}/nope/v1/chat/completions", h.url), CHAT_BODY).await;
+    assert_eq!(g.status, 404);
+    let e = g.json();
+    assert_eq!(e["error"]["code"], "no_upstream");
+    assert_eq!(e["error"]["type"], "invalid_request_error");
+    assert!(e["error"]["message"].as_str().expect("message").contains("`openai`"));
+    assert!(mock.seen().is_empty());
+    h.stop().await;
+}
