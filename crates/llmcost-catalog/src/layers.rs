@@ -161,8 +161,10 @@ pub struct ImportInfo {
     pub source: String,
     /// When the import ran.
     pub imported: Timestamp,
-    /// Price fields that could not be mapped (`model: field`).
+    /// Price fields that could not be mapped (`model: field = value (reason)`).
     pub unmapped: Vec<String>,
+    /// Entries that got no row (`model: reason`).
+    pub skipped: Vec<String>,
 }
 
 /// What became of a row when the layers were merged.
@@ -396,6 +398,8 @@ impl Catalog {
                 .collect()
         };
         let mut pending: Vec<Pending> = Vec::new();
+        // The layer that defined each model (its id, retirement, successor).
+        let mut defined_by: HashMap<usize, Origin> = HashMap::new();
         for part in parts {
             let err = |line: usize, message: String| LoadError {
                 file: part.origin.file.clone(),
@@ -413,6 +417,7 @@ impl Catalog {
                     Some(&i) => i,
                     None => {
                         let i = self.models.len();
+                        defined_by.insert(i, part.origin.clone());
                         let mut m = pm.model.clone();
                         m.rows.clear();
                         m.origins.clear();
@@ -461,11 +466,7 @@ impl Catalog {
                         }
                     }
                 }
-                if !cands.contains_key(&idx) {
-                    let s = seed(&self, idx);
-                    cands.insert(idx, s);
-                }
-                let list = cands.entry(idx).or_default();
+                let list = cands.entry(idx).or_insert_with(|| seed(&self, idx));
                 for ((row, conf), ov) in pm
                     .model
                     .rows
@@ -502,7 +503,7 @@ impl Catalog {
         self.merge_aliases(pending, prefer)?;
         for (idx, mut list) in cands {
             let key = self.models[idx].id.to_ascii_lowercase();
-            let alias_blocks: Vec<(Period, u8, Origin)> = self
+            let mut alias_blocks: Vec<(Period, u8, Origin)> = self
                 .timed
                 .get(&key)
                 .map(|v| {
@@ -517,6 +518,16 @@ impl Catalog {
                         .collect()
                 })
                 .unwrap_or_default();
+            // A retirement binds the layers below the one that declared it: an
+            // imported price never revives a model the curated catalog retired.
+            if let Some(r) = self.models[idx].retired {
+                let origin = defined_by.get(&idx).cloned().unwrap_or_else(|| Origin {
+                    layer: Layer::BuiltIn,
+                    file: self.models[idx].file.clone(),
+                });
+                let rank = prefer.rank(origin.layer, false);
+                alias_blocks.push(((r, None), rank, origin));
+            }
             let effective = carve(&mut list, &alias_blocks).map_err(|(o, e)| LoadError {
                 file: o.file,
                 line: 0,
@@ -626,6 +637,13 @@ impl Catalog {
                 outcome: RowOutcome::Used,
             })
             .collect()
+    }
+
+    /// Whether user or imported files are layered on this catalog (when not,
+    /// every row is built-in and provenance needs no lookup).
+    #[must_use]
+    pub fn has_layers(&self) -> bool {
+        !self.layer_rows.is_empty() || !self.imports.is_empty()
     }
 
     /// The precedence order in force.

@@ -4,6 +4,9 @@
 //! build time; [`Catalog::builtin`] parses and validates it once. This crate reads
 //! no files at run time, reads no clock, and never invents a price: a name that
 //! cannot be resolved at an instant is an error that says why.
+//!
+//! [`Catalog::layered`] adds user and imported files (passed in as text) on
+//! top of the built-in rows, by precedence; every row keeps its [`Origin`].
 #![deny(missing_docs)]
 
 mod layers;
@@ -587,6 +590,9 @@ impl Catalog {
             .collect();
         self.models
             .iter()
+            // A model only a lower layer named, whose rows all lost to
+            // another layer, has nothing to show.
+            .filter(|m| !m.rows.is_empty() || !self.has_layers())
             .filter(|m| {
                 q.is_empty()
                     || m.id.to_ascii_lowercase().contains(&q)

@@ -147,6 +147,27 @@ fn parse_offset(s: &str) -> Result<i32, String> {
     Ok(sign * (h * 3600 + m * 60))
 }
 
+/// Line numbers by binary search over newline offsets (one pass per file,
+/// instead of a scan from the start for every model).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    /// 1-based line of a byte offset.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&p| p < offset) + 1
+    }
+}
+
 /// One parsed catalog file, before it joins a catalog.
 #[derive(Debug)]
 pub(crate) struct Part {
@@ -232,6 +253,7 @@ pub(crate) fn parse_file(
         line: e.span().map_or(0, |s| ctx.line_of(s.start)),
         message: e.message().trim().to_string(),
     })?;
+    let lines = Lines::new(ctx.text);
     let import = match &pf.import {
         None => None,
         Some(i) => Some(ImportInfo {
@@ -240,6 +262,7 @@ pub(crate) fn parse_file(
             imported: parse_instant(&i.imported)
                 .or_else(|e| ctx.err(format!("field `import.imported`: {e}")))?,
             unmapped: i.unmapped.clone(),
+            skipped: i.skipped.clone(),
         }),
     };
     let origin = Origin {
@@ -266,11 +289,11 @@ pub(crate) fn parse_file(
         .unwrap_or_else(|| origin.layer.key().to_string());
     let mut models = Vec::with_capacity(pf.model.len());
     for m in pf.model {
-        let line = ctx.line_of(m.id.span().start);
+        let line = lines.line(m.id.span().start);
         let patterns = m
             .patterns
             .iter()
-            .map(|p| (p.get_ref().trim().to_string(), ctx.line_of(p.span().start)))
+            .map(|p| (p.get_ref().trim().to_string(), lines.line(p.span().start)))
             .collect::<Vec<_>>();
         if let Some((p, l)) = patterns
             .iter()
@@ -299,7 +322,7 @@ pub(crate) fn parse_file(
     }
     let mut aliases = Vec::with_capacity(pf.alias.len());
     for a in pf.alias {
-        let line = ctx.line_of(a.name.span().start);
+        let line = lines.line(a.name.span().start);
         let from = match &a.from {
             Some(f) => ctx.instant(f, "alias.from")?,
             None if ctx.builtin => {

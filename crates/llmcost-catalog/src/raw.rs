@@ -160,6 +160,9 @@ pub(crate) struct RawImport {
     /// Price fields that could not be mapped, as `model: field` lines.
     #[serde(default)]
     pub unmapped: Vec<String>,
+    /// Entries that got no row, as `model: reason` lines.
+    #[serde(default)]
+    pub skipped: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,5 +1,9 @@
 //! The real catalog files: they load, validate, and hold the prices the seed
 //! scenarios and the provider pages give.
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers fail the test on a bad fixture"
+)]
 
 use llmcost_catalog::{Catalog, LookupError};
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};

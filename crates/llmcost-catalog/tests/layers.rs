@@ -1,5 +1,9 @@
 //! Layered catalogs: user and imported files on a small built-in catalog,
 //! precedence, provenance, patterns, aliases and file:line errors.
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers fail the test on a bad fixture"
+)]
 
 use llmcost_catalog::{Catalog, CatalogFile, Layer, LookupError, Prefer, RowOutcome};
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
@@ -361,4 +365,25 @@ fn the_real_built_in_catalog_takes_layers() {
         .resolve("qwen-max", ts("2026-03-01T00:00:00Z"), None)
         .expect("imported");
     assert_eq!(r.origin().layer, Layer::Imported);
+    // An imported price does not revive a model the curated catalog retired.
+    let stale = r#"
+[import]
+format = "litellm"
+source = "old.json"
+imported = "2026-11-01T00:00:00Z"
+
+[[model]]
+id = "deepseek/deepseek-chat"
+[[model.price]]
+from = "2026-11-01T00:00:00Z"
+currency = "USD"
+input = "0.27"
+output = "1.1"
+source = "old.json"
+"#;
+    let cat = Catalog::layered(&[file("old.toml", stale)], Prefer::Curated).expect("layered");
+    let e = cat
+        .resolve("deepseek-chat", ts("2026-11-23T00:00:00Z"), None)
+        .expect_err("retired");
+    assert!(matches!(e, LookupError::Retired { .. }), "{e}");
 }

@@ -157,6 +157,9 @@ pub struct Priced {
     pub fx: Option<FxApplied>,
 }
 
+/// A conversion to apply: (list currency, asked currency, rate).
+pub type Conversion = Option<(Currency, Currency, Decimal)>;
+
 /// Resolves a model at the settings' instant and currency, converting with --fx
 /// when the model has no list in the asked currency.
 pub fn resolve<'c>(
@@ -164,7 +167,7 @@ pub fn resolve<'c>(
     model: &str,
     at: Timestamp,
     s: &PriceSettings,
-) -> Result<(Resolved<'c>, Option<(Currency, Currency, Decimal)>)> {
+) -> Result<(Resolved<'c>, Conversion)> {
     match cat.resolve(model, at, s.currency) {
         Ok(r) => Ok((r, None)),
         Err(LookupError::Currency {

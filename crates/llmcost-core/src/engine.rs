@@ -129,7 +129,10 @@ impl PriceRow {
                 r.clone()
             }
         };
-        Ok(Chosen::Owned(Box::new((Compiled::from_rates(&rates)?, rates))))
+        Ok(Chosen::Owned(Box::new((
+            Compiled::from_rates(&rates)?,
+            rates,
+        ))))
     }
 
     /// The rates in effect for a usage at an instant (after time window, context

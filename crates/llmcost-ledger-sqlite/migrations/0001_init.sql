@@ -3,7 +3,13 @@
 -- `at` is nanoseconds since the Unix epoch, UTC.
 CREATE TABLE records (
     id              INTEGER PRIMARY KEY,
-    dedup_key       TEXT    NOT NULL UNIQUE,
+    -- xxh3-64 of dedup_key (as a signed integer): the unique key inserts
+    -- are de-duplicated on. A small integer index is several times faster to
+    -- maintain than a unique index on the text. A different key with the same
+    -- hash (about 3 in 10^8 over a million records) is stored with key_hash
+    -- NULL and de-duplicated on its text (records_collided).
+    key_hash        INTEGER UNIQUE,
+    dedup_key       TEXT    NOT NULL,
     at              INTEGER NOT NULL,
     source          TEXT    NOT NULL,
     origin          TEXT,
@@ -34,6 +40,7 @@ CREATE TABLE records (
 );
 
 CREATE INDEX records_at ON records (at);
+CREATE INDEX records_collided ON records (dedup_key) WHERE key_hash IS NULL;
 
 CREATE TABLE file_progress (
     path      TEXT    PRIMARY KEY,

@@ -253,6 +253,20 @@ fn filters_and_order<L: Ledger>(l: &mut L) {
     };
     assert_eq!(all(l, &both), vec![a]);
 
+    // The unordered walk selects the same records.
+    for f in [Filter::default(), feb.clone(), models.clone(), tag.clone()] {
+        let mut ordered = keys(l, &f);
+        let mut unordered = Vec::new();
+        l.for_each_unordered(&f, &mut |r| {
+            unordered.push(r.dedup_key);
+            Ok(())
+        })
+        .expect("for_each_unordered");
+        ordered.sort();
+        unordered.sort();
+        assert_eq!(ordered, unordered, "{f:?}");
+    }
+
     // An error from the callback stops the walk and is returned.
     let mut seen = 0;
     let r = l.for_each(&Filter::default(), &mut |_| {

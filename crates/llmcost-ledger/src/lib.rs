@@ -67,7 +67,13 @@ pub struct UsageRecord {
 impl UsageRecord {
     /// A record with the required fields set and everything else empty.
     #[must_use]
-    pub fn new(dedup_key: impl Into<String>, at: Timestamp, source: impl Into<String>, model: impl Into<String>, usage: Usage) -> Self {
+    pub fn new(
+        dedup_key: impl Into<String>,
+        at: Timestamp,
+        source: impl Into<String>,
+        model: impl Into<String>,
+        usage: Usage,
+    ) -> Self {
         UsageRecord {
             dedup_key: dedup_key.into(),
             at,
@@ -148,7 +154,9 @@ pub enum LedgerError {
     #[error("conflict: {0}")]
     Conflict(String),
     /// The ledger was written by a newer llmcost.
-    #[error("the ledger schema version {found} is newer than this llmcost supports ({supported}); upgrade llmcost")]
+    #[error(
+        "the ledger schema version {found} is newer than this llmcost supports ({supported}); upgrade llmcost"
+    )]
     SchemaTooNew {
         /// Version in the file.
         found: i64,
@@ -189,7 +197,36 @@ pub trait Ledger: Send {
     ///
     /// # Errors
     /// Backend failures; nothing is stored then.
-    fn insert_with_progress(&mut self, records: &[UsageRecord], progress: &FileProgress) -> Result<InsertSummary>;
+    fn insert_with_progress(
+        &mut self,
+        records: &[UsageRecord],
+        progress: &FileProgress,
+    ) -> Result<InsertSummary>;
+
+    /// Stores records and the new progress of several files (records of many
+    /// small files in one transaction, which is much faster than one each).
+    /// The default stores the records with the first progress and then each
+    /// other progress apart: a progress is never stored before its records, so
+    /// an interruption only makes the next import read some lines again.
+    /// Backends override it to do it all in one transaction.
+    ///
+    /// # Errors
+    /// Backend failures; nothing is stored then (or, with the default, some
+    /// progress is not stored).
+    fn insert_with_progresses(
+        &mut self,
+        records: &[UsageRecord],
+        progress: &[FileProgress],
+    ) -> Result<InsertSummary> {
+        let Some((first, rest)) = progress.split_first() else {
+            return self.insert(records);
+        };
+        let summary = self.insert_with_progress(records, first)?;
+        for p in rest {
+            self.insert_with_progress(&[], p)?;
+        }
+        Ok(summary)
+    }
 
     /// Progress of a file, if it was imported before.
     ///
@@ -201,7 +238,22 @@ pub trait Ledger: Send {
     ///
     /// # Errors
     /// Backend failures, corrupt rows, or an error returned by `f`.
-    fn for_each(&self, filter: &Filter, f: &mut dyn FnMut(UsageRecord) -> Result<()>) -> Result<()>;
+    fn for_each(&self, filter: &Filter, f: &mut dyn FnMut(UsageRecord) -> Result<()>)
+    -> Result<()>;
+
+    /// Calls `f` for every record matching `filter`, in whatever order the
+    /// backend reads fastest (storage order). For aggregates (reports,
+    /// budgets) that do not need time order; the default is [`Ledger::for_each`].
+    ///
+    /// # Errors
+    /// As [`Ledger::for_each`].
+    fn for_each_unordered(
+        &self,
+        filter: &Filter,
+        f: &mut dyn FnMut(UsageRecord) -> Result<()>,
+    ) -> Result<()> {
+        self.for_each(filter, f)
+    }
 
     /// Replaces the stored cost of records (repricing), keyed by `dedup_key`. Atomic.
     ///

@@ -18,7 +18,9 @@ use memchr::memmem;
 use serde::Deserialize;
 
 use crate::json::{Bad, Cur, R};
-use crate::{Detail, Entry, Error, FileCtx, KeepMax, Models, Out, Tail, fast_hash, for_each_line, time};
+use crate::{
+    Detail, Entry, Error, FileCtx, KeepMax, Models, Out, Tail, fast_hash, for_each_line, time,
+};
 
 #[derive(Deserialize, Default)]
 struct CacheCreation {
@@ -87,7 +89,9 @@ fn parse_line(b: &[u8]) -> R<Line<'_>> {
 fn usage_of(raw: &RawUsage<'_>) -> R<(Usage, ServiceTier, bool)> {
     let creation = raw.cache_creation_input_tokens.unwrap_or(0);
     let (w5, w1) = match &raw.cache_creation {
-        Some(cc) if cc.ephemeral_5m_input_tokens.is_some() || cc.ephemeral_1h_input_tokens.is_some() => {
+        Some(cc)
+            if cc.ephemeral_5m_input_tokens.is_some() || cc.ephemeral_1h_input_tokens.is_some() =>
+        {
             let m5 = cc.ephemeral_5m_input_tokens.unwrap_or(0);
             let h1 = cc.ephemeral_1h_input_tokens.unwrap_or(0);
             // Writes the split does not attribute bill as 5-minute writes.
@@ -105,7 +109,10 @@ fn usage_of(raw: &RawUsage<'_>) -> R<(Usage, ServiceTier, bool)> {
         output: raw.output_tokens.unwrap_or(0),
         reasoning: 0,
     };
-    let fast = raw.speed.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("fast"));
+    let fast = raw
+        .speed
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("fast"));
     let tier = if fast {
         ServiceTier::Priority
     } else {
@@ -119,15 +126,22 @@ fn usage_of(raw: &RawUsage<'_>) -> R<(Usage, ServiceTier, bool)> {
 }
 
 pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), Error> {
-    let finder = memmem::Finder::new(b"\"usage\":");
+    // `usage` comes near the end of an assistant line: search from the end.
+    let finder = memmem::FinderRev::new(b"\"usage\":");
     let mut keep = KeepMax::default();
     let mut models = Models::default();
     // message ids seen outside the side chain in this file
     let mut parents: HashSet<u64> = HashSet::new();
     let detail = out.detail;
     let file_key = crate::fnv(&[ctx.path.to_string_lossy().as_bytes()]);
+    // Lines without ids are keyed by file head and line.
+    let head = if detail {
+        crate::head_hash(&ctx.path)?
+    } else {
+        String::new()
+    };
     for_each_line(out, start, Tail::Json, &mut |out, no, line| {
-        if finder.find(line).is_none() {
+        if finder.rfind(line).is_none() {
             if !line.trim_ascii().is_empty() && line.trim_ascii_start().first() != Some(&b'{') {
                 out.issue(no, "not a JSON object");
             }
@@ -180,10 +194,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
         }
         let detail = detail.then(|| {
             let dedup_key = match (mid, rid) {
-                (None, None) => format!(
-                    "claude:{}:{no}",
-                    crate::head_hash(&ctx.path).unwrap_or_default()
-                ),
+                (None, None) => format!("claude:{head}:{no}"),
                 _ => format!("claude:{}:{}", mid.unwrap_or(""), rid.unwrap_or("")),
             };
             Box::new(Detail {

@@ -199,11 +199,11 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
                 match kind {
                     "session_meta" => {
                         st.session = p.id.as_deref().map(Arc::from);
-                        if l.payload.is_some_and(|p| memchr::memmem::find(p, b"thread_spawn").is_some()) {
-                            st.subagent_second = l
-                                .timestamp
-                                .and_then(time::parse)
-                                .map(|t| t.as_second());
+                        if l.payload
+                            .is_some_and(|p| memchr::memmem::find(p, b"thread_spawn").is_some())
+                        {
+                            st.subagent_second =
+                                l.timestamp.and_then(time::parse).map(|t| t.as_second());
                         }
                         None
                     }
@@ -297,11 +297,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
         ]);
         let detail = detail.then(|| {
             Box::new(Detail {
-                dedup_key: format!(
-                    "codex:{}:{}",
-                    String::from_utf8_lossy(ts),
-                    ident.key_text()
-                ),
+                dedup_key: format!("codex:{}:{}", String::from_utf8_lossy(ts), ident.key_text()),
                 raw_usage: serde_json::to_string(&serde_json::json!({
                     "input_tokens": delta.input_tokens,
                     "cached_input_tokens": delta.cached_input_tokens,
@@ -328,6 +324,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
             detail,
         });
     })?;
-    out.outcome.lines = end_lines_before + (out.outcome.lines - end_lines_before).saturating_sub(prefix_lines);
+    out.outcome.lines =
+        end_lines_before + (out.outcome.lines - end_lines_before).saturating_sub(prefix_lines);
     Ok(())
 }

@@ -76,11 +76,15 @@ fn header(h: &[String]) -> Cols {
             "date" | "day" | "time" | "timestamp" | "start_time" | "starting_at" => &mut c.time,
             "model" => &mut c.model,
             "input" | "input_tokens" | "uncached_input_tokens" | "prompt_tokens" => &mut c.input,
-            "cache_read" | "cache_read_tokens" | "cache_read_input_tokens" | "cached_input_tokens"
+            "cache_read"
+            | "cache_read_tokens"
+            | "cache_read_input_tokens"
+            | "cached_input_tokens"
             | "cache_hit" => &mut c.cache_read,
-            "cache_write" | "cache_write_5m" | "cache_creation_input_tokens" | "cache_write_tokens" => {
-                &mut c.cache_write
-            }
+            "cache_write"
+            | "cache_write_5m"
+            | "cache_creation_input_tokens"
+            | "cache_write_tokens" => &mut c.cache_write,
             "cache_write_1h" => &mut c.cache_write_1h,
             "output" | "output_tokens" | "completion_tokens" => &mut c.output,
             "reasoning" | "reasoning_tokens" => &mut c.reasoning,
@@ -104,10 +108,16 @@ pub(crate) fn parse_time(s: &str) -> Option<Timestamp> {
         return Some(ts);
     }
     if let Ok(d) = t.parse::<jiff::civil::Date>() {
-        return d.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     if let Ok(dt) = t.parse::<jiff::civil::DateTime>() {
-        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     t.parse::<i64>().ok().and_then(time::from_unix)
 }
@@ -136,111 +146,137 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
         // the header is the first line, before `start`
         let data = std::fs::read(&ctx.path).map_err(|e| Error::io(&ctx.path, e))?;
         let first = data.split(|b| *b == b'\n').next().unwrap_or(b"");
-        cols = Some(header(&fields(String::from_utf8_lossy(first).trim_end_matches('\r'))));
+        cols = Some(header(&fields(
+            String::from_utf8_lossy(first).trim_end_matches('\r'),
+        )));
     }
     let mut models = Models::default();
     let detail = out.detail;
     let mut fatal: Option<String> = None;
-    for_each_line(out, start, Tail::Custom(complete_row), &mut |out, no, line| {
-        if fatal.is_some() {
-            return;
-        }
-        let text = String::from_utf8_lossy(line);
-        if text.trim().is_empty() {
-            return;
-        }
-        let f = fields(&text);
-        let Some(c) = cols else {
-            let c = header(&f);
-            if c.time.is_none() || c.model.is_none() {
-                fatal = Some(format!(
-                    "the CSV header needs a time column (`date`, `time` or `timestamp`) and a `model` column; found: {}",
-                    f.join(", ")
-                ));
+    for_each_line(
+        out,
+        start,
+        Tail::Custom(complete_row),
+        &mut |out, no, line| {
+            if fatal.is_some() {
+                return;
             }
-            cols = Some(c);
-            return;
-        };
-        let cell = |i: Option<usize>| i.and_then(|i| f.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty());
-        let Some(at) = cell(c.time).and_then(parse_time) else {
-            out.issue(no, "missing or invalid time");
-            return;
-        };
-        let Some(model) = cell(c.model) else {
-            out.issue(no, "missing model");
-            return;
-        };
-        let mut usage = Usage::default();
-        for (col, what, slot) in [
-            (c.input, "input", &mut usage.input),
-            (c.cache_read, "cache_read", &mut usage.cache_read),
-            (c.cache_write, "cache_write", &mut usage.cache_write),
-            (c.cache_write_1h, "cache_write_1h", &mut usage.cache_write_1h),
-            (c.output, "output", &mut usage.output),
-            (c.reasoning, "reasoning", &mut usage.reasoning),
-        ] {
-            match tokens(&f, col, what) {
-                Ok(v) => *slot = v,
-                Err(m) => {
-                    out.issue(no, m);
-                    return;
+            let text = String::from_utf8_lossy(line);
+            if text.trim().is_empty() {
+                return;
+            }
+            let f = fields(&text);
+            let Some(c) = cols else {
+                let c = header(&f);
+                if c.time.is_none() || c.model.is_none() {
+                    fatal = Some(format!(
+                        "the CSV header needs a time column (`date`, `time` or `timestamp`) and a `model` column; found: {}",
+                        f.join(", ")
+                    ));
                 }
-            }
-        }
-        let billed = match cell(c.amount) {
-            None => None,
-            Some(a) => {
-                let Ok(d) = a.trim_start_matches('$').replace(',', "").parse::<Decimal>() else {
-                    out.issue(no, format!("amount `{a}` is not a decimal number"));
-                    return;
-                };
-                let cur = match cell(c.currency).map(Currency::new) {
-                    None => Currency::USD,
-                    Some(Ok(c)) => c,
-                    Some(Err(e)) => {
-                        out.issue(no, e.to_string());
+                cols = Some(c);
+                return;
+            };
+            let cell = |i: Option<usize>| {
+                i.and_then(|i| f.get(i))
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+            };
+            let Some(at) = cell(c.time).and_then(parse_time) else {
+                out.issue(no, "missing or invalid time");
+                return;
+            };
+            let Some(model) = cell(c.model) else {
+                out.issue(no, "missing model");
+                return;
+            };
+            let mut usage = Usage::default();
+            for (col, what, slot) in [
+                (c.input, "input", &mut usage.input),
+                (c.cache_read, "cache_read", &mut usage.cache_read),
+                (c.cache_write, "cache_write", &mut usage.cache_write),
+                (
+                    c.cache_write_1h,
+                    "cache_write_1h",
+                    &mut usage.cache_write_1h,
+                ),
+                (c.output, "output", &mut usage.output),
+                (c.reasoning, "reasoning", &mut usage.reasoning),
+            ] {
+                match tokens(&f, col, what) {
+                    Ok(v) => *slot = v,
+                    Err(m) => {
+                        out.issue(no, m);
                         return;
                     }
-                };
-                Some((d, cur))
+                }
             }
-        };
-        let detail = detail.then(|| {
-            let names = ["input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning"];
-            let vals = [
-                usage.input,
-                usage.cache_read,
-                usage.cache_write,
-                usage.cache_write_1h,
-                usage.output,
-                usage.reasoning,
-            ];
-            let raw: serde_json::Map<String, serde_json::Value> = names
-                .iter()
-                .zip(vals)
-                .map(|(n, v)| ((*n).to_string(), v.into()))
-                .collect();
-            Box::new(Detail {
-                dedup_key: format!("csv:{head}:{no}"),
-                raw_usage: serde_json::to_string(&raw).ok(),
-                provider: cell(c.provider).map(str::to_string),
-                tags: Vec::new(),
-            })
-        });
-        out.emit(Entry {
-            key: fast_hash(&[b"csv", head.as_bytes(), &no.to_le_bytes()]),
-            parent: 0,
-            sidechain: false,
-            at,
-            model: models.get(model),
-            usage,
-            tier: ServiceTier::Standard,
-            line: no,
-            billed,
-            session: cell(c.session).map(std::sync::Arc::from),
-            detail,
-        });
-    })?;
+            let billed = match cell(c.amount) {
+                None => None,
+                Some(a) => {
+                    let Ok(d) = a
+                        .trim_start_matches('$')
+                        .replace(',', "")
+                        .parse::<Decimal>()
+                    else {
+                        out.issue(no, format!("amount `{a}` is not a decimal number"));
+                        return;
+                    };
+                    let cur = match cell(c.currency).map(Currency::new) {
+                        None => Currency::USD,
+                        Some(Ok(c)) => c,
+                        Some(Err(e)) => {
+                            out.issue(no, e.to_string());
+                            return;
+                        }
+                    };
+                    Some((d, cur))
+                }
+            };
+            let detail = detail.then(|| {
+                let names = [
+                    "input",
+                    "cache_read",
+                    "cache_write",
+                    "cache_write_1h",
+                    "output",
+                    "reasoning",
+                ];
+                let vals = [
+                    usage.input,
+                    usage.cache_read,
+                    usage.cache_write,
+                    usage.cache_write_1h,
+                    usage.output,
+                    usage.reasoning,
+                ];
+                let raw: serde_json::Map<String, serde_json::Value> = names
+                    .iter()
+                    .zip(vals)
+                    .map(|(n, v)| ((*n).to_string(), v.into()))
+                    .collect();
+                Box::new(Detail {
+                    dedup_key: format!("csv:{head}:{no}"),
+                    raw_usage: serde_json::to_string(&raw).ok(),
+                    provider: cell(c.provider).map(str::to_string),
+                    tags: Vec::new(),
+                })
+            });
+            out.emit(Entry {
+                key: fast_hash(&[b"csv", head.as_bytes(), &no.to_le_bytes()]),
+                parent: 0,
+                sidechain: false,
+                at,
+                model: models.get(model),
+                usage,
+                tier: ServiceTier::Standard,
+                line: no,
+                billed,
+                session: cell(c.session).map(std::sync::Arc::from),
+                detail,
+            });
+        },
+    )?;
     if let Some(message) = fatal {
         return Err(Error::Format {
             path: ctx.path.clone(),
@@ -256,6 +292,9 @@ mod tests {
 
     #[test]
     fn splits_quoted_fields() {
-        assert_eq!(fields(r#"a,"b,c","d""e",,"#), vec!["a", "b,c", "d\"e", "", ""]);
+        assert_eq!(
+            fields(r#"a,"b,c","d""e",,"#),
+            vec!["a", "b,c", "d\"e", "", ""]
+        );
     }
 }

@@ -59,8 +59,15 @@ pub fn default_roots() -> Vec<PathBuf> {
 ///
 /// # Errors
 /// A named path that does not exist or a directory that cannot be read.
-pub fn discover(paths: &[PathBuf], kind: Option<SourceKind>) -> Result<Vec<(PathBuf, SourceKind)>, Error> {
-    let roots = if paths.is_empty() { default_roots() } else { paths.to_vec() };
+pub fn discover(
+    paths: &[PathBuf],
+    kind: Option<SourceKind>,
+) -> Result<Vec<(PathBuf, SourceKind)>, Error> {
+    let roots = if paths.is_empty() {
+        default_roots()
+    } else {
+        paths.to_vec()
+    };
     let mut out: Vec<(PathBuf, SourceKind)> = Vec::new();
     for root in &roots {
         let meta = std::fs::metadata(root).map_err(|e| {
@@ -78,7 +85,10 @@ pub fn discover(paths: &[PathBuf], kind: Option<SourceKind>) -> Result<Vec<(Path
             out.push((root.clone(), k));
             continue;
         }
-        for ent in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+        for ent in walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let ent = ent.map_err(|e| {
                 let p = e.path().map_or_else(|| root.clone(), Path::to_path_buf);
                 Error::io(&p, e.into())
@@ -152,7 +162,9 @@ pub fn detect(path: &Path) -> Result<Option<SourceKind>, Error> {
     if has(b"\"parentUuid\"") || (has(b"\"sessionId\"") && has(b"\"requestId\"")) {
         return Ok(Some(SourceKind::ClaudeCode));
     }
-    if has(b"organization.usage.") || (has(b"\"start_time\"") && has(b"\"results\"") && has(b"\"input_tokens\"")) {
+    if has(b"organization.usage.")
+        || (has(b"\"start_time\"") && has(b"\"results\"") && has(b"\"input_tokens\""))
+    {
         return Ok(Some(SourceKind::OpenAiUsage));
     }
     if has(b"\"starting_at\"") && has(b"\"results\"") && has(b"\"uncached_input_tokens\"") {

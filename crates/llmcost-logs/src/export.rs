@@ -119,7 +119,9 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
                         provider,
                         at.as_second(),
                         model,
-                        s(r, "project_id").or_else(|| s(r, "workspace_id")).unwrap_or(""),
+                        s(r, "project_id")
+                            .or_else(|| s(r, "workspace_id"))
+                            .unwrap_or(""),
                         s(r, "api_key_id").unwrap_or(""),
                         s(r, "user_id").unwrap_or(""),
                         tier.key(),
@@ -197,8 +199,10 @@ fn openai(r: &Value) -> (Usage, ServiceTier, &'static str) {
 
 fn anthropic(r: &Value) -> (Usage, ServiceTier, &'static str) {
     let cc = r.get("cache_creation");
-    let w5 = cc.map_or(0, |c| u(c, "ephemeral_5m_input_tokens")) + u(r, "cache_creation_5m_input_tokens");
-    let w1 = cc.map_or(0, |c| u(c, "ephemeral_1h_input_tokens")) + u(r, "cache_creation_1h_input_tokens");
+    let w5 = cc.map_or(0, |c| u(c, "ephemeral_5m_input_tokens"))
+        + u(r, "cache_creation_5m_input_tokens");
+    let w1 = cc.map_or(0, |c| u(c, "ephemeral_1h_input_tokens"))
+        + u(r, "cache_creation_1h_input_tokens");
     (
         Usage {
             input: u(r, "uncached_input_tokens"),

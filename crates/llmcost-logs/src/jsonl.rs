@@ -19,7 +19,9 @@ fn usage_span(b: &[u8]) -> Option<&[u8]> {
     fn walk<'a>(c: &mut Cur<'a>, depth: u8, found: &mut Option<&'a [u8]>) -> crate::json::R<()> {
         c.object(|c, k| {
             match k {
-                b"usage" | b"usageMetadata" | b"usage_metadata" if found.is_none() && c.is_object() => {
+                b"usage" | b"usageMetadata" | b"usage_metadata"
+                    if found.is_none() && c.is_object() =>
+                {
                     *found = Some(c.span()?);
                 }
                 b"response" | b"body" | b"message" | b"result" | b"data"

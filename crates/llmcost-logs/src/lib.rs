@@ -186,7 +186,9 @@ pub enum Error {
     #[error("{} does not exist", .0.display())]
     NotFound(PathBuf),
     /// A source kind name that is not known.
-    #[error("unknown source format `{0}` (expected claude, codex, jsonl, openai-usage, anthropic-usage or csv)")]
+    #[error(
+        "unknown source format `{0}` (expected claude, codex, jsonl, openai-usage, anthropic-usage or csv)"
+    )]
     UnknownKind(String),
     /// A whole-document source that is not what its kind expects.
     #[error("{}: {message}", path.display())]
@@ -266,7 +268,7 @@ pub(crate) fn fnv(parts: &[&[u8]]) -> u64 {
 /// Fast (non-stable) 64-bit hash for in-memory identities.
 pub(crate) fn fast_hash(parts: &[&[u8]]) -> u64 {
     use std::hash::{BuildHasher, Hasher};
-    let mut h = foldhash::quality::FixedState::with_seed(0x6c6c_6d63_6f73_74).build_hasher();
+    let mut h = foldhash::quality::FixedState::with_seed(0x006c_6c6d_636f_7374).build_hasher();
     for p in parts {
         h.write(p);
         h.write_u8(0xff);
@@ -314,7 +316,11 @@ pub fn scan_file(
         r.line = Some(e.line);
         r.provider = detail.provider;
         r.project.clone_from(&project);
-        r.session = e.session.as_deref().map(str::to_string).or_else(|| session.clone());
+        r.session = e
+            .session
+            .as_deref()
+            .map(str::to_string)
+            .or_else(|| session.clone());
         r.service_tier = e.tier;
         if let Some((amount, cur)) = e.billed {
             r.billed = Some(amount);
@@ -369,9 +375,7 @@ pub(crate) struct FileCtx {
 
 impl FileCtx {
     fn new(path: &Path, kind: SourceKind) -> FileCtx {
-        let session = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned());
+        let session = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         let comps: Vec<_> = path.components().collect();
         let mut project = None;
         if kind == SourceKind::ClaudeCode {
@@ -463,14 +467,41 @@ pub(crate) fn for_each_line(
     let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
     let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
     let start = start.min(len);
-    let mut line_no = 1 + if start > 0 {
+    let line_no = 1 + if start > 0 {
         count_lines(&mut file, start).map_err(|e| Error::io(&path, e))?
     } else {
         0
     };
     file.seek(SeekFrom::Start(start))
         .map_err(|e| Error::io(&path, e))?;
-    let mut buf: Vec<u8> = vec![0; CHUNK.min(usize::try_from(len - start).unwrap_or(CHUNK).max(64 * 1024))];
+    let want = CHUNK.min(usize::try_from(len - start).unwrap_or(CHUNK).max(64 * 1024));
+    let mut buf: Vec<u8> = BUFFERS.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let result = read_lines(out, &mut file, &mut buf, start, line_no, tail, f);
+    if buf.len() <= 4 * CHUNK {
+        BUFFERS.with(|b| *b.borrow_mut() = buf);
+    }
+    result
+}
+
+thread_local! {
+    /// A read buffer kept per thread, so scanning many files does not
+    /// allocate and zero a new one each time.
+    static BUFFERS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn read_lines(
+    out: &mut Out<'_>,
+    file: &mut File,
+    buf: &mut Vec<u8>,
+    start: u64,
+    mut line_no: u64,
+    tail: Tail,
+    f: &mut dyn FnMut(&mut Out<'_>, u64, &[u8]),
+) -> Result<(), Error> {
+    let path = out.path.clone();
     let mut have = 0usize; // bytes of buf filled
     let mut offset = start; // file offset of buf[0]
     let mut lines = 0u64;
@@ -478,7 +509,9 @@ pub(crate) fn for_each_line(
         if have == buf.len() {
             buf.resize(buf.len() * 2, 0);
         }
-        let n = file.read(&mut buf[have..]).map_err(|e| Error::io(&path, e))?;
+        let n = file
+            .read(&mut buf[have..])
+            .map_err(|e| Error::io(&path, e))?;
         let eof = n == 0;
         have += n;
         let mut pos = 0usize;
@@ -552,10 +585,31 @@ pub(crate) fn tokens(u: &Usage) -> u64 {
     u.input + u.cache_read + u.cache_write + u.cache_write_1h + u.output + u.reasoning
 }
 
+/// A hasher for keys that are already good 64-bit hashes.
+#[derive(Default)]
+pub(crate) struct PassHasher(u64);
+
+impl std::hash::Hasher for PassHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by hashes.
+pub(crate) type HashMap64<V> = HashMap<u64, V, std::hash::BuildHasherDefault<PassHasher>>;
+
 /// Keeps, per identity, the entry with the most tokens, in first-seen order.
 #[derive(Default)]
 pub(crate) struct KeepMax {
-    index: HashMap<u64, usize>,
+    index: HashMap64<usize>,
     entries: Vec<(Entry, bool)>,
 }
 

@@ -102,7 +102,10 @@ pub fn diff(a: &Catalog, b: &Catalog, at: Timestamp) -> Vec<DiffRow> {
                 _ => Change::Gone,
             };
             DiffRow {
-                model: after.or(before).map(|(id, _)| id.clone()).unwrap_or_default(),
+                model: after
+                    .or(before)
+                    .map(|(id, _)| id.clone())
+                    .unwrap_or_default(),
                 currency: k.1,
                 change,
                 before: before.map(|(_, r)| r.clone()),

@@ -65,8 +65,7 @@ pub(crate) fn write(
     }
     // An alias never takes a name that is an id in the file, nor one already taken.
     for e in &mut kept {
-        e.aliases
-            .retain(|a| seen.insert(a.to_ascii_lowercase()));
+        e.aliases.retain(|a| seen.insert(a.to_ascii_lowercase()));
     }
     let unmapped: Vec<Unmapped> = kept
         .iter()
@@ -104,8 +103,19 @@ pub(crate) fn write(
         let _ = writeln!(
             out,
             "  {},",
-            quote(&format!("{}: {} = {} ({})", u.model, u.field, u.value, u.reason))
+            quote(&format!(
+                "{}: {} = {} ({})",
+                u.model, u.field, u.value, u.reason
+            ))
         );
+    }
+    out.push_str("]\n");
+    out.push_str("skipped = [");
+    for (i, sk) in skipped.iter().enumerate() {
+        if i == 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "  {},", quote(&format!("{}: {}", sk.model, sk.reason)));
     }
     out.push_str("]\n");
     let note = format!("imported from {} on {date}", opts.format);
@@ -146,7 +156,11 @@ pub(crate) fn write(
             out.push_str("basis = \"prompt\"\n");
             rates(&mut out, r);
         }
-        for (name, t) in [("batch", &e.batch), ("flex", &e.flex), ("priority", &e.priority)] {
+        for (name, t) in [
+            ("batch", &e.batch),
+            ("flex", &e.flex),
+            ("priority", &e.priority),
+        ] {
             if let Some(r) = t {
                 let _ = writeln!(out, "[model.price.{name}]");
                 rates(&mut out, r);

@@ -23,31 +23,95 @@ const MAP: &[(&str, Slot, Bucket)] = &[
     ("input_cost_per_token", Slot::Base, Bucket::Input),
     ("output_cost_per_token", Slot::Base, Bucket::Output),
     ("cache_read_input_token_cost", Slot::Base, Bucket::CacheRead),
-    ("input_cost_per_token_cache_hit", Slot::Base, Bucket::CacheRead),
-    ("cache_creation_input_token_cost", Slot::Base, Bucket::CacheWrite),
-    ("cache_creation_input_token_cost_above_1hr", Slot::Base, Bucket::CacheWrite1h),
-    ("output_cost_per_reasoning_token", Slot::Base, Bucket::Reasoning),
-    ("input_cost_per_token_above_128k_tokens", Slot::Long(128_000), Bucket::Input),
-    ("output_cost_per_token_above_128k_tokens", Slot::Long(128_000), Bucket::Output),
-    ("cache_read_input_token_cost_above_128k_tokens", Slot::Long(128_000), Bucket::CacheRead),
-    ("input_cost_per_token_above_200k_tokens", Slot::Long(200_000), Bucket::Input),
-    ("output_cost_per_token_above_200k_tokens", Slot::Long(200_000), Bucket::Output),
-    ("cache_read_input_token_cost_above_200k_tokens", Slot::Long(200_000), Bucket::CacheRead),
-    ("cache_creation_input_token_cost_above_200k_tokens", Slot::Long(200_000), Bucket::CacheWrite),
+    (
+        "input_cost_per_token_cache_hit",
+        Slot::Base,
+        Bucket::CacheRead,
+    ),
+    (
+        "cache_creation_input_token_cost",
+        Slot::Base,
+        Bucket::CacheWrite,
+    ),
+    (
+        "cache_creation_input_token_cost_above_1hr",
+        Slot::Base,
+        Bucket::CacheWrite1h,
+    ),
+    (
+        "output_cost_per_reasoning_token",
+        Slot::Base,
+        Bucket::Reasoning,
+    ),
+    (
+        "input_cost_per_token_above_128k_tokens",
+        Slot::Long(128_000),
+        Bucket::Input,
+    ),
+    (
+        "output_cost_per_token_above_128k_tokens",
+        Slot::Long(128_000),
+        Bucket::Output,
+    ),
+    (
+        "cache_read_input_token_cost_above_128k_tokens",
+        Slot::Long(128_000),
+        Bucket::CacheRead,
+    ),
+    (
+        "input_cost_per_token_above_200k_tokens",
+        Slot::Long(200_000),
+        Bucket::Input,
+    ),
+    (
+        "output_cost_per_token_above_200k_tokens",
+        Slot::Long(200_000),
+        Bucket::Output,
+    ),
+    (
+        "cache_read_input_token_cost_above_200k_tokens",
+        Slot::Long(200_000),
+        Bucket::CacheRead,
+    ),
+    (
+        "cache_creation_input_token_cost_above_200k_tokens",
+        Slot::Long(200_000),
+        Bucket::CacheWrite,
+    ),
     (
         "cache_creation_input_token_cost_above_1hr_above_200k_tokens",
         Slot::Long(200_000),
         Bucket::CacheWrite1h,
     ),
-    ("output_cost_per_reasoning_token_above_200k_tokens", Slot::Long(200_000), Bucket::Reasoning),
+    (
+        "output_cost_per_reasoning_token_above_200k_tokens",
+        Slot::Long(200_000),
+        Bucket::Reasoning,
+    ),
     ("input_cost_per_token_batches", Slot::Batch, Bucket::Input),
     ("output_cost_per_token_batches", Slot::Batch, Bucket::Output),
     ("input_cost_per_token_flex", Slot::Flex, Bucket::Input),
     ("output_cost_per_token_flex", Slot::Flex, Bucket::Output),
-    ("cache_read_input_token_cost_flex", Slot::Flex, Bucket::CacheRead),
-    ("input_cost_per_token_priority", Slot::Priority, Bucket::Input),
-    ("output_cost_per_token_priority", Slot::Priority, Bucket::Output),
-    ("cache_read_input_token_cost_priority", Slot::Priority, Bucket::CacheRead),
+    (
+        "cache_read_input_token_cost_flex",
+        Slot::Flex,
+        Bucket::CacheRead,
+    ),
+    (
+        "input_cost_per_token_priority",
+        Slot::Priority,
+        Bucket::Input,
+    ),
+    (
+        "output_cost_per_token_priority",
+        Slot::Priority,
+        Bucket::Output,
+    ),
+    (
+        "cache_read_input_token_cost_priority",
+        Slot::Priority,
+        Bucket::CacheRead,
+    ),
 ];
 
 /// Why a price field has no place in the price model.
@@ -97,7 +161,7 @@ pub(crate) fn is_zero(v: &RawValue) -> bool {
 }
 
 fn is_price_field(k: &str) -> bool {
-    k.contains("cost") || k.contains("price")
+    k.contains("cost") || k.contains("price") || k.contains("pricing")
 }
 
 /// A JSON object's members in file order (the first of two equal ids wins).
@@ -111,7 +175,10 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Ordered<'a> {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object of models")
             }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Self::Value, M::Error> {
                 let mut v = Vec::with_capacity(m.size_hint().unwrap_or(0));
                 while let Some((k, raw)) = m.next_entry::<String, &'de RawValue>()? {
                     v.push((k, raw));
@@ -168,7 +235,8 @@ fn entry(
         ..Entry::default()
     };
     let mut long: BTreeMap<u64, Rates> = BTreeMap::new();
-    let (mut batch, mut flex, mut priority) = (Rates::default(), Rates::default(), Rates::default());
+    let (mut batch, mut flex, mut priority) =
+        (Rates::default(), Rates::default(), Rates::default());
     for (k, v) in fields {
         let Some(&(_, slot, bucket)) = MAP.iter().find(|(name, _, _)| name == k) else {
             if is_price_field(k) && !is_zero(v) {
@@ -183,7 +251,8 @@ fn entry(
         let (p, written) = match parsed {
             Ok(x) => x,
             Err(why) => {
-                e.unmapped.push((k.clone(), v.get().trim().to_string(), why));
+                e.unmapped
+                    .push((k.clone(), v.get().trim().to_string(), why));
                 continue;
             }
         };
@@ -203,7 +272,8 @@ fn entry(
             Slot::Priority => &mut priority,
         };
         // `cache_read_input_token_cost` wins over DeepSeek's `_cache_hit` name.
-        if k == "input_cost_per_token_cache_hit" && fields.contains_key("cache_read_input_token_cost")
+        if k == "input_cost_per_token_cache_hit"
+            && fields.contains_key("cache_read_input_token_cost")
         {
             continue;
         }
@@ -254,7 +324,9 @@ fn entry(
     e.priority = tier(priority, &e.rates);
     // `dashscope/qwen-max` is what LiteLLM routes; logs say `qwen-max`.
     if let Some(p) = &e.provider
-        && let Some(bare) = id.strip_prefix(p.as_str()).and_then(|r| r.strip_prefix('/'))
+        && let Some(bare) = id
+            .strip_prefix(p.as_str())
+            .and_then(|r| r.strip_prefix('/'))
         && !bare.is_empty()
     {
         e.aliases.push(bare.to_string());

@@ -44,10 +44,7 @@ pub fn per_million(text: &str) -> Result<PerMillion, String> {
         _ => t,
     };
     let (mant, exp) = match body.find(['e', 'E']) {
-        Some(i) => (
-            &body[..i],
-            body[i + 1..].parse::<i32>().map_err(|_| bad())?,
-        ),
+        Some(i) => (&body[..i], body[i + 1..].parse::<i32>().map_err(|_| bad())?),
         None => (body, 0),
     };
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
@@ -113,7 +110,9 @@ pub fn per_million(text: &str) -> Result<PerMillion, String> {
     } else {
         let s = u32::try_from(scale).map_err(|_| bad())?;
         if s > 28 {
-            return Err(format!("`{t}` is too small to represent per million tokens"));
+            return Err(format!(
+                "`{t}` is too small to represent per million tokens"
+            ));
         }
         Decimal::try_from_i128_with_scale(n, s).map_err(|_| format!("`{t}` is too large"))?
     };
@@ -154,16 +153,49 @@ mod tests {
         assert_eq!(pm("0.00003"), ("30".into(), false));
         assert_eq!(pm("15"), ("15000000".into(), false));
         // 15 significant digits are kept as written.
-        assert_eq!(pm("1.23456789012345e-06"), ("1.23456789012345".into(), false));
+        assert_eq!(
+            pm("1.23456789012345e-06"),
+            ("1.23456789012345".into(), false)
+        );
     }
 
     #[test]
     fn float_noise_is_rounded_to_15_significant_digits() {
         assert_eq!(pm("2.9999999999999997e-06"), ("3".into(), true));
         assert_eq!(pm("1.0999999999999999e-06"), ("1.1".into(), true));
-        assert_eq!(pm("3.3333333333333335e-07"), ("0.333333333333333".into(), true));
+        assert_eq!(
+            pm("3.3333333333333335e-07"),
+            ("0.333333333333333".into(), true)
+        );
         assert_eq!(pm("1.5000000000000002e-05"), ("15".into(), true));
         assert_eq!(pm("9.9999999999999995e-07"), ("1".into(), true));
+    }
+
+    proptest::proptest! {
+        /// Up to 15 significant digits, any exponent a price file uses: the
+        /// result is the written value × 10^6, exactly, in both notations.
+        #[test]
+        fn exact_for_short_texts(m in 1u64..1_000_000_000_000_000, e in -15i32..=2) {
+            let expected = {
+                let shift = e + 6;
+                let v = if shift >= 0 {
+                    Decimal::from(m) * Decimal::from(10u64.pow(shift.unsigned_abs()))
+                } else {
+                    Decimal::from_i128_with_scale(i128::from(m), shift.unsigned_abs())
+                };
+                v.normalize()
+            };
+            let sci = per_million(&format!("{m}e{e}")).expect("number");
+            proptest::prop_assert_eq!(sci.value, expected);
+            proptest::prop_assert!(!sci.rounded);
+            let plain = if e >= 0 {
+                Decimal::from(m) * Decimal::from(10u64.pow(e.unsigned_abs()))
+            } else {
+                Decimal::from_i128_with_scale(i128::from(m), e.unsigned_abs())
+            };
+            let p = per_million(&plain.to_string()).expect("number");
+            proptest::prop_assert_eq!(p.value, expected);
+        }
     }
 
     #[test]

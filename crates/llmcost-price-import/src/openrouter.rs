@@ -73,7 +73,8 @@ pub(crate) fn read(
         for (k, v) in &pricing {
             let Some(&(_, bucket, optional)) = MAP.iter().find(|(n, _, _)| n == k) else {
                 if !is_zero(v) {
-                    e.unmapped.push((k.clone(), v.get().trim().to_string(), reason(k)));
+                    e.unmapped
+                        .push((k.clone(), v.get().trim().to_string(), reason(k)));
                 }
                 continue;
             };
@@ -101,7 +102,9 @@ pub(crate) fn read(
                     }
                     set(&mut rates, bucket, p.value);
                 }
-                Err(why) => e.unmapped.push((k.clone(), v.get().trim().to_string(), why)),
+                Err(why) => e
+                    .unmapped
+                    .push((k.clone(), v.get().trim().to_string(), why)),
             }
         }
         if variable {

@@ -348,9 +348,7 @@ impl Budgets {
                 spent: a.spent,
             })
             .collect();
-        out.sort_by(|a, b| {
-            (a.rule.to_string(), &a.subject).cmp(&(b.rule.to_string(), &b.subject))
-        });
+        out.sort_by(|a, b| (a.rule.to_string(), &a.subject).cmp(&(b.rule.to_string(), &b.subject)));
         out
     }
 }
@@ -445,9 +443,18 @@ mod tests {
         // 1.2 spent >= 1: refused, with the budget and the reset time named.
         let e = b.admit(now, None, &[], "m").expect_err("refused");
         let msg = e.to_string();
-        assert!(msg.contains("budget `global` of 1 USD per day is spent: 1.2 USD"), "{msg}");
+        assert!(
+            msg.contains("budget `global` of 1 USD per day is spent: 1.2 USD"),
+            "{msg}"
+        );
         assert!(msg.contains("resets at 2026-11-24T00:00:00Z"), "{msg}");
-        assert!(matches!(e, ProxyError::BudgetExceeded { retry_after_s: 50400, .. }));
+        assert!(matches!(
+            e,
+            ProxyError::BudgetExceeded {
+                retry_after_s: 50400,
+                ..
+            }
+        ));
         // The next day starts afresh.
         assert!(b.admit(ts("2026-11-24T00:00:00Z"), None, &[], "m").is_ok());
     }
@@ -496,8 +503,12 @@ mod tests {
     fn preload_counts_only_the_current_period() {
         let b = Budgets::new(vec![rule(Scope::Global, "1", Period::Day)]);
         let now = ts("2026-11-23T10:00:00Z");
-        b.preload(ts("2026-11-22T23:00:00Z"), now, None, &[], "m", &|_| Some(d("5")));
-        b.preload(ts("2026-11-23T01:00:00Z"), now, None, &[], "m", &|_| Some(d("0.5")));
+        b.preload(ts("2026-11-22T23:00:00Z"), now, None, &[], "m", &|_| {
+            Some(d("5"))
+        });
+        b.preload(ts("2026-11-23T01:00:00Z"), now, None, &[], "m", &|_| {
+            Some(d("0.5"))
+        });
         assert_eq!(b.spend(now)[0].spent, d("0.5"));
         assert!(b.admit(now, None, &[], "m").is_ok());
         assert_eq!(b.earliest_start(now), Some(ts("2026-11-23T00:00:00Z")));

@@ -72,7 +72,10 @@ impl ProviderKind {
     pub fn injects_include_usage(self) -> bool {
         matches!(
             self,
-            ProviderKind::Openai | ProviderKind::Deepseek | ProviderKind::Xai | ProviderKind::Gemini
+            ProviderKind::Openai
+                | ProviderKind::Deepseek
+                | ProviderKind::Xai
+                | ProviderKind::Gemini
         )
     }
 
@@ -116,8 +119,16 @@ impl FromStr for ProviderKind {
 /// name, kind, base URL. A client reaches one at `/<name>/...`.
 pub const BUILTIN: &[(&str, ProviderKind, &str)] = &[
     ("openai", ProviderKind::Openai, "https://api.openai.com"),
-    ("anthropic", ProviderKind::Anthropic, "https://api.anthropic.com"),
-    ("deepseek", ProviderKind::Deepseek, "https://api.deepseek.com"),
+    (
+        "anthropic",
+        ProviderKind::Anthropic,
+        "https://api.anthropic.com",
+    ),
+    (
+        "deepseek",
+        ProviderKind::Deepseek,
+        "https://api.deepseek.com",
+    ),
     ("mistral", ProviderKind::Mistral, "https://api.mistral.ai"),
     ("xai", ProviderKind::Xai, "https://api.x.ai"),
     (
@@ -125,7 +136,11 @@ pub const BUILTIN: &[(&str, ProviderKind, &str)] = &[
         ProviderKind::Gemini,
         "https://generativelanguage.googleapis.com/v1beta/openai",
     ),
-    ("openrouter", ProviderKind::Openrouter, "https://openrouter.ai/api"),
+    (
+        "openrouter",
+        ProviderKind::Openrouter,
+        "https://openrouter.ai/api",
+    ),
 ];
 
 /// The config file, as written (`--config FILE`). Every key is optional.
@@ -383,7 +398,8 @@ impl Settings {
     ) -> Result<Settings, ConfigError> {
         let mut s = Settings::default();
         if let Some(c) = &file.currency {
-            s.currency = Currency::new(c).map_err(|e| ConfigError::Invalid(format!("currency: {e}")))?;
+            s.currency =
+                Currency::new(c).map_err(|e| ConfigError::Invalid(format!("currency: {e}")))?;
         }
         let include_default = file.include_usage;
         if file.builtin_upstreams.unwrap_or(true) {
@@ -432,7 +448,11 @@ impl Settings {
             && let Some(d) = &file.default_upstream
         {
             s.default_upstream = Some(s.upstreams.iter().position(|x| &x.name == d).ok_or_else(
-                || ConfigError::Invalid(format!("default-upstream `{d}` is not a configured upstream")),
+                || {
+                    ConfigError::Invalid(format!(
+                        "default-upstream `{d}` is not a configured upstream"
+                    ))
+                },
             )?);
         }
         if let Some(v) = file.record_unmetered {
@@ -527,7 +547,9 @@ pub fn parse_upstream_arg(item: &str) -> Result<(Upstream, bool), ConfigError> {
             "kind" => kind = v.parse()?,
             "include-usage" | "include_usage" => {
                 include = Some(parse_bool(v).ok_or_else(|| {
-                    ConfigError::Invalid(format!("--upstream `{item}`: include-usage must be true or false"))
+                    ConfigError::Invalid(format!(
+                        "--upstream `{item}`: include-usage must be true or false"
+                    ))
                 })?);
             }
             "api-key-env" | "api_key_env" => key_env = Some(v.trim().to_string()),
@@ -543,9 +565,14 @@ pub fn parse_upstream_arg(item: &str) -> Result<(Upstream, bool), ConfigError> {
         u.include_usage = v;
     }
     if let Some(var) = key_env {
-        let key = std::env::var(&var).ok().filter(|v| !v.is_empty()).ok_or_else(|| {
-            ConfigError::Invalid(format!("--upstream `{item}`: environment variable `{var}` is not set"))
-        })?;
+        let key = std::env::var(&var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "--upstream `{item}`: environment variable `{var}` is not set"
+                ))
+            })?;
         u.api_key = Some(Secret::new(key));
     }
     Ok((u, is_default))
@@ -596,10 +623,14 @@ pub fn parse_budget_arg(item: &str, default_currency: Currency) -> Result<Budget
         Currency::new(cur).map_err(|e| bad(&e.to_string()))?
     };
     Ok(BudgetRule {
-        scope: scope.parse().map_err(|e: ConfigError| bad(&e.to_string()))?,
+        scope: scope
+            .parse()
+            .map_err(|e: ConfigError| bad(&e.to_string()))?,
         limit,
         currency,
-        period: period.parse().map_err(|e: ConfigError| bad(&e.to_string()))?,
+        period: period
+            .parse()
+            .map_err(|e: ConfigError| bad(&e.to_string()))?,
     })
 }
 
@@ -656,7 +687,14 @@ mod tests {
         let b = parse_budget_arg("key:abc=3/day", Currency::EUR).expect("parses");
         assert_eq!(b.currency, Currency::EUR);
         assert_eq!(b.scope, Scope::Key("abc".into()));
-        for bad in ["global", "global=5USD", "galaxy=5USD/day", "global=-1USD/day", "global=5USD/week", "global=xUSD/day"] {
+        for bad in [
+            "global",
+            "global=5USD",
+            "galaxy=5USD/day",
+            "global=-1USD/day",
+            "global=5USD/week",
+            "global=xUSD/day",
+        ] {
             assert!(parse_budget_arg(bad, Currency::USD).is_err(), "{bad}");
         }
     }
@@ -668,7 +706,8 @@ mod tests {
         assert_eq!(u.name, "default");
         assert_eq!(u.kind, ProviderKind::Openai);
         assert_eq!(u.base_path, "");
-        let (u, d) = parse_upstream_arg("ds=https://api.deepseek.com/,kind=deepseek").expect("parses");
+        let (u, d) =
+            parse_upstream_arg("ds=https://api.deepseek.com/,kind=deepseek").expect("parses");
         assert!(!d);
         assert_eq!((u.name.as_str(), u.kind), ("ds", ProviderKind::Deepseek));
         assert_eq!(u.base_url(), "https://api.deepseek.com");
@@ -684,7 +723,8 @@ mod tests {
 
     #[test]
     fn file_config_rejects_unknown_keys() {
-        let e = FileConfig::parse("listen = \"127.0.0.1:1\"\nlisen = 3\n").expect_err("unknown key");
+        let e =
+            FileConfig::parse("listen = \"127.0.0.1:1\"\nlisen = 3\n").expect_err("unknown key");
         assert!(e.to_string().contains("lisen"), "{e}");
     }
 
@@ -693,25 +733,40 @@ mod tests {
         let file = FileConfig::parse(crate::EXAMPLE_CONFIG).expect("example parses");
         let env = |v: &str| (v == "DEEPSEEK_API_KEY").then(|| "sk-test".to_string());
         let s = Settings::resolve(&file, &CliOverrides::default(), &env).expect("resolves");
-        let ds = s.upstreams.iter().find(|u| u.name == "deepseek").expect("deepseek");
+        let ds = s
+            .upstreams
+            .iter()
+            .find(|u| u.name == "deepseek")
+            .expect("deepseek");
         assert_eq!(ds.api_key.as_ref().map(Secret::expose), Some("sk-test"));
         assert_eq!(format!("{:?}", ds.api_key), "Some(Secret([redacted]))");
         assert_eq!(s.budgets.len(), 3);
         assert_eq!(s.writer.flush_interval, Duration::from_millis(50));
-        let missing = Settings::resolve(&file, &CliOverrides::default(), &no_env).expect_err("no key");
-        assert!(missing.to_string().contains("DEEPSEEK_API_KEY"), "{missing}");
+        let missing =
+            Settings::resolve(&file, &CliOverrides::default(), &no_env).expect_err("no key");
+        assert!(
+            missing.to_string().contains("DEEPSEEK_API_KEY"),
+            "{missing}"
+        );
     }
 
     #[test]
     fn cli_overrides_and_default_upstream() {
         let cli = CliOverrides {
-            upstreams: vec!["http://127.0.0.1:1".into(), "openai=http://127.0.0.1:2".into()],
+            upstreams: vec![
+                "http://127.0.0.1:1".into(),
+                "openai=http://127.0.0.1:2".into(),
+            ],
             budgets: vec!["global=1USD/day".into()],
         };
         let s = Settings::resolve(&FileConfig::default(), &cli, &no_env).expect("resolves");
         let d = s.default_upstream.expect("default set");
         assert_eq!(s.upstreams[d].name, "default");
-        let o = s.upstreams.iter().find(|u| u.name == "openai").expect("openai");
+        let o = s
+            .upstreams
+            .iter()
+            .find(|u| u.name == "openai")
+            .expect("openai");
         assert_eq!(o.base_url(), "http://127.0.0.1:2");
         assert_eq!(s.upstreams.iter().filter(|u| u.name == "openai").count(), 1);
         assert_eq!(s.budgets.len(), 1);

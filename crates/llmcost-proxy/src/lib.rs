@@ -75,6 +75,7 @@ struct Shared {
     metrics: Arc<metrics::Metrics>,
     tx: SyncSender<writer::Msg>,
     writer: Mutex<Option<JoinHandle<WriterReport>>>,
+    writer_stop: Arc<std::sync::atomic::AtomicBool>,
     boot: String,
     seq: AtomicU64,
     upstream_names: String,
@@ -116,8 +117,22 @@ impl Proxy {
     /// # Errors
     /// Ledger read errors, the TLS client set-up, the writer thread.
     pub fn start(settings: Settings, ledger: Box<dyn Ledger>) -> Result<Proxy, ConfigError> {
-        let catalog = Catalog::builtin()
-            .map_err(|e| ConfigError::Invalid(format!("the built-in price catalog is invalid: {e}")))?;
+        let catalog = Catalog::builtin().map_err(|e| {
+            ConfigError::Invalid(format!("the built-in price catalog is invalid: {e}"))
+        })?;
+        Proxy::start_with_catalog(settings, ledger, catalog)
+    }
+
+    /// [`Proxy::start`], pricing with `catalog` (e.g. the built-in catalog with
+    /// user layers) instead of the built-in one.
+    ///
+    /// # Errors
+    /// As [`Proxy::start`].
+    pub fn start_with_catalog(
+        settings: Settings,
+        ledger: Box<dyn Ledger>,
+        catalog: &'static Catalog,
+    ) -> Result<Proxy, ConfigError> {
         let now = Timestamp::now();
         let budgets = Budgets::new(settings.budgets.clone());
         if let Some(since) = budgets.earliest_start(now) {
@@ -163,18 +178,15 @@ impl Proxy {
         let metrics = Arc::new(metrics::Metrics::new(
             settings.upstreams.iter().map(|u| u.name.clone()),
         ));
-        let (tx, handle) = writer::spawn(ledger, settings.writer, metrics.clone())?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (tx, handle) = writer::spawn(ledger, settings.writer, metrics.clone(), stop.clone())?;
         let upstream_names = settings
             .upstreams
             .iter()
             .map(|u| format!("`{}`", u.name))
             .collect::<Vec<_>>()
             .join(", ");
-        let boot = format!(
-            "{:x}-{:x}",
-            now.as_nanosecond(),
-            std::process::id()
-        );
+        let boot = format!("{:x}-{:x}", now.as_nanosecond(), std::process::id());
         Ok(Proxy {
             state: ProxyState(Arc::new(Shared {
                 settings,
@@ -184,6 +196,7 @@ impl Proxy {
                 metrics,
                 tx,
                 writer: Mutex::new(Some(handle)),
+                writer_stop: stop,
                 boot,
                 seq: AtomicU64::new(0),
                 upstream_names,
@@ -211,6 +224,15 @@ impl ProxyState {
         &self.0.budgets
     }
 
+    /// Records dropped so far because the writer queue was full.
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.0
+            .metrics
+            .dropped
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The Prometheus text of `/metrics`.
     #[must_use]
     pub fn metrics_text(&self) -> String {
@@ -231,6 +253,9 @@ impl ProxyState {
         let Some(handle) = handle else {
             return WriterReport::default();
         };
+        self.0
+            .writer_stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = self.0.tx.send(writer::Msg::Shutdown);
         handle.join().unwrap_or_else(|_| {
             tracing::error!("the ledger writer panicked");
@@ -290,8 +315,10 @@ async fn health(State(state): State<ProxyState>) -> Response {
         "ledger_dropped": m.dropped.load(std::sync::atomic::Ordering::Relaxed),
     });
     let mut r = Response::new(Body::from(body.to_string()));
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 

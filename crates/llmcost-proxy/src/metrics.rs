@@ -16,8 +16,20 @@ pub const LATENCY_BUCKETS: [f64; 14] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0, 120.0,
 ];
 const LATENCY_BUCKETS_US: [u64; 14] = [
-    1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000,
-    10_000_000, 30_000_000, 120_000_000,
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    25_000,
+    50_000,
+    100_000,
+    250_000,
+    500_000,
+    1_000_000,
+    2_500_000,
+    10_000_000,
+    30_000_000,
+    120_000_000,
 ];
 
 #[derive(Debug, Default)]
@@ -80,7 +92,10 @@ impl Metrics {
     }
 
     /// Counts a finished call.
-    #[expect(clippy::too_many_arguments, reason = "one flat call per finished request")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one flat call per finished request"
+    )]
     pub fn observe(
         &self,
         upstream: usize,
@@ -171,6 +186,10 @@ impl Metrics {
                 }
             }
             drop(models);
+            let total: u64 = u.latency.iter().map(|c| c.load(Relaxed)).sum();
+            if total == 0 {
+                continue;
+            }
             let mut cum = 0;
             for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
                 cum += u.latency[i].load(Relaxed);
@@ -197,28 +216,91 @@ impl Metrics {
             );
             let e = u.errors.load(Relaxed);
             if e > 0 {
-                let _ = writeln!(err, "llmcost_proxy_upstream_errors_total{{upstream=\"{up}\"}} {e}");
+                let _ = writeln!(
+                    err,
+                    "llmcost_proxy_upstream_errors_total{{upstream=\"{up}\"}} {e}"
+                );
             }
         }
         let sections: [(&str, &str, &str, &str); 6] = [
-            ("llmcost_proxy_requests_total", "counter", "Calls forwarded, by upstream, model and HTTP status.", &req),
-            ("llmcost_proxy_tokens_total", "counter", "Tokens recorded, by upstream, model and bucket.", &tok),
-            ("llmcost_proxy_cost_total", "counter", "Cost recorded (exact decimal), by upstream, model and currency.", &cost),
-            ("llmcost_proxy_incomplete_total", "counter", "Calls recorded as incomplete (client disconnect, broken stream, no usage).", &inc),
-            ("llmcost_proxy_upstream_latency_seconds", "histogram", "Time from forwarding a call to the end of the upstream response.", &lat),
-            ("llmcost_proxy_upstream_errors_total", "counter", "Calls whose upstream could not be reached or failed mid-response.", &err),
+            (
+                "llmcost_proxy_requests_total",
+                "counter",
+                "Calls forwarded, by upstream, model and HTTP status.",
+                &req,
+            ),
+            (
+                "llmcost_proxy_tokens_total",
+                "counter",
+                "Tokens recorded, by upstream, model and bucket.",
+                &tok,
+            ),
+            (
+                "llmcost_proxy_cost_total",
+                "counter",
+                "Cost recorded (exact decimal), by upstream, model and currency.",
+                &cost,
+            ),
+            (
+                "llmcost_proxy_incomplete_total",
+                "counter",
+                "Calls recorded as incomplete (client disconnect, broken stream, no usage).",
+                &inc,
+            ),
+            (
+                "llmcost_proxy_upstream_latency_seconds",
+                "histogram",
+                "Time from forwarding a call to the end of the upstream response.",
+                &lat,
+            ),
+            (
+                "llmcost_proxy_upstream_errors_total",
+                "counter",
+                "Calls whose upstream could not be reached or failed mid-response.",
+                &err,
+            ),
         ];
         for (name, ty, help, body) in sections {
             let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {ty}");
             o.push_str(body);
         }
         let scalars: [(&str, &str, &str, i128); 6] = [
-            ("llmcost_proxy_ledger_queue_depth", "gauge", "Records waiting for the ledger writer.", i128::from(self.queue_depth.load(Relaxed))),
-            ("llmcost_proxy_ledger_dropped_total", "counter", "Records dropped because the writer queue was full.", i128::from(self.dropped.load(Relaxed))),
-            ("llmcost_proxy_ledger_written_total", "counter", "Records written to the ledger.", i128::from(self.written.load(Relaxed))),
-            ("llmcost_proxy_ledger_errors_total", "counter", "Records whose ledger insert failed.", i128::from(self.ledger_errors.load(Relaxed))),
-            ("llmcost_proxy_budget_refused_total", "counter", "Calls refused before forwarding because a budget was spent.", i128::from(self.budget_refused.load(Relaxed))),
-            ("llmcost_proxy_no_upstream_total", "counter", "Calls for paths no upstream serves.", i128::from(self.no_upstream.load(Relaxed))),
+            (
+                "llmcost_proxy_ledger_queue_depth",
+                "gauge",
+                "Records waiting for the ledger writer.",
+                i128::from(self.queue_depth.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_ledger_dropped_total",
+                "counter",
+                "Records dropped because the writer queue was full.",
+                i128::from(self.dropped.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_ledger_written_total",
+                "counter",
+                "Records written to the ledger.",
+                i128::from(self.written.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_ledger_errors_total",
+                "counter",
+                "Records whose ledger insert failed.",
+                i128::from(self.ledger_errors.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_budget_refused_total",
+                "counter",
+                "Calls refused before forwarding because a budget was spent.",
+                i128::from(self.budget_refused.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_no_upstream_total",
+                "counter",
+                "Calls for paths no upstream serves.",
+                i128::from(self.no_upstream.load(Relaxed)),
+            ),
         ];
         for (name, ty, help, v) in scalars {
             let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {ty}\n{name} {v}");
@@ -229,7 +311,9 @@ impl Metrics {
 
 fn esc(s: &str) -> String {
     if s.bytes().any(|b| b == b'"' || b == b'\\' || b == b'\n') {
-        s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
     } else {
         s.to_string()
     }

@@ -279,7 +279,9 @@ impl Meter {
         let incomplete = incomplete || (metered && success && found.usage.is_none());
         let usage = found.usage.unwrap_or_default();
         let tier = found.service_tier.unwrap_or(ServiceTier::Standard);
-        let priceable = metered && (found.usage.is_some() || !success);
+        // An error answer used nothing (priced at zero tokens); a call cut short
+        // without usage has an unknown cost (`None`, never 0).
+        let priceable = metered && (found.usage.is_some() || (!success && !incomplete));
         let price_in = |cur: Currency| -> Option<(Decimal, String)> {
             if !priceable {
                 return None;
@@ -495,7 +497,8 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
         let set = if up.kind == ProviderKind::Anthropic {
             HeaderValue::from_str(k.expose()).map(|v| (HeaderName::from_static("x-api-key"), v))
         } else {
-            HeaderValue::from_str(&format!("Bearer {}", k.expose())).map(|v| (header::AUTHORIZATION, v))
+            HeaderValue::from_str(&format!("Bearer {}", k.expose()))
+                .map(|v| (header::AUTHORIZATION, v))
         };
         if let Ok((n, mut v)) = set {
             v.set_sensitive(true);
@@ -539,18 +542,17 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
         let info: ReqInfo<'_> = serde_json::from_slice(&bytes).unwrap_or_default();
         let model = info.model.as_deref().unwrap_or_default().to_string();
         let streaming = info.stream == Some(true);
-        let has_include = info
-            .stream_options
-            .as_ref()
-            .and_then(|s| s.include_usage)
-            == Some(true);
-        let bytes = if streaming && up.include_usage && endpoint.takes_include_usage() && !has_include
+        let has_include = info.stream_options.as_ref().and_then(|s| s.include_usage) == Some(true);
+        let bytes =
+            if streaming && up.include_usage && endpoint.takes_include_usage() && !has_include {
+                inject_include_usage(&bytes).map_or(bytes, Bytes::from)
+            } else {
+                bytes
+            };
+        match st
+            .budgets
+            .admit(at, meter.key_fp.as_deref(), &meter.tags, &model)
         {
-            inject_include_usage(&bytes).map_or(bytes, Bytes::from)
-        } else {
-            bytes
-        };
-        match st.budgets.admit(at, meter.key_fp.as_deref(), &meter.tags, &model) {
             Ok(r) => meter.reservation = r,
             Err(e) => {
                 meter.done = true;
@@ -575,7 +577,8 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
             let message = error_chain(&e);
             tracing::warn!(upstream = %up.name, error = %message, "upstream request failed");
             meter.status = StatusCode::BAD_GATEWAY.as_u16();
-            meter.finish(Found::default(), true, true);
+            // A connection that could not be made sent nothing: complete, used nothing.
+            meter.finish(Found::default(), !e.is_connect(), true);
             return ProxyError::Upstream {
                 upstream: up.name.clone(),
                 message,
@@ -642,16 +645,46 @@ mod tests {
     #[test]
     fn endpoints_by_path() {
         let post = Method::POST;
-        assert_eq!(Endpoint::classify(&post, "/v1/chat/completions"), Endpoint::Chat);
-        assert_eq!(Endpoint::classify(&post, "/chat/completions/"), Endpoint::Chat);
-        assert_eq!(Endpoint::classify(&post, "/v1/completions"), Endpoint::Completions);
-        assert_eq!(Endpoint::classify(&post, "/beta/fim/completions"), Endpoint::Completions);
-        assert_eq!(Endpoint::classify(&post, "/v1/embeddings"), Endpoint::Embeddings);
-        assert_eq!(Endpoint::classify(&post, "/v1/responses"), Endpoint::Responses);
-        assert_eq!(Endpoint::classify(&post, "/v1/messages"), Endpoint::Messages);
-        assert_eq!(Endpoint::classify(&post, "/v1/messages/count_tokens"), Endpoint::Unmetered);
-        assert_eq!(Endpoint::classify(&Method::GET, "/v1/chat/completions"), Endpoint::Unmetered);
-        assert_eq!(Endpoint::classify(&Method::GET, "/v1/models"), Endpoint::Unmetered);
+        assert_eq!(
+            Endpoint::classify(&post, "/v1/chat/completions"),
+            Endpoint::Chat
+        );
+        assert_eq!(
+            Endpoint::classify(&post, "/chat/completions/"),
+            Endpoint::Chat
+        );
+        assert_eq!(
+            Endpoint::classify(&post, "/v1/completions"),
+            Endpoint::Completions
+        );
+        assert_eq!(
+            Endpoint::classify(&post, "/beta/fim/completions"),
+            Endpoint::Completions
+        );
+        assert_eq!(
+            Endpoint::classify(&post, "/v1/embeddings"),
+            Endpoint::Embeddings
+        );
+        assert_eq!(
+            Endpoint::classify(&post, "/v1/responses"),
+            Endpoint::Responses
+        );
+        assert_eq!(
+            Endpoint::classify(&post, "/v1/messages"),
+            Endpoint::Messages
+        );
+        assert_eq!(
+            Endpoint::classify(&post, "/v1/messages/count_tokens"),
+            Endpoint::Unmetered
+        );
+        assert_eq!(
+            Endpoint::classify(&Method::GET, "/v1/chat/completions"),
+            Endpoint::Unmetered
+        );
+        assert_eq!(
+            Endpoint::classify(&Method::GET, "/v1/models"),
+            Endpoint::Unmetered
+        );
     }
 
     #[test]
@@ -667,7 +700,10 @@ mod tests {
     #[test]
     fn keys_come_from_the_usual_headers() {
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer sk-a"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer sk-a"),
+        );
         assert_eq!(client_key(&h), Some("sk-a"));
         let mut h = HeaderMap::new();
         h.insert("x-api-key", HeaderValue::from_static("sk-ant"));
@@ -687,12 +723,18 @@ mod tests {
     fn include_usage_is_added_and_kept() {
         let out = inject_include_usage(br#"{"model":"m","stream":true}"#).expect("json");
         let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
-        assert_eq!(v["stream_options"]["include_usage"], serde_json::Value::Bool(true));
+        assert_eq!(
+            v["stream_options"]["include_usage"],
+            serde_json::Value::Bool(true)
+        );
         assert_eq!(v["model"], "m");
         let out = inject_include_usage(br#"{"stream_options":{"include_usage":false,"x":1}}"#)
             .expect("json");
         let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
-        assert_eq!(v["stream_options"]["include_usage"], serde_json::Value::Bool(true));
+        assert_eq!(
+            v["stream_options"]["include_usage"],
+            serde_json::Value::Bool(true)
+        );
         assert_eq!(v["stream_options"]["x"], 1);
         assert!(inject_include_usage(b"not json").is_none());
     }

@@ -175,13 +175,7 @@ impl SseUsage {
         };
         let merged = match self.usage {
             None => e.usage,
-            Some(prev) => {
-                let mut u = prev;
-                for b in Bucket::ALL {
-                    u.set(b, prev.get(b).max(e.usage.get(b)));
-                }
-                u
-            }
+            Some(prev) => merge(prev, e.usage),
         };
         self.usage = Some(merged);
         if self.model.is_none() {
@@ -197,6 +191,33 @@ impl SseUsage {
             self.raw_usage = raw_usage_of(data);
         }
     }
+}
+
+/// Merges two running totals: the larger count per bucket, except that cache
+/// writes are compared as a whole, because a later event may report the total
+/// written (`cache_creation_input_tokens`) without the 5-minute / 1-hour split
+/// that an earlier one gave: the split seen is kept, never counted twice.
+fn merge(prev: Usage, new: Usage) -> Usage {
+    let mut u = prev;
+    for b in Bucket::ALL {
+        u.set(b, prev.get(b).max(new.get(b)));
+    }
+    let prev_w = prev.cache_write.saturating_add(prev.cache_write_1h);
+    let new_w = new.cache_write.saturating_add(new.cache_write_1h);
+    let (w5, w1h) = if new_w > prev_w {
+        if new.cache_write_1h == 0 && prev.cache_write_1h > 0 {
+            (new_w - prev.cache_write_1h, prev.cache_write_1h)
+        } else {
+            (new.cache_write, new.cache_write_1h)
+        }
+    } else if new_w == prev_w && new.cache_write_1h > 0 && prev.cache_write_1h == 0 {
+        (new.cache_write, new.cache_write_1h)
+    } else {
+        (prev.cache_write, prev.cache_write_1h)
+    };
+    u.cache_write = w5;
+    u.cache_write_1h = w1h;
+    u
 }
 
 /// True when `data` has a `"usage…"` key whose value is not `null`.
@@ -323,7 +344,10 @@ mod tests {
             })
         );
         assert_eq!(p.model(), Some("gpt-4o-mini-2024-07-18"));
-        assert!(p.raw_usage().is_some_and(|r| r.starts_with("{\"prompt_tokens\":2006")));
+        assert!(
+            p.raw_usage()
+                .is_some_and(|r| r.starts_with("{\"prompt_tokens\":2006"))
+        );
     }
 
     #[test]
@@ -379,7 +403,10 @@ mod tests {
 
     #[test]
     fn a_stream_without_usage_has_none() {
-        let p = read("data: {\"choices\":[],\"usage\":null}\n\ndata: [DONE]\n\n", None);
+        let p = read(
+            "data: {\"choices\":[],\"usage\":null}\n\ndata: [DONE]\n\n",
+            None,
+        );
         assert!(p.is_done());
         assert_eq!(p.usage(), None);
         assert_eq!(p.events(), 2);
@@ -395,6 +422,51 @@ mod tests {
         assert!(p.partial.is_empty());
         p.push(b"tail\ndata: [DONE]\n");
         assert!(p.is_done());
+    }
+
+    #[test]
+    fn a_total_cache_write_does_not_double_an_earlier_split() {
+        let start = Usage {
+            input: 5,
+            cache_write_1h: 100,
+            output: 1,
+            ..Usage::default()
+        };
+        // A later delta reports 100 written in all, without the split.
+        let delta = Usage {
+            input: 5,
+            cache_write: 100,
+            output: 40,
+            ..Usage::default()
+        };
+        assert_eq!(
+            merge(start, delta),
+            Usage {
+                input: 5,
+                cache_write_1h: 100,
+                output: 40,
+                ..Usage::default()
+            }
+        );
+        // More written later: the growth goes to the 5-minute bucket.
+        let more = Usage {
+            cache_write: 130,
+            ..Usage::default()
+        };
+        assert_eq!(merge(start, more).cache_write, 30);
+        assert_eq!(merge(start, more).cache_write_1h, 100);
+        // A split after a bare total replaces it.
+        let bare = Usage {
+            cache_write: 100,
+            ..Usage::default()
+        };
+        let split = Usage {
+            cache_write: 40,
+            cache_write_1h: 60,
+            ..Usage::default()
+        };
+        assert_eq!(merge(bare, split).cache_write, 40);
+        assert_eq!(merge(bare, split).cache_write_1h, 60);
     }
 
     #[test]

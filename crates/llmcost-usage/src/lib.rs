@@ -36,6 +36,33 @@
 //! | Anthropic | `input_tokens` | `cache_read_input_tokens` | 5m / 1h split of `cache_creation_input_tokens` | `output_tokens` (thinking included) | – |
 //! | Gemini | `promptTokenCount − cachedContentTokenCount + toolUsePromptTokenCount` | `cachedContentTokenCount` | – | `candidatesTokenCount` | `thoughtsTokenCount` (added) |
 //!
+//! ## Where the references are silent
+//!
+//! - **Which shape.** Field names decide first (`prompt_cache_hit_tokens` →
+//!   DeepSeek; `cost_in_usd_ticks` / `num_sources_used` → xAI; `cost` /
+//!   `cost_details` → OpenRouter; Anthropic cache fields → Anthropic), then the
+//!   echoed model's last `/` segment (`deepseek…`, `grok…`, Mistral's families,
+//!   `claude…`), then the document's `type` / `object`. A bare
+//!   `{"input_tokens", "output_tokens"}` without `total_tokens` reads as
+//!   Anthropic; both readings give the same buckets.
+//! - **xAI Responses API**: read like OpenAI Responses (reasoning ⊂
+//!   `output_tokens`), unless `total_tokens` equals input + output + reasoning,
+//!   which shows reasoning was counted apart as in xAI chat.
+//! - **Anthropic TTL split short of `cache_creation_input_tokens`**: the
+//!   unattributed writes bill as 5-minute writes (the default TTL); a split
+//!   larger than the total is an error.
+//! - **Wrappers**: the innermost document's model, id, time and tier win; a
+//!   wrapper only fills what the body did not say. A batch-result line (a
+//!   `custom_id` wrapper, OpenAI or Anthropic batch output) is
+//!   [`ServiceTier::Batch`] whatever the body's `service_tier` says.
+//! - **Service tiers** the core does not price (OpenAI `scale`, Vertex
+//!   `PROVISIONED_THROUGHPUT`) read as `None`.
+//! - **Numbers**: `12.0` and `"12"` are accepted as 12 (some loggers and
+//!   protobuf's JSON mapping write counts so); `12.5`, `-1`, `true` are errors.
+//!   Unix times above 10^11 are read as milliseconds (then micro-, nanoseconds).
+//! - **OpenRouter `cost`** (USD) is reported in the same ticks as xAI's, from its
+//!   decimal digits, rounded half away from zero past 10^-10 USD.
+//!
 //! # What this crate must not do
 //!
 //! It is pure: no I/O, no clock, no environment, no randomness. It never uses

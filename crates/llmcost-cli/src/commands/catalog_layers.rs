@@ -20,13 +20,14 @@ pub struct CatalogOpts {
     /// with `override = true` > built-in > user > imported), user, or imported.
     #[arg(long, value_name = "LAYER", global = true)]
     pub prefer: Option<String>,
-    /// Do not read the user catalog directory.
+    /// Do not read the user catalog directory (`<config dir>/llmcost/catalog/*.toml`, or
+    /// `$LLMCOST_CATALOG_DIR`).
     #[arg(long, global = true)]
     pub no_user_catalog: bool,
 }
 
 static OPTS: OnceLock<CatalogOpts> = OnceLock::new();
-static LAYERED: OnceLock<Result<Catalog, String>> = OnceLock::new();
+static LAYERED: OnceLock<Result<Option<Catalog>, String>> = OnceLock::new();
 
 /// Records the catalog options of this run (called once by `main`).
 pub fn configure(o: &CatalogOpts) {
@@ -99,22 +100,23 @@ fn builtin() -> Result<&'static Catalog> {
 /// else built-in with the layers on it (built once).
 pub fn current() -> Result<&'static Catalog> {
     let r = LAYERED.get_or_init(|| {
-        let build = || -> Result<Catalog> {
+        let build = || -> Result<Option<Catalog>> {
             let files = layer_files()?;
             let prefer = prefer()?;
-            let base = builtin()?;
             if files.is_empty() && prefer == Prefer::Curated {
-                return Err(anyhow!("no layers"));
+                return Ok(None);
             }
-            base.clone()
+            builtin()?
+                .clone()
                 .with_layers(&files, prefer)
+                .map(Some)
                 .map_err(|e| anyhow!("invalid catalog file {e}"))
         };
         build().map_err(|e| format!("{e:#}"))
     });
     match r {
-        Ok(c) => Ok(c),
-        Err(e) if e == "no layers" => builtin(),
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => builtin(),
         Err(e) => Err(anyhow!("{e}")),
     }
 }

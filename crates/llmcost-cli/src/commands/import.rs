@@ -42,8 +42,12 @@ use super::{ExitStatus, catalog};
 use crate::args::Format;
 use crate::output::int;
 
-/// Records written per transaction.
+/// Records a scanning worker hands to the writer at a time.
 const BATCH: usize = 8_192;
+/// Records written per transaction (with the progress of every file finished
+/// by then). Large transactions are what make SQLite fast here: each commit
+/// writes every index page it touched to the write-ahead log again.
+const COMMIT_RECORDS: usize = 131_072;
 /// Issues kept in full for the summary; the rest are counted.
 const MAX_ISSUES_SHOWN: usize = 20;
 
@@ -236,6 +240,24 @@ pub fn import_files<L: Ledger>(
     show_bar: bool,
     ledger_name: String,
 ) -> Result<ImportSummary> {
+    import_files_with(
+        ledger,
+        files,
+        currency,
+        show_bar,
+        ledger_name,
+        COMMIT_RECORDS,
+    )
+}
+
+fn import_files_with<L: Ledger>(
+    ledger: &mut L,
+    files: &[(PathBuf, SourceKind)],
+    currency: Currency,
+    show_bar: bool,
+    ledger_name: String,
+    commit_every: usize,
+) -> Result<ImportSummary> {
     let cat = catalog()?;
     let mut summary = ImportSummary {
         ledger: ledger_name,
@@ -338,12 +360,25 @@ pub fn import_files<L: Ledger>(
         drop(tx);
 
         let mut result = Ok(());
-        for msg in rx.iter() {
-            let (records, progress, failed) = match msg {
-                Msg::Batch(records) => (records, None, None),
-                Msg::Done(i, records, outcome) => {
+        // Records and finished files not yet written: written together in one
+        // transaction once `commit_every` records are waiting, and at the end.
+        let mut pending: Vec<UsageRecord> = Vec::new();
+        let mut pending_progress: Vec<FileProgress> = Vec::new();
+        let mut msgs = rx.iter();
+        loop {
+            let msg = msgs.next();
+            let last = msg.is_none();
+            match msg {
+                None => {}
+                Some(Msg::Batch(records)) => {
+                    summary.records_read += records.len() as u64;
+                    pending.extend(records);
+                }
+                Some(Msg::Done(i, records, outcome)) => {
                     let p = &plans[i];
                     bar.inc(p.size.saturating_sub(p.start));
+                    summary.records_read += records.len() as u64;
+                    pending.extend(records);
                     match outcome {
                         Ok((o, head)) => {
                             summary.files_read += 1;
@@ -357,42 +392,40 @@ pub fn import_files<L: Ledger>(
                                     message: issue.message,
                                 }
                             }));
-                            let progress = FileProgress {
+                            pending_progress.push(FileProgress {
                                 path: p.key.clone(),
                                 offset: o.end_offset,
                                 head_hash: head,
                                 lines: p.lines_before + o.lines,
-                            };
-                            (records, Some(progress), None)
+                            });
                         }
                         // Keep what was read; the progress stays where it was.
-                        Err(e) => (
-                            records,
-                            None,
-                            Some(FailedFile {
-                                path: p.path.display().to_string(),
-                                error: e,
-                            }),
-                        ),
+                        Err(e) => summary.failed_files.push(FailedFile {
+                            path: p.path.display().to_string(),
+                            error: e,
+                        }),
                     }
                 }
-            };
-            summary.records_read += records.len() as u64;
-            let written = match &progress {
-                Some(p) => ledger.insert_with_progress(&records, p),
-                None => ledger.insert(&records),
-            };
-            summary.failed_files.extend(failed);
-            match written {
-                Ok(s) => {
-                    summary.records_new += s.inserted;
-                    summary.duplicates += s.duplicates;
-                    bar.set_message(format!("{} new records", int(summary.records_new)));
+            }
+            if pending.len() >= commit_every
+                || (last && (!pending.is_empty() || !pending_progress.is_empty()))
+            {
+                match ledger.insert_with_progresses(&pending, &pending_progress) {
+                    Ok(s) => {
+                        summary.records_new += s.inserted;
+                        summary.duplicates += s.duplicates;
+                        bar.set_message(format!("{} new records", int(summary.records_new)));
+                        pending.clear();
+                        pending_progress.clear();
+                    }
+                    Err(e) => {
+                        result = Err(anyhow::Error::new(e).context("cannot write to the ledger"));
+                        break;
+                    }
                 }
-                Err(e) => {
-                    result = Err(anyhow::Error::new(e).context("cannot write to the ledger"));
-                    break;
-                }
+            }
+            if last {
+                break;
             }
         }
         // Dropping the receiver stops the workers at their next send.
@@ -592,6 +625,14 @@ mod tests {
             self.write()?;
             self.inner.insert_with_progress(records, progress)
         }
+        fn insert_with_progresses(
+            &mut self,
+            records: &[UsageRecord],
+            progress: &[FileProgress],
+        ) -> llmcost_ledger::Result<InsertSummary> {
+            self.write()?;
+            self.inner.insert_with_progresses(records, progress)
+        }
         fn file_progress(&self, path: &str) -> llmcost_ledger::Result<Option<FileProgress>> {
             self.inner.file_progress(path)
         }
@@ -622,8 +663,12 @@ mod tests {
         std::fs::write(path, text).expect("write");
     }
 
-    fn import<L: Ledger>(l: &mut L, files: &[(PathBuf, SourceKind)]) -> Result<ImportSummary> {
-        import_files(l, files, Currency::USD, false, "test".into())
+    fn import<L: Ledger>(
+        l: &mut L,
+        files: &[(PathBuf, SourceKind)],
+        commit_every: usize,
+    ) -> Result<ImportSummary> {
+        import_files_with(l, files, Currency::USD, false, "test".into(), commit_every)
     }
 
     #[test]
@@ -642,6 +687,7 @@ mod tests {
                 writes_left: 1,
             },
             &files,
+            BATCH,
         )
         .expect_err("the second write fails");
         let msg = format!("{err:#}");
@@ -659,7 +705,7 @@ mod tests {
         );
 
         // The next import reads the file again; what was written is skipped.
-        let s = import(&mut ledger, &files).expect("import");
+        let s = import(&mut ledger, &files, COMMIT_RECORDS).expect("import");
         assert_eq!((s.records_new, s.duplicates), (1_808, BATCH as u64));
         assert_eq!(ledger.count().expect("count"), n);
         let p = ledger
@@ -698,6 +744,7 @@ mod tests {
                 writes_left: 1,
             },
             &files,
+            1,
         )
         .expect_err("fails");
         // Exactly one file went in, whole, with its progress.
@@ -714,7 +761,7 @@ mod tests {
             .collect();
         assert_eq!(done.len(), 1);
         assert_eq!(done[0].lines, 3);
-        let s = import(&mut ledger, &files).expect("import");
+        let s = import(&mut ledger, &files, COMMIT_RECORDS).expect("import");
         assert_eq!((s.files_unchanged, s.records_new, s.duplicates), (1, 6, 0));
         assert_eq!(ledger.count().expect("count"), 9);
     }

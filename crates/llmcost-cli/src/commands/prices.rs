@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use llmcost_catalog::Model;
+use llmcost_catalog::{Layer, Model, Origin};
 use llmcost_core::{Currency, Decimal, PriceRow, Rates, TierPricing, Timestamp};
 use serde::Serialize;
 
@@ -78,9 +78,11 @@ struct RowJson {
     source: String,
     confidence: Option<String>,
     note: Option<String>,
+    /// The catalog layer of the row: `built-in`, `user:<file>` or `imported:<file>`.
+    catalog: String,
 }
 
-fn row_json(r: &PriceRow, confidence: Option<&String>) -> RowJson {
+fn row_json(r: &PriceRow, confidence: Option<&String>, origin: Option<&Origin>) -> RowJson {
     let s = r.spec();
     RowJson {
         from: s.from,
@@ -115,6 +117,7 @@ fn row_json(r: &PriceRow, confidence: Option<&String>) -> RowJson {
         source: s.source.clone(),
         confidence: confidence.cloned(),
         note: s.note.clone(),
+        catalog: origin.map_or_else(|| "built-in".to_string(), Origin::label),
     }
 }
 
@@ -181,7 +184,9 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 .join(", ")
         );
     }
-    let timed: Vec<_> = cat.timed_aliases().collect();
+    // Sorted: the catalog keeps aliases in a hash map, whose order means nothing.
+    let mut timed: Vec<_> = cat.timed_aliases().collect();
+    timed.sort_by(|a, b| (a.from, &a.name).cmp(&(b.from, &b.name)));
     match args.format {
         Format::Json => {
             let j = PricesJson {
@@ -199,13 +204,13 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                             .iter()
                             .zip(&m.confidence)
                             .filter(|(r, _)| r.covers(at))
-                            .map(|(r, c)| row_json(r, c.as_ref()))
+                            .map(|(r, c)| row_json(r, c.as_ref(), m.origin_of(r)))
                             .collect(),
                         history: args.history.then(|| {
                             m.rows
                                 .iter()
                                 .zip(&m.confidence)
-                                .map(|(r, c)| row_json(r, c.as_ref()))
+                                .map(|(r, c)| row_json(r, c.as_ref(), m.origin_of(r)))
                                 .collect()
                         }),
                         timed_aliases: timed
@@ -291,6 +296,9 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                         for (tier, _) in &s.service_tiers {
                             also.push(tier.to_string());
                         }
+                        if let Some(o) = m.origin_of(r).filter(|o| o.layer != Layer::BuiltIn) {
+                            also.push(format!("catalog {o}"));
+                        }
                         t.row(vec![
                             s.from.strftime("%Y-%m-%d %H:%M").to_string(),
                             s.until
@@ -350,7 +358,10 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                             show(&mut d, s.rates.cache_read),
                             show(&mut d, s.rates.cache_write),
                             out_rate,
-                            s.from.strftime("%Y-%m-%d").to_string(),
+                            match m.origin_of(r).filter(|o| o.layer != Layer::BuiltIn) {
+                                Some(o) => format!("{} ({o})", s.from.strftime("%Y-%m-%d")),
+                                None => s.from.strftime("%Y-%m-%d").to_string(),
+                            },
                         ]);
                     }
                 }

@@ -244,13 +244,34 @@ fn import_json<'a>(
 /// The import report: what was skipped, not priced, rounded.
 fn report(out: &mut dyn Write, i: &Imported) -> Result<()> {
     if !i.skipped.is_empty() {
+        // Grouped by reason; every entry is also in the file's [import] header.
+        let mut by: Vec<(&str, Vec<&str>)> = Vec::new();
+        for s in &i.skipped {
+            let why = s.reason.split(" (").next().unwrap_or(&s.reason);
+            match by.iter_mut().find(|(r, _)| *r == why) {
+                Some((_, models)) => models.push(&s.model),
+                None => by.push((why, vec![&s.model])),
+            }
+        }
         writeln!(
             out,
-            "\nskipped {} entries (no row written):",
+            "\nskipped {} entries, no row written (listed in the file's [import] header):",
             i.skipped.len()
         )?;
-        for s in &i.skipped {
-            writeln!(out, "  {}: {}", s.model, s.reason)?;
+        for (why, models) in &by {
+            let shown: Vec<&str> = models.iter().take(3).copied().collect();
+            let more = models.len().saturating_sub(3);
+            writeln!(
+                out,
+                "  {why} ×{}: {}{}",
+                models.len(),
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )?;
         }
     }
     if !i.unmapped.is_empty() {
@@ -397,13 +418,18 @@ struct WhichJson {
     candidates: Vec<CandidateJson>,
 }
 
-fn status(c: &LayerRow, at: Timestamp, chosen: &Provenance) -> &'static str {
+fn status(c: &LayerRow, at: Timestamp, chosen: &llmcost_catalog::Resolved<'_>) -> &'static str {
     let s = c.row.spec();
+    let ch = chosen.row.spec();
     if !c.row.covers(at) {
         "not_in_force"
-    } else if s.currency != chosen.currency {
+    } else if s.currency != ch.currency {
         "other_currency"
-    } else if c.origin.label() == chosen.catalog && s.source == chosen.source {
+    } else if !matches!(c.outcome, RowOutcome::Shadowed { .. })
+        && c.origin == chosen.origin()
+        && s.rates == ch.rates
+        && s.source == ch.source
+    {
         "applies"
     } else {
         "outranked"
@@ -454,7 +480,7 @@ fn which(a: &WhichArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 source: sp.source.clone(),
                 overrides: c.overrides,
                 rank: c.rank,
-                status: status(c, s.at, &prov),
+                status: status(c, s.at, &r),
                 outcome,
                 beaten_by: by,
             }
@@ -483,20 +509,23 @@ fn which_table(out: &mut dyn Write, j: &WhichJson) -> Result<()> {
     let mut d = Display::default();
     writeln!(out, "{} at {}\n", j.model, when(j.at))?;
     for st in &j.steps {
-        writeln!(
-            out,
-            "{} `{}` → {} ({}, {} → {})",
-            if st.kind == "pattern" {
-                "pattern matched:"
-            } else {
-                "alias followed:"
-            },
-            st.name,
-            st.target,
-            st.catalog,
-            when(st.from),
-            st.until.map_or("now".into(), when)
-        )?;
+        if st.kind == "pattern" {
+            writeln!(
+                out,
+                "pattern matched: `{}` → {} ({})",
+                st.name, st.target, st.catalog
+            )?;
+        } else {
+            writeln!(
+                out,
+                "alias followed: `{}` → {} ({}, {} → {})",
+                st.name,
+                st.target,
+                st.catalog,
+                when(st.from),
+                st.until.map_or("now".into(), when)
+            )?;
+        }
     }
     let p = &j.price;
     writeln!(out, "model:      {} ({})", j.resolved_model, j.provider)?;

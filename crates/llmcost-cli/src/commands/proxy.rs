@@ -82,7 +82,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         rt.worker_threads(n.max(1));
     }
     let rt = rt.build().context("cannot start the async runtime")?;
-    let report = rt.block_on(async {
+    let (report, dropped) = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -93,7 +93,8 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         let default = settings
             .default_upstream
             .map(|i| settings.upstreams[i].base_url());
-        let proxy = Proxy::start(settings, Box::new(ledger)).context("cannot start the proxy")?;
+        let proxy = Proxy::start_with_catalog(settings, Box::new(ledger), super::catalog()?)
+            .context("cannot start the proxy")?;
         tracing::info!(
             listen = %local,
             ledger = %ledger_path.display(),
@@ -101,14 +102,16 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             budgets = %budgets.join(" "),
             "llmcost proxy listening on http://{local}"
         );
-        llmcost_proxy::serve(listener, proxy.state(), shutdown_signal())
+        let state = proxy.state();
+        let report = llmcost_proxy::serve(listener, state.clone(), shutdown_signal())
             .await
-            .context("the proxy stopped with an error")
+            .context("the proxy stopped with an error")?;
+        anyhow::Ok((report, state.dropped()))
     })?;
     writeln!(
         out,
-        "llmcost proxy stopped: {} records written, {} failed",
-        report.written, report.failed
+        "llmcost proxy stopped: {} records written, {} dropped (queue full), {} failed (ledger errors)",
+        report.written, dropped, report.failed
     )?;
     Ok(ExitStatus::Success)
 }

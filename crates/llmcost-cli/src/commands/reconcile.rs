@@ -1,24 +1,904 @@
-//! `llmcost reconcile`: the ledger's cost against what the provider billed.
+//! `llmcost reconcile --billed FILE|AMOUNT`: the cost of the recorded usage
+//! against what the provider billed, per day and model, with the likely
+//! explanation of each difference where one can be computed.
+//!
+//! The usage comes from the ledger (`--ledger`, `$LLMCOST_LEDGER`, the data
+//! directory) or, with PATHs, straight from logs as `report` reads them.
+//!
+//! # The bill
+//!
+//! `--billed AMOUNT` (e.g. `23.5`) compares one amount with the whole period
+//! (`--since`/`--until`). `--billed FILE` reads:
+//! * **CSV** with a header: `date` (a date or an RFC 3339 time; `day` is also
+//!   accepted), `amount` (or `cost`, `billed`), optional `model` and
+//!   `currency` (default: the report currency). A line without a model is
+//!   compared with the whole day.
+//! * **JSON**: a list of objects with the same keys (or `{"items": [...]}`),
+//!   an OpenAI costs API page (`data[].results[]` with `amount.value`,
+//!   `amount.currency`, `line_item` such as `gpt-4o-2024-08-06, input`; the
+//!   bucket's `start_time` is the day) or an Anthropic cost report
+//!   (`data[].results[]` with `amount` in cents as a decimal string,
+//!   `currency`, `model`; `starting_at` is the day).
+//!
+//! Lines of one day and model are added up. Days are the ledger's days cut in
+//! `--tz` (default `TZ`, else UTC): OpenAI and Anthropic cut their days in UTC.
+//!
+//! # Explanations (tried in this order; a bill "matches" within 0.5% or 0.01)
+//!
+//! 1. a missing day: billed but no usage recorded, or recorded but not billed;
+//! 2. the previous or next day matches: the bill cuts days in another zone;
+//! 3. cache hits priced as misses: the cost with every cache read billed at
+//!    the input rate matches;
+//! 4. a time window: the day's usage priced all at the off-peak, or all at the
+//!    standard rates matches (time-of-day prices such as DeepSeek's);
+//! 5. otherwise the input/output split of the day's tokens that explains the
+//!    bill exactly (as `estimate --billed`), or that none can.
+//!
+//! # Wire format (`--format json`)
+//!
+//! `currency`, `tz`, `rows[]` (`date`, `model` (null for a whole day),
+//! `ledger_cost`, `billed`, `difference` (ledger − billed), `difference_percent`
+//! (of the bill, 4 decimals, null for a zero bill), `tokens` (`input`,
+//! `cache_read`, `cache_write`, `cache_write_1h`, `output`, `reasoning`,
+//! `total_tokens`), `records`, `matches`, `explanation`), `totals` (`ledger_cost`,
+//! `billed`, `difference`, `difference_percent`), `unpriced[]` (`model`,
+//! `records`, `total_tokens`, `reason`).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
+use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Timestamp, Usage, round_for_display};
+use serde::Serialize;
+use serde_json::Value;
 
-use super::ExitStatus;
+use super::report::{Agg, Key, Period, Settings, Sum, day_label, days_from_civil, total_tokens};
+use super::{ExitStatus, catalog};
+use crate::args::Format;
+use crate::output::{Align, Display, Table, int, write_json};
 
-/// Compare the ledger's cost with what the provider billed, per day and model.
+/// Compare the recorded cost with what the provider billed, per day and model.
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
-    /// The bill: a file (CSV or JSON) or a single amount.
+    /// The bill: a CSV or JSON file (see the docs for columns), or one amount for the whole period.
     #[arg(long, value_name = "FILE|AMOUNT")]
     pub billed: String,
-    /// Ledger file.
+    /// Log files or directories to read directly instead of the ledger.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Source format of the PATHs when it cannot be told.
+    #[arg(long, value_name = "KIND")]
+    pub source: Option<String>,
+    /// Ledger file (default: `$LLMCOST_LEDGER`, else the data directory).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+    /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only usage before this time, or up to the end of this date.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only these models (repeatable).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Vec<String>,
+    /// Time zone the bill's days are cut in (default: `TZ`, else UTC).
+    #[arg(long, value_name = "TZ")]
+    pub tz: Option<String>,
+    /// Currency of the comparison (default: the bill's, else USD).
+    #[arg(long, value_name = "CUR")]
+    pub currency: Option<String>,
+    /// Exchange rate for models with no list in the currency: `CUR=RATE`.
+    #[arg(long, value_name = "CUR=RATE")]
+    pub fx: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
-pub fn run(_args: &ReconcileArgs, _out: &mut dyn Write) -> Result<ExitStatus> {
-    bail!("not yet")
+/// One line of a bill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BillLine {
+    /// Days since the epoch.
+    pub day: i64,
+    pub model: Option<String>,
+    pub amount: Decimal,
+    pub currency: Option<Currency>,
+}
+
+/// The bill: lines, or one amount for the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Bill {
+    Amount(Decimal),
+    Lines(Vec<BillLine>),
+}
+
+fn day_of_text(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let head = t.get(..10).unwrap_or(t);
+    let d: jiff::civil::Date = head.parse().ok()?;
+    Some(days_from_civil(
+        i64::from(d.year()),
+        i64::from(d.month()),
+        i64::from(d.day()),
+    ))
+}
+
+fn dec_of(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::String(s) => s
+            .trim()
+            .trim_start_matches('$')
+            .replace(',', "")
+            .parse()
+            .ok(),
+        Value::Number(n) => n.to_string().parse().ok(),
+        Value::Object(o) => o.get("value").or_else(|| o.get("amount")).and_then(dec_of),
+        _ => None,
+    }
+}
+
+/// Reads `--billed`: an amount, or a CSV / JSON file.
+pub(crate) fn read_bill(arg: &str) -> Result<Bill> {
+    let t = arg.trim();
+    if let Ok(d) = t.trim_start_matches('$').parse::<Decimal>()
+        && !Path::new(t).exists()
+    {
+        if d < Decimal::ZERO {
+            bail!("--billed: `{t}` is negative");
+        }
+        return Ok(Bill::Amount(d));
+    }
+    let text = std::fs::read_to_string(t)
+        .with_context(|| format!("--billed: `{t}` is neither an amount nor a readable file"))?;
+    let first = text.trim_start().chars().next();
+    let lines = if matches!(first, Some('{' | '[')) {
+        let v: Value =
+            serde_json::from_str(&text).with_context(|| format!("{t}: not valid JSON"))?;
+        bill_json(&v).with_context(|| format!("{t}: not a bill"))?
+    } else {
+        bill_csv(&text).with_context(|| format!("{t}: not a bill"))?
+    };
+    if lines.is_empty() {
+        bail!("{t}: the bill has no lines");
+    }
+    Ok(Bill::Lines(lines))
+}
+
+fn bill_csv(text: &str) -> Result<Vec<BillLine>> {
+    let mut rows = text.lines().filter(|l| !l.trim().is_empty());
+    let head = rows.next().ok_or_else(|| anyhow!("empty file"))?;
+    let names: Vec<String> = split_csv(head)
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let col = |keys: &[&str]| names.iter().position(|n| keys.contains(&n.as_str()));
+    let date = col(&["date", "day", "time", "timestamp"])
+        .ok_or_else(|| anyhow!("the CSV header needs a `date` column"))?;
+    let amount = col(&["amount", "cost", "billed"])
+        .ok_or_else(|| anyhow!("the CSV header needs an `amount` column"))?;
+    let model = col(&["model"]);
+    let currency = col(&["currency"]);
+    let mut out = Vec::new();
+    for (i, r) in rows.enumerate() {
+        let f = split_csv(r);
+        let line = i + 2;
+        let get = |c: usize| f.get(c).map_or("", |s| s.trim());
+        let day = day_of_text(get(date))
+            .ok_or_else(|| anyhow!("line {line}: `{}` is not a date", get(date)))?;
+        let a = get(amount);
+        let amount: Decimal = a
+            .trim_start_matches('$')
+            .replace(',', "")
+            .parse()
+            .map_err(|_| anyhow!("line {line}: amount `{a}` is not a decimal number"))?;
+        let currency = match currency.map(get).filter(|s| !s.is_empty()) {
+            Some(c) => Some(Currency::new(c).map_err(|e| anyhow!("line {line}: {e}"))?),
+            None => None,
+        };
+        out.push(BillLine {
+            day,
+            model: model.map(get).filter(|s| !s.is_empty()).map(str::to_string),
+            amount,
+            currency,
+        });
+    }
+    Ok(out)
+}
+
+fn split_csv(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut q = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (q, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            (true, '"') => q = false,
+            (false, '"') if cur.is_empty() => q = true,
+            (false, ',') => out.push(std::mem::take(&mut cur)),
+            (_, c) => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn bill_json(v: &Value) -> Result<Vec<BillLine>> {
+    let mut out = Vec::new();
+    // A provider page: data[] of buckets with results[].
+    if let Some(data) = v.get("data").and_then(Value::as_array)
+        && data.iter().any(|b| b.get("results").is_some())
+    {
+        for b in data {
+            let day = b
+                .get("start_time")
+                .and_then(Value::as_i64)
+                .map(|t| t.div_euclid(86_400))
+                .or_else(|| {
+                    b.get("starting_at")
+                        .and_then(Value::as_str)
+                        .and_then(day_of_text)
+                })
+                .ok_or_else(|| anyhow!("a bucket without `start_time` / `starting_at`"))?;
+            let anthropic = b.get("starting_at").is_some();
+            for r in b
+                .get("results")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(raw) = r.get("amount").and_then(dec_of) else {
+                    continue;
+                };
+                // Anthropic's cost report gives amounts in cents.
+                let amount = if anthropic && r.get("amount").is_some_and(Value::is_string) {
+                    raw / Decimal::ONE_HUNDRED
+                } else {
+                    raw
+                };
+                let currency = r
+                    .get("amount")
+                    .and_then(|a| a.get("currency"))
+                    .or_else(|| r.get("currency"))
+                    .and_then(Value::as_str)
+                    .map(|c| Currency::new(&c.to_ascii_uppercase()))
+                    .transpose()
+                    .map_err(|e| anyhow!("{e}"))?;
+                let model = r
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .or_else(|| {
+                        r.get("line_item")
+                            .and_then(Value::as_str)
+                            .map(|l| l.split(',').next().unwrap_or(l).trim().to_string())
+                    })
+                    .filter(|m| !m.is_empty());
+                out.push(BillLine {
+                    day,
+                    model,
+                    amount: amount.normalize(),
+                    currency,
+                });
+            }
+        }
+        return Ok(out);
+    }
+    let items = match v {
+        Value::Array(a) => a,
+        _ => v
+            .get("items")
+            .or_else(|| v.get("rows"))
+            .or_else(|| v.get("lines"))
+            .and_then(Value::as_array)
+            .ok_or_else(|| anyhow!("expected a list of {{date, model, amount, currency}}, `items`, or a provider cost page"))?,
+    };
+    for (i, it) in items.iter().enumerate() {
+        let date = it
+            .get("date")
+            .or_else(|| it.get("day"))
+            .and_then(Value::as_str)
+            .and_then(day_of_text)
+            .ok_or_else(|| anyhow!("item {}: no `date`", i + 1))?;
+        let amount = it
+            .get("amount")
+            .or_else(|| it.get("cost"))
+            .or_else(|| it.get("billed"))
+            .and_then(dec_of)
+            .ok_or_else(|| anyhow!("item {}: no `amount`", i + 1))?;
+        let currency = it
+            .get("currency")
+            .and_then(Value::as_str)
+            .map(Currency::new)
+            .transpose()
+            .map_err(|e| anyhow!("item {}: {e}", i + 1))?;
+        out.push(BillLine {
+            day: date,
+            model: it.get("model").and_then(Value::as_str).map(str::to_string),
+            amount,
+            currency,
+        });
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+struct TokensJson {
+    input: u64,
+    cache_read: u64,
+    cache_write: u64,
+    cache_write_1h: u64,
+    output: u64,
+    reasoning: u64,
+    total_tokens: u64,
+}
+
+impl TokensJson {
+    fn of(u: &Usage) -> TokensJson {
+        TokensJson {
+            input: u.input,
+            cache_read: u.cache_read,
+            cache_write: u.cache_write,
+            cache_write_1h: u.cache_write_1h,
+            output: u.output,
+            reasoning: u.reasoning,
+            total_tokens: total_tokens(u),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Line {
+    date: String,
+    model: Option<String>,
+    #[serde(with = "rust_decimal::serde::str")]
+    ledger_cost: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    billed: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    difference: Decimal,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    difference_percent: Option<Decimal>,
+    tokens: TokensJson,
+    records: u64,
+    matches: bool,
+    explanation: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Totals {
+    #[serde(with = "rust_decimal::serde::str")]
+    ledger_cost: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    billed: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    difference: Decimal,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    difference_percent: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct UnpricedJson {
+    model: String,
+    records: u64,
+    total_tokens: u64,
+    reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct ReconcileReport {
+    currency: Currency,
+    tz: String,
+    rows: Vec<Line>,
+    totals: Totals,
+    unpriced: Vec<UnpricedJson>,
+}
+
+/// Within 0.5% of the bill or 0.01.
+fn close(a: Decimal, billed: Decimal) -> bool {
+    let tol = (billed.abs() * Decimal::new(5, 3)).max(Decimal::new(1, 2));
+    (a - billed).abs() <= tol
+}
+
+fn percent(diff: Decimal, billed: Decimal) -> Option<Decimal> {
+    (!billed.is_zero())
+        .then(|| round_for_display(diff / billed * Decimal::ONE_HUNDRED, 4).normalize())
+}
+
+/// The catalog id a name prices as (for matching bill and ledger names), else the name.
+fn canonical(name: &str, at: Timestamp) -> String {
+    catalog()
+        .ok()
+        .and_then(|c| c.resolve(name, at, None).ok().map(|r| r.model.id.clone()))
+        .unwrap_or_else(|| name.to_string())
+}
+
+/// Explains a difference on one day (and model), or says what the bill implies.
+fn explain(
+    s: &Settings,
+    day: i64,
+    model: Option<&str>,
+    sum: &Sum,
+    billed: Decimal,
+    neighbours: (Option<Decimal>, Option<Decimal>),
+) -> (bool, String) {
+    let cur = s.currency;
+    let ledger = sum.cost;
+    if close(ledger, billed) {
+        return (true, "matches".into());
+    }
+    if sum.records == 0 {
+        return (
+            false,
+            "billed, but no usage is recorded on this day: logs missing or not imported?".into(),
+        );
+    }
+    if billed.is_zero() {
+        return (
+            false,
+            "usage recorded but not on the bill: billed on another day, or not billed yet".into(),
+        );
+    }
+    if let Some(p) = neighbours.0
+        && close(p, billed)
+    {
+        return (
+            false,
+            format!(
+                "matches the recorded cost of {}: the bill cuts days in another time zone (try --tz)",
+                day_label(day - 1)
+            ),
+        );
+    }
+    if let Some(n) = neighbours.1
+        && close(n, billed)
+    {
+        return (
+            false,
+            format!(
+                "matches the recorded cost of {}: the bill cuts days in another time zone (try --tz)",
+                day_label(day + 1)
+            ),
+        );
+    }
+    if sum.unpriced_records > 0 {
+        return (
+            false,
+            format!(
+                "{} records of this day have no price (see unpriced)",
+                int(sum.unpriced_records)
+            ),
+        );
+    }
+    let Some(model) = model else {
+        return (
+            false,
+            "no single explanation: compare per model (a bill with a `model` column)".into(),
+        );
+    };
+    let Ok(cat) = catalog() else {
+        return (false, String::new());
+    };
+    // Representative instants of the day in the report's zone.
+    let instants: Vec<Timestamp> = (0..24)
+        .filter_map(|h| {
+            let base = jiff::civil::date(1970, 1, 1)
+                .checked_add(jiff::Span::new().days(day))
+                .ok()?;
+            base.at(h, 30, 0, 0)
+                .to_zoned(s.tz.clone())
+                .ok()
+                .map(|z| z.timestamp())
+        })
+        .collect();
+    let noon = instants.get(12).copied();
+    let Some(noon) = noon else {
+        return (false, String::new());
+    };
+    let Ok((r, conv)) = crate::common::resolve(cat, model, noon, &s.price) else {
+        return (false, String::new());
+    };
+    let rate_mul = conv.map_or(Decimal::ONE, |(_, _, rate)| rate);
+    let u = sum.usage;
+    let tier = ServiceTier::Standard;
+    // Cache hits priced as misses.
+    if u.cache_read > 0
+        && let Ok(rates) = r.row.rates_at(&u, noon, tier)
+        && let (Some((rin, _)), Some((rhit, _))) = (
+            rates.effective(Bucket::Input),
+            rates.effective(Bucket::CacheRead),
+        )
+    {
+        let extra =
+            Decimal::from(u.cache_read) * (rin - rhit) / Decimal::from(1_000_000) * rate_mul;
+        if close(ledger + extra, billed) {
+            return (
+                false,
+                format!(
+                    "the bill matches {} cache-read tokens priced as cache misses (at the input rate): +{} {cur}",
+                    int(u.cache_read),
+                    extra.round_dp(6).normalize()
+                ),
+            );
+        }
+    }
+    // A time window: everything off-peak, or everything at the standard rate.
+    let off: Option<Timestamp> = instants.iter().copied().find(|t| r.row.is_off_peak(*t));
+    let on: Option<Timestamp> = instants.iter().copied().find(|t| !r.row.is_off_peak(*t));
+    if let (Some(off), Some(on)) = (off, on) {
+        for (t, what) in [(off, "off-peak"), (on, "standard (peak)")] {
+            if let Ok(c) = r.row.total(&u, t, tier) {
+                let c = c * rate_mul;
+                if close(c, billed) {
+                    return (
+                        false,
+                        format!(
+                            "the bill matches all of this day's usage at the {what} rates ({} {cur}): the provider's time window differs from the log times",
+                            c.round_dp(6).normalize()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    // The input/output split that explains the bill.
+    if let Ok(rates) = r.row.rates_at(&u, noon, tier)
+        && let (Some((rin, _)), Some((rout, _))) = (
+            rates.effective(Bucket::Input),
+            rates.effective(Bucket::Output),
+        )
+    {
+        let tokens = total_tokens(&u);
+        let rec = super::estimate::reconcile(
+            tokens,
+            ledger,
+            billed,
+            rin * rate_mul,
+            rout * rate_mul,
+            cur.as_str(),
+        );
+        return (
+            false,
+            format!(
+                "{} of this day's tokens if billed as plain input/output: {}",
+                int(tokens),
+                rec.explanation
+            ),
+        );
+    }
+    (false, "no explanation found".into())
+}
+
+pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let bill = read_bill(&args.billed)?;
+    let bill_cur: BTreeSet<Currency> = match &bill {
+        Bill::Lines(l) => l.iter().filter_map(|x| x.currency).collect(),
+        Bill::Amount(_) => BTreeSet::new(),
+    };
+    let currency = match (&args.currency, bill_cur.len()) {
+        (Some(c), _) => Some(c.clone()),
+        (None, 1) => bill_cur.iter().next().map(|c| c.as_str().to_string()),
+        (None, 0) => None,
+        (None, _) => bail!(
+            "the bill mixes currencies ({}); reconcile one at a time with --currency",
+            bill_cur
+                .iter()
+                .map(Currency::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let s = Settings::resolve(
+        currency.as_deref(),
+        &args.fx,
+        args.tz.as_deref(),
+        args.since.as_deref(),
+        args.until.as_deref(),
+        &args.model,
+    )?;
+    if let Some(c) = bill_cur.iter().find(|c| **c != s.currency) {
+        bail!(
+            "the bill is in {c} but the comparison is in {}: pass --currency {c}",
+            s.currency
+        );
+    }
+    let source = args
+        .source
+        .as_deref()
+        .map(str::parse::<llmcost_logs::SourceKind>)
+        .transpose()
+        .context("invalid --source")?;
+    let agg = if args.paths.is_empty() {
+        super::report::aggregate_ledger(Period::Daily, &s, args.ledger.as_deref())?
+    } else {
+        super::report::aggregate_paths(Period::Daily, &s, &args.paths, source)?
+    };
+    let report = compare(&s, agg, &bill);
+    match args.format {
+        Format::Json => write_json(out, &report)?,
+        Format::Table => render(out, &report)?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn compare(s: &Settings, agg: Agg, bill: &Bill) -> ReconcileReport {
+    // Ledger per (day, canonical model) and per day.
+    let mut by_dm: BTreeMap<(i64, String), (Sum, String)> = BTreeMap::new();
+    let mut by_day: BTreeMap<i64, Sum> = BTreeMap::new();
+    for ((key, model), sum) in &agg.cells {
+        let Key::Day(d) = key else { continue };
+        let at = Timestamp::from_second(d * 86_400 + 43_200).unwrap_or(Timestamp::UNIX_EPOCH);
+        let e = by_dm
+            .entry((*d, canonical(model, at)))
+            .or_insert_with(|| (Sum::default(), model.to_string()));
+        merge(&mut e.0, sum);
+        merge(by_day.entry(*d).or_default(), sum);
+    }
+    let day_cost = |d: i64| by_day.get(&d).map(|x| x.cost);
+    let mut rows = Vec::new();
+    let mut total_ledger = Decimal::ZERO;
+    let mut total_billed = Decimal::ZERO;
+    match bill {
+        Bill::Amount(a) => {
+            let mut sum = Sum::default();
+            for v in by_day.values() {
+                merge(&mut sum, v);
+            }
+            total_ledger = sum.cost;
+            total_billed = *a;
+            let (m, why) = if close(sum.cost, *a) {
+                (true, "matches".to_string())
+            } else if sum.records == 0 {
+                (false, "no usage recorded in this period".to_string())
+            } else {
+                (false, "one amount for the whole period: give a bill per day and model (CSV or JSON) to find where the difference is".to_string())
+            };
+            let first = by_day.keys().next().copied();
+            let last = by_day.keys().next_back().copied();
+            rows.push(Line {
+                date: match (first, last) {
+                    (Some(a), Some(b)) if a != b => format!("{}..{}", day_label(a), day_label(b)),
+                    (Some(a), _) => day_label(a),
+                    _ => "-".into(),
+                },
+                model: None,
+                ledger_cost: sum.cost.normalize(),
+                billed: *a,
+                difference: (sum.cost - a).normalize(),
+                difference_percent: percent(sum.cost - a, *a),
+                tokens: TokensJson::of(&sum.usage),
+                records: sum.records,
+                matches: m,
+                explanation: why,
+            });
+        }
+        Bill::Lines(lines) => {
+            // Sum bill lines per (day, canonical model or whole day).
+            let mut billed: BTreeMap<(i64, Option<String>), (Decimal, Option<String>)> =
+                BTreeMap::new();
+            for l in lines {
+                let at = Timestamp::from_second(l.day * 86_400 + 43_200)
+                    .unwrap_or(Timestamp::UNIX_EPOCH);
+                let key = (l.day, l.model.as_deref().map(|m| canonical(m, at)));
+                let e = billed
+                    .entry(key)
+                    .or_insert((Decimal::ZERO, l.model.clone()));
+                e.0 += l.amount;
+            }
+            let with_models = billed.keys().any(|k| k.1.is_some());
+            let mut keys: BTreeSet<(i64, Option<String>)> = billed.keys().cloned().collect();
+            if with_models {
+                for (d, m) in by_dm.keys() {
+                    keys.insert((*d, Some(m.clone())));
+                }
+            } else {
+                for d in by_day.keys() {
+                    keys.insert((*d, None));
+                }
+            }
+            for (d, m) in keys {
+                if s.since.is_some_and(|x| (d + 1) * 86_400 <= x.as_second())
+                    || s.until
+                        .is_some_and(|x| d * 86_400 >= x.as_second() + 86_400)
+                {
+                    continue;
+                }
+                let (b, bill_name) = billed
+                    .get(&(d, m.clone()))
+                    .cloned()
+                    .unwrap_or((Decimal::ZERO, None));
+                let (sum, name) = match &m {
+                    Some(cm) => by_dm
+                        .get(&(d, cm.clone()))
+                        .cloned()
+                        .map(|(s, n)| (s, Some(n)))
+                        .unwrap_or_default(),
+                    None => (by_day.get(&d).cloned().unwrap_or_default(), None),
+                };
+                let shown = name.or(bill_name).or_else(|| m.clone());
+                let neighbours = match &m {
+                    Some(cm) => (
+                        by_dm.get(&(d - 1, cm.clone())).map(|x| x.0.cost),
+                        by_dm.get(&(d + 1, cm.clone())).map(|x| x.0.cost),
+                    ),
+                    None => (day_cost(d - 1), day_cost(d + 1)),
+                };
+                let (ok, why) = explain(s, d, shown.as_deref(), &sum, b, neighbours);
+                total_ledger += sum.cost;
+                total_billed += b;
+                rows.push(Line {
+                    date: day_label(d),
+                    model: shown,
+                    ledger_cost: sum.cost.normalize(),
+                    billed: b.normalize(),
+                    difference: (sum.cost - b).normalize(),
+                    difference_percent: percent(sum.cost - b, b),
+                    tokens: TokensJson::of(&sum.usage),
+                    records: sum.records,
+                    matches: ok,
+                    explanation: why,
+                });
+            }
+        }
+    }
+    ReconcileReport {
+        currency: s.currency,
+        tz: s.tz_name.clone(),
+        rows,
+        totals: Totals {
+            ledger_cost: total_ledger.normalize(),
+            billed: total_billed.normalize(),
+            difference: (total_ledger - total_billed).normalize(),
+            difference_percent: percent(total_ledger - total_billed, total_billed),
+        },
+        unpriced: agg
+            .unpriced
+            .iter()
+            .map(|(m, u)| UnpricedJson {
+                model: m.to_string(),
+                records: u.records,
+                total_tokens: total_tokens(&u.usage),
+                reason: u.reason.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn merge(a: &mut Sum, b: &Sum) {
+    a.usage += b.usage;
+    a.records += b.records;
+    a.cost += b.cost;
+    a.priced_tokens += b.priced_tokens;
+    a.unpriced_tokens += b.unpriced_tokens;
+    a.unpriced_records += b.unpriced_records;
+}
+
+fn render(out: &mut dyn Write, r: &ReconcileReport) -> Result<()> {
+    let mut d = Display::default();
+    let lc = format!("recorded {}", r.currency);
+    let bc = format!("billed {}", r.currency);
+    let mut t = Table::new(&[
+        ("day", Align::Left),
+        ("model", Align::Left),
+        ("tokens", Align::Right),
+        (lc.as_str(), Align::Right),
+        (bc.as_str(), Align::Right),
+        ("difference", Align::Right),
+        ("%", Align::Right),
+    ]);
+    let mut notes = Vec::new();
+    for (i, l) in r.rows.iter().enumerate() {
+        let mark = if l.matches {
+            String::new()
+        } else {
+            notes.push(format!(
+                "[{}] {} {}: {}",
+                i + 1,
+                l.date,
+                l.model.as_deref().unwrap_or("(all models)"),
+                l.explanation
+            ));
+            format!(" [{}]", i + 1)
+        };
+        t.row(vec![
+            l.date.clone(),
+            l.model.clone().unwrap_or_else(|| "(all)".into()),
+            int(l.tokens.total_tokens),
+            d.rounded(l.ledger_cost, 4),
+            d.rounded(l.billed, 4),
+            format!("{}{}", d.rounded(l.difference, 4), mark),
+            l.difference_percent.map_or_else(
+                || "-".into(),
+                |p| format!("{}%", round_for_display(p, 2).normalize()),
+            ),
+        ]);
+    }
+    t.rule();
+    t.row(vec![
+        "total".into(),
+        String::new(),
+        String::new(),
+        d.rounded(r.totals.ledger_cost, 4),
+        d.rounded(r.totals.billed, 4),
+        d.rounded(r.totals.difference, 4),
+        r.totals.difference_percent.map_or_else(
+            || "-".into(),
+            |p| format!("{}%", round_for_display(p, 2).normalize()),
+        ),
+    ]);
+    let mut s = t.render();
+    if notes.is_empty() {
+        s.push_str("\nevery line matches the bill (within 0.5% or 0.01)\n");
+    } else {
+        s.push('\n');
+        for n in notes {
+            s.push_str(&n);
+            s.push('\n');
+        }
+    }
+    for u in &r.unpriced {
+        s.push_str(&format!(
+            "unpriced: {}: {} records, {} tokens — {}\n",
+            u.model,
+            int(u.records),
+            int(u.total_tokens),
+            u.reason
+        ));
+    }
+    s.push_str(&format!(
+        "days cut in {}; difference = recorded − billed\n",
+        r.tz
+    ));
+    if let Some(n) = d.footnote() {
+        s.push_str(n);
+        s.push('\n');
+    }
+    out.write_all(s.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bills_from_csv_json_and_amounts() {
+        assert_eq!(
+            read_bill("23.5").unwrap(),
+            Bill::Amount("23.5".parse().unwrap())
+        );
+        let lines = bill_csv(
+            "date,model,amount,currency\n2025-09-01,gpt-4o,\"1,234.5\",USD\n2025-09-02,,2,\n",
+        )
+        .unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].amount, "1234.5".parse::<Decimal>().unwrap());
+        assert_eq!(lines[1].model, None);
+        let v: Value = serde_json::from_str(r#"{"object":"page","data":[{"object":"bucket","start_time":1756684800,"results":[{"object":"organization.costs.result","amount":{"value":0.06,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, input"}]}]}"#).unwrap();
+        let l = bill_json(&v).unwrap();
+        assert_eq!(l[0].model.as_deref(), Some("gpt-4o-2024-08-06"));
+        assert_eq!(l[0].amount, "0.06".parse::<Decimal>().unwrap());
+        assert_eq!(l[0].currency, Some(Currency::USD));
+        assert_eq!(day_label(l[0].day), "2025-09-01");
+        let v: Value = serde_json::from_str(r#"{"data":[{"starting_at":"2025-09-01T00:00:00Z","results":[{"currency":"USD","amount":"123.5","model":"claude-sonnet-4-20250514","cost_type":"tokens"}]}]}"#).unwrap();
+        assert_eq!(
+            bill_json(&v).unwrap()[0].amount,
+            "1.235".parse::<Decimal>().unwrap()
+        );
+    }
+
+    #[test]
+    fn closeness() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert!(close(d("100.4"), d("100")));
+        assert!(!close(d("100.6"), d("100")));
+        assert!(close(d("0.009"), d("0")));
+    }
 }

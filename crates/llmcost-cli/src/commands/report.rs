@@ -6,7 +6,8 @@
 //!   the logs are read directly, without importing — files in parallel, each
 //!   streamed; across files only fixed-size hashes are kept, to de-duplicate.
 //!   Claude Code side-chain copies of a message counted outside the side chain
-//!   are dropped across files too.
+//!   are dropped across files too. `--logs` reads the default log folders
+//!   (Claude Code and Codex CLI) the same way.
 //! * **ledger** (no path): the records of the ledger (`--ledger PATH`, else
 //!   `$LLMCOST_LEDGER`, else the data directory). A record's stored cost is
 //!   used when it is in the report's currency; otherwise it is priced again.
@@ -100,6 +101,11 @@ pub struct ReportArgs {
     /// A log file or directory to read directly (repeatable; added to the PATHs).
     #[arg(long = "path", value_name = "DIR")]
     pub path: Vec<PathBuf>,
+    /// Read the default log folders directly, without importing: `$CLAUDE_CONFIG_DIR/projects`
+    /// (else `~/.claude/projects` and `~/.config/claude/projects`) and
+    /// `${CODEX_HOME:-~/.codex}/sessions`.
+    #[arg(long, conflicts_with_all = ["paths", "path", "ledger"])]
+    pub logs: bool,
     /// Source format of the paths when it cannot be told from path and content: claude,
     /// codex, jsonl, openai-usage, anthropic-usage or csv.
     #[arg(long, value_name = "KIND")]
@@ -271,7 +277,7 @@ struct Cached {
 pub(crate) struct Pricer<'a> {
     cat: &'a Catalog,
     s: &'a PriceSettings,
-    cache: HashMap<Arc<str>, Cached, foldhash::fast::RandomState>,
+    cache: Vec<(Arc<str>, Cached)>,
     /// Models whose name is unknown (time-independent), with the reason.
     unknown: HashMap<Arc<str>, String, foldhash::fast::RandomState>,
     /// Conversions used.
@@ -283,7 +289,7 @@ impl<'a> Pricer<'a> {
         Pricer {
             cat,
             s,
-            cache: HashMap::default(),
+            cache: Vec::new(),
             unknown: HashMap::default(),
             fx: BTreeMap::new(),
         }
@@ -300,16 +306,20 @@ impl<'a> Pricer<'a> {
         if let Some(why) = self.unknown.get(model) {
             return Err(why.clone());
         }
-        let hit = self
+        // Models are few: a linear scan (pointer first) beats hashing the name.
+        let pos = self
             .cache
-            .get(model)
-            .is_some_and(|c| at >= c.from && c.until.is_none_or(|u| at < u));
-        if !hit {
-            self.refresh(model, at)?;
-        }
-        let Some(c) = self.cache.get(model) else {
-            return Err("no price".into());
+            .iter()
+            .position(|(m, _)| Arc::ptr_eq(m, model) || **m == **model);
+        let fresh = pos.filter(|&i| {
+            let c = &self.cache[i].1;
+            at >= c.from && c.until.is_none_or(|u| at < u)
+        });
+        let i = match fresh {
+            Some(i) => i,
+            None => self.refresh(model, at)?,
         };
+        let c = &self.cache[i].1;
         let total = c.row.total(usage, at, tier).map_err(|e| e.to_string())?;
         Ok(match c.rate {
             Some((from, rate)) => {
@@ -320,7 +330,7 @@ impl<'a> Pricer<'a> {
         })
     }
 
-    fn refresh(&mut self, model: &Arc<str>, at: Timestamp) -> Result<(), String> {
+    fn refresh(&mut self, model: &Arc<str>, at: Timestamp) -> Result<usize, String> {
         match crate::common::resolve(self.cat, model, at, self.s) {
             Ok((r, conv)) => {
                 let spec = r.row.spec();
@@ -336,16 +346,23 @@ impl<'a> Pricer<'a> {
                 if let Some(ret) = r.model.retired {
                     until = Some(until.map_or(ret, |u| u.min(ret)));
                 }
-                self.cache.insert(
-                    model.clone(),
-                    Cached {
-                        from,
-                        until,
-                        row: r.row.clone(),
-                        rate: conv.map(|(from, _, rate)| (from, rate)),
-                    },
-                );
-                Ok(())
+                let cached = Cached {
+                    from,
+                    until,
+                    row: r.row.clone(),
+                    rate: conv.map(|(from, _, rate)| (from, rate)),
+                };
+                let i = match self.cache.iter().position(|(m, _)| **m == **model) {
+                    Some(i) => {
+                        self.cache[i].1 = cached;
+                        i
+                    }
+                    None => {
+                        self.cache.push((model.clone(), cached));
+                        self.cache.len() - 1
+                    }
+                };
+                Ok(i)
             }
             Err(e) => {
                 let msg = format!("{e:#}");
@@ -353,7 +370,7 @@ impl<'a> Pricer<'a> {
                 if !self.cat.knows(model) {
                     self.unknown.insert(model.clone(), reason.clone());
                 }
-                self.cache.remove(model);
+                self.cache.retain(|(m, _)| **m != **model);
                 Err(reason)
             }
         }
@@ -411,6 +428,8 @@ pub(crate) struct Agg {
     pub issue_count: u64,
     pub fx: BTreeMap<Currency, Decimal>,
     pub files: u64,
+    /// Claude Code message ids counted outside a side chain (path mode).
+    pub parents: Vec<u64>,
 }
 
 impl Agg {
@@ -433,6 +452,7 @@ impl Agg {
         self.issues.truncate(MAX_ISSUES_SHOWN);
         self.fx.extend(o.fx);
         self.files += o.files;
+        self.parents.extend(o.parents);
         self
     }
 
@@ -543,21 +563,16 @@ impl Seen {
 
     /// Inserts; true when the hash was not there yet.
     fn insert(&self, h: u64) -> bool {
-        let shard = &self.shards[(h >> 58) as usize];
+        let shard = &self.shards[((h >> 32) & 63) as usize];
         match shard.lock() {
             Ok(mut s) => s.insert(h),
             Err(p) => p.into_inner().insert(h),
         }
     }
-
-    fn contains(&self, h: u64) -> bool {
-        let shard = &self.shards[(h >> 58) as usize];
-        match shard.lock() {
-            Ok(s) => s.contains(&h),
-            Err(p) => p.into_inner().contains(&h),
-        }
-    }
 }
+
+/// A side-chain entry held back until every file is read, with its session and project.
+type Deferred = (Entry, Arc<str>, Option<Arc<str>>);
 
 /// Reads files straight into an aggregate, in parallel.
 pub(crate) fn aggregate_paths(
@@ -569,65 +584,63 @@ pub(crate) fn aggregate_paths(
     let files = llmcost_logs::discover(paths, source).context("cannot list the usage files")?;
     let cat = catalog()?;
     let seen = Seen::new();
-    let parents = Seen::new();
-    let per_file =
-        |(path, kind): &(PathBuf, SourceKind)| -> (Agg, Vec<(Entry, Arc<str>, Option<Arc<str>>)>) {
-            let mut agg = Agg {
-                files: 1,
-                ..Agg::default()
-            };
-            let mut deferred = Vec::new();
-            let mut pricer = Pricer::new(cat, &s.price);
-            let stem: Arc<str> = Arc::from(
-                path.file_stem()
-                    .map(|x| x.to_string_lossy())
-                    .unwrap_or_default()
-                    .as_ref(),
-            );
-            let project: Option<Arc<str>> = project_of(path, *kind).map(|p| Arc::from(p.as_str()));
-            let res = llmcost_logs::scan_entries(path, *kind, 0, false, &mut |e: Entry| {
-                if !s.keeps(e.at, &e.model) {
-                    return;
-                }
-                if e.sidechain {
-                    deferred.push((e, stem.clone(), project.clone()));
-                    return;
-                }
-                if e.parent != 0 {
-                    parents.insert(e.parent);
-                }
-                if !seen.insert(e.key) {
-                    return;
-                }
-                let sess = e.session.clone().unwrap_or_else(|| stem.clone());
-                agg.add(
-                    period,
-                    s,
-                    &mut pricer,
-                    e.at,
-                    &e.model,
-                    &e.usage,
-                    e.tier,
-                    None,
-                    Some((&sess, project.as_ref())),
-                );
-            });
-            match res {
-                Ok(o) => {
-                    agg.issue_count += o.issue_count.saturating_sub(o.issues.len() as u64);
-                    for i in o.issues {
-                        agg.issue(i);
-                    }
-                }
-                Err(e) => agg.issue(Issue {
-                    path: path.clone(),
-                    line: 0,
-                    message: e.to_string(),
-                }),
-            }
-            agg.fx.extend(std::mem::take(&mut pricer.fx));
-            (agg, deferred)
+    let per_file = |(path, kind): &(PathBuf, SourceKind)| -> (Agg, Vec<Deferred>) {
+        let mut agg = Agg {
+            files: 1,
+            ..Agg::default()
         };
+        let mut deferred = Vec::new();
+        let mut pricer = Pricer::new(cat, &s.price);
+        let stem: Arc<str> = Arc::from(
+            path.file_stem()
+                .map(|x| x.to_string_lossy())
+                .unwrap_or_default()
+                .as_ref(),
+        );
+        let project: Option<Arc<str>> = project_of(path, *kind).map(|p| Arc::from(p.as_str()));
+        let res = llmcost_logs::scan_entries(path, *kind, 0, false, &mut |e: Entry| {
+            if !s.keeps(e.at, &e.model) {
+                return;
+            }
+            if e.sidechain {
+                deferred.push((e, stem.clone(), project.clone()));
+                return;
+            }
+            if e.parent != 0 {
+                agg.parents.push(e.parent);
+            }
+            if !seen.insert(e.key) {
+                return;
+            }
+            let sess = e.session.clone().unwrap_or_else(|| stem.clone());
+            agg.add(
+                period,
+                s,
+                &mut pricer,
+                e.at,
+                &e.model,
+                &e.usage,
+                e.tier,
+                None,
+                Some((&sess, project.as_ref())),
+            );
+        });
+        match res {
+            Ok(o) => {
+                agg.issue_count += o.issue_count.saturating_sub(o.issues.len() as u64);
+                for i in o.issues {
+                    agg.issue(i);
+                }
+            }
+            Err(e) => agg.issue(Issue {
+                path: path.clone(),
+                line: 0,
+                message: e.to_string(),
+            }),
+        }
+        agg.fx.extend(std::mem::take(&mut pricer.fx));
+        (agg, deferred)
+    };
     let (mut agg, deferred) = files.par_iter().map(per_file).reduce(
         || (Agg::default(), Vec::new()),
         |(a, mut da), (b, db)| {
@@ -636,9 +649,15 @@ pub(crate) fn aggregate_paths(
         },
     );
     // Side-chain entries: a copy of a message already counted is a replay.
+    let parents: HashSet64 = if deferred.is_empty() {
+        HashSet64::default()
+    } else {
+        agg.parents.iter().copied().collect()
+    };
+    agg.parents = Vec::new();
     let mut pricer = Pricer::new(cat, &s.price);
     for (e, stem, project) in deferred {
-        if e.parent != 0 && parents.contains(e.parent) {
+        if e.parent != 0 && parents.contains(&e.parent) {
             continue;
         }
         if !seen.insert(e.key) {
@@ -1007,6 +1026,15 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .map(str::parse::<SourceKind>)
         .transpose()
         .context("invalid --source")?;
+    if args.logs {
+        let roots = llmcost_logs::default_roots();
+        if roots.is_empty() {
+            bail!(
+                "no Claude Code or Codex log folder was found\nhint: set CLAUDE_CONFIG_DIR or CODEX_HOME, or give the PATHs to read"
+            );
+        }
+        paths = roots;
+    }
     let (agg, mode) = if paths.is_empty() {
         if source.is_some() {
             bail!("--source applies to paths read directly; give the PATHs to read");
@@ -1207,6 +1235,12 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
     }
     let mut t = Table::new(&head);
     let max = r.rows.iter().map(|x| x.cost).max().unwrap_or_default();
+    // Cents for large amounts, four decimals for small ones.
+    let dp = if r.totals.cost >= Decimal::ONE_HUNDRED {
+        2
+    } else {
+        4
+    };
     let cells = |d: &mut Display,
                  label: String,
                  project: Option<&str>,
@@ -1228,7 +1262,7 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
             c.push(int(tk.reasoning));
         }
         c.push(int(tk.total_tokens));
-        let mut cost_s = cost.map_or_else(|| "unpriced".to_string(), |x| d.rounded(x, 2));
+        let mut cost_s = cost.map_or_else(|| "unpriced".to_string(), |x| d.rounded(x, dp));
         if unpriced > 0 && cost.is_some() {
             cost_s.push('*');
         }
@@ -1246,7 +1280,8 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
             row.period.clone(),
             row.project.as_deref(),
             &row.tokens,
-            Some(row.cost),
+            (row.unpriced_tokens == 0 || row.unpriced_tokens < row.tokens.total_tokens)
+                .then_some(row.cost),
             row.cost_per_million,
             row.unpriced_tokens,
             b,
@@ -1290,9 +1325,10 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
         for u in &r.unpriced {
             let _ = writeln!(
                 s,
-                "  {}: {} records, {} tokens — {}",
+                "  {}: {} record{}, {} tokens — {}",
                 u.model,
                 int(u.records),
+                if u.records == 1 { "" } else { "s" },
                 int(u.tokens.total_tokens),
                 u.reason
             );

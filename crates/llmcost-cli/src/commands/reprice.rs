@@ -80,7 +80,7 @@ pub fn reprice<L: Ledger>(
     let mut updates: Vec<CostUpdate> = Vec::new();
     let (mut records, mut priced) = (0u64, 0u64);
     ledger
-        .for_each(&Filter::default(), &mut |mut r| {
+        .for_each_unordered(&Filter::default(), &mut |mut r| {
             records += 1;
             let before = (r.cost, r.currency, r.price_ref.take());
             let cur = currency.or(r.currency).unwrap_or(Currency::USD);

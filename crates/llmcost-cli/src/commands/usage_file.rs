@@ -111,6 +111,25 @@ fn effective_tier(cli: ServiceTier, body: Option<ServiceTier>) -> ServiceTier {
     }
 }
 
+/// What pricing needs of one extracted record (borrowed).
+struct Rec<'a> {
+    model: Option<&'a str>,
+    at: Option<llmcost_core::Timestamp>,
+    usage: Usage,
+    service_tier: Option<ServiceTier>,
+}
+
+impl<'a> Rec<'a> {
+    fn of(ex: &'a llmcost_usage::Extracted) -> Rec<'a> {
+        Rec {
+            model: ex.model.as_deref(),
+            at: ex.at,
+            usage: ex.usage,
+            service_tier: ex.service_tier,
+        }
+    }
+}
+
 /// Per-model sums.
 #[derive(Debug, Default, Clone)]
 struct ModelAgg {
@@ -176,9 +195,9 @@ impl Agg {
         s: &PriceSettings,
         tier: ServiceTier,
         line: usize,
-        ex: llmcost_usage::Extracted,
+        ex: Rec<'_>,
     ) {
-        let Some(model) = args.model.as_deref().or(ex.model.as_deref()) else {
+        let Some(model) = args.model.as_deref().or(ex.model) else {
             self.error(line, "the record names no model; pass --model".into());
             return;
         };
@@ -252,7 +271,7 @@ fn aggregate_records(
     let mut agg = Agg::default();
     for (i, r) in records {
         match r {
-            Ok(ex) => agg.add(cat, args, &s, tier, i, ex),
+            Ok(ex) => agg.add(cat, args, &s, tier, i, Rec::of(&ex)),
             Err(e) => agg.error(i, e),
         }
     }
@@ -297,8 +316,20 @@ fn aggregate_lines(
                 if l.is_empty() {
                     continue;
                 }
-                match llmcost_usage::extract(l) {
-                    Ok(ex) => agg.add(cat, args, &s, tier, line_no, ex),
+                match llmcost_usage::extract_ref(l) {
+                    Ok(ex) => agg.add(
+                        cat,
+                        args,
+                        &s,
+                        tier,
+                        line_no,
+                        Rec {
+                            model: ex.model.as_deref(),
+                            at: ex.at,
+                            usage: ex.usage,
+                            service_tier: ex.service_tier,
+                        },
+                    ),
                     Err(e) => agg.error(line_no, e.to_string()),
                 }
             }

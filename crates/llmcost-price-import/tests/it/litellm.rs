@@ -30,12 +30,20 @@ fn standard_cache_and_batch_rates_are_exact_per_million() {
     assert_eq!(row.row.spec().currency, Currency::USD);
     // 3.625e-09 per token is 0.003625 per million, exactly.
     let r = rates(&c, "tiny-float-model");
-    assert_eq!((r.input, r.output), (Some(d("0.003625")), Some(d("0.0145"))));
+    assert_eq!(
+        (r.input, r.output),
+        (Some(d("0.003625")), Some(d("0.0145")))
+    );
     // DeepSeek: cache hits, and a zero cache-write price kept as zero.
     let r = rates(&c, "deepseek/deepseek-chat");
     assert_eq!(
         (r.input, r.cache_read, r.cache_write, r.output),
-        (Some(d("0.27")), Some(d("0.07")), Some(d("0")), Some(d("1.1")))
+        (
+            Some(d("0.27")),
+            Some(d("0.07")),
+            Some(d("0")),
+            Some(d("1.1"))
+        )
     );
     // The id without LiteLLM's routing prefix is an alias (logs say `qwen-max`).
     assert_eq!(rates(&c, "qwen-max").input, Some(d("1.6")));
@@ -79,12 +87,24 @@ fn long_context_tiers() {
     let i = run(&fixture("litellm_small.json"), Format::LiteLlm);
     let c = load(&i.toml);
     let at = ts("2026-11-24T00:00:00Z");
-    let r = c.resolve("claude-sonnet-4-20250514", at, None).expect("row");
+    let r = c
+        .resolve("claude-sonnet-4-20250514", at, None)
+        .expect("row");
     let lc = r.row.spec().long_context.clone().expect("long context");
     assert_eq!((lc.threshold, lc.basis), (200_000, TierBasis::Prompt));
     assert_eq!(
-        (lc.rates.input, lc.rates.cache_write, lc.rates.cache_read, lc.rates.output),
-        (Some(d("6")), Some(d("7.5")), Some(d("0.6")), Some(d("22.5")))
+        (
+            lc.rates.input,
+            lc.rates.cache_write,
+            lc.rates.cache_read,
+            lc.rates.output
+        ),
+        (
+            Some(d("6")),
+            Some(d("7.5")),
+            Some(d("0.6")),
+            Some(d("22.5"))
+        )
     );
     // 250,000 input tokens cross 200K: 0.25 × 6 + 0.001 × 22.5 = 1.5225.
     let usage = Usage {
@@ -107,7 +127,10 @@ fn long_context_tiers() {
     let r = c.resolve("gemini-2.5-pro-tiers", at, None).expect("row");
     let lc = r.row.spec().long_context.clone().expect("long context");
     assert_eq!(lc.threshold, 128_000);
-    assert_eq!((lc.rates.input, lc.rates.output), (Some(d("2")), Some(d("10"))));
+    assert_eq!(
+        (lc.rates.input, lc.rates.output),
+        (Some(d("2")), Some(d("10")))
+    );
     assert_eq!(r.row.spec().rates.reasoning, Some(d("10")));
     let listed: Vec<&str> = i
         .unmapped
@@ -152,14 +175,18 @@ fn what_cannot_be_mapped_is_listed() {
             "input_cost_per_image_above_128k_tokens"
         ]
     );
-    assert_eq!(fields("claude-sonnet-4-20250514"), ["search_context_cost_per_query"]);
+    assert_eq!(
+        fields("claude-sonnet-4-20250514"),
+        ["search_context_cost_per_query"]
+    );
     assert_eq!(fields("rerank-english-v3.0"), ["input_cost_per_query"]);
     assert_eq!(fields("string-price-model"), ["output_cost_per_token"]);
     assert_eq!(fields("negative-model"), ["input_cost_per_token"]);
-    assert!(i
-        .unmapped
-        .iter()
-        .any(|u| u.model == "negative-model" && u.reason.contains("negative")));
+    assert!(
+        i.unmapped
+            .iter()
+            .any(|u| u.model == "negative-model" && u.reason.contains("negative"))
+    );
     let skipped: Vec<&str> = i.skipped.iter().map(|s| s.model.as_str()).collect();
     assert_eq!(
         skipped,
@@ -169,8 +196,14 @@ fn what_cannot_be_mapped_is_listed() {
     );
     assert!(i.skipped[0].reason.contains("input_cost_per_pixel"));
     // Every listed field is also in the file.
-    assert!(i.toml.contains("gpt-4o-audio-preview: input_cost_per_audio_token = 4e-05"));
-    assert!(i.toml.contains("not priced: input_cost_per_audio_token, output_cost_per_audio_token"));
+    assert!(
+        i.toml
+            .contains("gpt-4o-audio-preview: input_cost_per_audio_token = 4e-05")
+    );
+    assert!(
+        i.toml
+            .contains("not priced: input_cost_per_audio_token, output_cost_per_audio_token")
+    );
     // 31 entries: sample_spec is not a model, 3 have no token price, 1 duplicate.
     assert_eq!(i.models, 31 - 1 - 3 - 1);
 }
@@ -188,7 +221,10 @@ fn float_noise_is_rounded_and_reported() {
         .collect();
     assert_eq!(
         rounded,
-        [("2.9999999999999997e-06", "3"), ("1.5000000000000002e-05", "15")]
+        [
+            ("2.9999999999999997e-06", "3"),
+            ("1.5000000000000002e-05", "15")
+        ]
     );
     // A string holding a number is read the same way.
     assert_eq!(rates(&c, "string-price-model").input, Some(d("1")));
@@ -215,7 +251,10 @@ fn imported_rows_start_at_the_import_unless_told() {
     )
     .expect("imports");
     let c = load(&i.toml);
-    assert!(c.resolve("zai/glm-4.5", ts("2025-06-01T00:00:00Z"), None).is_ok());
+    assert!(
+        c.resolve("zai/glm-4.5", ts("2025-06-01T00:00:00Z"), None)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -231,7 +270,13 @@ fn not_a_litellm_file() {
     )
     .expect_err("array");
     assert!(e.to_string().contains("not a litellm price file"), "{e}");
-    assert_eq!(Format::detect(&fixture("litellm_small.json")), Some(Format::LiteLlm));
-    assert_eq!(Format::detect(&fixture("openrouter_small.json")), Some(Format::OpenRouter));
+    assert_eq!(
+        Format::detect(&fixture("litellm_small.json")),
+        Some(Format::LiteLlm)
+    );
+    assert_eq!(
+        Format::detect(&fixture("openrouter_small.json")),
+        Some(Format::OpenRouter)
+    );
     assert_eq!(Format::detect("[]"), None);
 }

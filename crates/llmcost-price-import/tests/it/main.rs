@@ -1,4 +1,8 @@
 //! Integration tests of the price importers and catalog diff.
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers fail the test on a bad fixture"
+)]
 
 mod diff; // cheaper, dearer, changed, new, gone between two catalogs
 mod litellm; // LiteLLM fields onto the price model, exact decimals, what is listed

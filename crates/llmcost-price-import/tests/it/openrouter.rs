@@ -26,7 +26,10 @@ fn pricing_strings_become_rates_per_million() {
         (Some(d("0.075")), Some(d("0.3833")))
     );
     // A zero reasoning price means "billed as output"; a price means its own bucket.
-    assert_eq!(rates(&c, "thinking/priced-reasoning").reasoning, Some(d("3")));
+    assert_eq!(
+        rates(&c, "thinking/priced-reasoning").reasoning,
+        Some(d("3"))
+    );
     // Free variants are free.
     let r = rates(&c, "meta-llama/llama-3.3-70b-instruct:free");
     assert_eq!((r.input, r.output), (Some(d("0")), Some(d("0"))));

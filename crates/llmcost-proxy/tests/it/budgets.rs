@@ -41,14 +41,24 @@ async fn a_spent_global_budget_refuses_before_forwarding() {
     let msg = e["error"]["message"].as_str().expect("message");
     let (_, end) = llmcost_proxy::Period::Day.bounds(Timestamp::now());
     assert!(
-        msg.starts_with("budget `global` of 0.0001197 USD per day is spent: 0.0001197 USD spent since"),
+        msg.starts_with(
+            "budget `global` of 0.0001197 USD per day is spent: 0.0001197 USD spent since"
+        ),
         "{msg}"
     );
     assert!(msg.ends_with(&format!("it resets at {end}")), "{msg}");
     assert!(g.headers.contains_key("retry-after"));
-    assert_eq!(mock.seen().len(), 3, "the refused call never reached the upstream");
+    assert_eq!(
+        mock.seen().len(),
+        3,
+        "the refused call never reached the upstream"
+    );
     assert_eq!(h.ledger.wait_for(3).await.len(), 3);
-    assert!(h.state.metrics_text().contains("llmcost_proxy_budget_refused_total 1"));
+    assert!(
+        h.state
+            .metrics_text()
+            .contains("llmcost_proxy_budget_refused_total 1")
+    );
     h.stop().await;
 }
 
@@ -144,11 +154,21 @@ async fn tag_and_key_budgets_cover_only_their_calls() {
     // Tag ci is spent (for every key); key a is spent (with or without the tag).
     let g = call("Bearer sk-b", Some("ci")).await;
     assert_eq!(g.status, 429);
-    assert!(g.json()["error"]["message"].as_str().expect("m").contains("`tag:ci`"));
+    assert!(
+        g.json()["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("`tag:ci`")
+    );
     let g = call("Bearer sk-a", None).await;
     assert_eq!(g.status, 429);
     let fp = llmcost_proxy::fingerprint("sk-a");
-    assert!(g.json()["error"]["message"].as_str().expect("m").contains(&format!("for key {fp}")));
+    assert!(
+        g.json()["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains(&format!("for key {fp}"))
+    );
     // Key b without the tag is still fine, once; then its own budget is spent.
     assert_eq!(call("Bearer sk-b", None).await.status, 200);
     h.ledger.wait_for(2).await;
@@ -162,7 +182,13 @@ async fn the_periods_spend_is_read_from_the_ledger_at_start() {
     let ledger = MemLedger::default();
     let now = Timestamp::now();
     let (start, _) = llmcost_proxy::Period::Day.bounds(now);
-    let mut today = UsageRecord::new("proxy:old-1", start, "proxy", "gpt-4o-mini", Usage::default());
+    let mut today = UsageRecord::new(
+        "proxy:old-1",
+        start,
+        "proxy",
+        "gpt-4o-mini",
+        Usage::default(),
+    );
     today.cost = Some(dec("0.6"));
     today.currency = Some(USD);
     let mut yesterday = today.clone();
@@ -172,13 +198,22 @@ async fn the_periods_spend_is_read_from_the_ledger_at_start() {
     let mut imported = today.clone();
     imported.dedup_key = "jsonl:x".into();
     imported.source = "jsonl".into();
-    ledger.records.lock().expect("lock").extend([yesterday, today, imported]);
+    ledger
+        .records
+        .lock()
+        .expect("lock")
+        .extend([yesterday, today, imported]);
     let h = Harness::with_ledger(with_budgets(&up, &["global=1USD/day"]), ledger).await;
     // 0.6 of 1 spent today (yesterday's 5 and the imported record do not count).
     let spend = h.state.budgets().spend(now);
     assert_eq!(spend.len(), 1);
     assert_eq!(spend[0].spent, dec("0.6"));
-    assert_eq!(crate::post(&client(), &format!("{}/v1/chat/completions", h.url), BODY).await.status, 200);
+    assert_eq!(
+        crate::post(&client(), &format!("{}/v1/chat/completions", h.url), BODY)
+            .await
+            .status,
+        200
+    );
     h.stop().await;
 
     let ledger = MemLedger::default();

@@ -56,13 +56,22 @@ async fn an_unreachable_upstream_is_a_502_in_the_openai_envelope() {
     let e = g.json();
     assert_eq!(e["error"]["code"], "upstream_error");
     assert_eq!(e["error"]["type"], "api_error");
-    assert!(e["error"]["message"].as_str().expect("msg").starts_with("upstream `openai` failed"));
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .expect("msg")
+            .starts_with("upstream `openai` failed")
+    );
     let r = h.ledger.wait_for(1).await.remove(0);
     assert_eq!(r.status, Some(502));
-    assert!(r.incomplete);
-    // Nothing was used: priced at zero tokens.
+    // The connection was refused: nothing was sent, nothing used (priced at zero tokens).
+    assert!(!r.incomplete);
     assert_eq!(r.cost, Some(dec("0")));
-    assert!(h.state.metrics_text().contains("llmcost_proxy_upstream_errors_total{upstream=\"openai\"} 1"));
+    assert!(
+        h.state
+            .metrics_text()
+            .contains("llmcost_proxy_upstream_errors_total{upstream=\"openai\"} 1")
+    );
     h.stop().await;
 }
 
@@ -72,7 +81,9 @@ async fn a_stream_cut_by_the_upstream_is_recorded_incomplete() {
     let h = Harness::start(settings_for(&up)).await;
     let req = Request::post(format!("{}/openai/v1/chat/completions", h.url))
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from_static(br#"{"model":"drop","stream":true}"#)))
+        .body(Full::new(Bytes::from_static(
+            br#"{"model":"drop","stream":true}"#,
+        )))
         .expect("request");
     let resp = client().request(req).await.expect("headers arrive");
     assert_eq!(resp.status(), 200);
@@ -81,5 +92,7 @@ async fn a_stream_cut_by_the_upstream_is_recorded_incomplete() {
     let r = h.ledger.wait_for(1).await.remove(0);
     assert!(r.incomplete);
     assert_eq!(r.status, Some(200));
+    // Cut before the usage chunk: unknown cost, not zero.
+    assert_eq!(r.cost, None);
     h.stop().await;
 }

@@ -97,7 +97,10 @@ impl Ledger for MemLedger {
         Ok(())
     }
 
-    fn update_costs(&mut self, _costs: &[llmcost_ledger::CostUpdate]) -> llmcost_ledger::Result<u64> {
+    fn update_costs(
+        &mut self,
+        _costs: &[llmcost_ledger::CostUpdate],
+    ) -> llmcost_ledger::Result<u64> {
         Ok(0)
     }
 
@@ -145,7 +148,10 @@ impl Harness {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
-        let task = std::mem::replace(&mut self.task, tokio::spawn(async { Ok(WriterReport::default()) }));
+        let task = std::mem::replace(
+            &mut self.task,
+            tokio::spawn(async { Ok(WriterReport::default()) }),
+        );
         tokio::time::timeout(Duration::from_secs(10), task)
             .await
             .expect("stops in time")
@@ -196,7 +202,13 @@ impl Got {
     }
 }
 
-pub async fn send(c: &TestClient, method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Got {
+pub async fn send(
+    c: &TestClient,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Got {
     let mut b = Request::builder().method(method).uri(url);
     for (k, v) in headers {
         b = b.header(*k, *v);
@@ -204,7 +216,9 @@ pub async fn send(c: &TestClient, method: &str, url: &str, headers: &[(&str, &st
     if method == "POST" {
         b = b.header("content-type", "application/json");
     }
-    let req = b.body(Full::new(Bytes::from(body.to_string()))).expect("request");
+    let req = b
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("request");
     let resp = c.request(req).await.expect("response");
     let (parts, body) = resp.into_parts();
     let body = body.collect().await.expect("body").to_bytes();
@@ -216,7 +230,14 @@ pub async fn send(c: &TestClient, method: &str, url: &str, headers: &[(&str, &st
 }
 
 pub async fn post(c: &TestClient, url: &str, body: &str) -> Got {
-    send(c, "POST", url, &[("authorization", "Bearer sk-test-key")], body).await
+    send(
+        c,
+        "POST",
+        url,
+        &[("authorization", "Bearer sk-test-key")],
+        body,
+    )
+    .await
 }
 
 pub fn dec(s: &str) -> Decimal {

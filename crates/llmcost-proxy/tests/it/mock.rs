@@ -77,7 +77,9 @@ fn sse(events: Vec<String>, delay: Duration, cut_after: Option<usize>) -> Respon
     tokio::spawn(async move {
         for (i, e) in events.into_iter().enumerate() {
             if cut_after == Some(i) {
-                let _ = tx.send(Err(std::io::Error::other("mock cut the stream"))).await;
+                let _ = tx
+                    .send(Err(std::io::Error::other("mock cut the stream")))
+                    .await;
                 return;
             }
             if tx.send(Ok(Bytes::from(e))).await.is_err() {
@@ -172,7 +174,11 @@ pub fn json_body(path: &str, model: &str) -> String {
 
 async fn handle(State(mock): State<Mock>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
     let path = parts.uri.path().to_string();
     mock.seen.lock().expect("lock").push(Seen {
         method: parts.method.to_string(),
@@ -223,7 +229,11 @@ async fn handle(State(mock): State<Mock>, req: Request) -> Response {
             _ => (Duration::ZERO, None),
         };
         let events = if path.ends_with("/messages") {
-            anthropic_events(if model.starts_with("claude") { &model } else { "claude-sonnet-4-20250514" })
+            anthropic_events(if model.starts_with("claude") {
+                &model
+            } else {
+                "claude-sonnet-4-20250514"
+            })
         } else if path.ends_with("/responses") {
             responses_events(&model)
         } else {

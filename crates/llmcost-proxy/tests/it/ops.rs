@@ -16,11 +16,21 @@ async fn health_and_metrics() {
     let g = send(&c, "GET", &format!("{}/health", h.url), &[], "").await;
     assert_eq!(g.status, 200);
     assert_eq!(g.json()["status"], "ok");
-    assert_eq!(post(&c, &format!("{}/openai/v1/chat/completions", h.url), BODY).await.status, 200);
+    assert_eq!(
+        post(&c, &format!("{}/openai/v1/chat/completions", h.url), BODY)
+            .await
+            .status,
+        200
+    );
     h.ledger.wait_for(1).await;
     let g = send(&c, "GET", &format!("{}/metrics", h.url), &[], "").await;
     assert_eq!(g.status, 200);
-    assert!(g.headers["content-type"].to_str().expect("ct").starts_with("text/plain"));
+    assert!(
+        g.headers["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/plain")
+    );
     let text = String::from_utf8(g.body.to_vec()).expect("utf8");
     for line in [
         "llmcost_proxy_requests_total{upstream=\"openai\",model=\"gpt-4o-mini-2024-07-18\",status=\"200\"} 1",
@@ -34,7 +44,10 @@ async fn health_and_metrics() {
         "llmcost_proxy_ledger_dropped_total 0",
         "llmcost_proxy_ledger_written_total 1",
     ] {
-        assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
     }
     h.stop().await;
 }
@@ -49,7 +62,12 @@ async fn shutdown_flushes_every_queued_record() {
     let h = Harness::start(s).await;
     let c = client();
     for _ in 0..20 {
-        assert_eq!(post(&c, &format!("{}/v1/chat/completions", h.url), BODY).await.status, 200);
+        assert_eq!(
+            post(&c, &format!("{}/v1/chat/completions", h.url), BODY)
+                .await
+                .status,
+            200
+        );
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(h.ledger.all().is_empty());
@@ -72,8 +90,16 @@ async fn a_failing_ledger_never_fails_a_call() {
         assert_eq!(g.json()["usage"]["total_tokens"], 110);
     }
     let t = std::time::Instant::now();
-    while !h.state.metrics_text().contains("llmcost_proxy_ledger_errors_total 3") {
-        assert!(t.elapsed() < Duration::from_secs(5), "{}", h.state.metrics_text());
+    while !h
+        .state
+        .metrics_text()
+        .contains("llmcost_proxy_ledger_errors_total 3")
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{}",
+            h.state.metrics_text()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let report = h.stop().await;

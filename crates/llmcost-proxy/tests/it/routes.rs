@@ -61,7 +61,11 @@ async fn chat_completion_is_forwarded_unchanged_and_recorded_with_its_cost() {
     );
     assert_eq!(r.cost, Some(dec(CHAT_COST)));
     assert_eq!(r.currency, Some(USD));
-    assert!(r.price_ref.as_deref().is_some_and(|p| p.starts_with("gpt-4o-mini USD")));
+    assert!(
+        r.price_ref
+            .as_deref()
+            .is_some_and(|p| p.starts_with("gpt-4o-mini USD"))
+    );
     assert_eq!(r.status, Some(200));
     assert_eq!(r.tags, vec!["ci", "nightly"]);
     assert_eq!(r.project.as_deref(), Some("billing"));
@@ -80,11 +84,26 @@ async fn completions_embeddings_and_responses_are_metered() {
     let h = Harness::start(settings_for(&up)).await;
     let c = client();
     let base = format!("{}/openai/v1", h.url);
-    let g = post(&c, &format!("{base}/completions"), r#"{"model":"gpt-4o-mini","prompt":"hi"}"#).await;
+    let g = post(
+        &c,
+        &format!("{base}/completions"),
+        r#"{"model":"gpt-4o-mini","prompt":"hi"}"#,
+    )
+    .await;
     assert_eq!(g.status, 200);
-    let g = post(&c, &format!("{base}/embeddings"), r#"{"model":"text-embedding-3-small","input":"hi"}"#).await;
+    let g = post(
+        &c,
+        &format!("{base}/embeddings"),
+        r#"{"model":"text-embedding-3-small","input":"hi"}"#,
+    )
+    .await;
     assert_eq!(g.status, 200);
-    let g = post(&c, &format!("{base}/responses"), r#"{"model":"gpt-4.1-mini","input":"hi"}"#).await;
+    let g = post(
+        &c,
+        &format!("{base}/responses"),
+        r#"{"model":"gpt-4.1-mini","input":"hi"}"#,
+    )
+    .await;
     assert_eq!(g.status, 200);
     let recs = h.ledger.wait_for(3).await;
     let by = |m: &str| recs.iter().find(|r| r.model == m).expect(m).clone();
@@ -124,7 +143,10 @@ async fn anthropic_messages_are_metered_with_cache_buckets() {
         &c,
         "POST",
         &format!("{}/anthropic/v1/messages", h.url),
-        &[("x-api-key", "sk-ant-test"), ("anthropic-version", "2023-06-01")],
+        &[
+            ("x-api-key", "sk-ant-test"),
+            ("anthropic-version", "2023-06-01"),
+        ],
         r#"{"model":"claude-sonnet-4-20250514","max_tokens":10,"messages":[]}"#,
     )
     .await;
@@ -153,11 +175,19 @@ async fn anthropic_messages_are_metered_with_cache_buckets() {
 async fn gemini_prefix_keeps_the_base_path() {
     let (up, mock) = mock::start().await;
     let h = Harness::start(settings_for(&up)).await;
-    let g = post(&client(), &format!("{}/gem/chat/completions", h.url), CHAT_BODY).await;
+    let g = post(
+        &client(),
+        &format!("{}/gem/chat/completions", h.url),
+        CHAT_BODY,
+    )
+    .await;
     assert_eq!(g.status, 200);
     assert_eq!(mock.seen()[0].path, "/v1beta/openai/chat/completions");
     let r = h.ledger.wait_for(1).await.remove(0);
-    assert_eq!((r.origin.as_deref(), r.provider.as_deref()), (Some("gem"), Some("google")));
+    assert_eq!(
+        (r.origin.as_deref(), r.provider.as_deref()),
+        (Some("gem"), Some("google"))
+    );
     h.stop().await;
 }
 
@@ -165,7 +195,14 @@ async fn gemini_prefix_keeps_the_base_path() {
 async fn unmetered_routes_are_forwarded_and_recorded_without_usage() {
     let (up, mock) = mock::start().await;
     let h = Harness::start(settings_for(&up)).await;
-    let g = send(&client(), "GET", &format!("{}/openai/v1/models", h.url), &[], "").await;
+    let g = send(
+        &client(),
+        "GET",
+        &format!("{}/openai/v1/models", h.url),
+        &[],
+        "",
+    )
+    .await;
     assert_eq!(g.status, 200);
     assert!(g.json()["data"].is_array());
     assert_eq!(mock.seen()[0].method, "GET");
@@ -183,7 +220,12 @@ async fn unmetered_routes_are_forwarded_and_recorded_without_usage() {
 async fn default_upstream_serves_unprefixed_paths() {
     let (up, mock) = mock::start().await;
     let h = Harness::start(settings_for(&up)).await;
-    let g = post(&client(), &format!("{}/v1/chat/completions", h.url), CHAT_BODY).await;
+    let g = post(
+        &client(),
+        &format!("{}/v1/chat/completions", h.url),
+        CHAT_BODY,
+    )
+    .await;
     assert_eq!(g.status, 200);
     assert_eq!(g.json()["usage"]["total_tokens"], 110);
     assert_eq!(mock.seen()[0].path, "/v1/chat/completions");
@@ -199,12 +241,22 @@ async fn unknown_prefix_without_default_is_an_openai_style_404() {
     let mut s = settings_for(&up);
     s.default_upstream = None;
     let h = Harness::start(s).await;
-    let g = post(&client(), &format!("{}/nope/v1/chat/completions", h.url), CHAT_BODY).await;
+    let g = post(
+        &client(),
+        &format!("{}/nope/v1/chat/completions", h.url),
+        CHAT_BODY,
+    )
+    .await;
     assert_eq!(g.status, 404);
     let e = g.json();
     assert_eq!(e["error"]["code"], "no_upstream");
     assert_eq!(e["error"]["type"], "invalid_request_error");
-    assert!(e["error"]["message"].as_str().expect("message").contains("`openai`"));
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("`openai`")
+    );
     assert!(mock.seen().is_empty());
     h.stop().await;
 }

@@ -54,19 +54,48 @@ async fn keys_are_absent_from_the_ledger_and_the_logs() {
     let url = format!("{}/openai/v1/chat/completions", h.url);
     // A metered JSON call, then a refusal by the key's budget, then upstream errors
     // and a stream (with another key, since this one's budget is spent).
-    assert_eq!(send(&c, "POST", &url, &hs, r#"{"model":"gpt-4o-mini"}"#).await.status, 200);
-    assert_eq!(send(&c, "POST", &url, &hs, r#"{"model":"gpt-4o-mini"}"#).await.status, 429);
+    assert_eq!(
+        send(&c, "POST", &url, &hs, r#"{"model":"gpt-4o-mini"}"#)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        send(&c, "POST", &url, &hs, r#"{"model":"gpt-4o-mini"}"#)
+            .await
+            .status,
+        429
+    );
     let other = format!("Bearer {KEY}-2");
     let hs2 = [("authorization", other.as_str())];
-    assert_eq!(send(&c, "POST", &url, &hs2, r#"{"model":"error-500"}"#).await.status, 500);
-    let g = send(&c, "POST", &url, &[("authorization", "Bearer sk-secret-3")], r#"{"model":"gpt-4o-mini","stream":true}"#).await;
+    assert_eq!(
+        send(&c, "POST", &url, &hs2, r#"{"model":"error-500"}"#)
+            .await
+            .status,
+        500
+    );
+    let g = send(
+        &c,
+        "POST",
+        &url,
+        &[("authorization", "Bearer sk-secret-3")],
+        r#"{"model":"gpt-4o-mini","stream":true}"#,
+    )
+    .await;
     assert_eq!(g.status, 200);
     let dead = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         format!("http://{}", l.local_addr().expect("addr"))
     };
     let h2 = Harness::start(settings_for(&dead)).await;
-    let g = send(&c, "POST", &format!("{}/v1/chat/completions", h2.url), &hs, "{}").await;
+    let g = send(
+        &c,
+        "POST",
+        &format!("{}/v1/chat/completions", h2.url),
+        &hs,
+        "{}",
+    )
+    .await;
     assert_eq!(g.status, 502);
     assert!(!String::from_utf8_lossy(&g.body).contains(KEY));
 
@@ -77,10 +106,16 @@ async fn keys_are_absent_from_the_ledger_and_the_logs() {
     assert_eq!(recs[0].key_fingerprint, Some(fingerprint(KEY)));
     for r in recs.iter().chain(&recs2) {
         let json = serde_json::to_string(r).expect("serialises");
-        assert!(!json.contains("sk-secret"), "a key reached the ledger: {json}");
+        assert!(
+            !json.contains("sk-secret"),
+            "a key reached the ledger: {json}"
+        );
     }
     let text = String::from_utf8(logs.lock().expect("lock").clone()).expect("utf8");
-    assert!(text.contains("upstream request failed"), "the logs were captured");
+    assert!(
+        text.contains("upstream request failed"),
+        "the logs were captured"
+    );
     assert!(!text.contains("sk-secret"), "a key reached the logs");
 }
 
@@ -103,7 +138,14 @@ async fn an_injected_key_replaces_the_clients() {
     )
     .await;
     assert_eq!(g.status, 200);
-    let g = send(&c, "POST", &format!("{}/openai/v1/chat/completions", h.url), &[], r#"{"model":"gpt-4o-mini"}"#).await;
+    let g = send(
+        &c,
+        "POST",
+        &format!("{}/openai/v1/chat/completions", h.url),
+        &[],
+        r#"{"model":"gpt-4o-mini"}"#,
+    )
+    .await;
     assert_eq!(g.status, 200);
     let seen = mock.seen();
     assert_eq!(seen[0].headers["x-api-key"], "sk-injected-777");

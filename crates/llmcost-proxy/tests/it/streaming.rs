@@ -17,7 +17,12 @@ async fn openai_stream_gets_include_usage_and_is_passed_through() {
     let (up, mock) = mock::start().await;
     let h = Harness::start(settings_for(&up)).await;
     let body = r#"{"model":"gpt-4o-mini","stream":true,"messages":[]}"#;
-    let g = post(&client(), &format!("{}/openai/v1/chat/completions", h.url), body).await;
+    let g = post(
+        &client(),
+        &format!("{}/openai/v1/chat/completions", h.url),
+        body,
+    )
+    .await;
     assert_eq!(g.status, 200);
     assert_eq!(g.headers["content-type"], "text/event-stream");
     assert_eq!(g.body, chat_events("gpt-4o-mini", true).concat().as_bytes());
@@ -25,7 +30,14 @@ async fn openai_stream_gets_include_usage_and_is_passed_through() {
     assert_eq!(sent["stream_options"]["include_usage"], true);
     assert_eq!(sent["model"], "gpt-4o-mini");
     let r = h.ledger.wait_for(1).await.remove(0);
-    assert_eq!(r.usage, Usage { input: 58, output: 52, ..Usage::default() });
+    assert_eq!(
+        r.usage,
+        Usage {
+            input: 58,
+            output: 52,
+            ..Usage::default()
+        }
+    );
     assert_eq!(r.cost, Some(dec(CHAT_COST)));
     assert!(!r.incomplete);
     h.stop().await;
@@ -35,7 +47,8 @@ async fn openai_stream_gets_include_usage_and_is_passed_through() {
 async fn a_request_that_asks_for_usage_is_forwarded_byte_for_byte() {
     let (up, mock) = mock::start().await;
     let h = Harness::start(settings_for(&up)).await;
-    let body = r#"{"model":"gpt-4o-mini", "stream": true, "stream_options": {"include_usage": true}}"#;
+    let body =
+        r#"{"model":"gpt-4o-mini", "stream": true, "stream_options": {"include_usage": true}}"#;
     let g = post(&client(), &format!("{}/v1/chat/completions", h.url), body).await;
     assert_eq!(g.status, 200);
     assert_eq!(mock.seen()[0].body, body.as_bytes());
@@ -52,8 +65,16 @@ async fn without_injection_a_stream_without_usage_is_recorded_incomplete() {
     }
     let h = Harness::start(s).await;
     let body = r#"{"model":"gpt-4o-mini","stream":true}"#;
-    let g = post(&client(), &format!("{}/openai/v1/chat/completions", h.url), body).await;
-    assert_eq!(g.body, chat_events("gpt-4o-mini", false).concat().as_bytes());
+    let g = post(
+        &client(),
+        &format!("{}/openai/v1/chat/completions", h.url),
+        body,
+    )
+    .await;
+    assert_eq!(
+        g.body,
+        chat_events("gpt-4o-mini", false).concat().as_bytes()
+    );
     assert_eq!(mock.seen()[0].body, body.as_bytes());
     let r = h.ledger.wait_for(1).await.remove(0);
     assert!(r.incomplete);
@@ -69,11 +90,22 @@ async fn anthropic_stream_merges_message_start_and_message_delta() {
     let h = Harness::start(settings_for(&up)).await;
     let body = r#"{"model":"claude-sonnet-4-20250514","stream":true,"max_tokens":5,"messages":[]}"#;
     let g = post(&client(), &format!("{}/anthropic/v1/messages", h.url), body).await;
-    assert_eq!(g.body, anthropic_events("claude-sonnet-4-20250514").concat().as_bytes());
+    assert_eq!(
+        g.body,
+        anthropic_events("claude-sonnet-4-20250514")
+            .concat()
+            .as_bytes()
+    );
     let r = h.ledger.wait_for(1).await.remove(0);
     assert_eq!(
         r.usage,
-        Usage { input: 9, cache_write: 100, cache_read: 200, output: 57, ..Usage::default() }
+        Usage {
+            input: 9,
+            cache_write: 100,
+            cache_read: 200,
+            output: 57,
+            ..Usage::default()
+        }
     );
     assert_eq!(r.cost, Some(dec("0.001317")));
     assert!(!r.incomplete);
@@ -111,7 +143,11 @@ async fn a_client_that_disconnects_mid_stream_leaves_an_incomplete_record() {
     assert_eq!(resp.status(), 200);
     let mut body = resp.into_body();
     let first = body.frame().await.expect("a frame").expect("ok");
-    assert!(first.data_ref().is_some_and(|d| d.starts_with(b"event: message_start")));
+    assert!(
+        first
+            .data_ref()
+            .is_some_and(|d| d.starts_with(b"event: message_start"))
+    );
     drop(body);
     drop(c);
     let r = h.ledger.wait_for(1).await.remove(0);
@@ -121,7 +157,13 @@ async fn a_client_that_disconnects_mid_stream_leaves_an_incomplete_record() {
     // 27 + 375 + 60 + 15 = 477 per million.
     assert_eq!(
         r.usage,
-        Usage { input: 9, cache_write: 100, cache_read: 200, output: 1, ..Usage::default() }
+        Usage {
+            input: 9,
+            cache_write: 100,
+            cache_read: 200,
+            output: 1,
+            ..Usage::default()
+        }
     );
     assert_eq!(r.cost, Some(dec("0.000477")));
     // Finalised exactly once.
@@ -145,6 +187,8 @@ async fn a_client_that_gives_up_before_the_answer_leaves_a_499_record() {
     let r = h.ledger.wait_for(1).await.remove(0);
     assert_eq!(r.status, Some(499));
     assert!(r.incomplete);
+    // The upstream had the request: what it used is unknown, not zero.
+    assert_eq!(r.cost, None);
     assert_eq!(r.model, "slow-json");
     assert_eq!(mock.seen().len(), 1);
     h.stop().await;
