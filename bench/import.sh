@@ -7,8 +7,8 @@
 #
 # usage: bash bench/import.sh            (SIZES="100000 1000000" RUNS=3 by default)
 #        SIZES=100000 RUNS=5 bash bench/import.sh
-# Trees: reuses ${LLMCOST_ANCHORS_HOME:-~/.cache/llmcost-anchors}/data/claude-<N> when its
-# expected.json matches, else generates one with ../shared/anchors/gen_claude_logs.py under
+# Trees: reuses ${LLMCOST_ANCHORS_HOME:-~/.cache/llmcost-anchors}/data/claude-<100k|1m> (the
+# anchors' own trees) when its expected.json matches, else generates one with ../shared/anchors/gen_claude_logs.py under
 # ${LLMCOST_BENCH_WORK:-~/.cache/llmcost-bench}/import/ (2 GB at 1M entries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,11 +24,15 @@ BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/llmcost"
 echo "== $(nproc) cores; results appended to $WORK/results.jsonl"
 
 for N in $SIZES; do
-  DIR="$ANCHORS/data/claude-$N"
-  if ! python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["params"]["entries"] != int(sys.argv[2]))' \
-      "$DIR/expected.json" "$N" 2>/dev/null; then
+  SHORT=$(python3 -c 'import sys; n=int(sys.argv[1]); print(f"{n//1000000}m" if n % 1000000 == 0 else f"{n//1000}k")' "$N")
+  DIR=""
+  for D in "$ANCHORS/data/claude-$SHORT" "$ANCHORS/data/claude-$N" "$WORK/claude-$N"; do
+    if python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["params"]["entries"] != int(sys.argv[2]))' \
+        "$D/expected.json" "$N" 2>/dev/null; then DIR="$D"; break; fi
+  done
+  if [ -z "$DIR" ]; then
     DIR="$WORK/claude-$N"
-    [ -s "$DIR/expected.json" ] || python3 ../shared/anchors/gen_claude_logs.py --entries "$N" --out "$DIR" >/dev/null
+    python3 ../shared/anchors/gen_claude_logs.py --entries "$N" --out "$DIR" --force >/dev/null
   fi
   BYTES=$(du -sb "$DIR/projects" | cut -f1)
   LDIR="$WORK/ledger-$N"

@@ -35,6 +35,7 @@ if [ "${LITELLM:-1}" != 0 ]; then
   PY="$(bash ../shared/anchors/lib/ensure_litellm.sh)"
   echo "== LiteLLM cost_per_token on the first $LIMIT of the same bodies (1 thread)"
   "$PY" bench/litellm_bodies.py "$DATA" --limit "$LIMIT" | tee "$WORK/litellm.json"
+  echo "llmcost exact total of the same $LIMIT records: $(head -n "$LIMIT" "$DATA" | "$BIN" cost --usage - --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
   python3 - "$WORK/llmcost-bench.jsonl" "$WORK/litellm.json" "$N" <<'PY'
 import json, sys
 rec = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])

@@ -33,6 +33,9 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// Pages (4 KiB) of write-ahead log after which a connection checkpoints.
+pub const AUTO_CHECKPOINT_PAGES: u32 = 32_768;
+
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -155,6 +158,31 @@ impl SqliteLedger {
         &self.conn
     }
 
+    /// Copies what it can of the write-ahead log into the database without
+    /// waiting for anyone (`PRAGMA wal_checkpoint(PASSIVE)`). A bulk writer
+    /// can turn its automatic checkpoints off ([`SqliteLedger::set_auto_checkpoint`])
+    /// and let another connection call this from another thread, so the
+    /// copying runs beside the inserts instead of between them.
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(sql)
+    }
+
+    /// Sets after how many log pages this connection checkpoints by itself
+    /// (0: never; the default is [`AUTO_CHECKPOINT_PAGES`]).
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub fn set_auto_checkpoint(&self, pages: u32) -> Result<()> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", pages)
+            .map_err(sql)
+    }
+
     /// The schema version stored in the file.
     ///
     /// # Errors
@@ -187,9 +215,10 @@ impl SqliteLedger {
                 // fewer checkpoints copy each hot index page fewer times.
                 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                  PRAGMA cache_size = -131072; PRAGMA mmap_size = 4294967296; \
-                 PRAGMA wal_autocheckpoint = 32768; PRAGMA temp_store = MEMORY;",
+                 PRAGMA temp_store = MEMORY;",
             )
-            .map_err(sql)
+            .map_err(sql)?;
+        self.set_auto_checkpoint(AUTO_CHECKPOINT_PAGES)
     }
 
     fn migrate(&mut self) -> Result<()> {
@@ -713,7 +742,7 @@ mod tests {
             .insert(std::slice::from_ref(&two))
             .expect("insert colliding");
         assert_eq!((s.inserted, s.duplicates), (1, 0));
-        let s = l.insert(&[two.clone()]).expect("insert again");
+        let s = l.insert(std::slice::from_ref(&two)).expect("insert again");
         assert_eq!((s.inserted, s.duplicates), (0, 1));
         let s = l
             .insert(&[UsageRecord::new(

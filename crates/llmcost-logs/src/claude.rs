@@ -15,48 +15,60 @@ use std::collections::HashSet;
 
 use llmcost_core::{ServiceTier, Usage};
 use memchr::memmem;
-use serde::Deserialize;
 
 use crate::json::{Bad, Cur, R};
 use crate::{
     Detail, Entry, Error, FileCtx, KeepMax, Models, Out, Tail, fast_hash, for_each_line, time,
 };
 
-#[derive(Deserialize, Default)]
-struct CacheCreation {
-    #[serde(default)]
+/// The fields of `message.usage` that matter.
+#[derive(Default)]
+struct RawUsage<'a> {
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    cache_creation_input_tokens: Option<u64>,
+    cache_read_input_tokens: Option<u64>,
     ephemeral_5m_input_tokens: Option<u64>,
-    #[serde(default)]
     ephemeral_1h_input_tokens: Option<u64>,
+    service_tier: Option<Cow<'a, str>>,
+    speed: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
-struct RawUsage<'a> {
-    #[serde(default)]
-    input_tokens: Option<u64>,
-    #[serde(default)]
-    output_tokens: Option<u64>,
-    #[serde(default)]
-    cache_creation_input_tokens: Option<u64>,
-    #[serde(default)]
-    cache_read_input_tokens: Option<u64>,
-    #[serde(default)]
-    cache_creation: Option<CacheCreation>,
-    #[serde(default, borrow)]
-    service_tier: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    speed: Option<Cow<'a, str>>,
+fn parse_usage<'a>(c: &mut Cur<'a>) -> R<RawUsage<'a>> {
+    let mut u = RawUsage::default();
+    c.object(|c, k| {
+        match k {
+            b"input_tokens" => u.input_tokens = c.opt_u64()?,
+            b"output_tokens" => u.output_tokens = c.opt_u64()?,
+            b"cache_creation_input_tokens" => u.cache_creation_input_tokens = c.opt_u64()?,
+            b"cache_read_input_tokens" => u.cache_read_input_tokens = c.opt_u64()?,
+            b"cache_creation" if c.is_object() => c.object(|c, k| {
+                match k {
+                    b"ephemeral_5m_input_tokens" => u.ephemeral_5m_input_tokens = c.opt_u64()?,
+                    b"ephemeral_1h_input_tokens" => u.ephemeral_1h_input_tokens = c.opt_u64()?,
+                    _ => c.skip_value()?,
+                }
+                Ok(())
+            })?,
+            b"service_tier" => u.service_tier = c.opt_str()?,
+            b"speed" => u.speed = c.opt_str()?,
+            _ => c.skip_value()?,
+        }
+        Ok(())
+    })?;
+    Ok(u)
 }
 
 /// The fields of one line that matter.
 #[derive(Default)]
 struct Line<'a> {
     timestamp: Option<&'a [u8]>,
-    request_id: Option<Cow<'a, str>>,
+    request_id: Option<&'a [u8]>,
     sidechain: bool,
-    message_id: Option<Cow<'a, str>>,
+    message_id: Option<&'a [u8]>,
     model: Option<Cow<'a, str>>,
     usage: Option<&'a [u8]>,
+    raw: RawUsage<'a>,
 }
 
 fn parse_line(b: &[u8]) -> R<Line<'_>> {
@@ -65,13 +77,17 @@ fn parse_line(b: &[u8]) -> R<Line<'_>> {
     c.object(|c, k| {
         match k {
             b"timestamp" => l.timestamp = Some(c.raw_str()?),
-            b"requestId" => l.request_id = c.opt_str()?,
+            b"requestId" => l.request_id = c.opt_raw_str()?,
             b"isSidechain" => l.sidechain = c.bool()?,
             b"message" if c.is_object() => c.object(|c, k| {
                 match k {
-                    b"id" => l.message_id = c.opt_str()?,
+                    b"id" => l.message_id = c.opt_raw_str()?,
                     b"model" => l.model = c.opt_str()?,
-                    b"usage" if !c.is_null() => l.usage = Some(c.span()?),
+                    b"usage" if c.is_object() => {
+                        let start = c.pos();
+                        l.raw = parse_usage(c)?;
+                        l.usage = Some(&b[start..c.pos()]);
+                    }
                     _ => c.skip_value()?,
                 }
                 Ok(())
@@ -88,19 +104,17 @@ fn parse_line(b: &[u8]) -> R<Line<'_>> {
 /// tier and whether `speed` was present.
 fn usage_of(raw: &RawUsage<'_>) -> R<(Usage, ServiceTier, bool)> {
     let creation = raw.cache_creation_input_tokens.unwrap_or(0);
-    let (w5, w1) = match &raw.cache_creation {
-        Some(cc)
-            if cc.ephemeral_5m_input_tokens.is_some() || cc.ephemeral_1h_input_tokens.is_some() =>
-        {
-            let m5 = cc.ephemeral_5m_input_tokens.unwrap_or(0);
-            let h1 = cc.ephemeral_1h_input_tokens.unwrap_or(0);
+    let (w5, w1) =
+        if raw.ephemeral_5m_input_tokens.is_some() || raw.ephemeral_1h_input_tokens.is_some() {
+            let m5 = raw.ephemeral_5m_input_tokens.unwrap_or(0);
+            let h1 = raw.ephemeral_1h_input_tokens.unwrap_or(0);
             // Writes the split does not attribute bill as 5-minute writes.
             let split = m5.checked_add(h1).ok_or(Bad("token count overflow"))?;
             let unattributed = creation.saturating_sub(split);
             (m5 + unattributed, h1)
-        }
-        _ => (creation, 0),
-    };
+        } else {
+            (creation, 0)
+        };
     let u = Usage {
         input: raw.input_tokens.unwrap_or(0),
         cache_read: raw.cache_read_input_tokens.unwrap_or(0),
@@ -126,8 +140,7 @@ fn usage_of(raw: &RawUsage<'_>) -> R<(Usage, ServiceTier, bool)> {
 }
 
 pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), Error> {
-    // `usage` comes near the end of an assistant line: search from the end.
-    let finder = memmem::FinderRev::new(b"\"usage\":");
+    let finder = memmem::Finder::new(b"\"usage\":");
     let mut keep = KeepMax::default();
     let mut models = Models::default();
     // message ids seen outside the side chain in this file
@@ -141,7 +154,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
         String::new()
     };
     for_each_line(out, start, Tail::Json, &mut |out, no, line| {
-        if finder.rfind(line).is_none() {
+        if finder.find(line).is_none() {
             if !line.trim_ascii().is_empty() && line.trim_ascii_start().first() != Some(&b'{') {
                 out.issue(no, "not a JSON object");
             }
@@ -161,14 +174,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
         if model == "<synthetic>" {
             return;
         }
-        let raw: RawUsage<'_> = match serde_json::from_slice(usage) {
-            Ok(r) => r,
-            Err(e) => {
-                out.issue(no, format!("invalid `message.usage`: {e}"));
-                return;
-            }
-        };
-        let (u, tier, has_speed) = match usage_of(&raw) {
+        let (u, tier, has_speed) = match usage_of(&l.raw) {
             Ok(x) => x,
             Err(Bad(m)) => {
                 out.issue(no, m);
@@ -182,20 +188,27 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
             out.issue(no, "missing or invalid `timestamp`");
             return;
         };
-        let mid = l.message_id.as_deref();
-        let rid = l.request_id.as_deref();
+        let mid = l.message_id;
+        let rid = l.request_id;
         let key = match (mid, rid) {
             (None, None) => fast_hash(&[b"line", &file_key.to_le_bytes(), &no.to_le_bytes()]),
-            _ => fast_hash(&[mid.unwrap_or("").as_bytes(), rid.unwrap_or("").as_bytes()]),
+            _ => fast_hash(&[mid.unwrap_or(b""), rid.unwrap_or(b"")]),
         };
-        let parent = mid.map_or(0, |m| fast_hash(&[m.as_bytes()]));
+        let parent = mid.map_or(0, |m| fast_hash(&[m]));
         if !l.sidechain && parent != 0 {
             parents.insert(parent);
         }
         let detail = detail.then(|| {
             let dedup_key = match (mid, rid) {
                 (None, None) => format!("claude:{head}:{no}"),
-                _ => format!("claude:{}:{}", mid.unwrap_or(""), rid.unwrap_or("")),
+                _ => {
+                    let text = |x: Option<&[u8]>| {
+                        x.and_then(|x| crate::json::decode(x).ok())
+                            .map(|x| x.into_owned())
+                            .unwrap_or_default()
+                    };
+                    format!("claude:{}:{}", text(mid), text(rid))
+                }
             };
             Box::new(Detail {
                 dedup_key,

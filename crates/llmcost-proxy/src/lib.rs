@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod budget;
+mod client;
 pub mod config;
 pub mod error;
 pub mod metrics;
@@ -45,9 +46,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use http::{HeaderValue, header};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use llmcost_catalog::Catalog;
 use llmcost_core::{Currency, Timestamp};
 use llmcost_ledger::{Filter, Ledger};
@@ -61,8 +59,6 @@ pub use crate::writer::WriterReport;
 /// The example config file shipped with llmcost (documented in `docs/proxy.md`).
 pub const EXAMPLE_CONFIG: &str = include_str!("../proxy.example.toml");
 
-type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>;
-
 /// Shared state of a running proxy.
 #[derive(Debug, Clone)]
 pub struct ProxyState(Arc<Shared>);
@@ -70,7 +66,7 @@ pub struct ProxyState(Arc<Shared>);
 struct Shared {
     settings: Settings,
     catalog: &'static Catalog,
-    client: HttpClient,
+    pools: Arc<client::Pools>,
     budgets: Budgets,
     metrics: Arc<metrics::Metrics>,
     tx: SyncSender<writer::Msg>,
@@ -162,19 +158,10 @@ impl Proxy {
                 Ok(())
             })?;
         }
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(settings.connect_timeout));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
-            .map_err(|e| ConfigError::Client(e.to_string()))?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client: HttpClient = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(std::time::Duration::from_secs(60))
-            .build(https);
+        let pools = Arc::new(
+            client::Pools::new(settings.upstreams.len(), settings.connect_timeout)
+                .map_err(ConfigError::Client)?,
+        );
         let metrics = Arc::new(metrics::Metrics::new(
             settings.upstreams.iter().map(|u| u.name.clone()),
         ));
@@ -191,7 +178,7 @@ impl Proxy {
             state: ProxyState(Arc::new(Shared {
                 settings,
                 catalog,
-                client,
+                pools,
                 budgets,
                 metrics,
                 tx,

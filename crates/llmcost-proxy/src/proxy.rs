@@ -34,6 +34,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::budget::Reservation;
+use crate::client::Checkin;
 use crate::config::{ProviderKind, Upstream};
 use crate::error::ProxyError;
 use crate::sse::{SseUsage, raw_usage_of};
@@ -388,10 +389,12 @@ impl Drop for Meter {
     }
 }
 
-/// A response body passed through unchanged while it is metered.
+/// A response body passed through unchanged while it is metered; at its end
+/// the upstream connection goes back to its pool.
 struct MeteredBody {
     inner: Incoming,
     meter: Option<Box<Meter>>,
+    checkin: Option<Checkin>,
 }
 
 impl http_body::Body for MeteredBody {
@@ -404,6 +407,14 @@ impl http_body::Body for MeteredBody {
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         let this = &mut *self;
         let r = Pin::new(&mut this.inner).poll_frame(cx);
+        let ended = match &r {
+            Poll::Ready(None) => true,
+            Poll::Ready(Some(Ok(_))) => this.inner.is_end_stream(),
+            _ => false,
+        };
+        if ended && let Some(c) = this.checkin.take() {
+            c.give_back();
+        }
         if let Some(m) = this.meter.as_mut() {
             match &r {
                 Poll::Ready(Some(Ok(frame))) => {
@@ -468,11 +479,8 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
             pq.push('?');
             pq.push_str(q);
         }
-        Uri::builder()
-            .scheme(up.scheme.clone())
-            .authority(up.authority.clone())
-            .path_and_query(pq)
-            .build()
+        // Origin form: the pooled client sends it as is, with a `Host` header.
+        Uri::try_from(pq)
     };
     let uri = match uri {
         Ok(u) => u,
@@ -571,17 +579,16 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
     };
     parts.uri = uri;
     let upstream_req = http::Request::from_parts(parts, body);
-    let resp = match st.client.request(upstream_req).await {
+    let (resp, checkin) = match st.pools.send(ui, up, upstream_req).await {
         Ok(r) => r,
         Err(e) => {
-            let message = error_chain(&e);
-            tracing::warn!(upstream = %up.name, error = %message, "upstream request failed");
+            tracing::warn!(upstream = %up.name, error = %e.message, "upstream request failed");
             meter.status = StatusCode::BAD_GATEWAY.as_u16();
             // A connection that could not be made sent nothing: complete, used nothing.
-            meter.finish(Found::default(), !e.is_connect(), true);
+            meter.finish(Found::default(), !e.connect, true);
             return ProxyError::Upstream {
                 upstream: up.name.clone(),
-                message,
+                message: e.message,
             }
             .into_response();
         }
@@ -608,6 +615,7 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
                 .into_response();
             }
         };
+        checkin.give_back();
         let found = Found::of_json(&bytes, endpoint.hint());
         meter.finish(found, false, false);
         return Response::from_parts(rparts, Body::from(bytes));
@@ -618,16 +626,20 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
     let mut metered = MeteredBody {
         inner: rbody,
         meter: Some(Box::new(meter)),
+        checkin: Some(checkin),
     };
-    if metered.inner.is_end_stream()
-        && let Some(mut m) = metered.meter.take()
-    {
-        m.finish_stream(false, false);
+    if metered.inner.is_end_stream() {
+        if let Some(mut m) = metered.meter.take() {
+            m.finish_stream(false, false);
+        }
+        if let Some(c) = metered.checkin.take() {
+            c.give_back();
+        }
     }
     Response::from_parts(rparts, Body::new(metered))
 }
 
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(c) = src {

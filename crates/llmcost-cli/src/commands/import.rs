@@ -2,16 +2,19 @@
 //!
 //! Files are found by `llmcost_logs::discover` (the default roots when no path
 //! is given). Each file is read from where the last import stopped (its
-//! recorded progress), unless its first 4 KiB changed (replaced or truncated):
-//! then it is read again from the start and the records' dedup keys keep the
-//! ledger free of doubles. Every record is priced at its own timestamp in one
-//! currency; a model without a price is stored with no cost (never zero).
+//! recorded progress) unless the part of its first 4 KiB that was imported
+//! changed (the file was replaced or truncated): then it is read again from
+//! the start and the records' dedup keys keep the ledger free of doubles.
+//! Every record is priced at its own timestamp in one currency; a model
+//! without a price is stored with no cost (never zero).
 //!
-//! Files are scanned and priced on worker threads; this thread writes batches
-//! to the ledger. A file's last batch is written with its new progress in one
-//! transaction, so an interrupted import leaves the ledger consistent: batches
-//! written before the interruption stay, the progress does not move, and the
-//! next import reads those lines again and skips them as duplicates.
+//! Files are scanned and priced on worker threads; this thread writes to the
+//! ledger in transactions of [`COMMIT_RECORDS`] records, each with the progress
+//! of the files finished by then, so a progress is never stored before its
+//! records. An interrupted import leaves the ledger consistent: what was
+//! committed stays, the progress of unfinished files does not move, and the
+//! next import reads those lines again and skips them as duplicates. A second
+//! connection checkpoints the write-ahead log beside the inserts.
 //!
 //! # Wire format (`--format json`)
 //!
@@ -26,7 +29,7 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use anyhow::{Context, Result};
@@ -35,6 +38,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use llmcost_catalog::Catalog;
 use llmcost_core::{Currency, Usage};
 use llmcost_ledger::{FileProgress, Ledger, UsageRecord};
+use llmcost_ledger_sqlite::{AUTO_CHECKPOINT_PAGES, SqliteLedger};
 use llmcost_logs::SourceKind;
 use serde::Serialize;
 
@@ -227,9 +231,48 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .map_or_else(|| ":memory:".to_string(), |p| p.display().to_string());
     let files =
         llmcost_logs::discover(&args.paths, kind).context("cannot find the files to import")?;
+    if files.is_empty() {
+        warn(if args.paths.is_empty() {
+            "nothing to import: no Claude Code or Codex CLI logs in their default folders; give PATHs"
+        } else {
+            "nothing to import: no usage files under the given paths"
+        });
+    }
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
-    let summary = import_files(&mut ledger, &files, currency, show_bar, ledger_name)?;
+    let summary = with_background_checkpoints(&mut ledger, |l| {
+        import_files(l, &files, currency, show_bar, ledger_name)
+    })?;
     report(&summary, args.format, out)
+}
+
+/// Runs `f` with the ledger's automatic checkpoints off and a second
+/// connection checkpointing the write-ahead log every 50 ms on another thread,
+/// so copying the log into the database overlaps the inserts. Without a
+/// second connection (an in-memory ledger) `f` just runs.
+fn with_background_checkpoints<T>(
+    ledger: &mut SqliteLedger,
+    f: impl FnOnce(&mut SqliteLedger) -> Result<T>,
+) -> Result<T> {
+    let Ok(checkpointer) = ledger.reopen() else {
+        return f(ledger);
+    };
+    ledger.set_auto_checkpoint(0)?;
+    let stop = AtomicBool::new(false);
+    let result = std::thread::scope(|s| {
+        let stop = &stop;
+        s.spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                // A failed passive checkpoint is retried; the final one happens at close.
+                let _ = checkpointer.checkpoint();
+            }
+        });
+        let result = f(ledger);
+        stop.store(true, Ordering::Relaxed);
+        result
+    });
+    ledger.set_auto_checkpoint(AUTO_CHECKPOINT_PAGES)?;
+    result
 }
 
 /// Imports `files` into `ledger`. Public to the crate for tests (any `Ledger`).
@@ -407,6 +450,7 @@ fn import_files_with<L: Ledger>(
                     }
                 }
             }
+            bar.set_message(format!("{} records", int(summary.records_read)));
             if pending.len() >= commit_every
                 || (last && (!pending.is_empty() || !pending_progress.is_empty()))
             {
@@ -414,7 +458,6 @@ fn import_files_with<L: Ledger>(
                     Ok(s) => {
                         summary.records_new += s.inserted;
                         summary.duplicates += s.duplicates;
-                        bar.set_message(format!("{} new records", int(summary.records_new)));
                         pending.clear();
                         pending_progress.clear();
                     }
@@ -567,6 +610,11 @@ fn report(s: &ImportSummary, format: Format, out: &mut dyn Write) -> Result<Exit
 }
 
 #[expect(clippy::print_stderr, reason = "warnings go to stderr, data to stdout")]
+fn warn(msg: &str) {
+    eprintln!("warning: {msg}");
+}
+
+#[expect(clippy::print_stderr, reason = "warnings go to stderr, data to stdout")]
 fn warn_issues(s: &ImportSummary) {
     for i in &s.issues.first {
         if i.line == 0 {
@@ -591,7 +639,6 @@ fn warn_issues(s: &ImportSummary) {
 mod tests {
     use llmcost_core::Decimal;
     use llmcost_ledger::{CostUpdate, Filter, InsertSummary, LedgerError};
-    use llmcost_ledger_sqlite::SqliteLedger;
 
     use super::*;
 

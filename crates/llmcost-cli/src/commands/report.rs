@@ -1319,6 +1319,9 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
     let mut s = t.render();
     if r.rows.is_empty() {
         s.push_str("(no usage in this period)\n");
+        if r.mode == "ledger" {
+            s.push_str("hint: `llmcost import PATH...` adds logs to the ledger; `llmcost report daily --logs` or `llmcost report daily PATH...` reads logs directly\n");
+        }
     }
     if !r.unpriced.is_empty() {
         s.push_str("\nunpriced (not counted in the cost; * marks rows that include them):\n");

@@ -23,13 +23,16 @@ pub fn fixture(p: &str) -> PathBuf {
 
 pub fn scan(p: &Path, kind: SourceKind, start: u64) -> (Vec<UsageRecord>, ScanOutcome) {
     let mut v = Vec::new();
-    let o = llmcost_logs::scan_file(p, kind, start, &mut |r| v.push(r)).expect("scans");
+    let o = llmcost_logs::scan_file(p, kind, start, &mut |r| v.push(r))
+        .unwrap_or_else(|e| panic!("scan {}: {e}", p.display()));
     (v, o)
 }
 
 pub fn entries(p: &Path, kind: SourceKind) -> Vec<Entry> {
     let mut v = Vec::new();
-    llmcost_logs::scan_entries(p, kind, 0, false, &mut |e| v.push(e)).expect("scans");
+    if let Err(e) = llmcost_logs::scan_entries(p, kind, 0, false, &mut |e| v.push(e)) {
+        panic!("scan {}: {e}", p.display());
+    }
     v
 }
 

@@ -147,9 +147,24 @@ pub const RESPONSES_USAGE: &str = r#"{"input_tokens":36,"input_tokens_details":{
 
 pub const ANTHROPIC_USAGE: &str = r#"{"input_tokens":9,"cache_creation_input_tokens":100,"cache_read_input_tokens":200,"output_tokens":57}"#;
 
+pub const DEEPSEEK_USAGE: &str = r#"{"prompt_tokens":100,"completion_tokens":92,"total_tokens":192,"prompt_cache_hit_tokens":40,"prompt_cache_miss_tokens":60,"completion_tokens_details":{"reasoning_tokens":81}}"#;
+
+pub const XAI_USAGE: &str = r#"{"prompt_tokens":125,"completion_tokens":48,"total_tokens":173,"prompt_tokens_details":{"cached_tokens":98},"completion_tokens_details":{"reasoning_tokens":10},"cost_in_usd_ticks":37756000}"#;
+
 /// The JSON answer of each route.
 pub fn json_body(path: &str, model: &str) -> String {
-    if path.ends_with("/chat/completions") {
+    if path.ends_with("/chat/completions")
+        && (model.starts_with("deepseek") || model.starts_with("grok"))
+    {
+        let usage = if model.starts_with("grok") {
+            XAI_USAGE
+        } else {
+            DEEPSEEK_USAGE
+        };
+        format!(
+            "{{\"id\":\"c2\",\"object\":\"chat.completion\",\"created\":1735689600,\"model\":\"{model}\",\"choices\":[],\"usage\":{usage}}}"
+        )
+    } else if path.ends_with("/chat/completions") {
         format!(
             "{{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1735689600,\"model\":\"{model}\",\"choices\":[{{\"index\":0,\"message\":{{\"role\":\"assistant\",\"content\":\"Hello there!\"}},\"finish_reason\":\"stop\"}}],\"usage\":{CHAT_USAGE}}}"
         )

@@ -172,6 +172,72 @@ async fn anthropic_messages_are_metered_with_cache_buckets() {
 }
 
 #[tokio::test]
+async fn deepseek_and_xai_usage_shapes_are_normalised() {
+    let (up, _mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let c = client();
+    let g = post(
+        &c,
+        &format!("{}/openai/v1/chat/completions", h.url),
+        r#"{"model":"deepseek-v4-flash"}"#,
+    )
+    .await;
+    assert_eq!(g.status, 200);
+    let g = post(
+        &c,
+        &format!("{}/xai/v1/chat/completions", h.url),
+        r#"{"model":"grok-4"}"#,
+    )
+    .await;
+    assert_eq!(g.status, 200);
+    let recs = h.ledger.wait_for(2).await;
+    let cat = llmcost_catalog::Catalog::builtin().expect("catalog");
+    // DeepSeek: hit/miss are the input buckets; reasoning is inside completion_tokens.
+    let ds = recs
+        .iter()
+        .find(|r| r.model == "deepseek-v4-flash")
+        .expect("deepseek");
+    assert_eq!(
+        ds.usage,
+        Usage {
+            input: 60,
+            cache_read: 40,
+            output: 11,
+            reasoning: 81,
+            ..Usage::default()
+        }
+    );
+    // Priced at the instant of the call (DeepSeek has off-peak windows).
+    let (want, _) = cat
+        .price_usage(
+            "deepseek-v4-flash",
+            ds.at,
+            USD,
+            &ds.usage,
+            ServiceTier::Standard,
+        )
+        .expect("priced");
+    assert_eq!(ds.cost, Some(want));
+    // xAI: reasoning is added to completion_tokens; the reported cost is kept as billed.
+    let x = recs.iter().find(|r| r.model == "grok-4").expect("xai");
+    assert_eq!(
+        x.usage,
+        Usage {
+            input: 27,
+            cache_read: 98,
+            output: 48,
+            reasoning: 10,
+            ..Usage::default()
+        }
+    );
+    assert_eq!(x.provider.as_deref(), Some("xai"));
+    assert_eq!(x.billed, Some(dec("0.0037756")));
+    assert_eq!(x.billed_currency, Some(USD));
+    assert!(x.cost.is_some());
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn gemini_prefix_keeps_the_base_path() {
     let (up, mock) = mock::start().await;
     let h = Harness::start(settings_for(&up)).await;
@@ -258,5 +324,48 @@ async fn unknown_prefix_without_default_is_an_openai_style_404() {
             .contains("`openai`")
     );
     assert!(mock.seen().is_empty());
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn an_upstream_that_closes_every_connection_is_reconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // One answer per connection, then close (like `Connection: close` servers).
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let up = format!("http://{}", l.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = l.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0; 8192];
+                let mut got = Vec::new();
+                // Read the head and the small body (the proxy sends content-length).
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = mock::json_body("/v1/chat/completions", "gpt-4o-mini");
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    let h = Harness::start(settings_for(&up)).await;
+    let c = client();
+    for _ in 0..3 {
+        let g = post(&c, &format!("{}/v1/chat/completions", h.url), CHAT_BODY).await;
+        assert_eq!(g.status, 200);
+        assert_eq!(g.json()["usage"]["total_tokens"], 110);
+    }
+    assert_eq!(h.ledger.wait_for(3).await.len(), 3);
     h.stop().await;
 }

@@ -1,0 +1,190 @@
+//! The upstream client: one pool of idle HTTP/1.1 connections per upstream.
+//!
+//! A connection is taken from its pool for one call and given back when the
+//! response body has been read to its end (a JSON answer once collected, a
+//! stream at its end), so no task is spawned per call to watch for that. A
+//! connection dropped mid-response (client gone, stream cut) is closed. A
+//! request that a pooled connection could not send (the upstream closed it
+//! while idle) is retried once on a new connection.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use http::{HeaderValue, Request, Response, header};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use tower_service::Service;
+
+use crate::config::Upstream;
+
+/// Most idle connections kept per upstream.
+const MAX_IDLE: usize = 1024;
+
+/// An idle connection older than this is closed rather than reused: the
+/// upstream (or a NAT on the way) may have dropped it silently.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Why a call could not be forwarded.
+#[derive(Debug)]
+pub(crate) struct SendError {
+    /// The connection could not be made: nothing was sent.
+    pub connect: bool,
+    /// What failed (no secrets).
+    pub message: String,
+}
+
+/// Idle connections of one upstream, with when each was given back.
+type Idle = Vec<(SendRequest<Body>, Instant)>;
+
+/// Pools of idle connections, one per upstream.
+pub(crate) struct Pools {
+    idle: Vec<Mutex<Idle>>,
+    connector: HttpsConnector<HttpConnector>,
+}
+
+/// A connection in use; [`Checkin::give_back`] returns it to its pool.
+pub(crate) struct Checkin {
+    pools: Arc<Pools>,
+    upstream: usize,
+    tx: SendRequest<Body>,
+}
+
+impl Checkin {
+    /// Returns the connection to its pool (the response has been read whole).
+    pub(crate) fn give_back(self) {
+        if self.tx.is_closed() {
+            return;
+        }
+        let mut idle = self.pools.idle[self.upstream]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE {
+            idle.push((self.tx, Instant::now()));
+        }
+    }
+}
+
+impl Pools {
+    pub(crate) fn new(upstreams: usize, connect_timeout: Duration) -> Result<Pools, String> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(connect_timeout));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
+            .map_err(|e| e.to_string())?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        Ok(Pools {
+            idle: (0..upstreams).map(|_| Mutex::new(Vec::new())).collect(),
+            connector,
+        })
+    }
+
+    fn checkout(&self, upstream: usize) -> Option<SendRequest<Body>> {
+        let mut idle = self.idle[upstream]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Most recently used first; anything past the idle timeout is closed.
+        while let Some((tx, since)) = idle.pop() {
+            if since.elapsed() > IDLE_TIMEOUT {
+                idle.clear();
+                return None;
+            }
+            if !tx.is_closed() {
+                return Some(tx);
+            }
+        }
+        None
+    }
+
+    async fn connect(&self, up: &Upstream) -> Result<SendRequest<Body>, SendError> {
+        let uri = http::Uri::builder()
+            .scheme(up.scheme.clone())
+            .authority(up.authority.clone())
+            .path_and_query("/")
+            .build()
+            .map_err(|e| SendError {
+                connect: true,
+                message: e.to_string(),
+            })?;
+        let mut connector = self.connector.clone();
+        std::future::poll_fn(|cx| connector.poll_ready(cx))
+            .await
+            .map_err(|e| SendError {
+                connect: true,
+                message: format!("connect: {}", crate::proxy::error_chain(e.as_ref())),
+            })?;
+        let io = connector.call(uri).await.map_err(|e| SendError {
+            connect: true,
+            message: format!("connect: {}", crate::proxy::error_chain(e.as_ref())),
+        })?;
+        let (tx, conn) = http1::Builder::new()
+            .handshake(io)
+            .await
+            .map_err(|e| SendError {
+                connect: true,
+                message: format!("handshake: {}", crate::proxy::error_chain(&e)),
+            })?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "upstream connection closed with an error");
+            }
+        });
+        Ok(tx)
+    }
+
+    /// Sends `req` (origin-form URI; the `Host` header is set here) to upstream
+    /// `ui`; returns the response and the connection to give back once the
+    /// body has been read.
+    pub(crate) async fn send(
+        self: &Arc<Self>,
+        ui: usize,
+        up: &Upstream,
+        mut req: Request<Body>,
+    ) -> Result<(Response<Incoming>, Checkin), SendError> {
+        if let Ok(host) = HeaderValue::from_str(up.authority.as_str()) {
+            req.headers_mut().insert(header::HOST, host);
+        }
+        let mut pooled = true;
+        loop {
+            let mut tx = match self.checkout(ui) {
+                Some(tx) => tx,
+                None => {
+                    pooled = false;
+                    self.connect(up).await?
+                }
+            };
+            if tx.ready().await.is_err() {
+                // Closed while idle: try another.
+                continue;
+            }
+            match tx.try_send_request(req).await {
+                Ok(resp) => {
+                    return Ok((
+                        resp,
+                        Checkin {
+                            pools: self.clone(),
+                            upstream: ui,
+                            tx,
+                        },
+                    ));
+                }
+                Err(mut e) => match e.take_message() {
+                    // Not sent: a pooled connection the upstream had closed. Once more.
+                    Some(r) if pooled => req = r,
+                    _ => {
+                        return Err(SendError {
+                            connect: false,
+                            message: crate::proxy::error_chain(e.error()),
+                        });
+                    }
+                },
+            }
+        }
+    }
+}
