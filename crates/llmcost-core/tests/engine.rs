@@ -1,6 +1,12 @@
 //! Cost engine rules, on rows built by hand from the provider docs
 //! (pricing-rules.md) and the seed scenarios. Expected values are worked out by hand.
 
+#![expect(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly"
+)]
+
 use std::sync::Arc;
 
 use llmcost_core::*;
