@@ -22,7 +22,8 @@ use std::time::Duration;
 
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
 use llmcost_ledger::{
-    CostUpdate, FileProgress, Filter, InsertSummary, Ledger, LedgerError, Result, UsageRecord,
+    CostUpdate, FileProgress, Filter, InsertSummary, LeanRecord, Ledger, LedgerError, Result,
+    UsageRecord,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
@@ -44,6 +45,10 @@ const COLUMNS: &str = "id, dedup_key, at, source, origin, line, provider, model,
      input, cache_read, cache_write, cache_write_1h, output, reasoning, service_tier, \
      cost, currency, price_ref, billed, billed_currency, raw_usage, tags, status, \
      latency_ms, ttfb_ms, key_fingerprint, incomplete";
+
+/// Columns read back by [`Ledger::for_each_lean`], in [`read_lean`] order.
+const LEAN_COLUMNS: &str = "id, at, source, model, project, session, input, cache_read, \
+     cache_write, cache_write_1h, output, reasoning, service_tier, cost, currency";
 
 const INSERT_SQL: &str = "INSERT OR IGNORE INTO records (key_hash, dedup_key, at, source, origin, line, \
      provider, model, project, session, input, cache_read, cache_write, cache_write_1h, output, \
@@ -281,6 +286,17 @@ impl SqliteLedger {
         Ok(())
     }
 
+    /// The index hint of a read in storage order: without a time range, read
+    /// the table itself, since following the time index would visit the
+    /// table's pages at random; with one, the time index narrows the read.
+    fn unordered_hint(filter: &Filter) -> &'static str {
+        if filter.since.is_none() && filter.until.is_none() {
+            " NOT INDEXED"
+        } else {
+            ""
+        }
+    }
+
     fn insert_in(tx: &rusqlite::Transaction<'_>, records: &[UsageRecord]) -> Result<InsertSummary> {
         let mut summary = InsertSummary::default();
         let mut stmt = tx.prepare_cached(INSERT_SQL).map_err(sql)?;
@@ -415,6 +431,58 @@ fn col_currency(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option
     let v: Option<String> = row.get(idx).map_err(sql)?;
     v.map(|s| Currency::new(&s).map_err(|e| corrupt(id, format!("`{name}`: {e}"))))
         .transpose()
+}
+
+fn col_str<'r>(row: &'r Row<'_>, id: i64, idx: usize, name: &str) -> Result<&'r str> {
+    row.get_ref(idx)
+        .map_err(sql)?
+        .as_str()
+        .map_err(|e| corrupt(id, format!("`{name}`: {e}")))
+}
+
+fn col_opt_str<'r>(row: &'r Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<&'r str>> {
+    row.get_ref(idx)
+        .map_err(sql)?
+        .as_str_or_null()
+        .map_err(|e| corrupt(id, format!("`{name}`: {e}")))
+}
+
+/// Reads one row selected with [`LEAN_COLUMNS`], borrowing its text.
+fn read_lean<'r>(row: &'r Row<'_>) -> Result<LeanRecord<'r>> {
+    let id: i64 = row.get(0).map_err(sql)?;
+    let at_ns: i64 = row.get(1).map_err(sql)?;
+    let at = Timestamp::from_nanosecond(i128::from(at_ns))
+        .map_err(|e| corrupt(id, format!("bad timestamp {at_ns}: {e}")))?;
+    let tier = col_str(row, id, 12, "service_tier")?;
+    let service_tier = ServiceTier::from_str(tier)
+        .map_err(|_| corrupt(id, format!("unknown service tier `{tier}`")))?;
+    let cost = col_opt_str(row, id, 13, "cost")?
+        .map(|c| {
+            Decimal::from_str(c)
+                .map_err(|e| corrupt(id, format!("`cost` is not an exact decimal: `{c}` ({e})")))
+        })
+        .transpose()?;
+    let currency = col_opt_str(row, id, 14, "currency")?
+        .map(|c| Currency::new(c).map_err(|e| corrupt(id, format!("`currency`: {e}"))))
+        .transpose()?;
+    Ok(LeanRecord {
+        at,
+        source: col_str(row, id, 2, "source")?,
+        model: col_str(row, id, 3, "model")?,
+        project: col_opt_str(row, id, 4, "project")?,
+        session: col_opt_str(row, id, 5, "session")?,
+        usage: Usage {
+            input: col_u64(row, id, 6, "input")?,
+            cache_read: col_u64(row, id, 7, "cache_read")?,
+            cache_write: col_u64(row, id, 8, "cache_write")?,
+            cache_write_1h: col_u64(row, id, 9, "cache_write_1h")?,
+            output: col_u64(row, id, 10, "output")?,
+            reasoning: col_u64(row, id, 11, "reasoning")?,
+        },
+        service_tier,
+        cost,
+        currency,
+    })
 }
 
 /// Reads one row selected with [`COLUMNS`].
@@ -600,14 +668,25 @@ impl Ledger for SqliteLedger {
         filter: &Filter,
         f: &mut dyn FnMut(UsageRecord) -> Result<()>,
     ) -> Result<()> {
-        // Without a time range, read the table in storage order: following the
-        // time index would visit the table's pages at random.
-        let order = if filter.since.is_none() && filter.until.is_none() {
-            " NOT INDEXED"
-        } else {
-            ""
-        };
-        self.select_from(filter, order, "", f)
+        self.select_from(filter, Self::unordered_hint(filter), "", f)
+    }
+
+    fn for_each_lean(
+        &self,
+        filter: &Filter,
+        f: &mut dyn FnMut(LeanRecord<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let (clause, params) = where_clause(filter)?;
+        let hint = Self::unordered_hint(filter);
+        let query = format!("SELECT {LEAN_COLUMNS} FROM records{hint}{clause}");
+        let mut stmt = self.conn.prepare(&query).map_err(sql)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(sql)?;
+        while let Some(row) = rows.next().map_err(sql)? {
+            f(read_lean(row)?)?;
+        }
+        Ok(())
     }
 
     fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64> {

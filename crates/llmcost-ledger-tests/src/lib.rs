@@ -13,7 +13,9 @@
 use std::str::FromStr;
 
 use llmcost_core::{Currency, Decimal, Timestamp, Usage};
-use llmcost_ledger::{FileProgress, Filter, InsertSummary, Ledger, LedgerError, UsageRecord};
+use llmcost_ledger::{
+    FileProgress, Filter, InsertSummary, LeanRecord, Ledger, LedgerError, UsageRecord,
+};
 
 /// A timestamp from RFC 3339 text.
 #[must_use]
@@ -57,6 +59,25 @@ pub fn all<L: Ledger>(l: &L, filter: &Filter) -> Vec<UsageRecord> {
     })
     .expect("for_each");
     v
+}
+
+/// The lean reads of [`Ledger::for_each_lean`] and the lean views of the full
+/// records of [`Ledger::for_each`] for `filter`, each sorted (as debug text,
+/// which keeps a decimal's scale): the two must be equal.
+fn lean_and_full<L: Ledger>(l: &L, filter: &Filter) -> (Vec<String>, Vec<String>) {
+    let mut lean = Vec::new();
+    l.for_each_lean(filter, &mut |r| {
+        lean.push(format!("{r:?}"));
+        Ok(())
+    })
+    .expect("for_each_lean");
+    let mut full: Vec<String> = all(l, filter)
+        .iter()
+        .map(|r| format!("{:?}", LeanRecord::of(r)))
+        .collect();
+    lean.sort();
+    full.sort();
+    (lean, full)
 }
 
 fn keys<L: Ledger>(l: &L, filter: &Filter) -> Vec<String> {
@@ -265,6 +286,10 @@ fn filters_and_order<L: Ledger>(l: &mut L) {
         ordered.sort();
         unordered.sort();
         assert_eq!(ordered, unordered, "{f:?}");
+        // The lean read returns the same data as the full one.
+        let (lean, full) = lean_and_full(l, &f);
+        assert_eq!(lean.len(), ordered.len(), "{f:?}");
+        assert_eq!(lean, full, "{f:?}");
     }
 
     // An error from the callback stops the walk and is returned.
@@ -345,7 +370,36 @@ fn money_is_exact<L: Ledger>(l: &mut L) {
     b.currency = Some(Currency::USD);
     l.insert(&[a.clone(), b.clone()]).expect("insert");
     let got = all(l, &Filter::default());
-    assert_eq!(got, vec![a, b]);
+    assert_eq!(got, vec![a.clone(), b.clone()]);
+    let (lean, full) = lean_and_full(l, &Filter::default());
+    assert_eq!(lean, full);
+    let mut costs = Vec::new();
+    l.for_each_lean(&Filter::default(), &mut |r| {
+        costs.push((
+            r.cost.map(|d| d.to_string()),
+            r.currency,
+            r.model.to_string(),
+        ));
+        Ok(())
+    })
+    .expect("for_each_lean");
+    costs.sort();
+    assert_eq!(
+        costs,
+        [
+            (
+                Some("0.1000000000000000000000000001".to_string()),
+                Some(Currency::USD),
+                "x".to_string()
+            ),
+            (
+                Some("9.0503876".to_string()),
+                Some(Currency::CNY),
+                "deepseek-chat".to_string()
+            ),
+        ],
+        "the lean read keeps money exact"
+    );
     assert_eq!(
         got[0].billed.map(|d| d.to_string()).as_deref(),
         Some("0.10"),

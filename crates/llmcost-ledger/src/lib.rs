@@ -102,6 +102,49 @@ impl UsageRecord {
     }
 }
 
+/// The fields of a record that aggregates (reports, budgets) read, borrowed
+/// from the backend's row where possible: much cheaper to produce than a full
+/// [`UsageRecord`] (no origin, raw usage, price reference or tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeanRecord<'a> {
+    /// When the tokens were used (UTC).
+    pub at: Timestamp,
+    /// Which importer or component produced it.
+    pub source: &'a str,
+    /// Model as reported by the source.
+    pub model: &'a str,
+    /// Project, when known.
+    pub project: Option<&'a str>,
+    /// Session or conversation id, when known.
+    pub session: Option<&'a str>,
+    /// Tokens per bucket.
+    pub usage: Usage,
+    /// Service tier.
+    pub service_tier: ServiceTier,
+    /// Cost priced when recorded (`None` when unpriced).
+    pub cost: Option<Decimal>,
+    /// Currency of `cost`.
+    pub currency: Option<Currency>,
+}
+
+impl<'a> LeanRecord<'a> {
+    /// The lean view of a full record.
+    #[must_use]
+    pub fn of(r: &'a UsageRecord) -> Self {
+        LeanRecord {
+            at: r.at,
+            source: &r.source,
+            model: &r.model,
+            project: r.project.as_deref(),
+            session: r.session.as_deref(),
+            usage: r.usage,
+            service_tier: r.service_tier,
+            cost: r.cost,
+            currency: r.currency,
+        }
+    }
+}
+
 /// Which records a query selects. Empty fields select everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -253,6 +296,22 @@ pub trait Ledger: Send {
         f: &mut dyn FnMut(UsageRecord) -> Result<()>,
     ) -> Result<()> {
         self.for_each(filter, f)
+    }
+
+    /// Calls `f` with the [`LeanRecord`] of every record matching `filter`, in
+    /// storage order like [`Ledger::for_each_unordered`]: the fast read of
+    /// aggregates. The default builds full records with
+    /// [`Ledger::for_each_unordered`]; backends override it to read only the
+    /// lean columns.
+    ///
+    /// # Errors
+    /// As [`Ledger::for_each`].
+    fn for_each_lean(
+        &self,
+        filter: &Filter,
+        f: &mut dyn FnMut(LeanRecord<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.for_each_unordered(filter, &mut |r| f(LeanRecord::of(&r)))
     }
 
     /// Replaces the stored cost of records (repricing), keyed by `dedup_key`. Atomic.

@@ -718,14 +718,16 @@ pub(crate) fn aggregate_ledger(period: Period, s: &Settings, ledger: Option<&Pat
         names.insert(x.to_string(), a.clone());
         a
     };
-    led.for_each(&filter, &mut |r| {
-        let model = intern(&r.model);
+    // Only the columns a report needs, in storage order: the sums do not
+    // depend on the order of the records.
+    led.for_each_lean(&filter, &mut |r| {
+        let model = intern(r.model);
         let stored = match (r.cost, r.currency) {
             (Some(c), Some(cur)) if cur == s.currency => Some(c),
             _ => None,
         };
-        let sess = intern(r.session.as_deref().unwrap_or("-"));
-        let proj = r.project.as_deref().map(&mut intern);
+        let sess = intern(r.session.unwrap_or("-"));
+        let proj = r.project.map(&mut intern);
         agg.add(
             period,
             s,

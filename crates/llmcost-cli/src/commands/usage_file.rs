@@ -31,7 +31,23 @@ pub fn run(
     tier: ServiceTier,
     out: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let (name, data) = read_input(path)?;
+    let (name, mut reader) = open_input(path)?;
+    let mut data = Vec::with_capacity(BLOCK);
+    let whole =
+        fill(&mut reader, &mut data, BLOCK).with_context(|| format!("cannot read {name}"))?;
+    if !whole && data.first().is_some_and(|b| *b != b'[') {
+        // Larger than one block and not an array: JSON Lines, streamed in blocks
+        // so memory stays bounded and reading overlaps pricing.
+        let cat = catalog()?;
+        let agg = aggregate_stream(cat, args, s, tier, data, reader)
+            .with_context(|| format!("cannot read {name}"))?;
+        return report(out, args.price.format, &name, "line", agg, s);
+    }
+    if !whole {
+        reader
+            .read_to_end(&mut data)
+            .with_context(|| format!("cannot read {name}"))?;
+    }
     let start = data
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -83,17 +99,31 @@ pub fn run(
     report(out, args.price.format, &name, "line", agg, s)
 }
 
-fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
+/// Bytes per streamed block of JSON Lines.
+const BLOCK: usize = 8 << 20;
+
+fn open_input(path: &Path) -> Result<(String, Box<dyn Read + Send>)> {
     if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .context("cannot read standard input")?;
-        Ok(("<stdin>".into(), buf))
+        Ok(("<stdin>".into(), Box::new(std::io::stdin())))
     } else {
-        let buf = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        Ok((path.display().to_string(), buf))
+        let f =
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok((path.display().to_string(), Box::new(f)))
     }
+}
+
+/// Reads until `buf` holds `want` more bytes or the input ends; true at the end.
+fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    let target = buf.len() + want;
+    let mut chunk = [0u8; 64 << 10];
+    while buf.len() < target {
+        let n = r.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(false)
 }
 
 /// True when the bytes hold exactly one JSON document (possibly pretty-printed).
@@ -303,39 +333,101 @@ fn aggregate_lines(
     chunks
         .par_iter()
         .zip(first_line.par_iter())
-        .map(|(chunk, &first)| {
-            let mut agg = Agg::default();
-            let mut pos = 0;
-            let mut line_no = first - 1;
-            while pos < chunk.len() {
-                let end = memchr::memchr(b'\n', &chunk[pos..]).map_or(chunk.len(), |p| pos + p);
-                let line = &chunk[pos..end];
-                pos = end + 1;
-                line_no += 1;
-                let l = trim_ascii(line);
-                if l.is_empty() {
-                    continue;
-                }
-                match llmcost_usage::extract_ref(l) {
-                    Ok(ex) => agg.add(
-                        cat,
-                        args,
-                        &s,
-                        tier,
-                        line_no,
-                        Rec {
-                            model: ex.model.as_deref(),
-                            at: ex.at,
-                            usage: ex.usage,
-                            service_tier: ex.service_tier,
-                        },
-                    ),
-                    Err(e) => agg.error(line_no, e.to_string()),
-                }
-            }
-            agg
-        })
+        .map(|(chunk, &first)| price_chunk(cat, args, &s, tier, chunk, first))
         .reduce(Agg::default, Agg::merge)
+}
+
+/// Prices the JSON Lines of one chunk whose first line is `first`.
+fn price_chunk(
+    cat: &Catalog,
+    args: &CostArgs,
+    s: &PriceSettings,
+    tier: ServiceTier,
+    chunk: &[u8],
+    first: usize,
+) -> Agg {
+    let mut agg = Agg::default();
+    let mut pos = 0;
+    let mut line_no = first - 1;
+    while pos < chunk.len() {
+        let end = memchr::memchr(b'\n', &chunk[pos..]).map_or(chunk.len(), |p| pos + p);
+        let line = &chunk[pos..end];
+        pos = end + 1;
+        line_no += 1;
+        let l = trim_ascii(line);
+        if l.is_empty() {
+            continue;
+        }
+        match llmcost_usage::extract_ref(l) {
+            Ok(ex) => agg.add(
+                cat,
+                args,
+                s,
+                tier,
+                line_no,
+                Rec {
+                    model: ex.model.as_deref(),
+                    at: ex.at,
+                    usage: ex.usage,
+                    service_tier: ex.service_tier,
+                },
+            ),
+            Err(e) => agg.error(line_no, e.to_string()),
+        }
+    }
+    agg
+}
+
+/// JSON Lines streamed in blocks: one thread reads and cuts blocks at line
+/// ends, the pool prices them; memory is a few blocks, whatever the file size.
+fn aggregate_stream(
+    cat: &Catalog,
+    args: &CostArgs,
+    s: &PriceSettings,
+    tier: ServiceTier,
+    first_block: Vec<u8>,
+    mut reader: Box<dyn Read + Send>,
+) -> std::io::Result<Agg> {
+    let mut s = s.clone();
+    s.currency = Some(target_currency(&s));
+    let s = &s;
+    let (tx, rx) =
+        std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(rayon::current_num_threads() * 2);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || -> std::io::Result<()> {
+            let mut buf = first_block;
+            let mut line = 1;
+            loop {
+                let want = BLOCK.saturating_sub(buf.len());
+                let end = fill(&mut reader, &mut buf, want)?;
+                let cut = if end {
+                    buf.len()
+                } else {
+                    memchr::memrchr(b'\n', &buf).map_or(buf.len(), |p| p + 1)
+                };
+                let rest = buf.split_off(cut);
+                let lines = memchr::memchr_iter(b'\n', &buf).count();
+                if !buf.is_empty() && tx.send((buf, line)).is_err() {
+                    return Ok(());
+                }
+                line += lines;
+                if end {
+                    return Ok(());
+                }
+                buf = rest;
+                buf.reserve(BLOCK);
+            }
+        });
+        let agg = rx
+            .into_iter()
+            .par_bridge()
+            .map(|(block, first)| price_chunk(cat, args, s, tier, &block, first))
+            .reduce(Agg::default, Agg::merge);
+        producer
+            .join()
+            .map_err(|_| std::io::Error::other("the reader thread panicked"))??;
+        Ok(agg)
+    })
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {

@@ -73,3 +73,38 @@ fn json_array_of_bodies() {
     assert_eq!(s(&v, "total"), "0.0009");
     assert_eq!(v["records"], 2);
 }
+
+#[test]
+fn json_lines_larger_than_one_block_are_streamed_with_exact_line_numbers() {
+    // 70,000 lines (> 8 MiB, so the streamed path runs), one malformed at line 50,001.
+    let good = r#"{"id":"c","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"padding padding padding padding"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1000,"completion_tokens":500,"total_tokens":1500}}"#;
+    let mut text = String::new();
+    for i in 1..=70_000 {
+        if i == 50_001 {
+            text.push_str("{\"id\":\"broken\",\"usage\":\n");
+        } else {
+            text.push_str(good);
+            text.push('\n');
+        }
+    }
+    assert!(text.len() > 8 << 20);
+    let dir = std::env::temp_dir().join(format!("llmcost-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let path = dir.join("big.jsonl");
+    std::fs::write(&path, &text).expect("write");
+    let r = llmcost(&[
+        "cost",
+        "--usage",
+        path.to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("big.jsonl:50001:"), "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["records"], 69_999);
+    assert_eq!(v["errors"]["count"], 1);
+    // 69,999 × (1000 × 0.15 + 500 × 0.6) / 1M = 69,999 × 0.00045
+    assert_eq!(s(&v, "total"), "31.49955");
+}
