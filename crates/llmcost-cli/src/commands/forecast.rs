@@ -124,6 +124,11 @@ pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             let text = super::cost::table(&mut d, &args.model, &usage, s.at, &p, None);
             // Drop the heading line: the forecast heading above replaces it.
             let body = text.split_once('\n').map_or(text.as_str(), |x| x.1);
+            // The rounding footnote is printed once, after the totals below.
+            let body = d
+                .footnote()
+                .and_then(|f| body.strip_suffix(&format!("{f}\n")))
+                .unwrap_or(body);
             write!(out, "{}", body.trim_start_matches('\n'))?;
             writeln!(out)?;
             writeln!(out, "per day:       {} {cur}", d.amount(daily))?;
