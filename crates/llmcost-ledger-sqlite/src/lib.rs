@@ -88,6 +88,22 @@ fn sql(e: rusqlite::Error) -> LedgerError {
     }
 }
 
+/// Whether `e` is another connection's lock (worth waiting for and retrying).
+fn is_busy(e: &LedgerError) -> bool {
+    match e {
+        LedgerError::Backend(b) => b.downcast_ref::<rusqlite::Error>().is_some_and(|e| {
+            matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        }),
+        LedgerError::Conflict(m) => m.starts_with(WAL_REFUSED),
+        _ => false,
+    }
+}
+
+const WAL_REFUSED: &str = "the ledger could not switch to WAL mode";
+
 fn io_error(path: &Path, e: std::io::Error) -> LedgerError {
     backend(std::io::Error::new(
         e.kind(),
@@ -108,6 +124,25 @@ impl SqliteLedger {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
         }
+        // Switching a new file to WAL and creating its schema take locks that
+        // SQLite's busy handler does not always wait for (a second process
+        // opening the same fresh file gets SQLITE_BUSY at once), so the whole
+        // open is retried with a short backoff up to the busy timeout.
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match Self::open_once(path) {
+                Ok(ledger) => return Ok(ledger),
+                Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Self> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -209,7 +244,7 @@ impl SqliteLedger {
                 .map_err(sql)?;
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(LedgerError::Conflict(format!(
-                    "the ledger could not switch to WAL mode (journal mode is `{mode}`)"
+                    "{WAL_REFUSED} (journal mode is `{mode}`)"
                 )));
             }
         }
