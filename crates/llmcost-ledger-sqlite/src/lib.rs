@@ -27,9 +27,13 @@ use llmcost_ledger::{
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+use rustc_hash::FxHashMap;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_narrow.sql"),
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -40,22 +44,29 @@ pub const AUTO_CHECKPOINT_PAGES: u32 = 32_768;
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Interned strings kept per connection before the cache is emptied.
+const INTERN_CACHE_MAX: usize = 100_000;
+
 /// Columns read back by [`Ledger::for_each`], in [`read_record`] order.
-const COLUMNS: &str = "id, dedup_key, at, source, origin, line, provider, model, project, session, \
-     input, cache_read, cache_write, cache_write_1h, output, reasoning, service_tier, \
-     cost, currency, price_ref, billed, billed_currency, raw_usage, tags, status, \
-     latency_ms, ttfb_ms, key_fingerprint, incomplete";
+const COLUMNS: &str = "e.id, d.dedup_key, e.at, e.source, d.origin, d.line, d.provider, e.model, \
+     e.project, e.session, e.input, e.cache_read, e.cache_write, e.cache_write_1h, e.output, \
+     e.reasoning, e.service_tier, e.cost, e.currency, d.price_ref, d.billed, d.billed_currency, \
+     d.raw_usage, d.tags, d.status, d.latency_ms, d.ttfb_ms, d.key_fingerprint, e.incomplete";
 
 /// Columns read back by [`Ledger::for_each_lean`], in [`read_lean`] order.
-const LEAN_COLUMNS: &str = "id, at, source, model, project, session, input, cache_read, \
-     cache_write, cache_write_1h, output, reasoning, service_tier, cost, currency";
+const LEAN_COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
+     e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
+     e.cost, e.currency";
 
-const INSERT_SQL: &str = "INSERT OR IGNORE INTO records (key_hash, dedup_key, at, source, origin, line, \
-     provider, model, project, session, input, cache_read, cache_write, cache_write_1h, output, \
-     reasoning, service_tier, cost, currency, price_ref, billed, billed_currency, raw_usage, tags, \
-     status, latency_ms, ttfb_ms, key_fingerprint, incomplete) VALUES (?29, ?1, ?2, ?3, ?4, ?5, ?6, \
-     ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, \
-     ?26, ?27, ?28)";
+const INSERT_ENTRY_SQL: &str = "INSERT OR IGNORE INTO entries (key_hash, at, source, model, \
+     project, session, input, cache_read, cache_write, cache_write_1h, output, reasoning, \
+     service_tier, cost, currency, incomplete) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+
+const INSERT_DETAILS_SQL: &str = "INSERT INTO entry_details (id, dedup_key, origin, line, \
+     provider, price_ref, billed, billed_currency, raw_usage, tags, status, latency_ms, \
+     ttfb_ms, key_fingerprint) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
 /// The default ledger file: `<data dir>/llmcost/ledger.db` (for example
 /// `~/.local/share/llmcost/ledger.db` on Linux), or `None` when the platform
@@ -75,6 +86,9 @@ pub fn default_ledger_path() -> Option<PathBuf> {
 pub struct SqliteLedger {
     conn: Connection,
     path: Option<PathBuf>,
+    /// Ids of strings this connection has interned (committed rows of the
+    /// append-only `strings` table, so they stay valid).
+    interned: FxHashMap<String, i64>,
 }
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> LedgerError {
@@ -153,6 +167,7 @@ impl SqliteLedger {
         let mut ledger = SqliteLedger {
             conn,
             path: Some(path.to_path_buf()),
+            interned: FxHashMap::default(),
         };
         ledger.configure(true)?;
         ledger.migrate()?;
@@ -165,7 +180,11 @@ impl SqliteLedger {
     /// SQLite cannot allocate it.
     pub fn open_in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory().map_err(sql)?;
-        let mut ledger = SqliteLedger { conn, path: None };
+        let mut ledger = SqliteLedger {
+            conn,
+            path: None,
+            interned: FxHashMap::default(),
+        };
         ledger.configure(false)?;
         ledger.migrate()?;
         Ok(ledger)
@@ -292,16 +311,8 @@ impl SqliteLedger {
         tx.commit().map_err(sql)
     }
 
-    fn select(
-        &self,
-        filter: &Filter,
-        order: &str,
-        f: &mut dyn FnMut(UsageRecord) -> Result<()>,
-    ) -> Result<()> {
-        self.select_from(filter, "", order, f)
-    }
-
-    /// Runs `SELECT COLUMNS FROM records<hint><WHERE><order>` and calls `f` per row.
+    /// Runs `SELECT COLUMNS FROM entries JOIN entry_details<WHERE><order>`
+    /// and calls `f` per row.
     fn select_from(
         &self,
         filter: &Filter,
@@ -309,14 +320,18 @@ impl SqliteLedger {
         order: &str,
         f: &mut dyn FnMut(UsageRecord) -> Result<()>,
     ) -> Result<()> {
+        let dict = Dict::load(&self.conn)?;
         let (clause, params) = where_clause(filter)?;
-        let query = format!("SELECT {COLUMNS} FROM records{hint}{clause}{order}");
+        let query = format!(
+            "SELECT {COLUMNS} FROM entries AS e{hint} JOIN entry_details AS d ON d.id = e.id\
+             {clause}{order}"
+        );
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
             .map_err(sql)?;
         while let Some(row) = rows.next().map_err(sql)? {
-            f(read_record(row)?)?;
+            f(read_record(row, &dict)?)?;
         }
         Ok(())
     }
@@ -332,38 +347,192 @@ impl SqliteLedger {
         }
     }
 
-    fn insert_in(tx: &rusqlite::Transaction<'_>, records: &[UsageRecord]) -> Result<InsertSummary> {
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction, committing when it
+    /// succeeds. On failure nothing is stored, and the interned ids of this
+    /// connection are forgotten (some may have been rolled back).
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &mut Interner) -> Result<T>,
+    ) -> Result<T> {
+        if self.interned.len() > INTERN_CACHE_MAX {
+            self.interned.clear();
+        }
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let out = f(
+                &tx,
+                &mut Interner {
+                    ids: &mut self.interned,
+                },
+            )?;
+            tx.commit().map_err(sql)?;
+            Ok(out)
+        })();
+        if result.is_err() {
+            self.interned.clear();
+        }
+        result
+    }
+
+    fn insert_in(
+        tx: &rusqlite::Transaction<'_>,
+        strings: &mut Interner,
+        records: &[UsageRecord],
+    ) -> Result<InsertSummary> {
         let mut summary = InsertSummary::default();
-        let mut stmt = tx.prepare_cached(INSERT_SQL).map_err(sql)?;
+        let mut entry = tx.prepare_cached(INSERT_ENTRY_SQL).map_err(sql)?;
+        let mut details = tx.prepare_cached(INSERT_DETAILS_SQL).map_err(sql)?;
         for r in records {
             let hash = key_hash(&r.dedup_key);
-            if insert_one(&mut stmt, r, Some(hash))? {
+            if insert_one(tx, &mut entry, &mut details, strings, r, Some(hash))?.is_some() {
                 summary.inserted += 1;
-            } else if Self::stored(tx, hash, &r.dedup_key)? {
+            } else if Self::stored_id(tx, hash, &r.dedup_key)?.is_some() {
                 summary.duplicates += 1;
             } else {
-                // Another key has this hash: store this one unhashed; it is
-                // de-duplicated on its text (`stored` looks there too).
-                insert_one(&mut stmt, r, None)?;
+                // Another key has this hash: store this one unhashed and list
+                // its key in `collided_keys`, where `stored_id` looks too.
+                let id = insert_one(tx, &mut entry, &mut details, strings, r, None)?.ok_or_else(
+                    || LedgerError::Conflict("an unhashed insert was ignored".into()),
+                )?;
+                tx.prepare_cached("INSERT INTO collided_keys (dedup_key, id) VALUES (?1, ?2)")
+                    .and_then(|mut s| s.execute(params![r.dedup_key, id]))
+                    .map_err(sql)?;
                 summary.inserted += 1;
             }
         }
         Ok(summary)
     }
 
-    /// Whether a record with this key is stored (its hash slot holds it, or it
-    /// is among the unhashed records whose hash was taken).
-    fn stored(tx: &rusqlite::Transaction<'_>, hash: i64, key: &str) -> Result<bool> {
-        let same: Option<bool> = tx
-            .prepare_cached("SELECT dedup_key = ?2 FROM records WHERE key_hash = ?1")
+    /// The id of the record stored with this key (its hash slot holds it, or
+    /// it is among the unhashed records whose hash was taken).
+    fn stored_id(tx: &rusqlite::Transaction<'_>, hash: i64, key: &str) -> Result<Option<i64>> {
+        let id: Option<i64> = tx
+            .prepare_cached(
+                "SELECT e.id FROM entries AS e JOIN entry_details AS d ON d.id = e.id \
+                 WHERE e.key_hash = ?1 AND d.dedup_key = ?2",
+            )
             .and_then(|mut s| s.query_row(params![hash, key], |r| r.get(0)).optional())
             .map_err(sql)?;
-        if same == Some(true) {
-            return Ok(true);
+        if id.is_some() {
+            return Ok(id);
         }
-        tx.prepare_cached("SELECT 1 FROM records WHERE key_hash IS NULL AND dedup_key = ?1")
-            .and_then(|mut s| s.exists([key]))
+        tx.prepare_cached("SELECT id FROM collided_keys WHERE dedup_key = ?1")
+            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
             .map_err(sql)
+    }
+}
+
+/// Interns strings in the `strings` table for one write transaction.
+struct Interner<'a> {
+    ids: &'a mut FxHashMap<String, i64>,
+}
+
+impl Interner<'_> {
+    fn id(&mut self, tx: &rusqlite::Transaction<'_>, s: &str) -> Result<i64> {
+        if let Some(&id) = self.ids.get(s) {
+            return Ok(id);
+        }
+        tx.prepare_cached("INSERT OR IGNORE INTO strings (s) VALUES (?1)")
+            .and_then(|mut st| st.execute([s]))
+            .map_err(sql)?;
+        let id: i64 = tx
+            .prepare_cached("SELECT id FROM strings WHERE s = ?1")
+            .and_then(|mut st| st.query_row([s], |r| r.get(0)))
+            .map_err(sql)?;
+        self.ids.insert(s.to_owned(), id);
+        Ok(id)
+    }
+
+    fn opt(&mut self, tx: &rusqlite::Transaction<'_>, s: Option<&str>) -> Result<Option<i64>> {
+        s.map(|s| self.id(tx, s)).transpose()
+    }
+}
+
+/// The `strings` table read into memory for one query (ids are dense rowids),
+/// with the currency and service tier each string names, if any.
+struct Dict {
+    strings: Vec<Option<Box<str>>>,
+    currencies: Vec<Option<Currency>>,
+    tiers: Vec<Option<ServiceTier>>,
+}
+
+/// Largest string id a query accepts (far above any real ledger's count).
+const MAX_STRING_ID: usize = 1 << 28;
+
+impl Dict {
+    fn load(conn: &Connection) -> Result<Dict> {
+        let mut stmt = conn
+            .prepare_cached("SELECT id, s FROM strings")
+            .map_err(sql)?;
+        let mut rows = stmt.query([]).map_err(sql)?;
+        let mut strings: Vec<Option<Box<str>>> = Vec::new();
+        while let Some(r) = rows.next().map_err(sql)? {
+            let id: i64 = r.get(0).map_err(sql)?;
+            let s: String = r.get(1).map_err(sql)?;
+            let i = usize::try_from(id)
+                .ok()
+                .filter(|&i| i < MAX_STRING_ID)
+                .ok_or_else(|| corrupt(0, format!("string id {id} is out of range")))?;
+            if i >= strings.len() {
+                strings.resize(i + 1, None);
+            }
+            strings[i] = Some(s.into_boxed_str());
+        }
+        let currencies = strings
+            .iter()
+            .map(|s| s.as_deref().and_then(|s| Currency::new(s).ok()))
+            .collect();
+        let tiers = strings
+            .iter()
+            .map(|s| s.as_deref().and_then(|s| ServiceTier::from_str(s).ok()))
+            .collect();
+        Ok(Dict {
+            strings,
+            currencies,
+            tiers,
+        })
+    }
+
+    fn index(row: i64, id: i64, name: &str) -> Result<usize> {
+        usize::try_from(id).map_err(|_| corrupt(row, format!("`{name}`: bad string id {id}")))
+    }
+
+    fn str(&self, row: i64, id: i64, name: &str) -> Result<&str> {
+        self.strings
+            .get(Self::index(row, id, name)?)
+            .and_then(Option::as_deref)
+            .ok_or_else(|| corrupt(row, format!("`{name}`: no string with id {id}")))
+    }
+
+    fn opt_str(&self, row: i64, id: Option<i64>, name: &str) -> Result<Option<&str>> {
+        id.map(|id| self.str(row, id, name)).transpose()
+    }
+
+    fn currency(&self, row: i64, id: Option<i64>, name: &str) -> Result<Option<Currency>> {
+        let Some(id) = id else { return Ok(None) };
+        match self.currencies.get(Self::index(row, id, name)?) {
+            Some(Some(c)) => Ok(Some(*c)),
+            _ => Err(corrupt(
+                row,
+                format!("`{name}`: `{}` is not a currency", self.str(row, id, name)?),
+            )),
+        }
+    }
+
+    fn tier(&self, row: i64, id: i64) -> Result<ServiceTier> {
+        match self.tiers.get(Self::index(row, id, "service_tier")?) {
+            Some(Some(t)) => Ok(*t),
+            _ => Err(corrupt(
+                row,
+                format!(
+                    "unknown service tier `{}`",
+                    self.str(row, id, "service_tier")?
+                ),
+            )),
+        }
     }
 }
 
@@ -373,52 +542,64 @@ pub fn key_hash(key: &str) -> i64 {
     i64::from_ne_bytes(xxhash_rust::xxh3::xxh3_64(key.as_bytes()).to_ne_bytes())
 }
 
-/// Runs the prepared insert for one record; true when a row was stored, false
+/// Stores one record (its entry and details); its id when stored, `None`
 /// when its `key_hash` was already taken.
 fn insert_one(
-    stmt: &mut rusqlite::CachedStatement<'_>,
+    tx: &rusqlite::Transaction<'_>,
+    entry: &mut rusqlite::CachedStatement<'_>,
+    details: &mut rusqlite::CachedStatement<'_>,
+    strings: &mut Interner,
     r: &UsageRecord,
     hash: Option<i64>,
-) -> Result<bool> {
-    let tags = if r.tags.is_empty() {
-        None
-    } else {
-        Some(serde_json::to_string(&r.tags).map_err(backend)?)
-    };
-    let n = stmt
+) -> Result<Option<i64>> {
+    let n = entry
         .execute(params![
-            r.dedup_key,
+            hash,
             nanos(r.at)?,
-            r.source,
-            r.origin,
-            r.line.map(int).transpose()?,
-            r.provider,
-            r.model,
-            r.project,
-            r.session,
+            strings.id(tx, &r.source)?,
+            strings.id(tx, &r.model)?,
+            strings.opt(tx, r.project.as_deref())?,
+            strings.opt(tx, r.session.as_deref())?,
             int(r.usage.input)?,
             int(r.usage.cache_read)?,
             int(r.usage.cache_write)?,
             int(r.usage.cache_write_1h)?,
             int(r.usage.output)?,
             int(r.usage.reasoning)?,
-            r.service_tier.key(),
+            strings.id(tx, r.service_tier.key())?,
             r.cost.map(|d| d.to_string()),
-            r.currency.as_ref().map(Currency::as_str),
-            r.price_ref,
+            strings.opt(tx, r.currency.as_ref().map(Currency::as_str))?,
+            r.incomplete,
+        ])
+        .map_err(sql)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let id = tx.last_insert_rowid();
+    let tags = if r.tags.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&r.tags).map_err(backend)?)
+    };
+    details
+        .execute(params![
+            id,
+            r.dedup_key,
+            strings.opt(tx, r.origin.as_deref())?,
+            r.line.map(int).transpose()?,
+            strings.opt(tx, r.provider.as_deref())?,
+            strings.opt(tx, r.price_ref.as_deref())?,
             r.billed.map(|d| d.to_string()),
-            r.billed_currency.as_ref().map(Currency::as_str),
+            strings.opt(tx, r.billed_currency.as_ref().map(Currency::as_str))?,
             r.raw_usage,
             tags,
             r.status,
             r.latency_ms.map(int).transpose()?,
             r.ttfb_ms.map(int).transpose()?,
             r.key_fingerprint,
-            r.incomplete,
-            hash,
         ])
         .map_err(sql)?;
-    Ok(n == 1)
+    Ok(Some(id))
 }
 
 /// Nanoseconds since the epoch as an SQLite integer (1677 to 2262).
@@ -454,25 +635,12 @@ fn col_opt_u64(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<
 }
 
 fn col_decimal(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<Decimal>> {
-    let v: Option<String> = row.get(idx).map_err(sql)?;
-    v.map(|s| {
-        Decimal::from_str(&s)
-            .map_err(|e| corrupt(id, format!("`{name}` is not an exact decimal: `{s}` ({e})")))
-    })
-    .transpose()
-}
-
-fn col_currency(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<Currency>> {
-    let v: Option<String> = row.get(idx).map_err(sql)?;
-    v.map(|s| Currency::new(&s).map_err(|e| corrupt(id, format!("`{name}`: {e}"))))
+    col_opt_str(row, id, idx, name)?
+        .map(|s| {
+            Decimal::from_str(s)
+                .map_err(|e| corrupt(id, format!("`{name}` is not an exact decimal: `{s}` ({e})")))
+        })
         .transpose()
-}
-
-fn col_str<'r>(row: &'r Row<'_>, id: i64, idx: usize, name: &str) -> Result<&'r str> {
-    row.get_ref(idx)
-        .map_err(sql)?
-        .as_str()
-        .map_err(|e| corrupt(id, format!("`{name}`: {e}")))
 }
 
 fn col_opt_str<'r>(row: &'r Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<&'r str>> {
@@ -482,30 +650,28 @@ fn col_opt_str<'r>(row: &'r Row<'_>, id: i64, idx: usize, name: &str) -> Result<
         .map_err(|e| corrupt(id, format!("`{name}`: {e}")))
 }
 
-/// Reads one row selected with [`LEAN_COLUMNS`], borrowing its text.
-fn read_lean<'r>(row: &'r Row<'_>) -> Result<LeanRecord<'r>> {
-    let id: i64 = row.get(0).map_err(sql)?;
-    let at_ns: i64 = row.get(1).map_err(sql)?;
-    let at = Timestamp::from_nanosecond(i128::from(at_ns))
-        .map_err(|e| corrupt(id, format!("bad timestamp {at_ns}: {e}")))?;
-    let tier = col_str(row, id, 12, "service_tier")?;
-    let service_tier = ServiceTier::from_str(tier)
-        .map_err(|_| corrupt(id, format!("unknown service tier `{tier}`")))?;
-    let cost = col_opt_str(row, id, 13, "cost")?
-        .map(|c| {
-            Decimal::from_str(c)
-                .map_err(|e| corrupt(id, format!("`cost` is not an exact decimal: `{c}` ({e})")))
-        })
-        .transpose()?;
-    let currency = col_opt_str(row, id, 14, "currency")?
-        .map(|c| Currency::new(c).map_err(|e| corrupt(id, format!("`currency`: {e}"))))
-        .transpose()?;
+fn col_i64(row: &Row<'_>, idx: usize) -> Result<i64> {
+    row.get(idx).map_err(sql)
+}
+
+fn col_opt_i64(row: &Row<'_>, idx: usize) -> Result<Option<i64>> {
+    row.get(idx).map_err(sql)
+}
+
+fn timestamp(id: i64, at_ns: i64) -> Result<Timestamp> {
+    Timestamp::from_nanosecond(i128::from(at_ns))
+        .map_err(|e| corrupt(id, format!("bad timestamp {at_ns}: {e}")))
+}
+
+/// Reads one row selected with [`LEAN_COLUMNS`], borrowing its text from `dict`.
+fn read_lean<'d>(row: &Row<'_>, dict: &'d Dict) -> Result<LeanRecord<'d>> {
+    let id = col_i64(row, 0)?;
     Ok(LeanRecord {
-        at,
-        source: col_str(row, id, 2, "source")?,
-        model: col_str(row, id, 3, "model")?,
-        project: col_opt_str(row, id, 4, "project")?,
-        session: col_opt_str(row, id, 5, "session")?,
+        at: timestamp(id, col_i64(row, 1)?)?,
+        source: dict.str(id, col_i64(row, 2)?, "source")?,
+        model: dict.str(id, col_i64(row, 3)?, "model")?,
+        project: dict.opt_str(id, col_opt_i64(row, 4)?, "project")?,
+        session: dict.opt_str(id, col_opt_i64(row, 5)?, "session")?,
         usage: Usage {
             input: col_u64(row, id, 6, "input")?,
             cache_read: col_u64(row, id, 7, "cache_read")?,
@@ -514,21 +680,20 @@ fn read_lean<'r>(row: &'r Row<'_>) -> Result<LeanRecord<'r>> {
             output: col_u64(row, id, 10, "output")?,
             reasoning: col_u64(row, id, 11, "reasoning")?,
         },
-        service_tier,
-        cost,
-        currency,
+        service_tier: dict.tier(id, col_i64(row, 12)?)?,
+        cost: col_decimal(row, id, 13, "cost")?,
+        currency: dict.currency(id, col_opt_i64(row, 14)?, "currency")?,
     })
 }
 
 /// Reads one row selected with [`COLUMNS`].
-fn read_record(row: &Row<'_>) -> Result<UsageRecord> {
-    let id: i64 = row.get(0).map_err(sql)?;
-    let at_ns: i64 = row.get(2).map_err(sql)?;
-    let at = Timestamp::from_nanosecond(i128::from(at_ns))
-        .map_err(|e| corrupt(id, format!("bad timestamp {at_ns}: {e}")))?;
-    let tier: String = row.get(16).map_err(sql)?;
-    let service_tier = ServiceTier::from_str(&tier)
-        .map_err(|_| corrupt(id, format!("unknown service tier `{tier}`")))?;
+fn read_record(row: &Row<'_>, dict: &Dict) -> Result<UsageRecord> {
+    let id = col_i64(row, 0)?;
+    let owned = |idx: usize, name: &str| -> Result<Option<String>> {
+        Ok(dict
+            .opt_str(id, col_opt_i64(row, idx)?, name)?
+            .map(str::to_owned))
+    };
     let tags: Option<String> = row.get(23).map_err(sql)?;
     let tags = match tags {
         Some(t) => {
@@ -542,14 +707,14 @@ fn read_record(row: &Row<'_>) -> Result<UsageRecord> {
         .transpose()?;
     Ok(UsageRecord {
         dedup_key: row.get(1).map_err(sql)?,
-        at,
-        source: row.get(3).map_err(sql)?,
-        origin: row.get(4).map_err(sql)?,
+        at: timestamp(id, col_i64(row, 2)?)?,
+        source: dict.str(id, col_i64(row, 3)?, "source")?.to_owned(),
+        origin: owned(4, "origin")?,
         line: col_opt_u64(row, id, 5, "line")?,
-        provider: row.get(6).map_err(sql)?,
-        model: row.get(7).map_err(sql)?,
-        project: row.get(8).map_err(sql)?,
-        session: row.get(9).map_err(sql)?,
+        provider: owned(6, "provider")?,
+        model: dict.str(id, col_i64(row, 7)?, "model")?.to_owned(),
+        project: owned(8, "project")?,
+        session: owned(9, "session")?,
         usage: Usage {
             input: col_u64(row, id, 10, "input")?,
             cache_read: col_u64(row, id, 11, "cache_read")?,
@@ -558,12 +723,12 @@ fn read_record(row: &Row<'_>) -> Result<UsageRecord> {
             output: col_u64(row, id, 14, "output")?,
             reasoning: col_u64(row, id, 15, "reasoning")?,
         },
-        service_tier,
+        service_tier: dict.tier(id, col_i64(row, 16)?)?,
         cost: col_decimal(row, id, 17, "cost")?,
-        currency: col_currency(row, id, 18, "currency")?,
-        price_ref: row.get(19).map_err(sql)?,
+        currency: dict.currency(id, col_opt_i64(row, 18)?, "currency")?,
+        price_ref: owned(19, "price_ref")?,
         billed: col_decimal(row, id, 20, "billed")?,
-        billed_currency: col_currency(row, id, 21, "billed_currency")?,
+        billed_currency: dict.currency(id, col_opt_i64(row, 21)?, "billed_currency")?,
         raw_usage: row.get(22).map_err(sql)?,
         tags,
         status,
@@ -574,37 +739,41 @@ fn read_record(row: &Row<'_>) -> Result<UsageRecord> {
     })
 }
 
-/// The WHERE clause and parameters of a filter.
+/// The WHERE clause and parameters of a filter, over `entries AS e`.
 fn where_clause(filter: &Filter) -> Result<(String, Vec<Value>)> {
     let mut conds: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
     if let Some(s) = filter.since {
-        conds.push("at >= ?".into());
+        conds.push("e.at >= ?".into());
         params.push(Value::Integer(nanos(s)?));
     }
     if let Some(u) = filter.until {
-        conds.push("at < ?".into());
+        conds.push("e.at < ?".into());
         params.push(Value::Integer(nanos(u)?));
     }
-    for (column, values) in [("model", &filter.models), ("source", &filter.sources)] {
+    for (column, values) in [("e.model", &filter.models), ("e.source", &filter.sources)] {
         if !values.is_empty() {
             let marks = vec!["?"; values.len()].join(", ");
-            conds.push(format!("{column} IN ({marks})"));
+            conds.push(format!(
+                "{column} IN (SELECT id FROM strings WHERE s IN ({marks}))"
+            ));
             params.extend(values.iter().map(|v| Value::Text(v.clone())));
         }
     }
     if let Some(p) = &filter.project {
-        conds.push("project = ?".into());
+        conds.push("e.project IN (SELECT id FROM strings WHERE s = ?)".into());
         params.push(Value::Text(p.clone()));
     }
     if let Some(t) = &filter.tag {
         conds.push(
-            "EXISTS (SELECT 1 FROM json_each(records.tags) WHERE json_each.value = ?)".into(),
+            "e.id IN (SELECT x.id FROM entry_details AS x, json_each(x.tags) AS j \
+             WHERE x.tags IS NOT NULL AND j.value = ?)"
+                .into(),
         );
         params.push(Value::Text(t.clone()));
     }
     if let Some(k) = &filter.key_fingerprint {
-        conds.push("key_fingerprint = ?".into());
+        conds.push("e.id IN (SELECT id FROM entry_details WHERE key_fingerprint = ?)".into());
         params.push(Value::Text(k.clone()));
     }
     let clause = if conds.is_empty() {
@@ -617,13 +786,7 @@ fn where_clause(filter: &Filter) -> Result<(String, Vec<Value>)> {
 
 impl Ledger for SqliteLedger {
     fn insert(&mut self, records: &[UsageRecord]) -> Result<InsertSummary> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let summary = Self::insert_in(&tx, records)?;
-        tx.commit().map_err(sql)?;
-        Ok(summary)
+        self.write(|tx, strings| Self::insert_in(tx, strings, records))
     }
 
     fn insert_with_progress(
@@ -639,12 +802,8 @@ impl Ledger for SqliteLedger {
         records: &[UsageRecord],
         progress: &[FileProgress],
     ) -> Result<InsertSummary> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let summary = Self::insert_in(&tx, records)?;
-        {
+        self.write(|tx, strings| {
+            let summary = Self::insert_in(tx, strings, records)?;
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO file_progress (path, offset, head_hash, lines) VALUES (?1, ?2, ?3, ?4) \
@@ -656,9 +815,8 @@ impl Ledger for SqliteLedger {
                 stmt.execute(params![p.path, int(p.offset)?, p.head_hash, int(p.lines)?])
                     .map_err(sql)?;
             }
-        }
-        tx.commit().map_err(sql)?;
-        Ok(summary)
+            Ok(summary)
+        })
     }
 
     fn file_progress(&self, path: &str) -> Result<Option<FileProgress>> {
@@ -695,7 +853,7 @@ impl Ledger for SqliteLedger {
         filter: &Filter,
         f: &mut dyn FnMut(UsageRecord) -> Result<()>,
     ) -> Result<()> {
-        self.select(filter, " ORDER BY at, id", f)
+        self.select_from(filter, "", " ORDER BY e.at, e.id", f)
     }
 
     fn for_each_unordered(
@@ -711,60 +869,49 @@ impl Ledger for SqliteLedger {
         filter: &Filter,
         f: &mut dyn FnMut(LeanRecord<'_>) -> Result<()>,
     ) -> Result<()> {
+        let dict = Dict::load(&self.conn)?;
         let (clause, params) = where_clause(filter)?;
         let hint = Self::unordered_hint(filter);
-        let query = format!("SELECT {LEAN_COLUMNS} FROM records{hint}{clause}");
+        let query = format!("SELECT {LEAN_COLUMNS} FROM entries AS e{hint}{clause}");
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
             .map_err(sql)?;
         while let Some(row) = rows.next().map_err(sql)? {
-            f(read_lean(row)?)?;
+            f(read_lean(row, &dict)?)?;
         }
         Ok(())
     }
 
     fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let mut updated = 0;
-        {
-            let mut by_hash = tx
-                .prepare_cached(
-                    "UPDATE records SET cost = ?2, currency = ?3, price_ref = ?4 \
-                     WHERE key_hash = ?5 AND dedup_key = ?1",
-                )
+        self.write(|tx, strings| {
+            let mut updated = 0;
+            let mut entry = tx
+                .prepare_cached("UPDATE entries SET cost = ?2, currency = ?3 WHERE id = ?1")
                 .map_err(sql)?;
-            let mut unhashed = tx
-                .prepare_cached(
-                    "UPDATE records SET cost = ?2, currency = ?3, price_ref = ?4 \
-                     WHERE key_hash IS NULL AND dedup_key = ?1",
-                )
+            let mut details = tx
+                .prepare_cached("UPDATE entry_details SET price_ref = ?2 WHERE id = ?1")
                 .map_err(sql)?;
             for (key, cost, currency, price_ref) in costs {
-                let cost = cost.map(|d| d.to_string());
-                let currency = currency.as_ref().map(Currency::as_str);
-                let mut n = by_hash
-                    .execute(params![key, cost, currency, price_ref, key_hash(key)])
+                let Some(id) = Self::stored_id(tx, key_hash(key), key)? else {
+                    continue;
+                };
+                let currency = strings.opt(tx, currency.as_ref().map(Currency::as_str))?;
+                let price_ref = strings.opt(tx, price_ref.as_deref())?;
+                entry
+                    .execute(params![id, cost.map(|d| d.to_string()), currency])
                     .map_err(sql)?;
-                if n == 0 {
-                    n = unhashed
-                        .execute(params![key, cost, currency, price_ref])
-                        .map_err(sql)?;
-                }
-                updated += n as u64;
+                details.execute(params![id, price_ref]).map_err(sql)?;
+                updated += 1;
             }
-        }
-        tx.commit().map_err(sql)?;
-        Ok(updated)
+            Ok(updated)
+        })
     }
 
     fn count(&self) -> Result<u64> {
         let n: i64 = self
             .conn
-            .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
             .map_err(sql)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
@@ -849,7 +996,7 @@ mod tests {
         )])
         .expect("insert");
         l.connection()
-            .execute("UPDATE records SET key_hash = ?1", [key_hash("x:2")])
+            .execute("UPDATE entries SET key_hash = ?1", [key_hash("x:2")])
             .expect("fake the collision");
         let two = UsageRecord::new("x:2", ts("2025-01-02T00:00:00Z"), "t", "m", usage);
         let s = l
@@ -876,6 +1023,84 @@ mod tests {
             .update_costs(&[("x:2".into(), Some(Decimal::ONE), Some(Currency::USD), None)])
             .expect("update unhashed");
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_version_1_ledger_is_migrated_without_loss() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("v1.db");
+        {
+            let c = Connection::open(&path).expect("create");
+            c.execute_batch(MIGRATIONS[0]).expect("v1 schema");
+            c.pragma_update(None, "user_version", 1).expect("v1");
+            c.execute_batch(
+                "INSERT INTO records (key_hash, dedup_key, at, source, origin, line, provider, \
+                 model, project, session, input, cache_read, cache_write, cache_write_1h, output, \
+                 reasoning, service_tier, cost, currency, price_ref, billed, billed_currency, \
+                 raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete) VALUES \
+                 (7, 'a:1', 1736942400000000000, 'proxy', 'up', 3, 'deepseek', 'deepseek-chat', \
+                  'p', 's', 1, 2, 3, 4, 5, 6, 'batch', '0.0012', 'CNY', 'ref', '1.10', 'USD', \
+                  '{\"x\":1}', '[\"t\"]', 200, 12, 3, 'fp', 1), \
+                 (NULL, 'a:2', 1736942400000000001, 'jsonl', NULL, NULL, NULL, 'gpt-4o', \
+                  NULL, NULL, 10, 0, 0, 0, 20, 0, 'standard', NULL, NULL, NULL, NULL, NULL, \
+                  NULL, NULL, NULL, NULL, NULL, NULL, 0);",
+            )
+            .expect("v1 rows");
+        }
+        let mut l = SqliteLedger::open(&path).expect("migrate");
+        assert_eq!(l.schema_version().expect("v"), SCHEMA_VERSION);
+        let mut got = Vec::new();
+        l.for_each(&Filter::default(), &mut |r| {
+            got.push(r);
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(got.len(), 2);
+        let a = &got[0];
+        assert_eq!(
+            (
+                a.dedup_key.as_str(),
+                a.source.as_str(),
+                a.origin.as_deref(),
+                a.line
+            ),
+            ("a:1", "proxy", Some("up"), Some(3))
+        );
+        assert_eq!(a.at, ts("2025-01-15T12:00:00Z"));
+        assert_eq!(
+            (a.model.as_str(), a.project.as_deref()),
+            ("deepseek-chat", Some("p"))
+        );
+        assert_eq!(a.usage.reasoning, 6);
+        assert_eq!(a.service_tier, ServiceTier::Batch);
+        assert_eq!(a.cost, Some(Decimal::from_str("0.0012").expect("dec")));
+        assert_eq!(a.currency, Some(Currency::CNY));
+        assert_eq!(a.billed.map(|b| b.to_string()), Some("1.10".into()));
+        assert_eq!(a.tags, vec!["t".to_string()]);
+        assert_eq!(
+            (a.status, a.key_fingerprint.as_deref(), a.incomplete),
+            (Some(200), Some("fp"), true)
+        );
+        let b = &got[1];
+        assert_eq!(
+            (b.model.as_str(), b.cost, b.origin.as_deref()),
+            ("gpt-4o", None, None)
+        );
+        // The unhashed (collided) v1 row is still found by its key.
+        let n = l
+            .update_costs(&[("a:2".into(), Some(Decimal::ONE), Some(Currency::USD), None)])
+            .expect("update the unhashed row");
+        assert_eq!(n, 1);
+        // The `records` view keeps the v1 columns for ad-hoc queries.
+        let (model, cost): (String, String) = l
+            .connection()
+            .query_row(
+                "SELECT model, cost FROM records WHERE dedup_key = 'a:1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("view");
+        assert_eq!((model.as_str(), cost.as_str()), ("deepseek-chat", "0.0012"));
     }
 
     #[test]

@@ -191,7 +191,12 @@ fn reprice_restores_catalog_prices_and_changes_currency() {
         // As if the catalog had been wrong when these were imported.
         let l = SqliteLedger::open(s.ledger()).expect("open");
         l.connection()
-            .execute("UPDATE records SET cost = '1', price_ref = 'old' WHERE dedup_key IN ('jsonl:c1', 'jsonl:c4')", [])
+            .execute_batch(
+                "UPDATE entries SET cost = '1' WHERE id IN \
+                 (SELECT id FROM entry_details WHERE dedup_key IN ('jsonl:c1', 'jsonl:c4')); \
+                 UPDATE entry_details SET price_ref = NULL \
+                 WHERE dedup_key IN ('jsonl:c1', 'jsonl:c4')",
+            )
             .expect("update");
     }
     let ledger = s.ledger();

@@ -33,7 +33,7 @@ fn corrupt_money_is_reported_with_its_row() {
     l.insert(&[record("x:1", "2025-01-01T00:00:00Z", "gpt-4o", 1, 1)])
         .expect("insert");
     l.connection()
-        .execute("UPDATE records SET cost = '1.2.3', currency = 'USD'", [])
+        .execute("UPDATE entries SET cost = '1.2.3'", [])
         .expect("corrupt it");
     let id: i64 = l
         .connection()
@@ -53,7 +53,11 @@ fn corrupt_money_is_reported_with_its_row() {
         other => panic!("expected Corrupt, got {other:?}"),
     }
     l.connection()
-        .execute("UPDATE records SET cost = '0.5', service_tier = 'gold'", [])
+        .execute_batch(
+            "INSERT INTO strings (s) VALUES ('gold'); \
+             UPDATE entries SET cost = '0.5', \
+             service_tier = (SELECT id FROM strings WHERE s = 'gold')",
+        )
         .expect("corrupt tier");
     let err = l
         .for_each(&Filter::default(), &mut |_| Ok(()))
