@@ -29,6 +29,9 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use rustc_hash::FxHashMap;
 
+mod details;
+use details::{BlockWriter, Details};
+
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
@@ -48,25 +51,23 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 const INTERN_CACHE_MAX: usize = 100_000;
 
 /// Columns read back by [`Ledger::for_each`], in [`read_record`] order.
-const COLUMNS: &str = "e.id, d.dedup_key, e.at, e.source, d.origin, d.line, d.provider, e.model, \
-     e.project, e.session, e.input, e.cache_read, e.cache_write, e.cache_write_1h, e.output, \
-     e.reasoning, e.service_tier, e.cost, e.currency, d.price_ref, d.billed, d.billed_currency, \
-     d.raw_usage, d.tags, d.status, d.latency_ms, d.ttfb_ms, d.key_fingerprint, e.incomplete";
+const COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
+     e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
+     e.cost, e.currency, e.price_ref, e.tags, e.key_fingerprint, e.incomplete, e.detail";
 
 /// Columns read back by [`Ledger::for_each_lean`], in [`read_lean`] order.
 const LEAN_COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
      e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
      e.cost, e.currency";
 
-const INSERT_ENTRY_SQL: &str = "INSERT OR IGNORE INTO entries (key_hash, at, source, model, \
-     project, session, input, cache_read, cache_write, cache_write_1h, output, reasoning, \
-     service_tier, cost, currency, incomplete) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+const INSERT_ENTRY_SQL: &str = "INSERT OR IGNORE INTO entries (key_hash, key_check, at, source, \
+     model, project, session, input, cache_read, cache_write, cache_write_1h, output, reasoning, \
+     service_tier, cost, currency, price_ref, tags, key_fingerprint, incomplete, detail) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+     ?19, ?20, ?21)";
 
-const INSERT_DETAILS_SQL: &str = "INSERT INTO entry_details (id, dedup_key, origin, line, \
-     provider, price_ref, billed, billed_currency, raw_usage, tags, status, latency_ms, \
-     ttfb_ms, key_fingerprint) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+/// Blocks of details a read keeps decoded.
+const BLOCK_CACHE: usize = 16;
 
 /// The default ledger file: `<data dir>/llmcost/ledger.db` (for example
 /// `~/.local/share/llmcost/ledger.db` on Linux), or `None` when the platform
@@ -305,46 +306,105 @@ impl SqliteLedger {
             .skip(usize::try_from(found).unwrap_or(0))
         {
             tx.execute_batch(m).map_err(sql)?;
+            if i == 1 {
+                copy_v1(
+                    &tx,
+                    &mut Interner {
+                        ids: &mut self.interned,
+                    },
+                )?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)
                 .map_err(sql)?;
         }
-        tx.commit().map_err(sql)
+        let done = tx.commit().map_err(sql);
+        // Ids interned in a migration that failed may have been rolled back.
+        if done.is_err() {
+            self.interned.clear();
+        }
+        done
     }
 
-    /// Runs `SELECT COLUMNS FROM entries JOIN entry_details<WHERE><order>`
-    /// and calls `f` per row.
+    /// Runs `SELECT COLUMNS FROM entries<WHERE><order>` and calls `f` per
+    /// row, with its details from the row's block.
     fn select_from(
         &self,
         filter: &Filter,
-        hint: &str,
         order: &str,
         f: &mut dyn FnMut(UsageRecord) -> Result<()>,
     ) -> Result<()> {
         let dict = Dict::load(&self.conn)?;
+        let mut blocks = BlockCache::default();
         let (clause, params) = where_clause(filter)?;
-        let query = format!(
-            "SELECT {COLUMNS} FROM entries AS e{hint} JOIN entry_details AS d ON d.id = e.id\
-             {clause}{order}"
-        );
+        let query = format!("SELECT {COLUMNS} FROM entries AS e{clause}{order}");
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
             .map_err(sql)?;
         while let Some(row) = rows.next().map_err(sql)? {
-            f(read_record(row, &dict)?)?;
+            f(read_record(row, &dict, &mut blocks, &self.conn)?)?;
         }
         Ok(())
     }
 
-    /// The index hint of a read in storage order: without a time range, read
-    /// the table itself, since following the time index would visit the
-    /// table's pages at random; with one, the time index narrows the read.
-    fn unordered_hint(filter: &Filter) -> &'static str {
-        if filter.since.is_none() && filter.until.is_none() {
-            " NOT INDEXED"
-        } else {
-            ""
+    /// Splits the stored rows into at most `n` ranges of row ids of about
+    /// equal size (`[from, to)`), to read them on several threads, each with
+    /// its own connection ([`SqliteLedger::reopen`]) and
+    /// [`SqliteLedger::for_each_lean_in`]. Empty when nothing is stored.
+    ///
+    /// # Errors
+    /// Backend failures.
+    pub fn id_ranges(&self, n: usize) -> Result<Vec<(i64, i64)>> {
+        let (lo, hi): (Option<i64>, Option<i64>) = self
+            .conn
+            .query_row("SELECT min(id), max(id) FROM entries", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(sql)?;
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return Ok(Vec::new());
+        };
+        let n = i64::try_from(n.max(1)).unwrap_or(1);
+        let span = hi - lo + 1;
+        let step = (span + n - 1) / n;
+        Ok((0..n)
+            .map(|i| (lo + i * step, (lo + (i + 1) * step).min(hi + 1)))
+            .filter(|(a, b)| a < b)
+            .collect())
+    }
+
+    /// [`Ledger::for_each_lean`] over the rows whose id is in `ids`
+    /// (`[from, to)`; `None`: all), in storage order.
+    ///
+    /// # Errors
+    /// As [`Ledger::for_each_lean`].
+    pub fn for_each_lean_in(
+        &self,
+        filter: &Filter,
+        ids: Option<(i64, i64)>,
+        f: &mut dyn FnMut(LeanRecord<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let dict = Dict::load(&self.conn)?;
+        let (mut clause, mut params) = where_clause(filter)?;
+        if let Some((from, to)) = ids {
+            clause.push_str(if clause.is_empty() {
+                " WHERE "
+            } else {
+                " AND "
+            });
+            clause.push_str("e.id >= ? AND e.id < ?");
+            params.push(Value::Integer(from));
+            params.push(Value::Integer(to));
         }
+        let query = format!("SELECT {LEAN_COLUMNS} FROM entries AS e{clause}");
+        let mut stmt = self.conn.prepare(&query).map_err(sql)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(sql)?;
+        while let Some(row) = rows.next().map_err(sql)? {
+            f(read_lean(row, &dict)?)?;
+        }
+        Ok(())
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction, committing when it
@@ -384,44 +444,189 @@ impl SqliteLedger {
     ) -> Result<InsertSummary> {
         let mut summary = InsertSummary::default();
         let mut entry = tx.prepare_cached(INSERT_ENTRY_SQL).map_err(sql)?;
-        let mut details = tx.prepare_cached(INSERT_DETAILS_SQL).map_err(sql)?;
+        // This transaction holds the write lock: no one else takes block ids.
+        let mut block_id: i64 = tx
+            .query_row(
+                "SELECT coalesce(max(id), 0) + 1 FROM detail_blocks",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        let mut block = BlockWriter::default();
         for r in records {
-            let hash = key_hash(&r.dedup_key);
-            if insert_one(tx, &mut entry, &mut details, strings, r, Some(hash))?.is_some() {
+            let (hash, check) = key_hashes(&r.dedup_key);
+            let detail = (block_id << details::INDEX_BITS) | block.len() as i64;
+            if insert_one(tx, &mut entry, strings, r, Some(hash), check, detail)?.is_some() {
                 summary.inserted += 1;
-            } else if Self::stored_id(tx, hash, &r.dedup_key)?.is_some() {
+            } else if Self::stored_id(tx, hash, check)?.is_some() {
                 summary.duplicates += 1;
+                continue;
             } else {
-                // Another key has this hash: store this one unhashed and list
-                // its key in `collided_keys`, where `stored_id` looks too.
-                let id = insert_one(tx, &mut entry, &mut details, strings, r, None)?.ok_or_else(
+                // Another key has these low 64 bits: store this one unhashed
+                // and list it in `collided_keys`, where `stored_id` looks too.
+                let id = insert_one(tx, &mut entry, strings, r, None, check, detail)?.ok_or_else(
                     || LedgerError::Conflict("an unhashed insert was ignored".into()),
                 )?;
-                tx.prepare_cached("INSERT INTO collided_keys (dedup_key, id) VALUES (?1, ?2)")
-                    .and_then(|mut s| s.execute(params![r.dedup_key, id]))
-                    .map_err(sql)?;
+                tx.prepare_cached(
+                    "INSERT INTO collided_keys (key_hash, key_check, id) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut s| s.execute(params![hash, check, id]))
+                .map_err(sql)?;
                 summary.inserted += 1;
             }
+            block.push(r);
+            if block.is_full() {
+                store_block(tx, block_id, &mut block)?;
+                block_id += 1;
+            }
+        }
+        if block.len() > 0 {
+            store_block(tx, block_id, &mut block)?;
         }
         Ok(summary)
     }
 
-    /// The id of the record stored with this key (its hash slot holds it, or
-    /// it is among the unhashed records whose hash was taken).
-    fn stored_id(tx: &rusqlite::Transaction<'_>, hash: i64, key: &str) -> Result<Option<i64>> {
+    /// The id of the record stored with this key hash (in its slot, or among
+    /// the unhashed records whose slot was taken).
+    fn stored_id(tx: &rusqlite::Transaction<'_>, hash: i64, check: i64) -> Result<Option<i64>> {
         let id: Option<i64> = tx
-            .prepare_cached(
-                "SELECT e.id FROM entries AS e JOIN entry_details AS d ON d.id = e.id \
-                 WHERE e.key_hash = ?1 AND d.dedup_key = ?2",
-            )
-            .and_then(|mut s| s.query_row(params![hash, key], |r| r.get(0)).optional())
+            .prepare_cached("SELECT id FROM entries WHERE key_hash = ?1 AND key_check = ?2")
+            .and_then(|mut s| s.query_row(params![hash, check], |r| r.get(0)).optional())
             .map_err(sql)?;
         if id.is_some() {
             return Ok(id);
         }
-        tx.prepare_cached("SELECT id FROM collided_keys WHERE dedup_key = ?1")
-            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+        tx.prepare_cached("SELECT id FROM collided_keys WHERE key_hash = ?1 AND key_check = ?2")
+            .and_then(|mut s| s.query_row(params![hash, check], |r| r.get(0)).optional())
             .map_err(sql)
+    }
+}
+
+fn store_block(tx: &rusqlite::Transaction<'_>, id: i64, block: &mut BlockWriter) -> Result<()> {
+    let records = block.len() as i64;
+    let data = block.finish();
+    tx.prepare_cached("INSERT INTO detail_blocks (id, records, data) VALUES (?1, ?2, ?3)")
+        .and_then(|mut s| s.execute(params![id, records, data]))
+        .map_err(sql)?;
+    Ok(())
+}
+
+/// Copies the rows of a v1 ledger (`records_v1`) into the v2 tables, then
+/// drops them. Part of the migration's transaction.
+fn copy_v1(tx: &rusqlite::Transaction<'_>, strings: &mut Interner) -> Result<()> {
+    let mut last = i64::MIN;
+    loop {
+        let mut batch = Vec::new();
+        {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT id, dedup_key, at, source, origin, line, provider, model, project, \
+                     session, input, cache_read, cache_write, cache_write_1h, output, reasoning, \
+                     service_tier, cost, currency, price_ref, billed, billed_currency, raw_usage, \
+                     tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete \
+                     FROM records_v1 WHERE id > ?1 ORDER BY id LIMIT 8192",
+                )
+                .map_err(sql)?;
+            let mut rows = stmt.query([last]).map_err(sql)?;
+            while let Some(row) = rows.next().map_err(sql)? {
+                last = col_i64(row, 0)?;
+                batch.push(read_v1(row, last)?);
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        SqliteLedger::insert_in(tx, strings, &batch)?;
+    }
+    tx.execute_batch("DROP TABLE records_v1").map_err(sql)
+}
+
+/// One row of the v1 `records` table.
+fn read_v1(row: &Row<'_>, id: i64) -> Result<UsageRecord> {
+    let text = |idx: usize| -> Result<Option<String>> { row.get(idx).map_err(sql) };
+    let currency = |idx: usize, name: &str| -> Result<Option<Currency>> {
+        text(idx)?
+            .map(|c| Currency::new(&c).map_err(|e| corrupt(id, format!("`{name}`: {e}"))))
+            .transpose()
+    };
+    let tier: String = row.get(16).map_err(sql)?;
+    let tags = match text(23)? {
+        Some(t) => {
+            serde_json::from_str(&t).map_err(|e| corrupt(id, format!("bad tags `{t}`: {e}")))?
+        }
+        None => Vec::new(),
+    };
+    let status: Option<i64> = row.get(24).map_err(sql)?;
+    Ok(UsageRecord {
+        dedup_key: row.get(1).map_err(sql)?,
+        at: timestamp(id, col_i64(row, 2)?)?,
+        source: row.get(3).map_err(sql)?,
+        origin: text(4)?,
+        line: col_opt_u64(row, id, 5, "line")?,
+        provider: text(6)?,
+        model: row.get(7).map_err(sql)?,
+        project: text(8)?,
+        session: text(9)?,
+        usage: Usage {
+            input: col_u64(row, id, 10, "input")?,
+            cache_read: col_u64(row, id, 11, "cache_read")?,
+            cache_write: col_u64(row, id, 12, "cache_write")?,
+            cache_write_1h: col_u64(row, id, 13, "cache_write_1h")?,
+            output: col_u64(row, id, 14, "output")?,
+            reasoning: col_u64(row, id, 15, "reasoning")?,
+        },
+        service_tier: ServiceTier::from_str(&tier)
+            .map_err(|_| corrupt(id, format!("unknown service tier `{tier}`")))?,
+        cost: col_decimal(row, id, 17, "cost")?,
+        currency: currency(18, "currency")?,
+        price_ref: text(19)?,
+        billed: col_decimal(row, id, 20, "billed")?,
+        billed_currency: currency(21, "billed_currency")?,
+        raw_usage: text(22)?,
+        tags,
+        status: status
+            .map(|s| u16::try_from(s).map_err(|_| corrupt(id, format!("bad HTTP status {s}"))))
+            .transpose()?,
+        latency_ms: col_opt_u64(row, id, 25, "latency_ms")?,
+        ttfb_ms: col_opt_u64(row, id, 26, "ttfb_ms")?,
+        key_fingerprint: text(27)?,
+        incomplete: row.get(28).map_err(sql)?,
+    })
+}
+
+/// Decoded blocks of details, the most recently used kept.
+#[derive(Default)]
+struct BlockCache {
+    blocks: Vec<(i64, Vec<Details>)>,
+}
+
+impl BlockCache {
+    /// The details of the record with `detail` reference (row `row`).
+    fn get(&mut self, conn: &Connection, row: i64, detail: i64) -> Result<&Details> {
+        let block = detail >> details::INDEX_BITS;
+        let index = usize::try_from(detail & ((1 << details::INDEX_BITS) - 1))
+            .map_err(|_| corrupt(row, "bad detail reference"))?;
+        let pos = match self.blocks.iter().position(|(id, _)| *id == block) {
+            Some(p) => p,
+            None => {
+                let data: Vec<u8> = conn
+                    .prepare_cached("SELECT data FROM detail_blocks WHERE id = ?1")
+                    .and_then(|mut s| s.query_row([block], |r| r.get(0)).optional())
+                    .map_err(sql)?
+                    .ok_or_else(|| corrupt(row, format!("details block {block} is missing")))?;
+                let decoded = details::decode(&data)
+                    .map_err(|e| corrupt(row, format!("details block {block}: {e}")))?;
+                if self.blocks.len() >= BLOCK_CACHE {
+                    self.blocks.remove(0);
+                }
+                self.blocks.push((block, decoded));
+                self.blocks.len() - 1
+            }
+        };
+        self.blocks[pos]
+            .1
+            .get(index)
+            .ok_or_else(|| corrupt(row, format!("details block {block} has no record {index}")))
     }
 }
 
@@ -536,25 +741,38 @@ impl Dict {
     }
 }
 
-/// The stable 64-bit hash of a dedup key (xxh3-64), as SQLite's signed integer.
+/// The stable 128-bit hash of a dedup key (xxh3-128) as SQLite's two signed
+/// integers: (low 64 bits, high 64 bits). The low half is the unique
+/// `key_hash`; the pair identifies the key (a collision of both halves over
+/// any real ledger is beyond practical chance: about 10^-27 per million keys).
 #[must_use]
-pub fn key_hash(key: &str) -> i64 {
-    i64::from_ne_bytes(xxhash_rust::xxh3::xxh3_64(key.as_bytes()).to_ne_bytes())
+pub fn key_hashes(key: &str) -> (i64, i64) {
+    let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
+    let low = i64::from_ne_bytes((h as u64).to_ne_bytes());
+    let high = i64::from_ne_bytes(((h >> 64) as u64).to_ne_bytes());
+    (low, high)
 }
 
-/// Stores one record (its entry and details); its id when stored, `None`
-/// when its `key_hash` was already taken.
+/// Stores one record's entry, its details going to `detail`; its id when
+/// stored, `None` when its `key_hash` was already taken.
 fn insert_one(
     tx: &rusqlite::Transaction<'_>,
     entry: &mut rusqlite::CachedStatement<'_>,
-    details: &mut rusqlite::CachedStatement<'_>,
     strings: &mut Interner,
     r: &UsageRecord,
     hash: Option<i64>,
+    check: i64,
+    detail: i64,
 ) -> Result<Option<i64>> {
+    let tags = if r.tags.is_empty() {
+        None
+    } else {
+        Some(strings.id(tx, &serde_json::to_string(&r.tags).map_err(backend)?)?)
+    };
     let n = entry
         .execute(params![
             hash,
+            check,
             nanos(r.at)?,
             strings.id(tx, &r.source)?,
             strings.id(tx, &r.model)?,
@@ -569,37 +787,14 @@ fn insert_one(
             strings.id(tx, r.service_tier.key())?,
             r.cost.map(|d| d.to_string()),
             strings.opt(tx, r.currency.as_ref().map(Currency::as_str))?,
-            r.incomplete,
-        ])
-        .map_err(sql)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    let id = tx.last_insert_rowid();
-    let tags = if r.tags.is_empty() {
-        None
-    } else {
-        Some(serde_json::to_string(&r.tags).map_err(backend)?)
-    };
-    details
-        .execute(params![
-            id,
-            r.dedup_key,
-            strings.opt(tx, r.origin.as_deref())?,
-            r.line.map(int).transpose()?,
-            strings.opt(tx, r.provider.as_deref())?,
             strings.opt(tx, r.price_ref.as_deref())?,
-            r.billed.map(|d| d.to_string()),
-            strings.opt(tx, r.billed_currency.as_ref().map(Currency::as_str))?,
-            r.raw_usage,
             tags,
-            r.status,
-            r.latency_ms.map(int).transpose()?,
-            r.ttfb_ms.map(int).transpose()?,
-            r.key_fingerprint,
+            strings.opt(tx, r.key_fingerprint.as_deref())?,
+            r.incomplete,
+            detail,
         ])
         .map_err(sql)?;
-    Ok(Some(id))
+    Ok((n == 1).then(|| tx.last_insert_rowid()))
 }
 
 /// Nanoseconds since the epoch as an SQLite integer (1677 to 2262).
@@ -686,56 +881,57 @@ fn read_lean<'d>(row: &Row<'_>, dict: &'d Dict) -> Result<LeanRecord<'d>> {
     })
 }
 
-/// Reads one row selected with [`COLUMNS`].
-fn read_record(row: &Row<'_>, dict: &Dict) -> Result<UsageRecord> {
+/// Reads one row selected with [`COLUMNS`], its details from `blocks`.
+fn read_record(
+    row: &Row<'_>,
+    dict: &Dict,
+    blocks: &mut BlockCache,
+    conn: &Connection,
+) -> Result<UsageRecord> {
     let id = col_i64(row, 0)?;
     let owned = |idx: usize, name: &str| -> Result<Option<String>> {
         Ok(dict
             .opt_str(id, col_opt_i64(row, idx)?, name)?
             .map(str::to_owned))
     };
-    let tags: Option<String> = row.get(23).map_err(sql)?;
-    let tags = match tags {
+    let tags = match dict.opt_str(id, col_opt_i64(row, 16)?, "tags")? {
         Some(t) => {
-            serde_json::from_str(&t).map_err(|e| corrupt(id, format!("bad tags `{t}`: {e}")))?
+            serde_json::from_str(t).map_err(|e| corrupt(id, format!("bad tags `{t}`: {e}")))?
         }
         None => Vec::new(),
     };
-    let status: Option<i64> = row.get(24).map_err(sql)?;
-    let status = status
-        .map(|s| u16::try_from(s).map_err(|_| corrupt(id, format!("bad HTTP status {s}"))))
-        .transpose()?;
+    let d = blocks.get(conn, id, col_i64(row, 19)?)?;
     Ok(UsageRecord {
-        dedup_key: row.get(1).map_err(sql)?,
-        at: timestamp(id, col_i64(row, 2)?)?,
-        source: dict.str(id, col_i64(row, 3)?, "source")?.to_owned(),
-        origin: owned(4, "origin")?,
-        line: col_opt_u64(row, id, 5, "line")?,
-        provider: owned(6, "provider")?,
-        model: dict.str(id, col_i64(row, 7)?, "model")?.to_owned(),
-        project: owned(8, "project")?,
-        session: owned(9, "session")?,
+        dedup_key: d.dedup_key.clone(),
+        at: timestamp(id, col_i64(row, 1)?)?,
+        source: dict.str(id, col_i64(row, 2)?, "source")?.to_owned(),
+        origin: d.origin.clone(),
+        line: d.line,
+        provider: d.provider.clone(),
+        model: dict.str(id, col_i64(row, 3)?, "model")?.to_owned(),
+        project: owned(4, "project")?,
+        session: owned(5, "session")?,
         usage: Usage {
-            input: col_u64(row, id, 10, "input")?,
-            cache_read: col_u64(row, id, 11, "cache_read")?,
-            cache_write: col_u64(row, id, 12, "cache_write")?,
-            cache_write_1h: col_u64(row, id, 13, "cache_write_1h")?,
-            output: col_u64(row, id, 14, "output")?,
-            reasoning: col_u64(row, id, 15, "reasoning")?,
+            input: col_u64(row, id, 6, "input")?,
+            cache_read: col_u64(row, id, 7, "cache_read")?,
+            cache_write: col_u64(row, id, 8, "cache_write")?,
+            cache_write_1h: col_u64(row, id, 9, "cache_write_1h")?,
+            output: col_u64(row, id, 10, "output")?,
+            reasoning: col_u64(row, id, 11, "reasoning")?,
         },
-        service_tier: dict.tier(id, col_i64(row, 16)?)?,
-        cost: col_decimal(row, id, 17, "cost")?,
-        currency: dict.currency(id, col_opt_i64(row, 18)?, "currency")?,
-        price_ref: owned(19, "price_ref")?,
-        billed: col_decimal(row, id, 20, "billed")?,
-        billed_currency: dict.currency(id, col_opt_i64(row, 21)?, "billed_currency")?,
-        raw_usage: row.get(22).map_err(sql)?,
+        service_tier: dict.tier(id, col_i64(row, 12)?)?,
+        cost: col_decimal(row, id, 13, "cost")?,
+        currency: dict.currency(id, col_opt_i64(row, 14)?, "currency")?,
+        price_ref: owned(15, "price_ref")?,
+        billed: d.billed,
+        billed_currency: d.billed_currency,
+        raw_usage: d.raw_usage.clone(),
         tags,
-        status,
-        latency_ms: col_opt_u64(row, id, 25, "latency_ms")?,
-        ttfb_ms: col_opt_u64(row, id, 26, "ttfb_ms")?,
-        key_fingerprint: row.get(27).map_err(sql)?,
-        incomplete: row.get(28).map_err(sql)?,
+        status: d.status,
+        latency_ms: d.latency_ms,
+        ttfb_ms: d.ttfb_ms,
+        key_fingerprint: owned(17, "key_fingerprint")?,
+        incomplete: row.get(18).map_err(sql)?,
     })
 }
 
@@ -765,15 +961,17 @@ fn where_clause(filter: &Filter) -> Result<(String, Vec<Value>)> {
         params.push(Value::Text(p.clone()));
     }
     if let Some(t) = &filter.tag {
+        // `tags` references the interned JSON array of a record's tags.
         conds.push(
-            "e.id IN (SELECT x.id FROM entry_details AS x, json_each(x.tags) AS j \
-             WHERE x.tags IS NOT NULL AND j.value = ?)"
+            "e.tags IN (SELECT t.id FROM strings AS t WHERE t.s LIKE '[%' AND EXISTS \
+             (SELECT 1 FROM json_each(CASE WHEN json_valid(t.s) THEN t.s ELSE '[]' END) AS j \
+             WHERE j.value = ?))"
                 .into(),
         );
         params.push(Value::Text(t.clone()));
     }
     if let Some(k) = &filter.key_fingerprint {
-        conds.push("e.id IN (SELECT id FROM entry_details WHERE key_fingerprint = ?)".into());
+        conds.push("e.key_fingerprint IN (SELECT id FROM strings WHERE s = ?)".into());
         params.push(Value::Text(k.clone()));
     }
     let clause = if conds.is_empty() {
@@ -853,7 +1051,7 @@ impl Ledger for SqliteLedger {
         filter: &Filter,
         f: &mut dyn FnMut(UsageRecord) -> Result<()>,
     ) -> Result<()> {
-        self.select_from(filter, "", " ORDER BY e.at, e.id", f)
+        self.select_from(filter, " ORDER BY e.at, e.id", f)
     }
 
     fn for_each_unordered(
@@ -861,7 +1059,7 @@ impl Ledger for SqliteLedger {
         filter: &Filter,
         f: &mut dyn FnMut(UsageRecord) -> Result<()>,
     ) -> Result<()> {
-        self.select_from(filter, Self::unordered_hint(filter), "", f)
+        self.select_from(filter, "", f)
     }
 
     fn for_each_lean(
@@ -869,39 +1067,32 @@ impl Ledger for SqliteLedger {
         filter: &Filter,
         f: &mut dyn FnMut(LeanRecord<'_>) -> Result<()>,
     ) -> Result<()> {
-        let dict = Dict::load(&self.conn)?;
-        let (clause, params) = where_clause(filter)?;
-        let hint = Self::unordered_hint(filter);
-        let query = format!("SELECT {LEAN_COLUMNS} FROM entries AS e{hint}{clause}");
-        let mut stmt = self.conn.prepare(&query).map_err(sql)?;
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(params))
-            .map_err(sql)?;
-        while let Some(row) = rows.next().map_err(sql)? {
-            f(read_lean(row, &dict)?)?;
-        }
-        Ok(())
+        self.for_each_lean_in(filter, None, f)
     }
 
     fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64> {
         self.write(|tx, strings| {
             let mut updated = 0;
             let mut entry = tx
-                .prepare_cached("UPDATE entries SET cost = ?2, currency = ?3 WHERE id = ?1")
-                .map_err(sql)?;
-            let mut details = tx
-                .prepare_cached("UPDATE entry_details SET price_ref = ?2 WHERE id = ?1")
+                .prepare_cached(
+                    "UPDATE entries SET cost = ?2, currency = ?3, price_ref = ?4 WHERE id = ?1",
+                )
                 .map_err(sql)?;
             for (key, cost, currency, price_ref) in costs {
-                let Some(id) = Self::stored_id(tx, key_hash(key), key)? else {
+                let (hash, check) = key_hashes(key);
+                let Some(id) = Self::stored_id(tx, hash, check)? else {
                     continue;
                 };
                 let currency = strings.opt(tx, currency.as_ref().map(Currency::as_str))?;
                 let price_ref = strings.opt(tx, price_ref.as_deref())?;
                 entry
-                    .execute(params![id, cost.map(|d| d.to_string()), currency])
+                    .execute(params![
+                        id,
+                        cost.map(|d| d.to_string()),
+                        currency,
+                        price_ref
+                    ])
                     .map_err(sql)?;
-                details.execute(params![id, price_ref]).map_err(sql)?;
                 updated += 1;
             }
             Ok(updated)
@@ -972,11 +1163,15 @@ mod tests {
         .expect("read");
         assert_eq!(got, vec![r]);
         // `1.10` keeps its scale: exact text, not a float.
-        let billed: String = l
+        assert_eq!(
+            got[0].billed.map(|b| b.to_string()).as_deref(),
+            Some("1.10")
+        );
+        let cost: String = l
             .connection()
-            .query_row("SELECT billed FROM records", [], |x| x.get(0))
+            .query_row("SELECT cost FROM records", [], |x| x.get(0))
             .expect("q");
-        assert_eq!(billed, "1.10");
+        assert_eq!(cost, "0.0000012345678901234567890");
     }
 
     #[test]
@@ -986,7 +1181,8 @@ mod tests {
             input: 1,
             ..Usage::default()
         };
-        // A stored record that (as if by collision) holds the hash of `x:2`.
+        let (h2, _) = key_hashes("x:2");
+        // A stored record whose low 64 bits are (as if by collision) those of `x:2`.
         l.insert(&[UsageRecord::new(
             "x:1",
             ts("2025-01-01T00:00:00Z"),
@@ -996,7 +1192,7 @@ mod tests {
         )])
         .expect("insert");
         l.connection()
-            .execute("UPDATE entries SET key_hash = ?1", [key_hash("x:2")])
+            .execute("UPDATE entries SET key_hash = ?1", [h2])
             .expect("fake the collision");
         let two = UsageRecord::new("x:2", ts("2025-01-02T00:00:00Z"), "t", "m", usage);
         let s = l
@@ -1005,24 +1201,24 @@ mod tests {
         assert_eq!((s.inserted, s.duplicates), (1, 0));
         let s = l.insert(std::slice::from_ref(&two)).expect("insert again");
         assert_eq!((s.inserted, s.duplicates), (0, 1));
-        let s = l
-            .insert(&[UsageRecord::new(
-                "x:1",
-                ts("2025-01-01T00:00:00Z"),
-                "t",
-                "m",
-                usage,
-            )])
-            .expect("insert first again");
-        // `x:1` now sits under another key's hash: its own hash slot is free,
-        // so it is stored again. This is the faked state, not a real one:
-        // a real `x:1` row always holds its own hash.
-        assert_eq!(s.inserted, 1);
-        assert_eq!(l.count().expect("count"), 3);
+        assert_eq!(l.count().expect("count"), 2);
         let n = l
             .update_costs(&[("x:2".into(), Some(Decimal::ONE), Some(Currency::USD), None)])
             .expect("update unhashed");
         assert_eq!(n, 1);
+        let mut keys = Vec::new();
+        l.for_each(&Filter::default(), &mut |r| {
+            keys.push((r.dedup_key, r.cost));
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(
+            keys,
+            vec![
+                ("x:1".to_string(), None),
+                ("x:2".to_string(), Some(Decimal::ONE))
+            ]
+        );
     }
 
     #[test]
@@ -1086,7 +1282,7 @@ mod tests {
             (b.model.as_str(), b.cost, b.origin.as_deref()),
             ("gpt-4o", None, None)
         );
-        // The unhashed (collided) v1 row is still found by its key.
+        // The unhashed (collided) v1 row is found by its key.
         let n = l
             .update_costs(&[("a:2".into(), Some(Decimal::ONE), Some(Currency::USD), None)])
             .expect("update the unhashed row");
@@ -1095,7 +1291,7 @@ mod tests {
         let (model, cost): (String, String) = l
             .connection()
             .query_row(
-                "SELECT model, cost FROM records WHERE dedup_key = 'a:1'",
+                "SELECT model, cost FROM records WHERE project = 'p'",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -1104,9 +1300,55 @@ mod tests {
     }
 
     #[test]
-    fn key_hash_is_stable() {
-        // xxh3-64 of the empty string is 0x2d06800538d394c2.
-        assert_eq!(key_hash(""), 0x2d06_8005_38d3_94c2_u64 as i64);
+    fn key_hashes_are_stable() {
+        // xxh3-128 of the empty string is 0x99aa06d3014798d86001c324468d497f.
+        assert_eq!(
+            key_hashes(""),
+            (
+                0x6001_c324_468d_497f_u64 as i64,
+                0x99aa_06d3_0147_98d8_u64 as i64
+            )
+        );
+    }
+
+    #[test]
+    fn details_span_several_blocks() {
+        let mut l = SqliteLedger::open_in_memory().expect("open");
+        let n = details::BLOCK_RECORDS + 10;
+        let recs: Vec<UsageRecord> = (0..n)
+            .map(|i| {
+                let mut r = UsageRecord::new(
+                    format!("k:{i}"),
+                    ts("2025-01-01T00:00:00Z"),
+                    "jsonl",
+                    "m",
+                    Usage::default(),
+                );
+                r.line = Some(i as u64);
+                r
+            })
+            .collect();
+        assert_eq!(l.insert(&recs).expect("insert").inserted, n as u64);
+        let blocks: i64 = l
+            .connection()
+            .query_row("SELECT count(*) FROM detail_blocks", [], |r| r.get(0))
+            .expect("blocks");
+        assert_eq!(blocks, 2);
+        let mut lines = Vec::new();
+        l.for_each_unordered(&Filter::default(), &mut |r| {
+            assert_eq!(r.dedup_key, format!("k:{}", r.line.expect("line")));
+            lines.push(r.line.expect("line"));
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(lines, (0..n as u64).collect::<Vec<_>>());
+        // A second insert of the same records stores nothing, not even a block.
+        assert_eq!(l.insert(&recs).expect("again").duplicates, n as u64);
+        let blocks: i64 = l
+            .connection()
+            .query_row("SELECT count(*) FROM detail_blocks", [], |r| r.get(0))
+            .expect("blocks");
+        assert_eq!(blocks, 2);
     }
 
     #[test]

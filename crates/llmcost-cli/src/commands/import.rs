@@ -205,6 +205,9 @@ pub struct UnpricedJson {
 }
 
 /// Messages from the scanning workers to the writer.
+/// Records and the progress of the files they complete, written together.
+type Chunk = (Vec<UsageRecord>, Vec<FileProgress>);
+
 enum Msg {
     /// Records of a file, more to come.
     Batch(Vec<UsageRecord>),
@@ -402,11 +405,28 @@ fn import_files_with<L: Ledger>(
             .collect();
         drop(tx);
 
-        let mut result = Ok(());
-        // Records and finished files not yet written: written together in one
-        // transaction once `commit_every` records are waiting, and at the end.
+        // The writer stores one chunk while this thread gathers the next: the
+        // workers never wait for a commit (double buffering; at most two
+        // chunks of records are held).
+        let (to_writer, chunks) = mpsc::sync_channel::<Chunk>(1);
+        let writer = s.spawn(move || -> (u64, u64, llmcost_ledger::Result<()>) {
+            let (mut new, mut dup) = (0, 0);
+            for (records, progress) in chunks {
+                match ledger.insert_with_progresses(&records, &progress) {
+                    Ok(s) => {
+                        new += s.inserted;
+                        dup += s.duplicates;
+                    }
+                    Err(e) => return (new, dup, Err(e)),
+                }
+            }
+            (new, dup, Ok(()))
+        });
+        // Records and finished files not yet written: handed to the writer
+        // together once `commit_every` records are waiting, and at the end.
         let mut pending: Vec<UsageRecord> = Vec::new();
         let mut pending_progress: Vec<FileProgress> = Vec::new();
+        let mut writer_gone = false;
         let mut msgs = rx.iter();
         loop {
             let msg = msgs.next();
@@ -454,22 +474,31 @@ fn import_files_with<L: Ledger>(
             if pending.len() >= commit_every
                 || (last && (!pending.is_empty() || !pending_progress.is_empty()))
             {
-                match ledger.insert_with_progresses(&pending, &pending_progress) {
-                    Ok(s) => {
-                        summary.records_new += s.inserted;
-                        summary.duplicates += s.duplicates;
-                        pending.clear();
-                        pending_progress.clear();
-                    }
-                    Err(e) => {
-                        result = Err(anyhow::Error::new(e).context("cannot write to the ledger"));
-                        break;
-                    }
+                let chunk = (
+                    std::mem::take(&mut pending),
+                    std::mem::take(&mut pending_progress),
+                );
+                // A closed channel means the writer failed: its error is below.
+                if to_writer.send(chunk).is_err() {
+                    writer_gone = true;
+                    break;
                 }
             }
             if last {
                 break;
             }
+        }
+        drop(to_writer);
+        let mut result = match writer.join() {
+            Ok((new, dup, written)) => {
+                summary.records_new += new;
+                summary.duplicates += dup;
+                written.map_err(|e| anyhow::Error::new(e).context("cannot write to the ledger"))
+            }
+            Err(_) => Err(anyhow::anyhow!("the ledger writer stopped unexpectedly")),
+        };
+        if writer_gone && result.is_ok() {
+            result = Err(anyhow::anyhow!("the ledger writer stopped unexpectedly"));
         }
         // Dropping the receiver stops the workers at their next send.
         drop(rx);

@@ -48,6 +48,7 @@ use jiff::tz::TimeZone;
 use llmcost_catalog::Catalog;
 use llmcost_core::{Currency, Decimal, PriceRow, ServiceTier, Timestamp, Usage};
 use llmcost_ledger::{Filter, Ledger};
+use llmcost_ledger_sqlite::SqliteLedger;
 use llmcost_logs::{Entry, Issue, SourceKind};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -701,33 +702,91 @@ fn project_of(path: &Path, kind: SourceKind) -> Option<String> {
 pub(crate) fn aggregate_ledger(period: Period, s: &Settings, ledger: Option<&Path>) -> Result<Agg> {
     let led = crate::ledger::open_ledger(ledger)?;
     let cat = catalog()?;
-    let mut pricer = Pricer::new(cat, &s.price);
-    let mut agg = Agg::default();
     let filter = Filter {
         since: s.since,
         until: s.until,
         models: s.models.clone(),
         ..Filter::default()
     };
-    let mut names: HashMap<String, Arc<str>> = HashMap::new();
-    let mut intern = |x: &str| -> Arc<str> {
-        if let Some(a) = names.get(x) {
-            return a.clone();
+    // Rows are read on every core, each thread over its own range of row ids
+    // with its own connection; the sums do not depend on the order.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
+    let ranges = if threads > 1 && led.count().context("cannot read the ledger")? >= 100_000 {
+        led.id_ranges(threads).context("cannot read the ledger")?
+    } else {
+        Vec::new()
+    };
+    if ranges.len() < 2 {
+        return aggregate_range(&led, cat, period, s, &filter, None);
+    }
+    let mut conns = Vec::with_capacity(ranges.len());
+    for _ in 1..ranges.len() {
+        conns.push(led.reopen().context("cannot open the ledger again")?);
+    }
+    conns.push(led);
+    let aggs: Vec<Result<Agg>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = conns
+            .into_iter()
+            .zip(ranges)
+            .map(|(own, r)| {
+                let filter = &filter;
+                sc.spawn(move || aggregate_range(&own, cat, period, s, filter, Some(r)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a ledger reader stopped")))
+            })
+            .collect()
+    });
+    let mut total = Agg::default();
+    for a in aggs {
+        total = total.merge(a?);
+    }
+    Ok(total)
+}
+
+/// Sums the ledger rows whose ids are in `ids` (all when `None`).
+fn aggregate_range(
+    led: &SqliteLedger,
+    cat: &Catalog,
+    period: Period,
+    s: &Settings,
+    filter: &Filter,
+    ids: Option<(i64, i64)>,
+) -> Result<Agg> {
+    let mut pricer = Pricer::new(cat, &s.price);
+    let mut agg = Agg::default();
+    // Names shared by the rows: records of one session come in runs, so the
+    // last name of each column is checked before the map.
+    let mut names: HashMap<Box<str>, Arc<str>, foldhash::fast::RandomState> = HashMap::default();
+    let mut intern = move |last: &mut Option<Arc<str>>, x: &str| -> Arc<str> {
+        if let Some(l) = last.as_ref().filter(|l| &***l == x) {
+            return l.clone();
         }
-        let a: Arc<str> = Arc::from(x);
-        names.insert(x.to_string(), a.clone());
+        let a = if let Some(a) = names.get(x) {
+            a.clone()
+        } else {
+            let a: Arc<str> = Arc::from(x);
+            names.insert(Box::from(x), a.clone());
+            a
+        };
+        *last = Some(a.clone());
         a
     };
-    // Only the columns a report needs, in storage order: the sums do not
-    // depend on the order of the records.
-    led.for_each_lean(&filter, &mut |r| {
-        let model = intern(r.model);
+    let (mut last_model, mut last_session, mut last_project) = (None, None, None);
+    led.for_each_lean_in(filter, ids, &mut |r| {
+        let model = intern(&mut last_model, r.model);
         let stored = match (r.cost, r.currency) {
             (Some(c), Some(cur)) if cur == s.currency => Some(c),
             _ => None,
         };
-        let sess = intern(r.session.unwrap_or("-"));
-        let proj = r.project.map(&mut intern);
+        let sess = intern(&mut last_session, r.session.unwrap_or("-"));
+        let proj = r.project.map(|p| intern(&mut last_project, p));
         agg.add(
             period,
             s,

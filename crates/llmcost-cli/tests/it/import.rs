@@ -189,15 +189,19 @@ fn reprice_restores_catalog_prices_and_changes_currency() {
     s.import_json();
     {
         // As if the catalog had been wrong when these were imported.
-        let l = SqliteLedger::open(s.ledger()).expect("open");
-        l.connection()
-            .execute_batch(
-                "UPDATE entries SET cost = '1' WHERE id IN \
-                 (SELECT id FROM entry_details WHERE dedup_key IN ('jsonl:c1', 'jsonl:c4')); \
-                 UPDATE entry_details SET price_ref = NULL \
-                 WHERE dedup_key IN ('jsonl:c1', 'jsonl:c4')",
+        let mut l = SqliteLedger::open(s.ledger()).expect("open");
+        let wrong = |k: &str| {
+            (
+                k.to_string(),
+                Some(rust_decimal::Decimal::ONE),
+                Some(llmcost_core::Currency::USD),
+                Some("old".to_string()),
             )
+        };
+        let n = l
+            .update_costs(&[wrong("jsonl:c1"), wrong("jsonl:c4")])
             .expect("update");
+        assert_eq!(n, 2);
     }
     let ledger = s.ledger();
     let r = llmcost(&[
