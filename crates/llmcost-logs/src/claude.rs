@@ -11,7 +11,6 @@
 //! reader that sees several files apply the same rule across them.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use llmcost_core::{ServiceTier, Usage};
 use memchr::memmem;
@@ -144,7 +143,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
     let mut keep = KeepMax::default();
     let mut models = Models::default();
     // message ids seen outside the side chain in this file
-    let mut parents: HashSet<u64> = HashSet::new();
+    let mut parents = crate::HashSet64::default();
     let detail = out.detail;
     let file_key = crate::fnv(&[ctx.path.to_string_lossy().as_bytes()]);
     // Lines without ids are keyed by file head and line.

@@ -450,7 +450,7 @@ pub(crate) enum Tail {
     Custom(fn(&[u8]) -> bool),
 }
 
-const CHUNK: usize = 4 << 20;
+const CHUNK: usize = 256 << 10;
 
 /// Calls `f(line_no, line)` for every complete line from `start` (line ends
 /// stripped of `\n` and `\r`), in large buffered reads. Returns the number of
@@ -605,6 +605,10 @@ impl std::hash::Hasher for PassHasher {
 
 /// A map keyed by hashes.
 pub(crate) type HashMap64<V> = HashMap<u64, V, std::hash::BuildHasherDefault<PassHasher>>;
+
+/// A set of hashes.
+pub(crate) type HashSet64 =
+    std::collections::HashSet<u64, std::hash::BuildHasherDefault<PassHasher>>;
 
 /// Keeps, per identity, the entry with the most tokens, in first-seen order.
 #[derive(Default)]

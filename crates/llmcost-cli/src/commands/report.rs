@@ -556,9 +556,18 @@ struct Seen {
 }
 
 impl Seen {
-    fn new() -> Seen {
+    /// A set sized for about `expected` hashes (growing a large hash set
+    /// rehashes it several times).
+    fn with_capacity(expected: usize) -> Seen {
         Seen {
-            shards: (0..64).map(|_| Mutex::new(HashSet64::default())).collect(),
+            shards: (0..64)
+                .map(|_| {
+                    Mutex::new(HashSet64::with_capacity_and_hasher(
+                        expected / 64,
+                        BuildHasherDefault::default(),
+                    ))
+                })
+                .collect(),
         }
     }
 
@@ -584,7 +593,14 @@ pub(crate) fn aggregate_paths(
 ) -> Result<Agg> {
     let files = llmcost_logs::discover(paths, source).context("cannot list the usage files")?;
     let cat = catalog()?;
-    let seen = Seen::new();
+    // Claude Code lines average about 1 KB: size the set of identities for
+    // one per KB of input (at most 16 M, 128 MiB) so it never rehashes.
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|(p, _)| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let seen = Seen::with_capacity(usize::try_from(bytes / 1024).unwrap_or(0).min(16 << 20));
     let per_file = |(path, kind): &(PathBuf, SourceKind)| -> (Agg, Vec<Deferred>) {
         let mut agg = Agg {
             files: 1,
