@@ -257,6 +257,11 @@ pub struct Catalog {
 
 static BUILTIN: OnceLock<Result<Catalog, LoadError>> = OnceLock::new();
 
+/// Provenance texts of price rows, made once per row by
+/// [`Catalog::price_usage_with`] (keyed by the row's address in one catalog).
+#[derive(Debug, Default)]
+pub struct PriceRefs(rustc_hash::FxHashMap<(usize, usize), String>);
+
 impl Catalog {
     /// The catalog embedded in the binary, parsed and validated once.
     ///
@@ -400,6 +405,33 @@ impl Catalog {
             total,
             format!("{} {} {} {}", model.id, s.currency, s.from, s.source),
         ))
+    }
+
+    /// As [`Catalog::price_usage`], with each row's provenance text made once
+    /// and kept in `refs` (bulk pricing: formatting it costs more than the
+    /// pricing itself).
+    ///
+    /// # Errors
+    /// As [`Catalog::price_usage`].
+    pub fn price_usage_with(
+        &self,
+        name: &str,
+        at: Timestamp,
+        currency: Currency,
+        usage: &llmcost_core::Usage,
+        tier: llmcost_core::ServiceTier,
+        refs: &mut PriceRefs,
+    ) -> Result<(llmcost_core::Decimal, String), PriceError> {
+        let (total, model, row) = self.price_lean(name, at, currency, usage, tier)?;
+        let key = (
+            std::ptr::from_ref(model) as usize,
+            Arc::as_ptr(row) as usize,
+        );
+        let text = refs.0.entry(key).or_insert_with(|| {
+            let s = row.spec();
+            format!("{} {} {} {}", model.id, s.currency, s.from, s.source)
+        });
+        Ok((total, text.clone()))
     }
 
     /// The exact total of a usage of `name` at `at` in `currency`, without

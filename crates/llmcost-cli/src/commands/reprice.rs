@@ -77,6 +77,7 @@ pub fn reprice<L: Ledger>(
 ) -> Result<RepriceSummary> {
     let cat = catalog()?;
     let mut unpriced = BTreeMap::new();
+    let mut refs = llmcost_catalog::PriceRefs::default();
     let mut updates: Vec<CostUpdate> = Vec::new();
     let (mut records, mut priced) = (0u64, 0u64);
     ledger
@@ -84,7 +85,7 @@ pub fn reprice<L: Ledger>(
             records += 1;
             let before = (r.cost, r.currency, r.price_ref.take());
             let cur = currency.or(r.currency).unwrap_or(Currency::USD);
-            price_record(cat, &mut r, cur, &mut unpriced);
+            price_record(cat, &mut r, cur, &mut unpriced, &mut refs);
             priced += u64::from(r.cost.is_some());
             // Compare exact values; `1.10` and `1.1` are the same cost.
             if (before.0, before.1, before.2.as_deref())
