@@ -422,9 +422,13 @@ impl SqliteLedger {
     pub fn id_ranges(&self, n: usize) -> Result<Vec<(i64, i64)>> {
         let (lo, hi): (Option<i64>, Option<i64>) = self
             .conn
-            .query_row("SELECT min(id), max(id) FROM entries", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            // Two subqueries: each is one B-tree descent, `min(id), max(id)`
+            // together would scan the table.
+            .query_row(
+                "SELECT (SELECT min(id) FROM entries), (SELECT max(id) FROM entries)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(sql)?;
         let (Some(lo), Some(hi)) = (lo, hi) else {
             return Ok(Vec::new());

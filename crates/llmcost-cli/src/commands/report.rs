@@ -47,7 +47,7 @@ use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 use llmcost_catalog::Catalog;
 use llmcost_core::{Currency, Decimal, PriceRow, ServiceTier, Timestamp, Usage};
-use llmcost_ledger::{Filter, Ledger};
+use llmcost_ledger::Filter;
 use llmcost_ledger_sqlite::SqliteLedger;
 use llmcost_logs::{Entry, Issue, SourceKind};
 use rayon::prelude::*;
@@ -717,6 +717,24 @@ fn project_of(path: &Path, kind: SourceKind) -> Option<String> {
 /// Reads the ledger into an aggregate.
 pub(crate) fn aggregate_ledger(period: Period, s: &Settings, ledger: Option<&Path>) -> Result<Agg> {
     let led = crate::ledger::open_ledger(ledger)?;
+    // Rows are read on every core, each thread over its own range of row ids
+    // with its own connection; the sums do not depend on the order.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8);
+    aggregate_ledger_on(led, period, s, threads, 100_000)
+}
+
+/// Sums the ledger on up to `threads` threads when it holds at least
+/// `min_rows` rows (row ids are dense: a span of ids is about the number of
+/// rows), else on this one.
+fn aggregate_ledger_on(
+    led: SqliteLedger,
+    period: Period,
+    s: &Settings,
+    threads: usize,
+    min_rows: i64,
+) -> Result<Agg> {
     let cat = catalog()?;
     let filter = Filter {
         since: s.since,
@@ -724,17 +742,13 @@ pub(crate) fn aggregate_ledger(period: Period, s: &Settings, ledger: Option<&Pat
         models: s.models.clone(),
         ..Filter::default()
     };
-    // Rows are read on every core, each thread over its own range of row ids
-    // with its own connection; the sums do not depend on the order.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(8);
-    let ranges = if threads > 1 && led.count().context("cannot read the ledger")? >= 100_000 {
+    let ranges = if threads > 1 {
         led.id_ranges(threads).context("cannot read the ledger")?
     } else {
         Vec::new()
     };
-    if ranges.len() < 2 {
+    let span: i64 = ranges.iter().map(|(a, b)| b - a).sum();
+    if ranges.len() < 2 || span < min_rows {
         return aggregate_range(&led, cat, period, s, &filter, None);
     }
     let mut conns = Vec::with_capacity(ranges.len());
@@ -1447,6 +1461,77 @@ mod tests {
         }
         assert_eq!(day_label(0), "1970-01-01");
         assert_eq!(day_label(20_240), "2025-06-01");
+    }
+
+    #[test]
+    fn a_ledger_read_on_several_threads_sums_like_one() {
+        use llmcost_ledger::{Ledger, UsageRecord};
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("l.db");
+        let mut led = SqliteLedger::open(&path).expect("open");
+        let models = ["gpt-4o-mini", "deepseek-chat", "no-such-model"];
+        let recs: Vec<UsageRecord> = (0..3_000u64)
+            .map(|i| {
+                let mut r = UsageRecord::new(
+                    format!("k:{i}"),
+                    Timestamp::from_second(1_735_689_600 + (i as i64) * 3_011).expect("ts"),
+                    "jsonl",
+                    models[(i % 3) as usize],
+                    Usage {
+                        input: 1_000 + i,
+                        output: 10 * i,
+                        ..Usage::default()
+                    },
+                );
+                r.session = Some(format!("s{}", i % 7));
+                r
+            })
+            .collect();
+        led.insert(&recs).expect("insert");
+        let settings = Settings {
+            price: PriceSettings {
+                at: Timestamp::from_second(1_735_689_600).expect("ts"),
+                at_given: false,
+                currency: None,
+                fx: crate::common::Fx::default(),
+            },
+            currency: Currency::USD,
+            tz: TimeZone::UTC,
+            tz_name: "UTC".into(),
+            since: None,
+            until: None,
+            models: Vec::new(),
+        };
+        let sums = |threads: usize, period: Period| {
+            let led = SqliteLedger::open(&path).expect("open");
+            let a = aggregate_ledger_on(led, period, &settings, threads, 0).expect("agg");
+            let mut cells: Vec<_> = a
+                .cells
+                .iter()
+                .map(|((k, m), v)| {
+                    (
+                        format!("{k:?}"),
+                        m.to_string(),
+                        v.cost,
+                        v.usage,
+                        v.records,
+                        v.unpriced_tokens,
+                    )
+                })
+                .collect();
+            cells.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+            let unpriced: Vec<_> = a
+                .unpriced
+                .iter()
+                .map(|(m, u)| (m.to_string(), u.records))
+                .collect();
+            (cells, unpriced)
+        };
+        for period in [Period::Daily, Period::Monthly, Period::Session] {
+            let one = sums(1, period);
+            assert_eq!(one.1, vec![("no-such-model".to_string(), 1_000)]);
+            assert_eq!(sums(3, period), one);
+        }
     }
 
     #[test]
