@@ -140,10 +140,18 @@ fn usage_of(raw: &RawUsage<'_>) -> R<(Usage, ServiceTier, bool)> {
 
 pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), Error> {
     let finder = memmem::Finder::new(b"\"usage\":");
-    let mut keep = KeepMax::default();
+    // About one entry per 1.5 KB of log (assistant lines with usage are about
+    // half the lines, which average ~1 KB): sized once, never rehashed.
+    let expect = std::fs::metadata(&ctx.path)
+        .map_or(0, |m| m.len().saturating_sub(start) / 1_536)
+        .min(1 << 20) as usize;
+    let mut keep = KeepMax::with_capacity(expect);
     let mut models = Models::default();
     // message ids seen outside the side chain in this file
-    let mut parents = crate::HashSet64::default();
+    let mut parents = crate::HashSet64::with_capacity_and_hasher(
+        expect,
+        std::hash::BuildHasherDefault::default(),
+    );
     let detail = out.detail;
     let file_key = crate::fnv(&[ctx.path.to_string_lossy().as_bytes()]);
     // Lines without ids are keyed by file head and line.

@@ -618,6 +618,14 @@ pub(crate) struct KeepMax {
 }
 
 impl KeepMax {
+    /// Room for about `n` entries (growing a table rehashes all of it).
+    pub(crate) fn with_capacity(n: usize) -> KeepMax {
+        KeepMax {
+            index: HashMap64::with_capacity_and_hasher(n, std::hash::BuildHasherDefault::default()),
+            entries: Vec::with_capacity(n),
+        }
+    }
+
     /// Adds an entry; `preferred` wins ties (Claude Code: the copy with `speed`).
     pub(crate) fn add(&mut self, e: Entry, preferred: bool) {
         match self.index.get(&e.key) {
