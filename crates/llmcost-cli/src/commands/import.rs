@@ -411,9 +411,12 @@ fn import_files_with<L: Ledger>(
         // workers never wait for a commit (double buffering; at most two
         // chunks of records are held).
         let (to_writer, chunks) = mpsc::sync_channel::<Chunk>(1);
+        // Emptied chunks come back to be filled again: a chunk is tens of MB,
+        // and a fresh one costs page faults to map and zero.
+        let (give_back, returned) = mpsc::sync_channel::<Vec<UsageRecord>>(2);
         let writer = s.spawn(move || -> (u64, u64, llmcost_ledger::Result<()>) {
             let (mut new, mut dup) = (0, 0);
-            for (records, progress) in chunks {
+            for (mut records, progress) in chunks {
                 match ledger.insert_with_progresses(&records, &progress) {
                     Ok(s) => {
                         new += s.inserted;
@@ -421,12 +424,15 @@ fn import_files_with<L: Ledger>(
                     }
                     Err(e) => return (new, dup, Err(e)),
                 }
+                records.clear();
+                let _ = give_back.try_send(records);
             }
             (new, dup, Ok(()))
         });
+        let fresh = || Vec::with_capacity(commit_every.saturating_add(BATCH).min(1 << 20));
         // Records and finished files not yet written: handed to the writer
         // together once `commit_every` records are waiting, and at the end.
-        let mut pending: Vec<UsageRecord> = Vec::new();
+        let mut pending: Vec<UsageRecord> = fresh();
         let mut pending_progress: Vec<FileProgress> = Vec::new();
         let mut writer_gone = false;
         let mut msgs = rx.iter();
@@ -476,8 +482,9 @@ fn import_files_with<L: Ledger>(
             if pending.len() >= commit_every
                 || (last && (!pending.is_empty() || !pending_progress.is_empty()))
             {
+                let next = returned.try_recv().unwrap_or_else(|_| fresh());
                 let chunk = (
-                    std::mem::take(&mut pending),
+                    std::mem::replace(&mut pending, next),
                     std::mem::take(&mut pending_progress),
                 );
                 // A closed channel means the writer failed: its error is below.
