@@ -356,8 +356,11 @@ fn import_files_with<L: Ledger>(
             ProgressBar::hidden()
         };
 
+    // One core is left to the ledger writer, the slowest stage: a scan
+    // worker more would only take CPU from it.
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
+        .saturating_sub(1)
         .clamp(1, 4)
         .min(plans.len().max(1));
     let next = AtomicUsize::new(0);
