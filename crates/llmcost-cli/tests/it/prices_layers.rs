@@ -51,7 +51,8 @@ fn scrub(s: &str, dir: &Path) -> String {
     let s = s.replace(&fixture(""), "[FIXTURES]/");
     let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
     let s = s.replace(&today, "[TODAY]");
-    // `[TODAY] 02:16:07 UTC` → `[TODAY] [TIME] UTC`
+    // `[TODAY] 02:16:07 UTC` → `[TODAY] [TIME] UTC`; `output::when` writes a
+    // whole minute without its seconds (`02:16 UTC`), once a minute.
     let mut out = String::with_capacity(s.len());
     let mut rest = s.as_str();
     while let Some(i) = rest.find("[TODAY] ") {
@@ -61,6 +62,9 @@ fn scrub(s: &str, dir: &Path) -> String {
         if b.len() >= 8 && b[2] == b':' && b[5] == b':' {
             out.push_str("[TIME]");
             rest = &tail[8..];
+        } else if b.len() >= 5 && b[2] == b':' {
+            out.push_str("[TIME]");
+            rest = &tail[5..];
         } else {
             rest = tail;
         }
