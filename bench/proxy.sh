@@ -36,8 +36,15 @@ for mode in ${MODES:-json sse}; do
 import json, re, sqlite3, sys
 home, mode, run_id = sys.argv[1:]
 db = f"{home}/scratch/llmcost-proxy/ledger.db"
-rows = sqlite3.connect(db).execute(
-    "select count(*), sum(incomplete), count(distinct dedup_key) from records").fetchone()
+con = sqlite3.connect(db)
+try:
+    rows = con.execute(
+        "select count(*), sum(incomplete), count(distinct dedup_key) from records").fetchone()
+except sqlite3.OperationalError:
+    # Ledger schema 3+: keys are stored hashed (key_hash unique; NULL for a collided key).
+    rows = con.execute(
+        "select count(*), sum(incomplete), count(distinct key_hash) + sum(key_hash is null) "
+        "from entries").fetchone()
 served = [json.loads(l) for l in open(f"{home}/results/proxy.jsonl")]
 served = [r for r in served if r["run_id"] == run_id and r["target"] == "llmcost"]
 wrk = sum(r["requests"] for r in served)

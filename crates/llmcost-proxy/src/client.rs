@@ -6,7 +6,12 @@
 //! connection dropped mid-response (client gone, stream cut) is closed. A
 //! request that a pooled connection could not send (the upstream closed it
 //! while idle) is retried once on a new connection.
+//!
+//! Each serving thread of [`crate::serve_threads`] has its own pools (a
+//! connection's I/O task runs on the runtime that opened it, so a call served
+//! on the same thread never wakes another one); other runtimes share slot 0.
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -27,6 +32,19 @@ const MAX_IDLE: usize = 1024;
 /// upstream (or a NAT on the way) may have dropped it silently.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Pool slots: serving thread `i` uses slot `i % SLOTS`.
+const SLOTS: usize = 16;
+
+thread_local! {
+    /// The pool slot of the current thread (0 unless set by a serving thread).
+    static SLOT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Makes the current thread use pool slot `i % SLOTS`.
+pub(crate) fn set_thread_slot(i: usize) {
+    SLOT.with(|s| s.set(i % SLOTS));
+}
+
 /// Why a call could not be forwarded.
 #[derive(Debug)]
 pub(crate) struct SendError {
@@ -39,16 +57,19 @@ pub(crate) struct SendError {
 /// Idle connections of one upstream, with when each was given back.
 type Idle = Vec<(SendRequest<Body>, Instant)>;
 
-/// Pools of idle connections, one per upstream.
+/// Pools of idle connections, one per upstream and pool slot.
 pub(crate) struct Pools {
+    /// Indexed by `slot * upstreams + upstream`.
     idle: Vec<Mutex<Idle>>,
+    upstreams: usize,
     connector: HttpsConnector<HttpConnector>,
 }
 
 /// A connection in use; [`Checkin::give_back`] returns it to its pool.
 pub(crate) struct Checkin {
     pools: Arc<Pools>,
-    upstream: usize,
+    /// The pool it goes back to (see [`Pools::pool`]).
+    pool: usize,
     tx: SendRequest<Body>,
 }
 
@@ -58,7 +79,7 @@ impl Checkin {
         if self.tx.is_closed() {
             return;
         }
-        let mut idle = self.pools.idle[self.upstream]
+        let mut idle = self.pools.idle[self.pool]
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if idle.len() < MAX_IDLE {
@@ -80,13 +101,21 @@ impl Pools {
             .enable_http1()
             .wrap_connector(http);
         Ok(Pools {
-            idle: (0..upstreams).map(|_| Mutex::new(Vec::new())).collect(),
+            idle: (0..upstreams * SLOTS)
+                .map(|_| Mutex::new(Vec::new()))
+                .collect(),
+            upstreams,
             connector,
         })
     }
 
-    fn checkout(&self, upstream: usize) -> Option<SendRequest<Body>> {
-        let mut idle = self.idle[upstream]
+    /// The pool of `upstream` for the current thread's slot.
+    fn pool(&self, upstream: usize) -> usize {
+        SLOT.with(Cell::get) * self.upstreams + upstream
+    }
+
+    fn checkout(&self, pool: usize) -> Option<SendRequest<Body>> {
+        let mut idle = self.idle[pool]
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         // Most recently used first; anything past the idle timeout is closed.
@@ -150,9 +179,10 @@ impl Pools {
         if let Ok(host) = HeaderValue::from_str(up.authority.as_str()) {
             req.headers_mut().insert(header::HOST, host);
         }
+        let pool = self.pool(ui);
         let mut pooled = true;
         loop {
-            let mut tx = match self.checkout(ui) {
+            let mut tx = match self.checkout(pool) {
                 Some(tx) => tx,
                 None => {
                     pooled = false;
@@ -169,7 +199,7 @@ impl Pools {
                         resp,
                         Checkin {
                             pools: self.clone(),
-                            upstream: ui,
+                            pool,
                             tx,
                         },
                     ));

@@ -12,7 +12,9 @@
 //!   and any `Box<dyn Ledger>`, reads the current periods' spend for the
 //!   budgets, and starts the ledger writer thread.
 //! * [`router`] builds the axum router; [`serve`] runs it on a listener until
-//!   the shutdown future resolves, then flushes the writer.
+//!   the shutdown future resolves, then flushes the writer. [`serve_threads`]
+//!   does the same on one single-threaded runtime per serving thread (what
+//!   `llmcost proxy` uses).
 //!
 //! # What this crate must not do
 //!
@@ -30,6 +32,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 mod proxy;
+mod server;
 pub mod sse;
 mod writer;
 
@@ -54,6 +57,7 @@ pub use crate::budget::{BudgetRule, Budgets, Period, Scope};
 pub use crate::config::{CliOverrides, FileConfig, ProviderKind, Settings, Upstream};
 pub use crate::error::{ConfigError, ProxyError};
 pub use crate::proxy::{Endpoint, fingerprint};
+pub use crate::server::serve_threads;
 pub use crate::writer::WriterReport;
 
 /// The example config file shipped with llmcost (documented in `docs/proxy.md`).

@@ -13,6 +13,8 @@
 //!    record is then marked incomplete).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll};
@@ -27,6 +29,7 @@ use http::{Method, StatusCode, Uri};
 use http_body::{Body as _, Frame, SizeHint};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use llmcost_catalog::PriceRefs;
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
 use llmcost_ledger::UsageRecord;
 use llmcost_usage::Shape;
@@ -122,14 +125,14 @@ fn client_key(h: &HeaderMap) -> Option<&str> {
             return Some(k);
         }
     }
-    ["x-api-key", "x-goog-api-key", "api-key"]
+    [&X_API_KEY, &X_GOOG_API_KEY, &API_KEY]
         .iter()
         .find_map(|n| h.get(*n).and_then(|v| v.to_str().ok()))
         .map(str::trim)
         .filter(|k| !k.is_empty())
 }
 
-fn header_list(h: &HeaderMap, name: &str) -> Vec<String> {
+fn header_list(h: &HeaderMap, name: &HeaderName) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for v in h.get_all(name) {
         if let Ok(s) = v.to_str() {
@@ -144,13 +147,22 @@ fn header_list(h: &HeaderMap, name: &str) -> Vec<String> {
     out
 }
 
-fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
+fn header_str(h: &HeaderMap, name: &HeaderName) -> Option<String> {
     h.get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
 }
+
+const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+const X_GOOG_API_KEY: HeaderName = HeaderName::from_static("x-goog-api-key");
+const API_KEY: HeaderName = HeaderName::from_static("api-key");
+const X_LLMCOST_TAG: HeaderName = HeaderName::from_static("x-llmcost-tag");
+const X_LLMCOST_PROJECT: HeaderName = HeaderName::from_static("x-llmcost-project");
+const X_LLMCOST_SESSION: HeaderName = HeaderName::from_static("x-llmcost-session");
+const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
 
 const HOP: [HeaderName; 6] = [
     header::CONNECTION,
@@ -165,8 +177,8 @@ fn strip_hop_by_hop(h: &mut HeaderMap) {
     for n in &HOP {
         h.remove(n);
     }
-    h.remove("keep-alive");
-    h.remove("proxy-connection");
+    h.remove(KEEP_ALIVE);
+    h.remove(PROXY_CONNECTION);
 }
 
 /// The few request fields the proxy needs.
@@ -236,6 +248,12 @@ impl Found {
     }
 }
 
+thread_local! {
+    /// Provenance texts of the price rows used on this thread (the catalog is
+    /// `'static`, so its rows' addresses are stable keys).
+    static PRICE_REFS: RefCell<PriceRefs> = RefCell::new(PriceRefs::default());
+}
+
 /// The metering context of one call; finalised exactly once.
 struct Meter {
     st: ProxyState,
@@ -287,9 +305,12 @@ impl Meter {
             if !priceable {
                 return None;
             }
-            st.catalog
-                .price_usage(&model, self.at, cur, &usage, tier)
-                .ok()
+            // The provenance text of a price row is made once per thread and row.
+            PRICE_REFS.with_borrow_mut(|refs| {
+                st.catalog
+                    .price_usage_with(&model, self.at, cur, &usage, tier, refs)
+                    .ok()
+            })
         };
         let priced = price_in(currency);
         let reservation = std::mem::take(&mut self.reservation);
@@ -328,13 +349,11 @@ impl Meter {
             return;
         }
         let seq = st.seq.fetch_add(1, Relaxed);
-        let mut r = UsageRecord::new(
-            format!("proxy:{}-{seq}", st.boot),
-            self.at,
-            "proxy",
-            model,
-            usage,
-        );
+        let mut key = String::with_capacity(6 + st.boot.len() + 21);
+        key.push_str("proxy:");
+        key.push_str(&st.boot);
+        let _ = write!(key, "-{seq}");
+        let mut r = UsageRecord::new(key, self.at, "proxy", model, usage);
         r.origin = Some(up.name.clone());
         r.provider = Some(up.kind.provider().to_string());
         r.project = self.project.take();
@@ -487,23 +506,23 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
         Err(e) => return ProxyError::BadRequest(format!("invalid path: {e}")).into_response(),
     };
     let h = &mut parts.headers;
-    let tags = header_list(h, "x-llmcost-tag");
-    let project = header_str(h, "x-llmcost-project");
-    let session = header_str(h, "x-llmcost-session");
+    let tags = header_list(h, &X_LLMCOST_TAG);
+    let project = header_str(h, &X_LLMCOST_PROJECT);
+    let session = header_str(h, &X_LLMCOST_SESSION);
     let key_fp = client_key(h)
         .or_else(|| up.api_key.as_ref().map(|k| k.expose()))
         .map(fingerprint);
     strip_hop_by_hop(h);
     h.remove(header::HOST);
-    for n in ["x-llmcost-tag", "x-llmcost-project", "x-llmcost-session"] {
+    for n in [X_LLMCOST_TAG, X_LLMCOST_PROJECT, X_LLMCOST_SESSION] {
         h.remove(n);
     }
     if let Some(k) = &up.api_key {
         h.remove(header::AUTHORIZATION);
-        h.remove("x-api-key");
-        h.remove("x-goog-api-key");
+        h.remove(X_API_KEY);
+        h.remove(X_GOOG_API_KEY);
         let set = if up.kind == ProviderKind::Anthropic {
-            HeaderValue::from_str(k.expose()).map(|v| (HeaderName::from_static("x-api-key"), v))
+            HeaderValue::from_str(k.expose()).map(|v| (X_API_KEY, v))
         } else {
             HeaderValue::from_str(&format!("Bearer {}", k.expose()))
                 .map(|v| (header::AUTHORIZATION, v))
@@ -728,7 +747,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.append("x-llmcost-tag", HeaderValue::from_static("ci, nightly"));
         h.append("x-llmcost-tag", HeaderValue::from_static("ci"));
-        assert_eq!(header_list(&h, "x-llmcost-tag"), vec!["ci", "nightly"]);
+        assert_eq!(header_list(&h, &X_LLMCOST_TAG), vec!["ci", "nightly"]);
     }
 
     #[test]

@@ -266,8 +266,10 @@ pub(crate) fn raw_usage_of(body: &[u8]) -> Option<String> {
         #[serde(borrow, default)]
         message: Option<&'a serde_json::value::RawValue>,
     }
-    fn walk(body: &str, depth: u8) -> Option<String> {
-        let d: Doc<'_> = serde_json::from_str(body).ok()?;
+    fn walk(body: &[u8], depth: u8) -> Option<String> {
+        // From bytes: no UTF-8 pass over the whole body (the usage text borrowed
+        // is checked by itself).
+        let d: Doc<'_> = serde_json::from_slice(body).ok()?;
         if let Some(u) = d.usage.or(d.usage_metadata)
             && u.get() != "null"
         {
@@ -279,9 +281,9 @@ pub(crate) fn raw_usage_of(body: &[u8]) -> Option<String> {
         [d.response, d.message]
             .into_iter()
             .flatten()
-            .find_map(|r| walk(r.get(), depth - 1))
+            .find_map(|r| walk(r.get().as_bytes(), depth - 1))
     }
-    walk(std::str::from_utf8(body).ok()?, 1)
+    walk(body, 1)
 }
 
 #[cfg(test)]

@@ -7,6 +7,13 @@
 //!   ledger at most `flush_interval` plus the time of one write after its call
 //!   finished; that is what survives a `kill -9`. (Senders never wake the
 //!   writer while it gathers: no context switch per call.)
+//! * Under a light load (fewer than `light_batch` records 5 ms after the first,
+//!   64 by default, i.e. under ~13,000 calls/s) the writer does not wait out the interval: it
+//!   writes those few at once. Its bursts of work then last well under a
+//!   millisecond instead of a few, and a call in flight that needs the core
+//!   the writer runs on waits at most that long (this is what keeps the p99
+//!   latency the proxy adds at concurrency 1 low). Under a heavier load large
+//!   transactions are worth it: they cost about half as much per record.
 //! * A failed insert is retried twice (after 50 and 250 ms), then logged and
 //!   counted; it never reaches the client, whose response has already gone.
 //! * Shutdown drains the queue, writes what is left and returns the totals.
@@ -55,6 +62,9 @@ pub(crate) fn spawn(
     Ok((tx, handle))
 }
 
+/// How long the writer sleeps between two looks at the queue while a batch gathers.
+const SLICE: Duration = Duration::from_millis(5);
+
 fn run(
     mut ledger: Box<dyn Ledger>,
     rx: &Receiver<Msg>,
@@ -68,6 +78,14 @@ fn run(
         metrics.queue_depth.fetch_sub(1, Relaxed);
         batch.push(*r);
     };
+    // Moves every queued record into `batch`; true once the queue says stop.
+    let drain = |batch: &mut Vec<UsageRecord>| loop {
+        match rx.try_recv() {
+            Ok(Msg::Record(r)) => take(batch, r),
+            Ok(Msg::Shutdown) | Err(TryRecvError::Disconnected) => return true,
+            Err(TryRecvError::Empty) => return false,
+        }
+    };
     loop {
         let mut shutting = false;
         match rx.recv() {
@@ -77,25 +95,26 @@ fn run(
         if !shutting {
             // Sleep rather than wait on the queue: a sender never has to wake the
             // writer while a batch gathers, which would cost a context switch per call.
-            // Sliced, so that a shutdown does not wait out a long interval.
+            // Sliced, to see the load, and so that a shutdown does not wait out a
+            // long interval.
             let deadline = Instant::now() + s.flush_interval;
             loop {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() || stop.load(Relaxed) {
                     break;
                 }
-                std::thread::sleep(left.min(Duration::from_millis(10)));
-            }
-            loop {
-                match rx.try_recv() {
-                    Ok(Msg::Record(r)) => take(&mut batch, r),
-                    Ok(Msg::Shutdown) | Err(TryRecvError::Disconnected) => {
-                        shutting = true;
-                        break;
-                    }
-                    Err(TryRecvError::Empty) => break,
+                std::thread::sleep(left.min(SLICE));
+                if drain(&mut batch) {
+                    shutting = true;
+                    break;
+                }
+                if batch.len() < s.light_batch {
+                    // Light load: write these few now, in a transaction short enough
+                    // not to hold up a call waiting for this core for long.
+                    break;
                 }
             }
+            shutting |= drain(&mut batch);
         }
         if shutting {
             loop {
@@ -106,7 +125,11 @@ fn run(
                 }
             }
         }
-        for chunk in batch.chunks(s.batch_size.max(1)) {
+        for (i, chunk) in batch.chunks(s.batch_size.max(1)).enumerate() {
+            if i > 0 {
+                // Let a thread that waits for this core (a call in flight) go first.
+                std::thread::yield_now();
+            }
             write(ledger.as_mut(), chunk, &mut report, metrics);
         }
         batch.clear();

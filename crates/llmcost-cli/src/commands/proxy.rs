@@ -76,38 +76,55 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let ledger_path = crate::ledger::ledger_path(args.ledger.as_deref())?;
     let ledger = crate::ledger::open_ledger(Some(&ledger_path))?;
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    rt.enable_all();
-    if let Some(n) = args.threads {
-        rt.worker_threads(n.max(1));
+    // Checkpoints run on a connection of their own, beside the writer's inserts
+    // (as in `import`): the writer never stops to copy the log into the file,
+    // which would hold up the records queued behind it.
+    let checkpointer = ledger.reopen().ok();
+    if checkpointer.is_some() {
+        ledger.set_auto_checkpoint(0)?;
     }
-    let rt = rt.build().context("cannot start the async runtime")?;
-    let (report, dropped) = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        let local = listener
-            .local_addr()
-            .map_or(listen.clone(), |a| a.to_string());
-        let budgets: Vec<String> = settings.budgets.iter().map(ToString::to_string).collect();
-        let default = settings
-            .default_upstream
-            .map(|i| settings.upstreams[i].base_url());
-        let proxy = Proxy::start_with_catalog(settings, Box::new(ledger), super::catalog()?)
-            .context("cannot start the proxy")?;
-        tracing::info!(
-            listen = %local,
-            ledger = %ledger_path.display(),
-            default_upstream = default.as_deref().unwrap_or("-"),
-            budgets = %budgets.join(" "),
-            "llmcost proxy listening on http://{local}"
-        );
-        let state = proxy.state();
-        let report = llmcost_proxy::serve(listener, state.clone(), shutdown_signal())
-            .await
-            .context("the proxy stopped with an error")?;
-        anyhow::Ok((report, state.dropped()))
-    })?;
+    // One single-threaded runtime per serving thread (see `llmcost_proxy::serve_threads`).
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let listener = std::net::TcpListener::bind(&listen)
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let local = listener
+        .local_addr()
+        .map_or(listen.clone(), |a| a.to_string());
+    let budgets: Vec<String> = settings.budgets.iter().map(ToString::to_string).collect();
+    let default = settings
+        .default_upstream
+        .map(|i| settings.upstreams[i].base_url());
+    let proxy = Proxy::start_with_catalog(settings, Box::new(ledger), super::catalog()?)
+        .context("cannot start the proxy")?;
+    tracing::info!(
+        listen = %local,
+        ledger = %ledger_path.display(),
+        default_upstream = default.as_deref().unwrap_or("-"),
+        budgets = %budgets.join(" "),
+        threads,
+        "llmcost proxy listening on http://{local}"
+    );
+    let state = proxy.state();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let report = std::thread::scope(|s| {
+        if let Some(c) = checkpointer {
+            let stop = &stop;
+            s.spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    // A failed passive checkpoint is retried; the final one happens at close.
+                    let _ = c.checkpoint();
+                }
+            });
+        }
+        let r = llmcost_proxy::serve_threads(listener, state.clone(), threads, shutdown_signal());
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        r
+    })
+    .context("the proxy stopped with an error")?;
+    let dropped = state.dropped();
     writeln!(
         out,
         "llmcost proxy stopped: {} records written, {} dropped (queue full), {} failed (ledger errors)",

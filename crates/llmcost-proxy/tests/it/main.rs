@@ -125,15 +125,17 @@ impl Harness {
 
     pub async fn with_ledger(settings: Settings, ledger: MemLedger) -> Harness {
         let proxy = Proxy::start(settings, Box::new(ledger.clone())).expect("proxy starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind proxy");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = proxy.state();
-        let task = tokio::spawn(llmcost_proxy::serve(listener, proxy.state(), async move {
-            let _ = rx.await;
-        }));
+        // As `llmcost proxy` serves: two serving threads, each with its own runtime.
+        let served = proxy.state();
+        let task = tokio::task::spawn_blocking(move || {
+            llmcost_proxy::serve_threads(listener, served, 2, async move {
+                let _ = rx.await;
+            })
+        });
         Harness {
             url,
             ledger,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::mock;
-use crate::{Harness, client, post, send, settings_for};
+use crate::{Harness, MemLedger, client, post, send, settings_for};
 
 const BODY: &str = r#"{"model":"gpt-4o-mini-2024-07-18"}"#;
 
@@ -59,6 +59,7 @@ async fn shutdown_flushes_every_queued_record() {
     // A batch would wait 60 s: only the shutdown can write these.
     s.writer.flush_interval = Duration::from_secs(60);
     s.writer.batch_size = 10_000;
+    s.writer.light_batch = 0;
     let h = Harness::start(s).await;
     let c = client();
     for _ in 0..20 {
@@ -104,4 +105,89 @@ async fn a_failing_ledger_never_fails_a_call() {
     }
     let report = h.stop().await;
     assert_eq!(report.failed, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_over_serving_threads_are_all_recorded() {
+    let (up, _mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    // 16 clients with their own connections, handed out over the 2 serving threads.
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let url = format!("{}/openai/v1/chat/completions", h.url);
+        tasks.push(tokio::spawn(async move {
+            let c = client();
+            for _ in 0..10 {
+                let g = post(&c, &url, BODY).await;
+                assert_eq!(g.status, 200);
+                assert_eq!(g.json()["usage"]["total_tokens"], 110);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("client task");
+    }
+    let ledger = h.ledger.clone();
+    let report = h.stop().await;
+    assert_eq!(report.written, 160);
+    let all = ledger.all();
+    assert_eq!(all.len(), 160);
+    assert!(
+        all.iter()
+            .all(|r| r.usage.input == 58 && r.usage.output == 52)
+    );
+}
+
+#[tokio::test]
+async fn serve_on_the_callers_runtime() {
+    // `serve` (one runtime, the caller's) behaves like `serve_threads`.
+    let (up, _mock) = mock::start().await;
+    let ledger = MemLedger::default();
+    let proxy = llmcost_proxy::Proxy::start(settings_for(&up), Box::new(ledger.clone()))
+        .expect("proxy starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(llmcost_proxy::serve(listener, proxy.state(), async move {
+        let _ = rx.await;
+    }));
+    let c = client();
+    for _ in 0..3 {
+        let g = post(&c, &format!("{url}/v1/chat/completions"), BODY).await;
+        assert_eq!(g.status, 200);
+    }
+    drop(c);
+    let _ = tx.send(());
+    let report = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("stops in time")
+        .expect("joins")
+        .expect("serves");
+    assert_eq!(report.written, 3);
+    assert_eq!(ledger.all().len(), 3);
+}
+
+#[tokio::test]
+async fn a_light_load_is_written_without_waiting_out_the_interval() {
+    let (up, _mock) = mock::start().await;
+    let mut s = settings_for(&up);
+    // Only the light-load rule (fewer than 64 records 5 ms after the first) can
+    // write these before the 60 s interval.
+    s.writer.flush_interval = Duration::from_secs(60);
+    s.writer.batch_size = 10_000;
+    let h = Harness::start(s).await;
+    let c = client();
+    for _ in 0..3 {
+        assert_eq!(
+            post(&c, &format!("{}/v1/chat/completions", h.url), BODY)
+                .await
+                .status,
+            200
+        );
+    }
+    assert_eq!(h.ledger.wait_for(3).await.len(), 3);
+    drop(c);
+    assert_eq!(h.stop().await.written, 3);
 }
