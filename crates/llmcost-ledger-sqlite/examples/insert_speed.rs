@@ -1,4 +1,7 @@
-//! Writer ceiling: synthetic Claude-like records into a fresh ledger file.
+//! Writer ceiling: N synthetic Claude-like records into a fresh ledger file,
+//! BATCH records per transaction (default 1,000,000 and 131,072; PATH defaults
+//! to `insert_speed.db` in the temporary directory). `PRE_SQL` runs SQL first
+//! (for experiments, e.g. `PRE_SQL='DROP INDEX ...'`).
 //! `cargo run --release -p llmcost-ledger-sqlite --example insert_speed -- N BATCH PATH`
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 use llmcost_core::{Currency, Decimal, Timestamp, Usage};
@@ -9,10 +12,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).map_or(1_000_000, |s| s.parse().unwrap());
     let batch: usize = args.get(2).map_or(131_072, |s| s.parse().unwrap());
-    let path = args
-        .get(3)
-        .cloned()
-        .unwrap_or_else(|| "/tmp/insert_speed.db".into());
+    let path = args.get(3).cloned().unwrap_or_else(|| {
+        std::env::temp_dir()
+            .join("insert_speed.db")
+            .display()
+            .to_string()
+    });
     let _ = std::fs::remove_file(&path);
     let _ = std::fs::remove_file(format!("{path}-wal"));
     let mut l = SqliteLedger::open(&path).unwrap();
@@ -42,12 +47,6 @@ fn main() {
             r
         })
         .collect();
-    let mut recs = recs;
-    if std::env::var_os("SORT").is_some() {
-        for c in recs.chunks_mut(batch) {
-            c.sort_by_key(|r| llmcost_ledger_sqlite::key_hashes(&r.dedup_key).0);
-        }
-    }
     let start = std::time::Instant::now();
     for c in recs.chunks(batch) {
         l.insert(c).unwrap();
