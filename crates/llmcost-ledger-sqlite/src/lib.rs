@@ -94,6 +94,8 @@ pub struct SqliteLedger {
     /// Ids of strings this connection has interned (committed rows of the
     /// append-only `strings` table, so they stay valid).
     interned: FxHashMap<String, i64>,
+    /// Rows between two `yield_now` calls in a write (0: never).
+    yield_every: usize,
 }
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> LedgerError {
@@ -173,6 +175,7 @@ impl SqliteLedger {
             conn,
             path: Some(path.to_path_buf()),
             interned: FxHashMap::default(),
+            yield_every: 0,
         };
         // Only takes effect on a new, empty file (an existing ledger keeps its
         // page size). 16 KiB pages: a quarter of the write-ahead-log frames of
@@ -197,6 +200,7 @@ impl SqliteLedger {
             conn,
             path: None,
             interned: FxHashMap::default(),
+            yield_every: 0,
         };
         ledger.configure(false)?;
         ledger.migrate()?;
@@ -489,7 +493,7 @@ impl SqliteLedger {
     /// connection are forgotten (some may have been rolled back).
     fn write<T>(
         &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>, &mut Interner) -> Result<T>,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &mut Interner, usize) -> Result<T>,
     ) -> Result<T> {
         if self.interned.len() > INTERN_CACHE_MAX {
             self.interned.clear();
@@ -499,7 +503,11 @@ impl SqliteLedger {
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql)?;
-            let out = f(&tx, &mut Interner::new(&mut self.interned))?;
+            let out = f(
+                &tx,
+                &mut Interner::new(&mut self.interned),
+                self.yield_every,
+            )?;
             tx.commit().map_err(sql)?;
             Ok(out)
         })();
@@ -513,6 +521,7 @@ impl SqliteLedger {
         tx: &rusqlite::Transaction<'_>,
         strings: &mut Interner,
         records: &[UsageRecord],
+        yield_every: usize,
     ) -> Result<InsertSummary> {
         let mut summary = InsertSummary::default();
         let mut entry = tx.prepare_cached(INSERT_ENTRY_SQL).map_err(sql)?;
@@ -558,7 +567,10 @@ impl SqliteLedger {
         // ~17% faster for 1M records). Storage order does not matter to reads.
         prepared.sort_unstable_by_key(|p| (p.hash, p.check, p.index));
         let mut cost = String::new();
-        for p in &prepared {
+        for (n, p) in prepared.iter().enumerate() {
+            if yield_every > 0 && n > 0 && n % yield_every == 0 {
+                std::thread::yield_now();
+            }
             let r = &records[p.index];
             let detail = (block_id << details::INDEX_BITS) | block.len() as i64;
             if insert_one(&mut entry, r, p, Some(p.hash), detail, &mut cost)?.is_some() {
@@ -642,7 +654,7 @@ fn copy_v1(tx: &rusqlite::Transaction<'_>, strings: &mut Interner) -> Result<()>
         if batch.is_empty() {
             break;
         }
-        SqliteLedger::insert_in(tx, strings, &batch)?;
+        SqliteLedger::insert_in(tx, strings, &batch, 0)?;
     }
     tx.execute_batch("DROP TABLE records_v1").map_err(sql)
 }
@@ -852,12 +864,36 @@ impl Dict {
 /// integers: (low 64 bits, high 64 bits). The low half is the unique
 /// `key_hash`; the pair identifies the key (a collision of both halves over
 /// any real ledger is beyond practical chance: about 10^-27 per million keys).
+///
+/// A *sequenced* key, `seq:<stem>:<n>` (a stem that is never reused, such as a
+/// process's start id, and a counter), gets a `key_hash` made of the stem's
+/// hash (high 32 bits) and `n` (low 32 bits): consecutive keys are neighbours
+/// in the unique index, so a batch of them rewrites a page or two of it
+/// instead of one page per key, however large the ledger (what the proxy's
+/// small, frequent writes need). The high half stays the key's own hash, and
+/// two keys that share a `key_hash` are handled as any collision.
 #[must_use]
 pub fn key_hashes(key: &str) -> (i64, i64) {
     let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
-    let low = i64::from_ne_bytes((h as u64).to_ne_bytes());
+    let low = match sequenced(key) {
+        Some((stem, n)) => {
+            (xxhash_rust::xxh3::xxh3_64(stem.as_bytes()) & 0xFFFF_FFFF_0000_0000)
+                | (n & 0xFFFF_FFFF)
+        }
+        None => h as u64,
+    };
+    let low = i64::from_ne_bytes(low.to_ne_bytes());
     let high = i64::from_ne_bytes(((h >> 64) as u64).to_ne_bytes());
     (low, high)
+}
+
+/// The stem and counter of a sequenced key (`seq:<stem>:<n>`, `n` decimal).
+fn sequenced(key: &str) -> Option<(&str, u64)> {
+    let (stem, n) = key.strip_prefix("seq:")?.rsplit_once(':')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((stem, n.parse().ok()?))
 }
 
 /// A record about to be stored: its key hash halves, its index in the
@@ -1093,7 +1129,11 @@ fn where_clause(filter: &Filter) -> Result<(String, Vec<Value>)> {
 
 impl Ledger for SqliteLedger {
     fn insert(&mut self, records: &[UsageRecord]) -> Result<InsertSummary> {
-        self.write(|tx, strings| Self::insert_in(tx, strings, records))
+        self.write(|tx, strings, y| Self::insert_in(tx, strings, records, y))
+    }
+
+    fn set_yield_every(&mut self, rows: usize) {
+        self.yield_every = rows;
     }
 
     fn insert_with_progress(
@@ -1109,8 +1149,8 @@ impl Ledger for SqliteLedger {
         records: &[UsageRecord],
         progress: &[FileProgress],
     ) -> Result<InsertSummary> {
-        self.write(|tx, strings| {
-            let summary = Self::insert_in(tx, strings, records)?;
+        self.write(|tx, strings, y| {
+            let summary = Self::insert_in(tx, strings, records, y)?;
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO file_progress (path, offset, head_hash, lines) VALUES (?1, ?2, ?3, ?4) \
@@ -1180,7 +1220,7 @@ impl Ledger for SqliteLedger {
     }
 
     fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64> {
-        self.write(|tx, strings| {
+        self.write(|tx, strings, _| {
             let mut updated = 0;
             let mut entry = tx
                 .prepare_cached(
@@ -1418,6 +1458,49 @@ mod tests {
                 0x99aa_06d3_0147_98d8_u64 as i64
             )
         );
+    }
+
+    #[test]
+    fn sequenced_keys_are_neighbours_in_the_index() {
+        let (a, ca) = key_hashes("seq:proxy-1f-2a:41");
+        let (b, cb) = key_hashes("seq:proxy-1f-2a:42");
+        assert_eq!(b, a + 1);
+        assert_eq!(a & 0xFFFF_FFFF, 41);
+        assert_ne!(ca, cb, "the high half is each key's own hash");
+        // Another stem lands elsewhere; a key that is not sequenced is hashed whole.
+        assert_ne!(key_hashes("seq:proxy-other:41").0 >> 32, a >> 32);
+        for plain in ["seq:x:", "seq:x:1a", "seq:nocounter", "proxy:x:41"] {
+            let h = xxhash_rust::xxh3::xxh3_128(plain.as_bytes());
+            assert_eq!(key_hashes(plain).0, h as u64 as i64, "{plain}");
+        }
+    }
+
+    #[test]
+    fn sequenced_keys_that_share_a_slot_are_both_kept_once() {
+        // n and n + 2^32 share the low 32 bits: the second is a collision.
+        let keys = ["seq:s:1", "seq:s:4294967297", "seq:s:2"];
+        assert_eq!(key_hashes(keys[0]).0, key_hashes(keys[1]).0);
+        let mut l = SqliteLedger::open_in_memory().expect("open");
+        let recs: Vec<UsageRecord> = keys
+            .iter()
+            .map(|k| {
+                UsageRecord::new(
+                    (*k).to_string(),
+                    ts("2025-01-01T00:00:00Z"),
+                    "proxy",
+                    "gpt-4o",
+                    Usage {
+                        input: 10,
+                        ..Usage::default()
+                    },
+                )
+            })
+            .collect();
+        let first = l.insert(&recs).expect("insert");
+        assert_eq!((first.inserted, first.duplicates), (3, 0));
+        let again = l.insert(&recs).expect("insert again");
+        assert_eq!((again.inserted, again.duplicates), (0, 3));
+        assert_eq!(l.count().expect("count"), 3);
     }
 
     #[test]

@@ -235,6 +235,15 @@ pub trait Ledger: Send {
     /// Backend failures; nothing is stored then.
     fn insert(&mut self, records: &[UsageRecord]) -> Result<InsertSummary>;
 
+    /// Asks a backend that inserts on the calling thread to give up the CPU
+    /// (`std::thread::yield_now`) after every `rows` rows of a write (0: never).
+    /// A writer that shares the machine with latency-sensitive work (the proxy)
+    /// then holds a core for a few microseconds at a time, however large its
+    /// transactions. The default ignores it.
+    fn set_yield_every(&mut self, rows: usize) {
+        let _ = rows;
+    }
+
     /// Stores records and the new progress of the file they came from, in one
     /// transaction, so an interrupted import never leaves the two out of step.
     ///

@@ -314,12 +314,9 @@ pub struct WriterSettings {
     pub batch_size: usize,
     /// The longest a record waits in the writer before its batch is written.
     pub flush_interval: Duration,
-    /// Light load: when fewer records than this have gathered 5 ms after the
-    /// first, they are written at once, in a short transaction that holds up a
-    /// call waiting for the writer's core only briefly (0: always wait for
-    /// `flush_interval`). Under a heavier load a batch gathers for the whole
-    /// interval: a large transaction costs about half as much per record.
-    pub light_batch: usize,
+    /// Rows the ledger writes between two moments it gives up the CPU (0:
+    /// never), so that a call waiting for the writer's core waits microseconds.
+    pub yield_every: usize,
 }
 
 impl Default for WriterSettings {
@@ -328,7 +325,7 @@ impl Default for WriterSettings {
             queue_capacity: 65_536,
             batch_size: 1_000,
             flush_interval: Duration::from_millis(50),
-            light_batch: 64,
+            yield_every: 8,
         }
     }
 }
@@ -387,7 +384,7 @@ impl Settings {
                 queue_capacity: 10_000,
                 batch_size: 100,
                 flush_interval: Duration::from_millis(5),
-                light_batch: 64,
+                yield_every: 8,
             },
             ..Settings::default()
         }

@@ -349,10 +349,12 @@ impl Meter {
             return;
         }
         let seq = st.seq.fetch_add(1, Relaxed);
-        let mut key = String::with_capacity(6 + st.boot.len() + 21);
-        key.push_str("proxy:");
+        // A sequenced key (`seq:<stem>:<n>`): the ledger keeps consecutive calls
+        // side by side in its key index.
+        let mut key = String::with_capacity(10 + st.boot.len() + 21);
+        key.push_str("seq:proxy-");
         key.push_str(&st.boot);
-        let _ = write!(key, "-{seq}");
+        let _ = write!(key, ":{seq}");
         let mut r = UsageRecord::new(key, self.at, "proxy", model, usage);
         r.origin = Some(up.name.clone());
         r.provider = Some(up.kind.provider().to_string());

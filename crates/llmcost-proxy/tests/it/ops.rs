@@ -59,7 +59,6 @@ async fn shutdown_flushes_every_queued_record() {
     // A batch would wait 60 s: only the shutdown can write these.
     s.writer.flush_interval = Duration::from_secs(60);
     s.writer.batch_size = 10_000;
-    s.writer.light_batch = 0;
     let h = Harness::start(s).await;
     let c = client();
     for _ in 0..20 {
@@ -170,13 +169,10 @@ async fn serve_on_the_callers_runtime() {
 }
 
 #[tokio::test]
-async fn a_light_load_is_written_without_waiting_out_the_interval() {
+async fn calls_are_written_one_interval_later_with_consecutive_keys() {
     let (up, _mock) = mock::start().await;
     let mut s = settings_for(&up);
-    // Only the light-load rule (fewer than 64 records 5 ms after the first) can
-    // write these before the 60 s interval.
-    s.writer.flush_interval = Duration::from_secs(60);
-    s.writer.batch_size = 10_000;
+    s.writer.flush_interval = Duration::from_millis(50);
     let h = Harness::start(s).await;
     let c = client();
     for _ in 0..3 {
@@ -187,7 +183,21 @@ async fn a_light_load_is_written_without_waiting_out_the_interval() {
             200
         );
     }
-    assert_eq!(h.ledger.wait_for(3).await.len(), 3);
+    // Written by the interval, not by the shutdown.
+    let mut keys: Vec<(String, u64)> = h
+        .ledger
+        .wait_for(3)
+        .await
+        .iter()
+        .map(|r| {
+            let (stem, n) = r.dedup_key.rsplit_once(':').expect("seq:<stem>:<n>");
+            (stem.to_string(), n.parse().expect("a counter"))
+        })
+        .collect();
+    keys.sort();
+    assert!(keys.iter().all(|(stem, _)| *stem == keys[0].0), "{keys:?}");
+    assert_eq!(keys[1].1, keys[0].1 + 1);
+    assert_eq!(keys[2].1, keys[0].1 + 2);
     drop(c);
     assert_eq!(h.stop().await.written, 3);
 }

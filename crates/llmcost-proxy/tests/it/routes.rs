@@ -73,7 +73,17 @@ async fn chat_completion_is_forwarded_unchanged_and_recorded_with_its_cost() {
     assert_eq!(r.raw_usage.as_deref(), Some(CHAT_USAGE));
     assert!(r.latency_ms.is_some() && r.ttfb_ms.is_some());
     assert!(!r.incomplete);
-    assert!(r.dedup_key.starts_with("proxy:"));
+    // A sequenced key (`seq:<stem>:<n>`), kept next to its neighbours in the ledger's index.
+    let (stem, n) = r
+        .dedup_key
+        .strip_prefix("seq:proxy-")
+        .and_then(|k| k.rsplit_once(':'))
+        .expect("a sequenced key");
+    assert!(
+        !stem.is_empty() && n.parse::<u64>().is_ok(),
+        "{}",
+        r.dedup_key
+    );
     assert_eq!(r.service_tier, ServiceTier::Standard);
     h.stop().await;
 }
