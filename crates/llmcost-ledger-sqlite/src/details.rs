@@ -44,18 +44,9 @@ pub(crate) struct Details {
 #[derive(Default)]
 pub(crate) struct BlockWriter {
     buf: Vec<u8>,
-    records: usize,
 }
 
 impl BlockWriter {
-    pub(crate) fn len(&self) -> usize {
-        self.records
-    }
-
-    pub(crate) fn is_full(&self) -> bool {
-        self.records >= BLOCK_RECORDS
-    }
-
     pub(crate) fn push(&mut self, r: &UsageRecord) {
         let b = &mut self.buf;
         put_str(b, &r.dedup_key);
@@ -68,14 +59,12 @@ impl BlockWriter {
         put_opt_u64(b, r.status.map(u64::from));
         put_opt_u64(b, r.latency_ms);
         put_opt_u64(b, r.ttfb_ms);
-        self.records += 1;
     }
 
-    /// The compressed block; the writer is empty afterwards.
+    /// The compressed block; the writer is empty afterwards (and keeps its buffer).
     pub(crate) fn finish(&mut self) -> Vec<u8> {
         let data = lz4_flex::compress_prepend_size(&self.buf);
         self.buf.clear();
-        self.records = 0;
         data
     }
 }
@@ -220,10 +209,11 @@ mod tests {
         let b = UsageRecord::new("k:2", a.at, "jsonl", "m", Usage::default());
         w.push(&a);
         w.push(&b);
-        assert_eq!(w.len(), 2);
         let got = decode(&w.finish()).expect("decode");
-        assert_eq!(w.len(), 0);
         assert_eq!(got.len(), 2);
+        // The writer starts over empty.
+        w.push(&b);
+        assert_eq!(decode(&w.finish()).expect("decode").len(), 1);
         assert_eq!(got[0].dedup_key, "k:1");
         assert_eq!(got[0].origin.as_deref(), Some("/tmp/é.jsonl"));
         assert_eq!(

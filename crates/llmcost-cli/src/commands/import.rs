@@ -52,6 +52,10 @@ const BATCH: usize = 8_192;
 /// by then). Large transactions are what make SQLite fast here: each commit
 /// writes every index page it touched to the write-ahead log again.
 const COMMIT_RECORDS: usize = 131_072;
+/// The first transaction's size: the writer starts as soon as this many
+/// records are read instead of idling while a whole `COMMIT_RECORDS` gathers;
+/// each next transaction is twice as large, up to `COMMIT_RECORDS`.
+const FIRST_COMMIT_RECORDS: usize = 16_384;
 /// Issues kept in full for the summary; the rest are counted.
 const MAX_ISSUES_SHOWN: usize = 20;
 
@@ -438,6 +442,7 @@ fn import_files_with<L: Ledger>(
         let mut pending: Vec<UsageRecord> = fresh();
         let mut pending_progress: Vec<FileProgress> = Vec::new();
         let mut writer_gone = false;
+        let mut threshold = FIRST_COMMIT_RECORDS.min(commit_every);
         let mut msgs = rx.iter();
         loop {
             let msg = msgs.next();
@@ -482,9 +487,10 @@ fn import_files_with<L: Ledger>(
                 }
             }
             bar.set_message(format!("{} records", int(summary.records_read)));
-            if pending.len() >= commit_every
+            if pending.len() >= threshold
                 || (last && (!pending.is_empty() || !pending_progress.is_empty()))
             {
+                threshold = threshold.saturating_mul(2).min(commit_every);
                 let next = returned.try_recv().unwrap_or_else(|_| fresh());
                 let chunk = (
                     std::mem::replace(&mut pending, next),
