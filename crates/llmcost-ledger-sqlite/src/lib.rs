@@ -583,7 +583,11 @@ impl SqliteLedger {
         // Text ids first, in the records' own order: neighbours mostly share
         // their source, model, project and session, so each field is checked
         // against the one before it before the map (`Interner::field`).
-        let mut prepared: Vec<Prepared> = Vec::with_capacity(records.len());
+        // Kept per thread from insert to insert: a fresh one (tens of MB for a
+        // large insert) would cost a page fault and a zeroed page every 4 KB.
+        let mut prepared = PREPARED.with(|p| std::mem::take(&mut *p.borrow_mut()));
+        prepared.clear();
+        prepared.reserve(records.len());
         for (i, r) in records.iter().enumerate() {
             let (hash, check) = key_hashes(&r.dedup_key);
             let tags = if r.tags.is_empty() {
@@ -647,6 +651,7 @@ impl SqliteLedger {
         }
         rows.flush(&mut group)?;
         let Rows { summary, used, .. } = rows;
+        PREPARED.with(|p| *p.borrow_mut() = prepared);
         let blocks = match helper {
             Some(h) => h
                 .join()
@@ -684,6 +689,11 @@ impl SqliteLedger {
             .and_then(|mut s| s.query_row(params![hash, check], |r| r.get(0)).optional())
             .map_err(sql)
     }
+}
+
+thread_local! {
+    /// The rows of the last insert on this thread, cleared, kept for the next.
+    static PREPARED: std::cell::RefCell<Vec<Prepared>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Records from which one insert encodes its details on a helper thread.
