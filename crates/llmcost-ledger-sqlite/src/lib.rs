@@ -769,14 +769,7 @@ fn read_v1(row: &Row<'_>, id: i64) -> Result<UsageRecord> {
         model: row.get(7).map_err(sql)?,
         project: text(8)?,
         session: text(9)?,
-        usage: Usage {
-            input: col_u64(row, id, 10, "input")?,
-            cache_read: col_u64(row, id, 11, "cache_read")?,
-            cache_write: col_u64(row, id, 12, "cache_write")?,
-            cache_write_1h: col_u64(row, id, 13, "cache_write_1h")?,
-            output: col_u64(row, id, 14, "output")?,
-            reasoning: col_u64(row, id, 15, "reasoning")?,
-        },
+        usage: col_usage(row, id, 10)?,
         service_tier: ServiceTier::from_str(&tier)
             .map_err(|_| corrupt(id, format!("unknown service tier `{tier}`")))?,
         cost: col_decimal(row, id, 17, "cost")?,
@@ -1180,6 +1173,18 @@ fn col_u64(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| corrupt(id, format!("negative `{name}`: {v}")))
 }
 
+/// The six token buckets, in the schema's order from column `first`.
+fn col_usage(row: &Row<'_>, id: i64, first: usize) -> Result<Usage> {
+    Ok(Usage {
+        input: col_u64(row, id, first, "input")?,
+        cache_read: col_u64(row, id, first + 1, "cache_read")?,
+        cache_write: col_u64(row, id, first + 2, "cache_write")?,
+        cache_write_1h: col_u64(row, id, first + 3, "cache_write_1h")?,
+        output: col_u64(row, id, first + 4, "output")?,
+        reasoning: col_u64(row, id, first + 5, "reasoning")?,
+    })
+}
+
 fn col_opt_u64(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<u64>> {
     let v: Option<i64> = row.get(idx).map_err(sql)?;
     v.map(|v| u64::try_from(v).map_err(|_| corrupt(id, format!("negative `{name}`: {v}"))))
@@ -1224,14 +1229,7 @@ fn read_lean<'d>(row: &Row<'_>, dict: &'d Dict) -> Result<LeanRecord<'d>> {
         model: dict.str(id, col_i64(row, 3)?, "model")?,
         project: dict.opt_str(id, col_opt_i64(row, 4)?, "project")?,
         session: dict.opt_str(id, col_opt_i64(row, 5)?, "session")?,
-        usage: Usage {
-            input: col_u64(row, id, 6, "input")?,
-            cache_read: col_u64(row, id, 7, "cache_read")?,
-            cache_write: col_u64(row, id, 8, "cache_write")?,
-            cache_write_1h: col_u64(row, id, 9, "cache_write_1h")?,
-            output: col_u64(row, id, 10, "output")?,
-            reasoning: col_u64(row, id, 11, "reasoning")?,
-        },
+        usage: col_usage(row, id, 6)?,
         service_tier: dict.tier(id, col_i64(row, 12)?)?,
         cost: col_decimal(row, id, 13, "cost")?,
         currency: dict.currency(id, col_opt_i64(row, 14)?, "currency")?,
@@ -1258,14 +1256,7 @@ fn read_record(row: &Row<'_>, dict: &Dict) -> Result<(i64, i64, UsageRecord)> {
         timestamp(id, col_i64(row, 1)?)?,
         dict.str(id, col_i64(row, 2)?, "source")?,
         dict.str(id, col_i64(row, 3)?, "model")?,
-        Usage {
-            input: col_u64(row, id, 6, "input")?,
-            cache_read: col_u64(row, id, 7, "cache_read")?,
-            cache_write: col_u64(row, id, 8, "cache_write")?,
-            cache_write_1h: col_u64(row, id, 9, "cache_write_1h")?,
-            output: col_u64(row, id, 10, "output")?,
-            reasoning: col_u64(row, id, 11, "reasoning")?,
-        },
+        col_usage(row, id, 6)?,
     );
     r.project = owned(4, "project")?;
     r.session = owned(5, "session")?;
