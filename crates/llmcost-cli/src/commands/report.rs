@@ -1627,6 +1627,23 @@ mod tests {
     }
 
     #[test]
+    fn a_prefetch_changes_nothing() {
+        // Any hash, the extremes included, stays inside the table; inserts
+        // after a prefetch answer as they would without it.
+        let seen = Seen::with_capacity(1);
+        for h in [0, 1, 2, u64::MAX, u64::MAX - 1, 0x9E37_79B9_7F4A_7C15] {
+            seen.prefetch(h);
+        }
+        assert!(seen.insert(u64::MAX));
+        seen.prefetch(u64::MAX);
+        assert!(!seen.insert(u64::MAX));
+        // 0 is stored as 1 (0 marks an empty slot): the same key to the set.
+        seen.prefetch(0);
+        assert!(seen.insert(0));
+        assert!(!seen.insert(1));
+    }
+
+    #[test]
     fn bars() {
         assert_eq!(bar(Decimal::from(2), Decimal::from(2), 2), "██");
         assert_eq!(bar(Decimal::from(1), Decimal::from(2), 2), "█");
