@@ -233,8 +233,13 @@ pub enum PriceError {
 /// `<model> <currency> <from> <source>`.
 #[must_use]
 pub fn price_ref(r: &Resolved<'_>) -> String {
-    let s = r.row.spec();
-    format!("{} {} {} {}", r.model.id, s.currency, s.from, s.source)
+    row_ref(r.model, r.row)
+}
+
+/// [`price_ref`] of a model and one of its rows.
+fn row_ref(model: &Model, row: &PriceRow) -> String {
+    let s = row.spec();
+    format!("{} {} {} {}", model.id, s.currency, s.from, s.source)
 }
 
 /// A loaded, validated catalog.
@@ -400,11 +405,7 @@ impl Catalog {
         tier: llmcost_core::ServiceTier,
     ) -> Result<(llmcost_core::Decimal, String), PriceError> {
         let (total, model, row) = self.price_lean(name, at, currency, usage, tier)?;
-        let s = row.spec();
-        Ok((
-            total,
-            format!("{} {} {} {}", model.id, s.currency, s.from, s.source),
-        ))
+        Ok((total, row_ref(model, row)))
     }
 
     /// As [`Catalog::price_usage`], with each row's provenance text made once
@@ -427,10 +428,7 @@ impl Catalog {
             std::ptr::from_ref(model) as usize,
             Arc::as_ptr(row) as usize,
         );
-        let text = refs.0.entry(key).or_insert_with(|| {
-            let s = row.spec();
-            format!("{} {} {} {}", model.id, s.currency, s.from, s.source)
-        });
+        let text = refs.0.entry(key).or_insert_with(|| row_ref(model, row));
         Ok((total, text.clone()))
     }
 
