@@ -49,6 +49,7 @@ mod codex;
 mod csv;
 mod discover;
 mod export;
+mod index;
 mod json;
 mod jsonl;
 mod time;
@@ -618,14 +619,6 @@ pub(crate) struct KeepMax {
 }
 
 impl KeepMax {
-    /// Room for about `n` entries (growing a table rehashes all of it).
-    pub(crate) fn with_capacity(n: usize) -> KeepMax {
-        KeepMax {
-            index: HashMap64::with_capacity_and_hasher(n, std::hash::BuildHasherDefault::default()),
-            entries: Vec::with_capacity(n),
-        }
-    }
-
     /// Adds an entry; `preferred` wins ties (Claude Code: the copy with `speed`).
     pub(crate) fn add(&mut self, e: Entry, preferred: bool) {
         match self.index.get(&e.key) {
@@ -643,8 +636,22 @@ impl KeepMax {
         }
     }
 
-    pub(crate) fn into_entries(self) -> impl Iterator<Item = Entry> {
-        self.entries.into_iter().map(|(e, _)| e)
+    /// Takes the kept entries out in first-seen order; the table keeps its
+    /// room for the next file.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Entry> + '_ {
+        self.index.clear();
+        self.entries.drain(..).map(|(e, _)| e)
+    }
+
+    /// Room for at least `n` entries without growing.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.index.reserve(n.saturating_sub(self.index.len()));
+        self.entries.reserve(n.saturating_sub(self.entries.len()));
+    }
+
+    /// Entries it has room for.
+    pub(crate) fn capacity(&self) -> usize {
+        self.entries.capacity()
     }
 }
 

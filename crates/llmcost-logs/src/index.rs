@@ -1,0 +1,340 @@
+//! A bit index of one JSON line: where its strings start and end and where
+//! its brackets are (the first stage of simdjson's design, in safe portable
+//! SIMD through `wide`).
+//!
+//! For every 64 bytes of the line three words are kept: the quotes that open
+//! or close a string (escaped quotes excluded), and the opening (`{`, `[`) and
+//! closing (`}`, `]`) brackets outside strings. With them a walker finds the
+//! end of a string or of a nested object with a few bit operations instead of
+//! reading every byte. Building the index reads 64 bytes in four 16-byte
+//! compares per character class; it is exact for any bytes (a quote inside a
+//! string is always escaped in JSON, so the quote bits alone tell strings
+//! apart), and a line whose last string is not closed reports so.
+
+use wide::u8x16;
+
+/// The index of one line; reused from line to line (it only grows).
+#[derive(Default)]
+pub(crate) struct LineIndex {
+    quotes: Vec<u64>,
+    opens: Vec<u64>,
+    closes: Vec<u64>,
+    len: usize,
+}
+
+/// 16 bytes as a vector.
+#[inline(always)]
+fn load(b: &[u8]) -> u8x16 {
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&b[..16]);
+    u8x16::from(a)
+}
+
+/// The quote, backslash, opening and closing bracket bits of 64 bytes.
+#[inline(always)]
+fn classify(b: &[u8; 64]) -> [u64; 4] {
+    let (quote, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\\'));
+    // OR-ing 0x20 folds `[` into `{` and `]` into `}` (and nothing else)
+    let (fold, open, close) = (u8x16::splat(0x20), u8x16::splat(b'{'), u8x16::splat(b'}'));
+    let mut m = [0u64; 4];
+    for k in 0..4 {
+        let v = load(&b[16 * k..]);
+        let f = v | fold;
+        let bits = |x: u8x16| u64::from(x.move_mask() as u32 as u16) << (16 * k);
+        m[0] |= bits(v.cmp_eq(quote));
+        m[1] |= bits(v.cmp_eq(backslash));
+        m[2] |= bits(f.cmp_eq(open));
+        m[3] |= bits(f.cmp_eq(close));
+    }
+    m
+}
+
+/// Bits of the characters escaped by a backslash, given the backslash bits
+/// of a block and whether its first character is escaped by the previous
+/// block (updated for the next one). Backslashes are rare in log lines, so
+/// this walks them one by one: a backslash that is not itself escaped
+/// escapes the next character.
+#[inline]
+fn escaped_bits(backslashes: u64, carry: &mut bool) -> u64 {
+    let mut escaped = u64::from(*carry);
+    *carry = false;
+    let mut m = backslashes;
+    while m != 0 {
+        let p = m.trailing_zeros();
+        m &= m - 1;
+        if escaped >> p & 1 == 1 {
+            continue;
+        }
+        if p == 63 {
+            *carry = true;
+        } else {
+            escaped |= 1 << (p + 1);
+        }
+    }
+    escaped
+}
+
+/// Bit i set when an odd number of bits at or below i are set.
+#[inline(always)]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+impl LineIndex {
+    /// Indexes `b`. Returns false when the line ends inside a string or has
+    /// a backslash outside strings (not JSON: a reader that escapes only
+    /// inside strings would see other strings than this index does).
+    pub(crate) fn build(&mut self, b: &[u8]) -> bool {
+        let words = b.len().div_ceil(64);
+        self.quotes.clear();
+        self.opens.clear();
+        self.closes.clear();
+        self.quotes.reserve(words);
+        self.opens.reserve(words);
+        self.closes.reserve(words);
+        self.len = b.len();
+        let mut esc_carry = false;
+        let mut in_string = 0u64; // all ones when the previous block ended inside a string
+        let mut stray = 0u64; // backslashes outside strings
+        let mut blocks = b.chunks_exact(64);
+        let mut tail = [0u8; 64];
+        let rest = blocks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        let last = (!rest.is_empty()).then_some(&tail);
+        for block in blocks
+            .by_ref()
+            .filter_map(|c| <&[u8; 64]>::try_from(c).ok())
+            .chain(last)
+        {
+            let [quote, backslash, open, close] = classify(block);
+            let quote = if backslash == 0 && !esc_carry {
+                quote
+            } else {
+                quote & !escaped_bits(backslash, &mut esc_carry)
+            };
+            // inside a string: from an opening quote (included) to its closing one (excluded)
+            let inside = prefix_xor(quote) ^ in_string;
+            in_string = ((inside as i64) >> 63) as u64;
+            stray |= backslash & !inside;
+            self.quotes.push(quote);
+            self.opens.push(open & !inside);
+            self.closes.push(close & !inside);
+        }
+        in_string == 0 && stray == 0
+    }
+
+    /// The first unescaped quote at or after `from`.
+    #[inline]
+    pub(crate) fn quote_from(&self, from: usize) -> Option<usize> {
+        let mut w = from >> 6;
+        let mut bits = *self.quotes.get(w)? & (!0u64 << (from & 63));
+        loop {
+            if bits != 0 {
+                let p = (w << 6) + bits.trailing_zeros() as usize;
+                return (p < self.len).then_some(p);
+            }
+            w += 1;
+            bits = *self.quotes.get(w)?;
+        }
+    }
+
+    /// The bracket closing the one at `open` (which must be an opening
+    /// bracket outside strings): the first point where as many brackets have
+    /// closed as opened. `[` and `{` are not told apart, as a depth counter
+    /// that skips values does not need to.
+    #[inline]
+    pub(crate) fn close_of(&self, open: usize) -> Option<usize> {
+        let mut w = open >> 6;
+        let keep = !0u64 << (open & 63);
+        let mut o = *self.opens.get(w)? & keep;
+        let mut c = *self.closes.get(w)? & keep;
+        let mut depth = 0u32;
+        loop {
+            // brackets are few next to the bytes of strings: visit each
+            let mut m = o | c;
+            while m != 0 {
+                let bit = m & m.wrapping_neg();
+                m ^= bit;
+                if o & bit != 0 {
+                    depth += 1;
+                } else {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some((w << 6) + bit.trailing_zeros() as usize);
+                    }
+                }
+            }
+            w += 1;
+            o = *self.opens.get(w)?;
+            c = *self.closes.get(w)?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Byte-by-byte reference: unescaped quotes and brackets outside strings.
+    fn reference(b: &[u8]) -> (Vec<usize>, Vec<usize>, Vec<usize>, bool) {
+        let (mut q, mut o, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut in_str, mut esc, mut stray) = (false, false, false);
+        for (i, &x) in b.iter().enumerate() {
+            if esc {
+                esc = false;
+                continue;
+            }
+            match x {
+                b'\\' => {
+                    esc = true;
+                    stray |= !in_str;
+                }
+                b'"' => {
+                    q.push(i);
+                    in_str = !in_str;
+                }
+                b'{' | b'[' if !in_str => o.push(i),
+                b'}' | b']' if !in_str => c.push(i),
+                _ => {}
+            }
+        }
+        (q, o, c, !in_str && !stray)
+    }
+
+    fn bits(words: &[u64]) -> Vec<usize> {
+        let mut v = Vec::new();
+        for (w, &x) in words.iter().enumerate() {
+            for i in 0..64 {
+                if x >> i & 1 == 1 {
+                    v.push(w * 64 + i);
+                }
+            }
+        }
+        v
+    }
+
+    fn check(b: &[u8]) {
+        let mut ix = LineIndex::default();
+        let closed = ix.build(b);
+        let (q, o, c, ok) = reference(b);
+        assert_eq!(closed, ok, "{:?}", String::from_utf8_lossy(b));
+        if !ok {
+            return; // what the bits say of a line that is not JSON does not matter
+        }
+        assert_eq!(
+            bits(&ix.quotes),
+            q,
+            "quotes of {:?}",
+            String::from_utf8_lossy(b)
+        );
+        assert_eq!(
+            bits(&ix.opens),
+            o,
+            "opens of {:?}",
+            String::from_utf8_lossy(b)
+        );
+        assert_eq!(
+            bits(&ix.closes),
+            c,
+            "closes of {:?}",
+            String::from_utf8_lossy(b)
+        );
+    }
+
+    /// A small deterministic generator (xorshift), so failures reproduce.
+    fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut s = seed.max(1);
+        move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        }
+    }
+
+    #[test]
+    fn matches_a_byte_by_byte_reading_on_random_lines() {
+        // Mostly the characters that matter, runs of backslashes across
+        // block boundaries included.
+        let alphabet = b"\\\\\\\"\"{}[]a:,";
+        let mut next = rng(7);
+        for _ in 0..20_000 {
+            let len = (next() % 300) as usize;
+            let line: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            check(&line);
+        }
+    }
+
+    #[test]
+    fn matches_a_byte_by_byte_reading_on_random_json_like_lines() {
+        // Tokens outside strings, and strings of escapes, quotes and brackets.
+        let outside: &[&[u8]] = &[b"{", b"}", b"[", b"]", b":", b",", b"1", b"true"];
+        let inside: &[&[u8]] = &[b"a", b"\\\\", b"\\\"", b"{", b"]", b"\\n", b"xyzxyzxyz"];
+        let mut next = rng(11);
+        for _ in 0..20_000 {
+            let mut line = Vec::new();
+            let tokens = next() % 80;
+            for _ in 0..tokens {
+                if next().is_multiple_of(3) {
+                    line.push(b'"');
+                    for _ in 0..next() % 12 {
+                        line.extend_from_slice(inside[(next() % inside.len() as u64) as usize]);
+                    }
+                    line.push(b'"');
+                } else {
+                    line.extend_from_slice(outside[(next() % outside.len() as u64) as usize]);
+                }
+            }
+            check(&line);
+        }
+    }
+
+    #[test]
+    fn escapes_at_block_edges() {
+        for pad in 55..72 {
+            for run in 0..5 {
+                let mut line = vec![b'"'];
+                line.extend(std::iter::repeat_n(b'a', pad));
+                line.extend(std::iter::repeat_n(b'\\', run));
+                line.extend_from_slice(br#""}{"x"]"#);
+                check(&line);
+            }
+        }
+    }
+
+    #[test]
+    fn finds_string_ends_and_closing_brackets() {
+        let line = br#"{"a":[1,{"b":"]}\"x"},[]],"c":"d\\"}"#;
+        let mut ix = LineIndex::default();
+        assert!(ix.build(line));
+        assert_eq!(ix.quote_from(1), Some(1));
+        assert_eq!(ix.quote_from(2), Some(3));
+        let arr = 5;
+        let end = ix.close_of(arr).unwrap();
+        assert_eq!(line[end], b']');
+        assert_eq!(&line[end + 1..end + 5], br#","c""#);
+        assert_eq!(ix.close_of(0), Some(line.len() - 1));
+        // the string "d\\" ends at the quote after the escaped backslash
+        let d = line.len() - 6;
+        assert_eq!(line[d], b'"');
+        assert_eq!(ix.quote_from(d + 1), Some(line.len() - 2));
+        let mut long = b"{\"k\":[".to_vec();
+        long.extend(std::iter::repeat_n(b'[', 100));
+        long.extend(std::iter::repeat_n(b']', 100));
+        long.extend_from_slice(b"]}");
+        assert!(ix.build(&long));
+        assert_eq!(ix.close_of(5), Some(long.len() - 2));
+        assert_eq!(ix.close_of(0), Some(long.len() - 1));
+        assert!(!ix.build(br#"{"a":"b"#));
+        assert!(ix.build(b"{\"a\":[1,2"));
+        assert_eq!(ix.close_of(5), None);
+    }
+}
