@@ -125,31 +125,82 @@ fn fast_line<'a>(b: &'a [u8], ix: &mut LineIndex, l: &mut Line<'a>) -> Option<()
                 }
             }
             b"message" if b[v] == b'{' => {
-                members(b, ix, v, |k, v, end| {
+                let outer_end = end;
+                let inner_end = members(b, ix, v, |k, v, end| {
                     match k {
                         b"id" => l.message_id = opt_string(b, v, end)?,
-                        b"model" => {
-                            l.model = match opt_string(b, v, end)? {
-                                Some(raw) => Some(crate::json::decode(raw).ok()?),
-                                None => None,
-                            }
-                        }
+                        b"model" => l.model = opt_text(b, v, end)?,
                         b"usage" if b[v] == b'{' => {
-                            let mut c = Cur::new(&b[v..end]);
-                            parse_usage(&mut c, &mut l.raw).ok()?;
-                            c.end().ok()?;
+                            (fast_usage(b, ix, v, &mut l.raw)? == end).then_some(())?;
                             l.usage = Some(&b[v..end]);
                         }
                         _ => {}
                     }
                     Some(())
                 })?;
+                (inner_end == outer_end).then_some(())?;
             }
             _ => {}
         }
         Some(())
     })?;
     (end == b.len()).then_some(())
+}
+
+/// [`parse_usage`] on the index; returns the position after the object.
+fn fast_usage<'a>(b: &'a [u8], ix: &LineIndex, open: usize, u: &mut RawUsage<'a>) -> Option<usize> {
+    *u = RawUsage::default();
+    members(b, ix, open, |k, v, end| {
+        let val = &b[v..end];
+        match k {
+            b"input_tokens" => u.input_tokens = count(val)?,
+            b"output_tokens" => u.output_tokens = count(val)?,
+            b"cache_creation_input_tokens" => u.cache_creation_input_tokens = count(val)?,
+            b"cache_read_input_tokens" => u.cache_read_input_tokens = count(val)?,
+            b"cache_creation" if b[v] == b'{' => {
+                let inner = members(b, ix, v, |k, v, end| {
+                    match k {
+                        b"ephemeral_5m_input_tokens" => {
+                            u.ephemeral_5m_input_tokens = count(&b[v..end])?;
+                        }
+                        b"ephemeral_1h_input_tokens" => {
+                            u.ephemeral_1h_input_tokens = count(&b[v..end])?;
+                        }
+                        _ => {}
+                    }
+                    Some(())
+                })?;
+                (inner == end).then_some(())?;
+            }
+            b"service_tier" => u.service_tier = opt_text(b, v, end)?,
+            b"speed" => u.speed = opt_text(b, v, end)?,
+            _ => {}
+        }
+        Some(())
+    })
+}
+
+/// A token count (`null`: none), as [`Cur::opt_u64`] reads it.
+fn count(val: &[u8]) -> Option<Option<u64>> {
+    if val == b"null" {
+        return Some(None);
+    }
+    let mut n: u64 = 0;
+    for &d in val {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(Some(n))
+}
+
+/// A string value decoded, or `None` for `null`.
+fn opt_text(b: &[u8], v: usize, end: usize) -> Option<Option<Cow<'_, str>>> {
+    match opt_string(b, v, end)? {
+        Some(raw) => Some(Some(crate::json::decode(raw).ok()?)),
+        None => Some(None),
+    }
 }
 
 /// A string value's raw bytes (`b[v..end]` is the value, quotes included).
