@@ -10,8 +10,6 @@
 //! same file is a replay and is dropped; [`crate::Entry::parent`] lets a
 //! reader that sees several files apply the same rule across them.
 
-use std::borrow::Cow;
-
 use llmcost_core::{ServiceTier, Usage};
 use memchr::memmem;
 
@@ -31,8 +29,9 @@ struct RawUsage<'a> {
     cache_read_input_tokens: Option<u64>,
     ephemeral_5m_input_tokens: Option<u64>,
     ephemeral_1h_input_tokens: Option<u64>,
-    service_tier: Option<Cow<'a, str>>,
-    speed: Option<Cow<'a, str>>,
+    /// Raw (escapes kept): decoded only when compared.
+    service_tier: Option<&'a [u8]>,
+    speed: Option<&'a [u8]>,
 }
 
 fn parse_usage<'a>(c: &mut Cur<'a>, u: &mut RawUsage<'a>) -> R<()> {
@@ -51,8 +50,8 @@ fn parse_usage<'a>(c: &mut Cur<'a>, u: &mut RawUsage<'a>) -> R<()> {
                 }
                 Ok(())
             })?,
-            b"service_tier" => u.service_tier = c.opt_str()?,
-            b"speed" => u.speed = c.opt_str()?,
+            b"service_tier" => u.service_tier = c.opt_raw_str()?,
+            b"speed" => u.speed = c.opt_raw_str()?,
             _ => c.skip_value()?,
         }
         Ok(())
@@ -67,7 +66,8 @@ struct Line<'a> {
     request_id: Option<&'a [u8]>,
     sidechain: bool,
     message_id: Option<&'a [u8]>,
-    model: Option<Cow<'a, str>>,
+    /// Raw (escapes kept).
+    model: Option<&'a [u8]>,
     usage: Option<&'a [u8]>,
     raw: RawUsage<'a>,
 }
@@ -83,7 +83,7 @@ fn parse_line<'a>(b: &'a [u8], l: &mut Line<'a>) -> R<()> {
             b"message" if c.is_object() => c.object(|c, k| {
                 match k {
                     b"id" => l.message_id = c.opt_raw_str()?,
-                    b"model" => l.model = c.opt_str()?,
+                    b"model" => l.model = c.opt_raw_str()?,
                     b"usage" if c.is_object() => {
                         let start = c.pos();
                         parse_usage(c, &mut l.raw)?;
@@ -129,7 +129,7 @@ fn fast_line<'a>(b: &'a [u8], ix: &mut LineIndex, l: &mut Line<'a>) -> Option<()
                 let inner_end = members(b, ix, v, |k, v, end| {
                     match k {
                         b"id" => l.message_id = opt_string(b, v, end)?,
-                        b"model" => l.model = opt_text(b, v, end)?,
+                        b"model" => l.model = opt_string(b, v, end)?,
                         b"usage" if b[v] == b'{' => {
                             (fast_usage(b, ix, v, &mut l.raw)? == end).then_some(())?;
                             l.usage = Some(&b[v..end]);
@@ -172,8 +172,8 @@ fn fast_usage<'a>(b: &'a [u8], ix: &LineIndex, open: usize, u: &mut RawUsage<'a>
                 })?;
                 (inner == end).then_some(())?;
             }
-            b"service_tier" => u.service_tier = opt_text(b, v, end)?,
-            b"speed" => u.speed = opt_text(b, v, end)?,
+            b"service_tier" => u.service_tier = opt_string(b, v, end)?,
+            b"speed" => u.speed = opt_string(b, v, end)?,
             _ => {}
         }
         Some(())
@@ -193,14 +193,6 @@ fn count(val: &[u8]) -> Option<Option<u64>> {
         n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     Some(Some(n))
-}
-
-/// A string value decoded, or `None` for `null`.
-fn opt_text(b: &[u8], v: usize, end: usize) -> Option<Option<Cow<'_, str>>> {
-    match opt_string(b, v, end)? {
-        Some(raw) => Some(Some(crate::json::decode(raw).ok()?)),
-        None => Some(None),
-    }
 }
 
 /// A string value's raw bytes (`b[v..end]` is the value, quotes included).
@@ -230,33 +222,35 @@ fn members<'a>(
     if b.get(i) == Some(&b'}') {
         return Some(i + 1);
     }
+    let mut q = ix.quotes_from(i);
     loop {
-        if b.get(i) != Some(&b'"') {
+        // the key's quotes: the next two (a quote right after `{` or `,`
+        // cannot be escaped)
+        if q.next()? != i {
             return None;
         }
-        let kend = ix.quote_from(i + 1)?;
+        let kend = q.next()?;
         if b.get(kend + 1) != Some(&b':') {
             return None;
         }
         let v = kend + 2;
         let end = match *b.get(v)? {
-            b'"' => ix.quote_from(v + 1)? + 1,
-            b'{' | b'[' => ix.close_of(v)? + 1,
-            _ => {
-                // a scalar: up to the next `,` or `}` (whitespace: give up)
-                let mut e = v;
-                while let Some(&c) = b.get(e) {
-                    match c {
-                        b',' | b'}' => break,
-                        b' ' | b'\t' | b'\r' | b'\n' | b']' | b'"' | b'{' | b'[' => return None,
-                        _ => e += 1,
-                    }
-                }
-                if e == v {
+            b'"' => {
+                if q.next()? != v {
                     return None;
                 }
+                q.next()? + 1
+            }
+            b'{' | b'[' => {
+                let e = ix.close_of(v)? + 1;
+                q.seek(e);
                 e
             }
+            // a scalar: no quote in it, so the cursor stays put
+            b'n' if b.get(v..v + 4) == Some(b"null") => v + 4,
+            b'f' if b.get(v..v + 5) == Some(b"false") => v + 5,
+            b't' if b.get(v..v + 4) == Some(b"true") => v + 4,
+            _ => scalar_end(b, v)?,
         };
         f(&b[i + 1..kend], v, end)?;
         match b.get(end) {
@@ -265,6 +259,37 @@ fn members<'a>(
             _ => return None,
         }
     }
+}
+
+/// The end of the scalar at `v` (a number, `true`, `false`, `null`): the
+/// next `,` or `}`. `None` for an empty scalar or one with whitespace, a
+/// quote or a bracket in it (not what compact JSON has there).
+#[inline]
+fn scalar_end(b: &[u8], v: usize) -> Option<usize> {
+    // Token counts first: up to 8 digits at once. A byte is not a digit
+    // when c - 0x30 borrows or c + 0x46 reaches 0x80; borrows and carries
+    // only disturb bytes after the first non-digit, which are not looked at.
+    if let Some(w) = b.get(v..v + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        let x = u64::from_le_bytes(a);
+        let non_digit = (x.wrapping_sub(0x3030_3030_3030_3030)
+            | x.wrapping_add(0x4646_4646_4646_4646))
+            & 0x8080_8080_8080_8080;
+        let e = v + (non_digit.trailing_zeros() / 8) as usize;
+        if e > v && matches!(b.get(e), Some(b',' | b'}')) {
+            return Some(e);
+        }
+    }
+    let mut e = v;
+    while let Some(&c) = b.get(e) {
+        match c {
+            b',' | b'}' => break,
+            b' ' | b'\t' | b'\r' | b'\n' | b']' | b'"' | b'{' | b'[' => return None,
+            _ => e += 1,
+        }
+    }
+    (e > v).then_some(e)
 }
 
 /// Normalises Claude's (Anthropic) usage into disjoint buckets; returns the
@@ -290,16 +315,19 @@ fn usage_of(raw: &RawUsage<'_>) -> R<(Usage, ServiceTier, bool)> {
         output: raw.output_tokens.unwrap_or(0),
         reasoning: 0,
     };
-    let fast = raw
-        .speed
-        .as_deref()
-        .is_some_and(|s| s.eq_ignore_ascii_case("fast"));
+    let speed = raw.speed.map(crate::json::decode_bytes).transpose()?;
+    let fast = speed.is_some_and(|s| s.eq_ignore_ascii_case(b"fast"));
     let tier = if fast {
         ServiceTier::Priority
     } else {
-        match raw.service_tier.as_deref() {
-            Some("batch") => ServiceTier::Batch,
-            Some("priority") => ServiceTier::Priority,
+        match raw
+            .service_tier
+            .map(crate::json::decode_bytes)
+            .transpose()?
+            .as_deref()
+        {
+            Some(b"batch") => ServiceTier::Batch,
+            Some(b"priority") => ServiceTier::Priority,
             _ => ServiceTier::Standard,
         }
     };
@@ -344,11 +372,18 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
             out.issue(no, format!("malformed JSON: {m}"));
             return;
         }
+        let model = match l.model.map(|m| models.get_raw(m)).transpose() {
+            Ok(m) => m,
+            Err(Bad(m)) => {
+                out.issue(no, format!("malformed JSON: {m}"));
+                return;
+            }
+        };
         let Some(usage) = l.usage else { return };
-        let Some(model) = l.model.as_deref() else {
+        let Some(model) = model else {
             return; // usage outside an assistant message (tool results)
         };
-        if model == "<synthetic>" {
+        if &*model == "<synthetic>" {
             return;
         }
         let (u, tier, has_speed) = match usage_of(&l.raw) {
@@ -404,7 +439,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
                 parent,
                 sidechain: l.sidechain,
                 at,
-                model: models.get(model),
+                model,
                 usage: u,
                 tier,
                 line: no,
@@ -433,6 +468,40 @@ const SCRATCH_KEPT: usize = 1 << 16;
 thread_local! {
     static SCRATCH: std::cell::RefCell<Option<(KeepMax, crate::HashSet64)>> =
         const { std::cell::RefCell::new(None) };
+}
+
+/// For benchmarks: reads each line of `text` as [`scan`] does before
+/// de-duplication (byte prefilter, then the indexed walk, or only the plain
+/// walk when `plain`; only the prefilter and index when `index_only`) and
+/// returns the lines read and their total tokens.
+#[doc(hidden)]
+pub fn bench_lines(text: &[u8], plain: bool, index_only: bool) -> (u64, u64) {
+    let finder = memmem::Finder::new(b"\"usage\":");
+    let mut ix = LineIndex::default();
+    let (mut n, mut tokens) = (0, 0);
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', text) {
+        let line = &text[start..nl];
+        start = nl + 1;
+        if finder.find(line).is_none() {
+            continue;
+        }
+        if index_only {
+            n += u64::from(ix.build(line));
+            continue;
+        }
+        let mut l = Line::default();
+        let ok = if plain {
+            parse_line(line, &mut l).is_ok()
+        } else {
+            fast_line(line, &mut ix, &mut l).is_some() || parse_line(line, &mut l).is_ok()
+        };
+        if ok && let Ok((u, _, _)) = usage_of(&l.raw) {
+            n += 1;
+            tokens += crate::tokens(&u);
+        }
+    }
+    (n, tokens)
 }
 
 #[cfg(test)]

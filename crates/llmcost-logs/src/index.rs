@@ -48,6 +48,62 @@ fn classify(b: &[u8; 64]) -> [u64; 4] {
     m
 }
 
+/// A cursor over the quotes of a [`LineIndex`]. Stepping to the next quote
+/// clears one bit of a word already in a register, so walking a run of
+/// strings is not a chain of loads.
+pub(crate) struct Quotes<'i> {
+    blocks: &'i [[u64; 3]],
+    w: usize,
+    rem: u64,
+}
+
+impl Quotes<'_> {
+    /// The next quote.
+    #[inline]
+    pub(crate) fn next(&mut self) -> Option<usize> {
+        while self.rem == 0 {
+            self.w += 1;
+            self.rem = self.blocks.get(self.w)?[0];
+        }
+        let p = (self.w << 6) | self.rem.trailing_zeros() as usize;
+        self.rem &= self.rem - 1;
+        Some(p)
+    }
+
+    /// Moves to the first quote at or after `from`.
+    #[inline]
+    pub(crate) fn seek(&mut self, from: usize) {
+        self.w = from >> 6;
+        self.rem = self
+            .blocks
+            .get(self.w)
+            .map_or(0, |b| b[0] & (!0u64 << (from & 63)));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use core::arch::x86_64::{
+        _mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8,
+    };
+
+    /// [`super::classify`] with AVX-512BW: one compare per class.
+    #[target_feature(enable = "avx512bw")]
+    #[inline]
+    pub(super) fn classify(b: &[u8; 64]) -> [u64; 4] {
+        // SAFETY: one unaligned 64-byte load of the 64-byte array.
+        #[allow(unsafe_code)]
+        let v = unsafe { _mm512_loadu_si512(b.as_ptr().cast()) };
+        let f = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+        [
+            _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
+            _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8)),
+            _mm512_cmpeq_epi8_mask(f, _mm512_set1_epi8(b'{' as i8)),
+            _mm512_cmpeq_epi8_mask(f, _mm512_set1_epi8(b'}' as i8)),
+        ]
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use core::arch::x86_64::{
@@ -132,6 +188,12 @@ impl LineIndex {
     /// inside strings would see other strings than this index does).
     pub(crate) fn build(&mut self, b: &[u8]) -> bool {
         #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the CPU has AVX-512BW, checked just above.
+            #[allow(unsafe_code)]
+            return unsafe { self.build_avx512(b) };
+        }
+        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
             #[allow(unsafe_code)]
@@ -145,6 +207,13 @@ impl LineIndex {
     #[target_feature(enable = "avx2")]
     fn build_avx2(&mut self, b: &[u8]) -> bool {
         self.build_with(b, |x| avx2::classify(x))
+    }
+
+    /// [`LineIndex::build`] compiled for AVX-512BW (64 bytes per compare).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512bw")]
+    fn build_avx512(&mut self, b: &[u8]) -> bool {
+        self.build_with(b, |x| avx512::classify(x))
     }
 
     #[inline(always)]
@@ -180,19 +249,16 @@ impl LineIndex {
         in_string == 0 && stray == 0
     }
 
-    /// The first unescaped quote at or after `from`.
+    /// The unescaped quotes from `from` on, in order.
     #[inline]
-    pub(crate) fn quote_from(&self, from: usize) -> Option<usize> {
-        let mut w = from >> 6;
-        let mut bits = self.blocks.get(w)?[0] & (!0u64 << (from & 63));
-        loop {
-            if bits != 0 {
-                let p = (w << 6) + bits.trailing_zeros() as usize;
-                return (p < self.len).then_some(p);
-            }
-            w += 1;
-            bits = self.blocks.get(w)?[0];
-        }
+    pub(crate) fn quotes_from(&self, from: usize) -> Quotes<'_> {
+        let mut q = Quotes {
+            blocks: &self.blocks,
+            w: 0,
+            rem: 0,
+        };
+        q.seek(from);
+        q
     }
 
     /// The bracket closing the one at `open` (which must be an opening
@@ -286,6 +352,15 @@ mod tests {
         let mut portable = LineIndex::default();
         assert!(portable.build_with(b, classify));
         assert_eq!(portable.blocks, ix.blocks, "{text:?}");
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let mut other = LineIndex::default();
+            // SAFETY: the CPU has AVX2, checked just above.
+            #[allow(unsafe_code)]
+            let closed = unsafe { other.build_avx2(b) };
+            assert!(closed);
+            assert_eq!(other.blocks, ix.blocks, "{text:?}");
+        }
     }
 
     /// A small deterministic generator (xorshift), so failures reproduce.
@@ -356,17 +431,20 @@ mod tests {
         let line = br#"{"a":[1,{"b":"]}\"x"},[]],"c":"d\\"}"#;
         let mut ix = LineIndex::default();
         assert!(ix.build(line));
-        assert_eq!(ix.quote_from(1), Some(1));
-        assert_eq!(ix.quote_from(2), Some(3));
+        assert_eq!(ix.quotes_from(1).next(), Some(1));
+        assert_eq!(ix.quotes_from(2).next(), Some(3));
         let arr = 5;
         let end = ix.close_of(arr).unwrap();
         assert_eq!(line[end], b']');
         assert_eq!(&line[end + 1..end + 5], br#","c""#);
         assert_eq!(ix.close_of(0), Some(line.len() - 1));
+        let mut q = ix.quotes_from(0);
+        let all: Vec<usize> = std::iter::from_fn(|| q.next()).collect();
+        assert_eq!(all, [1, 3, 9, 11, 13, 19, 26, 28, 30, 34]);
         // the string "d\\" ends at the quote after the escaped backslash
         let d = line.len() - 6;
         assert_eq!(line[d], b'"');
-        assert_eq!(ix.quote_from(d + 1), Some(line.len() - 2));
+        assert_eq!(ix.quotes_from(d + 1).next(), Some(line.len() - 2));
         let mut long = b"{\"k\":[".to_vec();
         long.extend(std::iter::repeat_n(b'[', 100));
         long.extend(std::iter::repeat_n(b']', 100));

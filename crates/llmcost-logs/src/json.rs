@@ -297,6 +297,18 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// The bytes a raw JSON string stands for: the raw bytes themselves when
+/// they are plain ASCII without escapes, else [`decode`]d.
+pub(crate) fn decode_bytes(raw: &[u8]) -> R<Cow<'_, [u8]>> {
+    if raw.iter().all(|&c| c != b'\\' && c.is_ascii()) {
+        return Ok(Cow::Borrowed(raw));
+    }
+    Ok(match decode(raw)? {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    })
+}
+
 /// Decodes the raw bytes of a JSON string.
 pub(crate) fn decode(raw: &[u8]) -> R<Cow<'_, str>> {
     if memchr::memchr(b'\\', raw).is_none() {

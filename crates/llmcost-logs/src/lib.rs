@@ -54,6 +54,7 @@ mod json;
 mod jsonl;
 mod time;
 
+pub use claude::bench_lines as bench_claude_lines;
 pub use discover::{default_roots, detect, discover};
 
 /// Issues kept in full per scan; the rest are only counted.
@@ -439,6 +440,16 @@ impl Models {
         let m: Arc<str> = Arc::from(name);
         self.0.push(m.clone());
         m
+    }
+
+    /// [`Models::get`] of a raw JSON string (escapes kept): a name seen
+    /// before is found without decoding it again.
+    pub(crate) fn get_raw(&mut self, raw: &[u8]) -> Result<Arc<str>, json::Bad> {
+        let plain = raw.iter().all(|&c| c != b'\\' && c.is_ascii());
+        if plain && let Some(m) = self.0.iter().find(|m| m.as_bytes() == raw) {
+            return Ok(m.clone());
+        }
+        Ok(self.get(&json::decode(raw)?))
     }
 }
 
