@@ -895,8 +895,13 @@ fn aggregate_range(
             (Some(c), Some(cur)) if cur == s.currency => Some(c),
             _ => None,
         };
-        let sess = intern(&mut last_session, r.session.unwrap_or("-"));
-        let proj = r.project.map(|p| intern(&mut last_project, p));
+        // sessions and projects matter to the session report only
+        let (sess, proj) = if period == Period::Session {
+            let sess = intern(&mut last_session, r.session.unwrap_or("-"));
+            (Some(sess), r.project.map(|p| intern(&mut last_project, p)))
+        } else {
+            (None, None)
+        };
         agg.add(
             period,
             s,
@@ -906,7 +911,7 @@ fn aggregate_range(
             &r.usage,
             r.service_tier,
             stored,
-            Some((&sess, proj.as_ref())),
+            sess.as_ref().map(|sess| (sess, proj.as_ref())),
         );
         Ok(())
     })
