@@ -648,6 +648,14 @@ impl Seen {
     }
 }
 
+/// Files fetched ahead of the one being read, per thread.
+const READ_AHEAD: usize = 4;
+
+thread_local! {
+    /// The end of the files already asked for by this thread's run.
+    static AHEAD_UNTIL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// A side-chain entry held back until every file is read, with its session and project.
 type Deferred = (Entry, Arc<str>, Option<Arc<str>>);
 
@@ -738,7 +746,25 @@ pub(crate) fn aggregate_paths(
         agg.fx.extend(std::mem::take(&mut pricer.fx));
         (agg, deferred)
     };
-    let (mut agg, deferred) = files.par_iter().map(per_file).reduce(
+    // While a file is read, the next few in its thread's run are fetched
+    // from the disk in the background (rayon hands out runs of neighbours):
+    // a page cache that has dropped part of the logs then costs little more
+    // than the disk's throughput. Each file is asked for once per run.
+    let per_file = |(i, f): (usize, &(PathBuf, SourceKind))| {
+        AHEAD_UNTIL.with(|until| {
+            let from = if until.get() > i && until.get() <= i + READ_AHEAD {
+                until.get() // the same run: only the one newly in reach
+            } else {
+                i + 1 // a new run
+            };
+            for (next, _) in files.iter().take(i + READ_AHEAD + 1).skip(from) {
+                llmcost_logs::read_ahead(next);
+            }
+            until.set(i + READ_AHEAD + 1);
+        });
+        per_file(f)
+    };
+    let (mut agg, deferred) = files.par_iter().enumerate().map(per_file).reduce(
         || (Agg::default(), Vec::new()),
         |(a, mut da), (b, db)| {
             da.extend(db);
