@@ -695,7 +695,9 @@ pub(crate) fn aggregate_paths(
             if !seen.insert(e.key) {
                 return;
             }
-            let sess = e.session.clone().unwrap_or_else(|| stem.clone());
+            // sessions matter to the session report only
+            let sess =
+                (period == Period::Session).then(|| e.session.as_ref().unwrap_or(&stem).clone());
             agg.add(
                 period,
                 s,
@@ -705,7 +707,7 @@ pub(crate) fn aggregate_paths(
                 &e.usage,
                 e.tier,
                 None,
-                Some((&sess, project.as_ref())),
+                sess.as_ref().map(|sess| (sess, project.as_ref())),
             );
         };
         // Each entry's slot in `seen` is fetched into the cache while the
