@@ -297,10 +297,16 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// A raw JSON string that is plain ASCII without escapes: its bytes are
+/// the text itself.
+pub(crate) fn is_plain(raw: &[u8]) -> bool {
+    raw.iter().all(|&c| c != b'\\' && c.is_ascii())
+}
+
 /// The bytes a raw JSON string stands for: the raw bytes themselves when
 /// they are plain ASCII without escapes, else [`decode`]d.
 pub(crate) fn decode_bytes(raw: &[u8]) -> R<Cow<'_, [u8]>> {
-    if raw.iter().all(|&c| c != b'\\' && c.is_ascii()) {
+    if is_plain(raw) {
         return Ok(Cow::Borrowed(raw));
     }
     Ok(match decode(raw)? {

@@ -448,8 +448,9 @@ impl Models {
     /// [`Models::get`] of a raw JSON string (escapes kept): a name seen
     /// before is found without decoding it again.
     pub(crate) fn get_raw(&mut self, raw: &[u8]) -> Result<Arc<str>, json::Bad> {
-        let plain = raw.iter().all(|&c| c != b'\\' && c.is_ascii());
-        if plain && let Some(m) = self.0.iter().find(|m| m.as_bytes() == raw) {
+        if json::is_plain(raw)
+            && let Some(m) = self.0.iter().find(|m| m.as_bytes() == raw)
+        {
             return Ok(m.clone());
         }
         Ok(self.get(&json::decode(raw)?))
