@@ -180,19 +180,10 @@ fn fast_usage<'a>(b: &'a [u8], ix: &LineIndex, open: usize, u: &mut RawUsage<'a>
     })
 }
 
-/// A token count (`null`: none), as [`Cur::opt_u64`] reads it.
+/// A token count (`null`: none), as [`Cur::opt_u64`] reads it; `None`
+/// when it is not one (the plain walker then says why).
 fn count(val: &[u8]) -> Option<Option<u64>> {
-    if val == b"null" {
-        return Some(None);
-    }
-    let mut n: u64 = 0;
-    for &d in val {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(Some(n))
+    crate::json::count(val).ok()
 }
 
 /// A string value's raw bytes (`b[v..end]` is the value, quotes included).

@@ -18,7 +18,6 @@ use wide::u8x16;
 pub(crate) struct LineIndex {
     /// Per 64 bytes: quotes, opening brackets, closing brackets.
     blocks: Vec<[u64; 3]>,
-    len: usize,
 }
 
 /// 16 bytes as a vector.
@@ -218,7 +217,6 @@ impl LineIndex {
 
     #[inline(always)]
     fn build_with(&mut self, b: &[u8], classify: impl Fn(&[u8; 64]) -> [u64; 4]) -> bool {
-        self.len = b.len();
         self.blocks.clear();
         self.blocks.resize(b.len().div_ceil(64), [0; 3]);
         let mut esc_carry = false;

@@ -138,21 +138,7 @@ impl<'a> Cur<'a> {
 
     /// A whole non-negative number, or `None` for `null`.
     pub(crate) fn opt_u64(&mut self) -> R<Option<u64>> {
-        let s = self.scalar()?;
-        if s == b"null" {
-            return Ok(None);
-        }
-        let mut v: u64 = 0;
-        for &d in s {
-            if !d.is_ascii_digit() {
-                return Err(Bad("a token count is not a whole number"));
-            }
-            v = v
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(d - b'0')))
-                .ok_or(Bad("a token count is too large"))?;
-        }
-        Ok(Some(v))
+        count(self.scalar()?)
     }
 
     /// The position of the next value (after whitespace).
@@ -295,6 +281,25 @@ impl<'a> Cur<'a> {
             Err(Bad("trailing characters after the JSON value"))
         }
     }
+}
+
+/// A scalar's bytes as a token count: a whole non-negative number, or
+/// `None` for `null`.
+pub(crate) fn count(s: &[u8]) -> R<Option<u64>> {
+    if s == b"null" {
+        return Ok(None);
+    }
+    let mut v: u64 = 0;
+    for &d in s {
+        if !d.is_ascii_digit() {
+            return Err(Bad("a token count is not a whole number"));
+        }
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or(Bad("a token count is too large"))?;
+    }
+    Ok(Some(v))
 }
 
 /// A raw JSON string that is plain ASCII without escapes: its bytes are
