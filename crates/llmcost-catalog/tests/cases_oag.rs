@@ -1410,3 +1410,22 @@ fn retired_models_have_no_row_in_force_after_retirement() {
         }
     }
 }
+
+#[test]
+fn gemini_3_8_flash_launch_and_2027_price() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 50_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Released 2026-09-02 (ai.google.dev deprecations page).
+    not_yet("gemini-3.8-flash", "2026-09-01T23:59:59Z");
+    // '$0.75 through December 31, 2026', output $3.75; no cached price, so cache reads bill at input:
+    // 0.1M x 0.75 + 0.05M x 0.75 + 0.02M x 3.75 = 0.075 + 0.0375 + 0.075 = 0.1875
+    priced("gemini-3.8-flash", "2026-09-02T00:00:00Z", u, "0.1875");
+    priced("gemini-3.8-flash", "2026-12-31T23:59:59Z", u, "0.1875");
+    // '$1.50 starting January 1, 2027', output $7.50:
+    // 0.1M x 1.50 + 0.05M x 1.50 + 0.02M x 7.50 = 0.15 + 0.075 + 0.15 = 0.375
+    priced("gemini-3.8-flash", "2027-01-01T00:00:00Z", u, "0.375");
+}
