@@ -358,7 +358,7 @@ fn anthropic_launches_changes_and_retirements() {
     retired(
         "claude-sonnet-4-5-20250929",
         "2026-11-30T08:00:00Z",
-        "claude-sonnet-4-6",
+        "claude-sonnet-5-5",
     );
 }
 
@@ -1409,6 +1409,24 @@ fn retired_models_have_no_row_in_force_after_retirement() {
             );
         }
     }
+}
+
+#[test]
+fn claude_sonnet_5_5_launch() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 10_000,
+        cache_write_1h: 10_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Released 2026-09-28 (runware.ai docs; Anthropic model page for the prices).
+    not_yet("claude-sonnet-5-5", "2026-09-27T23:59:59Z");
+    // 2 / 0.20 / 2.50 / 4 / 10 (platform.claude.com models/sonnet-5-5):
+    // 0.1M x 2 + 0.03M x 0.20 + 0.01M x 2.50 + 0.01M x 4 + 0.02M x 10
+    // = 0.2 + 0.006 + 0.025 + 0.04 + 0.2 = 0.471
+    priced("claude-sonnet-5-5", "2026-09-28T00:00:00Z", u, "0.471");
 }
 
 #[test]
