@@ -1430,6 +1430,24 @@ fn claude_sonnet_5_5_launch() {
 }
 
 #[test]
+fn claude_fable_5_1_launch() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 10_000,
+        cache_write_1h: 10_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Released 2026-09-01 (Anthropic announcement as cited by Magi-Server#16).
+    not_yet("claude-fable-5-1", "2026-08-31T23:59:59Z");
+    // 10 / 1 / 12.50 / 20 / 50 ($10 / $50 on the model pages; 0.1x, 1.25x, 2x input):
+    // 0.1M x 10 + 0.03M x 1 + 0.01M x 12.50 + 0.01M x 20 + 0.02M x 50
+    // = 1 + 0.03 + 0.125 + 0.2 + 1 = 2.355
+    priced("claude-fable-5-1", "2026-09-01T00:00:00Z", u, "2.355");
+}
+
+#[test]
 fn gemini_3_8_flash_launch_and_2027_price() {
     let u = Usage {
         input: 100_000,
