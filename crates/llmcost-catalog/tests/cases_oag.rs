@@ -1465,3 +1465,46 @@ fn gemini_3_8_flash_launch_and_2027_price() {
     // 0.1M x 1.50 + 0.05M x 1.50 + 0.02M x 7.50 = 0.15 + 0.075 + 0.15 = 0.375
     priced("gemini-3.8-flash", "2027-01-01T00:00:00Z", u, "0.375");
 }
+
+#[test]
+fn gpt_6_launches_and_long_context() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 20_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // gpt-6-sol 2 / 0.20 / 2.50 / 10 (model page), from 2026-09-22:
+    // 0.1M x 2 + 0.03M x 0.20 + 0.02M x 2.50 + 0.02M x 10 = 0.2 + 0.006 + 0.05 + 0.2 = 0.456
+    not_yet("gpt-6-sol", "2026-09-21T23:59:59Z");
+    priced("gpt-6-sol", "2026-09-22T00:00:00Z", u, "0.456");
+    // gpt-6.1-sol (DevDay 2026-09-29) and gpt-6.2-sol (2026-11-17): cached 0.10:
+    // 0.2 + 0.03M x 0.10 + 0.05 + 0.2 = 0.453
+    not_yet("gpt-6.1-sol", "2026-09-28T23:59:59Z");
+    priced("gpt-6.1-sol", "2026-09-29T00:00:00Z", u, "0.453");
+    not_yet("gpt-6.2-sol", "2026-11-16T23:59:59Z");
+    priced("gpt-6.2-sol", "2026-11-17T00:00:00Z", u, "0.453");
+    // gpt-6-luna 0.10 / 0.01 / 0.125 / 0.50 (PromptFuel), from 2026-09-22:
+    // 0.01 + 0.0003 + 0.0025 + 0.01 = 0.0228
+    not_yet("gpt-6-luna", "2026-09-21T23:59:59Z");
+    priced("gpt-6-luna", "2026-09-22T00:00:00Z", u, "0.0228");
+    // gpt-6.1-sol at the 272K threshold (input + cache read + cache write = 272,000):
+    // 0.172M x 2 + 0.05M x 0.10 + 0.05M x 2.50 + 0.1M x 10 = 0.344 + 0.005 + 0.125 + 1 = 1.474
+    let at = |input| Usage {
+        input,
+        cache_read: 50_000,
+        cache_write: 50_000,
+        output: 100_000,
+        ..Usage::default()
+    };
+    priced("gpt-6.1-sol", "2026-12-01T00:00:00Z", at(172_000), "1.474");
+    // One token above: the whole request at 4 / 0.20 / 5 / 15:
+    // 0.172001M x 4 + 0.05M x 0.20 + 0.05M x 5 + 0.1M x 15 = 0.688004 + 0.01 + 0.25 + 1.5 = 2.448004
+    priced(
+        "gpt-6.1-sol",
+        "2026-12-01T00:00:00Z",
+        at(172_001),
+        "2.448004",
+    );
+}
