@@ -632,3 +632,16 @@ fn first_open_mistral_models_and_saba() {
         );
     }
 }
+
+#[test]
+fn open_mixtral_8x22b_launch() {
+    // 2.00 / 6.00, no cache rate: 2 + 2 + 6 = 10.
+    edge(
+        "open-mixtral-8x22b",
+        "2024-04-17T00:00:00Z",
+        Currency::USD,
+        &one_m_each(),
+        Expect::Unpriced,
+        total("10"),
+    );
+}
