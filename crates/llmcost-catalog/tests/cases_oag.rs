@@ -905,32 +905,6 @@ fn google_launches_changes_and_shutdowns() {
         },
         "0.15375",
     );
-    // gemini-3.7-flash before the change at 2027-01-01T00:00:00Z (introductory rates through 2026-12-31):
-    // 0.1M x 0.75 + 0.05M x 0.075 + 0.02M x 3.75 = 0.15375
-    priced(
-        "gemini-3.7-flash",
-        "2026-12-31T23:59:59Z",
-        Usage {
-            input: 100_000,
-            cache_read: 50_000,
-            output: 20_000,
-            ..Usage::default()
-        },
-        "0.15375",
-    );
-    // gemini-3.7-flash change at 2027-01-01T00:00:00Z (introductory rates through 2026-12-31):
-    // 0.1M x 1.50 + 0.05M x 0.15 + 0.02M x 7.50 = 0.3075
-    priced(
-        "gemini-3.7-flash",
-        "2027-01-01T00:00:00Z",
-        Usage {
-            input: 100_000,
-            cache_read: 50_000,
-            output: 20_000,
-            ..Usage::default()
-        },
-        "0.3075",
-    );
     // gemini-2.0-flash before retirement (shut down 2026-06-01 00:00 PDT):
     // 0.1M x 0.10 + 0.05M x 0.025 + 0.02M x 0.40 = 0.01925
     priced(
@@ -1507,4 +1481,33 @@ fn gpt_6_launches_and_long_context() {
         at(172_001),
         "2.448004",
     );
+}
+
+#[test]
+fn gemini_billing_successors_from_2026_10_08() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 50_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Changelog 2026-10-08 (00:00 PDT = 07:00 UTC): gemini-3.5-flash routed to gemini-3.6-flash.
+    // Before: 3.5 Flash 1.50 / 0.15 / 9: 0.1M x 1.50 + 0.05M x 0.15 + 0.02M x 9 = 0.15 + 0.0075 + 0.18 = 0.3375
+    priced("gemini-3.5-flash", "2026-10-08T06:59:59Z", u, "0.3375");
+    // At: 3.6 Flash 0.75 / 0.075 / 3.75: 0.075 + 0.00375 + 0.075 = 0.15375
+    priced("gemini-3.5-flash", "2026-10-08T07:00:00Z", u, "0.15375");
+    // gemini-3.7-flash routed to gemini-3.8-flash.
+    // Before: 0.75 / 0.075 / 3.75 = 0.15375
+    priced("gemini-3.7-flash", "2026-10-08T06:59:59Z", u, "0.15375");
+    // At: 3.8 Flash 0.75 / (no cached price: input 0.75) / 3.75: 0.075 + 0.0375 + 0.075 = 0.1875
+    priced("gemini-3.7-flash", "2026-10-08T07:00:00Z", u, "0.1875");
+    let r = cat()
+        .resolve(
+            "gemini-3.7-flash",
+            ts("2026-12-03T00:00:00Z"),
+            Some(Currency::USD),
+        )
+        .expect("routed");
+    assert_eq!(r.model.id, "gemini-3.8-flash");
+    assert_eq!(r.via.len(), 1);
 }
