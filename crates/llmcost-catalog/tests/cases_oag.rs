@@ -1511,3 +1511,59 @@ fn gemini_billing_successors_from_2026_10_08() {
     assert_eq!(r.model.id, "gemini-3.8-flash");
     assert_eq!(r.via.len(), 1);
 }
+
+#[test]
+fn more_long_context_thresholds() {
+    let u = |input, cache_read, cache_write| Usage {
+        input,
+        cache_read,
+        cache_write,
+        output: 100_000,
+        ..Usage::default()
+    };
+    // claude-sonnet-4-20250514, input + cache read + cache write = 200,000 (not above 200K):
+    // 0.1M x 3 + 0.05M x 0.30 + 0.05M x 3.75 + 0.1M x 15 = 0.3 + 0.015 + 0.1875 + 1.5 = 2.0025
+    priced(
+        "claude-sonnet-4-20250514",
+        "2026-01-01T00:00:00Z",
+        u(100_000, 50_000, 50_000),
+        "2.0025",
+    );
+    // One token above: every token at 6 / 0.60 / 7.50 / 22.50:
+    // 0.100001M x 6 + 0.05M x 0.60 + 0.05M x 7.50 + 0.1M x 22.50
+    // = 0.600006 + 0.03 + 0.375 + 2.25 = 3.255006
+    priced(
+        "claude-sonnet-4-20250514",
+        "2026-01-01T00:00:00Z",
+        u(100_001, 50_000, 50_000),
+        "3.255006",
+    );
+    // gpt-6-sol at 272,000 prompt tokens: 0.172M x 2 + 0.05M x 0.20 + 0.05M x 2.50 + 0.1M x 10
+    // = 0.344 + 0.01 + 0.125 + 1 = 1.479
+    priced(
+        "gpt-6-sol",
+        "2026-10-01T00:00:00Z",
+        u(172_000, 50_000, 50_000),
+        "1.479",
+    );
+    // One above, 4 / 0.40 / 5 / 15: 0.688004 + 0.02 + 0.25 + 1.5 = 2.458004
+    priced(
+        "gpt-6-sol",
+        "2026-10-01T00:00:00Z",
+        u(172_001, 50_000, 50_000),
+        "2.458004",
+    );
+    // gpt-6.2-sol, same rates as 6.1 (model page): 1.474 at the threshold, 2.448004 above.
+    priced(
+        "gpt-6.2-sol",
+        "2026-12-01T00:00:00Z",
+        u(172_000, 50_000, 50_000),
+        "1.474",
+    );
+    priced(
+        "gpt-6.2-sol",
+        "2026-12-01T00:00:00Z",
+        u(172_001, 50_000, 50_000),
+        "2.448004",
+    );
+}
