@@ -124,12 +124,15 @@ where
     let mut out: Vec<RateShare> = keyed
         .into_iter()
         .filter_map(|(k, share)| {
-            found.iter().find(|f| f.0 == k).map(|(_, value, p)| RateShare {
-                regime: k.3,
-                share,
-                value: *value,
-                priced: p.clone(),
-            })
+            found
+                .iter()
+                .find(|f| f.0 == k)
+                .map(|(_, value, p)| RateShare {
+                    regime: k.3,
+                    share,
+                    value: *value,
+                    priced: p.clone(),
+                })
         })
         .collect();
     out.sort_by(|a, b| (a.priced.price.from, a.regime).cmp(&(b.priced.price.from, b.regime)));
@@ -157,7 +160,11 @@ pub fn share_text(r: Ratio) -> String {
         .map(|x| x.to_decimal())
         .unwrap_or_default();
     let rounded = llmcost_core::round_for_display(pct, 2).normalize();
-    let mark = if rounded == pct.normalize() { "" } else { "≈" };
+    let mark = if rounded == pct.normalize() {
+        ""
+    } else {
+        "≈"
+    };
     if r.denom() == 1 {
         return format!("{} ({mark}{rounded}%)", r.numer());
     }
@@ -215,7 +222,9 @@ pub fn zone(name: Option<&str>) -> Result<TimeZone> {
         return Ok(TimeZone::fixed(off));
     }
     TimeZone::get(n).with_context(|| {
-        format!("--tz: `{n}` is not a time zone (use an IANA name such as Europe/Paris, UTC, or +08:00)")
+        format!(
+            "--tz: `{n}` is not a time zone (use an IANA name such as Europe/Paris, UTC, or +08:00)"
+        )
     })
 }
 
@@ -296,4 +305,146 @@ impl RateJson {
             currency: r.priced.cost.currency,
         }
     }
+}
+
+/// A value priced now, at an instant, or as the weekly average.
+#[derive(Debug, Clone)]
+pub struct Valued {
+    /// The value (exact unless `fraction` is set).
+    pub value: Decimal,
+    /// The exact value as `N/D` when `value` had to be rounded.
+    pub fraction: Option<String>,
+    /// The row (the first row, for an average) that priced it.
+    pub priced: Priced,
+    /// `weekly_average`, `peak`, `off_peak` or `standard`.
+    pub regime: &'static str,
+    /// The rates of a weekly average (empty otherwise).
+    pub rates: Vec<RateShare>,
+}
+
+/// The week `blend` and `compare` average over: without `--at`, the 7 days
+/// from today (UTC); with a bare date, the 7 days from it; with a time, none.
+pub fn week_of(at: Option<&str>) -> Option<Date> {
+    match at {
+        None => Some(Timestamp::now().to_zoned(TimeZone::UTC).date()),
+        Some(a) => bare_date(Some(a)),
+    }
+}
+
+/// Values a model as the weekly average from `week` when its price depends on
+/// the hour, else at the settings' instant.
+pub fn value_now_or_week<F>(
+    cat: &Catalog,
+    model: &str,
+    s: &PriceSettings,
+    week: Option<Date>,
+    mut value_at: F,
+) -> Result<Valued>
+where
+    F: FnMut(&PriceSettings) -> Result<(Decimal, Priced)>,
+{
+    if let Some(from) = week {
+        let spans = period(from, WEEK_DAYS, None, TimeZone::UTC)?;
+        let rates = spread(cat, model, &spans, s, &mut value_at)?;
+        if follows_clock(&rates)
+            && let Some(first) = rates.first()
+        {
+            let avg = weighted(&rates)?;
+            return Ok(Valued {
+                value: avg.to_decimal(),
+                fraction: (!avg.is_exact_decimal()).then(|| avg.to_string()),
+                priced: first.priced.clone(),
+                regime: "weekly_average",
+                rates,
+            });
+        }
+    }
+    let (value, priced) = value_at(s)?;
+    Ok(Valued {
+        value,
+        fraction: None,
+        priced,
+        regime: regime_of(cat, model, s.at, s).key(),
+        rates: Vec::new(),
+    })
+}
+
+/// `peak 1.98 · off-peak 0.99` for a weekly average; `peak` for one instant of
+/// a time-of-day price; empty otherwise.
+pub fn by_time_of_day(v: &Valued, d: &mut crate::output::Display) -> String {
+    if !v.rates.is_empty() {
+        return v
+            .rates
+            .iter()
+            .map(|r| format!("{} {}", r.regime, d.amount(r.value)))
+            .collect::<Vec<_>>()
+            .join(" · ");
+    }
+    match v.regime {
+        "peak" => "peak (at that instant)".into(),
+        "off_peak" => "off-peak (at that instant)".into(),
+        _ => String::new(),
+    }
+}
+
+/// The note under a table with weekly averages.
+pub fn week_note(week: Option<Date>, rows: &[&Valued]) -> Option<String> {
+    let from = week?;
+    let avg: Vec<&&Valued> = rows.iter().filter(|v| !v.rates.is_empty()).collect();
+    let first = avg.first()?;
+    let to = from
+        .checked_add(jiff::Span::new().days(i64::from(WEEK_DAYS) - 1))
+        .unwrap_or(from);
+    let shares = first
+        .rates
+        .iter()
+        .map(|r| format!("{} {}", r.regime, share_text(r.share)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "* price depends on the hour: weekly average over {} → {} (UTC days), spread evenly over 24 h,\n  each hour at the rate in force (holidays of the provider's calendar included); {} of the time ({}).\n  --at TIME prices one instant.",
+        from.strftime("%a %Y-%m-%d"),
+        to.strftime("%a %Y-%m-%d"),
+        shares,
+        first.priced.price.model,
+    ))
+}
+
+/// One regime of a weekly average, for JSON.
+#[derive(Debug, Serialize)]
+pub struct RegimeValueJson {
+    #[serde(flatten)]
+    pub rate: RateJson,
+    /// The value at this regime, exact.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub value: Decimal,
+}
+
+impl RegimeValueJson {
+    pub fn list(v: &Valued) -> Vec<RegimeValueJson> {
+        v.rates
+            .iter()
+            .map(|r| RegimeValueJson {
+                rate: RateJson::of(r),
+                value: r.value.normalize(),
+            })
+            .collect()
+    }
+}
+
+/// The regime that priced a result at `at`, and the schedule of its row.
+pub fn regime_of_priced(p: &Priced, at: Timestamp) -> (RateRegime, Option<Arc<Schedule>>) {
+    let sched = super::catalog().ok().and_then(|cat| {
+        cat.model(&p.price.model).and_then(|m| {
+            m.rows_at(at)
+                .find(|r| r.spec().currency == p.price.currency && r.spec().from == p.price.from)
+                .and_then(|r| r.spec().off_peak.as_ref().map(|o| o.schedule.clone()))
+        })
+    });
+    let regime = if p.cost.regime.off_peak {
+        RateRegime::OffPeak
+    } else {
+        regime_at(sched.as_deref(), at)
+    };
+    (regime, sched)
 }

@@ -142,10 +142,7 @@ pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .transpose()?;
     let period_saving = saving.map(|x| x.checked_mul(days)).transpose()?;
     let time_of_day = clock::follows_clock(&rates);
-    let hours = args
-        .hours
-        .clone()
-        .unwrap_or_else(|| "00:00-24:00".into());
+    let hours = args.hours.clone().unwrap_or_else(|| "00:00-24:00".into());
     let (first_span, last_span) = (spans.first(), spans.last());
     let j = ForecastJson {
         model: args.model.clone(),
@@ -236,10 +233,10 @@ fn table(
             .unwrap_or(body);
         write!(out, "{}", body.trim_start_matches('\n'))?;
     } else {
-        let many_rows = rates
-            .iter()
-            .any(|r| r.priced.price.from != rates[0].priced.price.from
-                || r.priced.price.model != rates[0].priced.price.model);
+        let many_rows = rates.iter().any(|r| {
+            r.priced.price.from != rates[0].priced.price.from
+                || r.priced.price.model != rates[0].priced.price.model
+        });
         let label = |r: &RateShare| {
             if many_rows {
                 format!(
@@ -312,14 +309,24 @@ fn table(
             writeln!(out, "source: {}", p.source)?;
         }
         let cat = catalog()?;
-        if let Some(sc) = clock::schedule_at(cat, &args.model, rates[0].priced.price.from.max(j.at), &PriceSettings::resolve(&args.price)?) {
+        if let Some(sc) = clock::schedule_at(
+            cat,
+            &args.model,
+            rates[0].priced.price.from.max(j.at),
+            &PriceSettings::resolve(&args.price)?,
+        ) {
             writeln!(out, "time of day: {}", clock::describe(&sc))?;
         }
     }
     writeln!(out)?;
     let avg = if rates.len() > 1 { " (average)" } else { "" };
     writeln!(out, "per day{avg}: {} {cur}", d.amount(j.daily_total))?;
-    writeln!(out, "per {} days: {} {cur}", j.days, d.amount(j.period_total))?;
+    writeln!(
+        out,
+        "per {} days: {} {cur}",
+        j.days,
+        d.amount(j.period_total)
+    )?;
     if let (Some(w), Some(sv), Some(ps)) =
         (j.daily_total_without_cache, j.daily_saving, j.period_saving)
     {
