@@ -135,7 +135,7 @@ where
                 })
         })
         .collect();
-    out.sort_by(|a, b| (a.priced.price.from, a.regime).cmp(&(b.priced.price.from, b.regime)));
+    out.sort_by_key(|a| (a.priced.price.from, a.regime));
     Ok(out)
 }
 

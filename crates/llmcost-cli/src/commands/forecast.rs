@@ -319,14 +319,15 @@ fn table(
         }
     }
     writeln!(out)?;
-    let avg = if rates.len() > 1 { " (average)" } else { "" };
-    writeln!(out, "per day{avg}: {} {cur}", d.amount(j.daily_total))?;
-    writeln!(
-        out,
-        "per {} days: {} {cur}",
-        j.days,
-        d.amount(j.period_total)
-    )?;
+    let day_label = if rates.len() > 1 {
+        "per day (average):".to_string()
+    } else {
+        "per day:".to_string()
+    };
+    let period_label = format!("per {} days:", j.days);
+    let w = day_label.len().max(period_label.len()).max(14) + 1;
+    writeln!(out, "{day_label:<w$}{} {cur}", d.amount(j.daily_total))?;
+    writeln!(out, "{period_label:<w$}{} {cur}", d.amount(j.period_total))?;
     if let (Some(w), Some(sv), Some(ps)) =
         (j.daily_total_without_cache, j.daily_saving, j.period_saving)
     {
