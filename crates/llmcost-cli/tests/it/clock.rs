@@ -199,7 +199,7 @@ fn blend_and_compare_average_a_week_from_a_bare_date() {
         "compare",
         "--model",
         "deepseek-v4-pro",
-        "mistral-medium-3.1",
+        "grok-4.3",
         "--input",
         "3000000",
         "--output",
@@ -219,10 +219,10 @@ fn blend_and_compare_average_a_week_from_a_bare_date() {
         .expect("row");
     assert_eq!(s(pro, "total"), "4.785");
     assert_eq!(s(pro, "regime"), "weekly_average");
-    let mm = rows
-        .iter()
-        .find(|r| r["model"] == "mistral-medium-3.1")
-        .expect("row");
+    // grok-4.3 (no time-of-day rule; a 3M-token prompt is above its 200K
+    // long-context threshold: 2.50 / 5.00): 3 × 2.5 + 5 = 12.5, at one instant.
+    let mm = rows.iter().find(|r| r["model"] == "grok-4.3").expect("row");
+    assert_eq!(s(mm, "total"), "12.5");
     assert_eq!(s(mm, "regime"), "standard");
     assert!(mm.get("by_regime").is_none());
 }
@@ -376,7 +376,7 @@ fn forecast_tables() {
         "--model",
         "deepseek-v4-pro",
         "deepseek-flash",
-        "mistral-medium-3.1",
+        "grok-4.3",
         "--ratio",
         "3:1",
         "--at",
