@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use llmcost_core::{Currency, Decimal, Ratio, ServiceTier, Usage};
 use serde::Serialize;
 
@@ -115,7 +115,14 @@ pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let cat = catalog()?;
     let spread_of = |u: &Usage| {
         clock::spread(cat, &args.model, &spans, &s, |st| {
-            let p = price(cat, &args.model, u, st.at, ServiceTier::Standard, st)?;
+            let p = price(cat, &args.model, u, st.at, ServiceTier::Standard, st).with_context(
+                || {
+                    format!(
+                        "the forecast period reaches {} (--from, --days)",
+                        when(st.at)
+                    )
+                },
+            )?;
             Ok((p.cost.total, p))
         })
     };
@@ -237,11 +244,19 @@ fn table(
             r.priced.price.from != rates[0].priced.price.from
                 || r.priced.price.model != rates[0].priced.price.model
         });
-        let label = |r: &RateShare| {
+        // With several price rows the rates are numbered: #1 peak, #2 off-peak...
+        let short = |i: usize, r: &RateShare| {
+            if many_rows {
+                format!("#{} {}", i + 1, r.regime)
+            } else {
+                r.regime.to_string()
+            }
+        };
+        let label = |i: usize, r: &RateShare| {
             if many_rows {
                 format!(
                     "{} ({} from {})",
-                    r.regime,
+                    short(i, r),
                     r.priced.price.model,
                     r.priced.price.from.strftime("%Y-%m-%d %H:%M")
                 )
@@ -253,19 +268,20 @@ fn table(
             ("bucket".into(), Align::Left),
             ("tokens a day".into(), Align::Right),
         ];
-        for r in rates {
-            head.push((format!("{} {cur}/1M", label(r)), Align::Right));
+        for (i, r) in rates.iter().enumerate() {
+            head.push((format!("{} {cur}/1M", short(i, r)), Align::Right));
         }
         let head_ref: Vec<(&str, Align)> = head.iter().map(|(h, a)| (h.as_str(), *a)).collect();
         let mut t = Table::new(&head_ref);
-        for (i, it) in rates[0].priced.cost.items.iter().enumerate() {
+        for it in &rates[0].priced.cost.items {
             let mut row = vec![it.bucket.label().to_string(), int(it.tokens)];
             for r in rates {
                 row.push(
                     r.priced
                         .cost
                         .items
-                        .get(i)
+                        .iter()
+                        .find(|x| x.bucket == it.bucket)
                         .map_or("—".into(), |x| d.amount(x.rate_per_million)),
                 );
             }
@@ -278,9 +294,9 @@ fn table(
             ("share of requests", Align::Right),
             (&format!("a whole day at this rate {cur}"), Align::Right),
         ]);
-        for r in rates {
+        for (i, r) in rates.iter().enumerate() {
             t.row(vec![
-                label(r),
+                label(i, r),
                 clock::share_text(r.share),
                 d.amount(r.value),
             ]);

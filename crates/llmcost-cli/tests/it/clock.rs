@@ -372,6 +372,24 @@ fn forecast_tables() {
     let r = llmcost(&a);
     insta::assert_snapshot!("forecast_paris_json", r.stdout);
     let r = llmcost(&[
+        "forecast",
+        "--model",
+        "deepseek-v4-flash",
+        "--requests-per-day",
+        "1000",
+        "--input",
+        "10000",
+        "--output",
+        "1000",
+        "--from",
+        "2026-09-07",
+        "--days",
+        "7",
+        "--currency",
+        "USD",
+    ]);
+    insta::assert_snapshot!("forecast_two_rows_table", r.stdout);
+    let r = llmcost(&[
         "blend",
         "--model",
         "deepseek-v4-pro",
@@ -414,4 +432,88 @@ fn bad_clock_flags() {
     a.extend(["--from", "2026-10-12", "--at", "2026-10-12"]);
     let r = llmcost(&a);
     assert_ne!(r.code, 0);
+}
+
+#[test]
+fn legacy_name_moves_to_its_successor_inside_the_period() {
+    // deepseek-v4-flash is billed as deepseek-flash from 2026-09-10 04:00 UTC.
+    // Old row peak 0.44 / 1.32 → a day 4.4 + 1.32 = 5.72, off-peak 2.86;
+    // deepseek-flash peak 0.30 / 1.20 → 3 + 1.2 = 4.2, off-peak 2.1.
+    // Mon 09-07 .. Sun 09-13 (UTC days), 168 h:
+    //   old peak: 3 × 7 h (Mon–Wed) + 3 h (Thu 01–04)            = 24 h → 1/7
+    //   old off-peak: 3 × 17 h + 1 h (Thu 00–01)                 = 52 h → 13/42
+    //   new peak: 4 h (Thu 06–10) + 7 h (Fri)                    = 11 h → 11/168
+    //   new off-peak: 16 h (Thu) + 17 h (Fri) + 48 h (weekend)   = 81 h → 27/56
+    // Total 5.72 × 24/24 + 2.86 × 52/24 + 4.2 × 11/24 + 2.1 × 81/24
+    //     = (137.28 + 148.72 + 46.2 + 170.1)/24 = 502.3/24 = 5023/240 (20.929166…).
+    let v = llmcost(&[
+        "forecast",
+        "--model",
+        "deepseek-v4-flash",
+        "--requests-per-day",
+        "1000",
+        "--input",
+        "10000",
+        "--output",
+        "1000",
+        "--from",
+        "2026-09-07",
+        "--days",
+        "7",
+        "--currency",
+        "USD",
+        "--format",
+        "json",
+    ])
+    .json();
+    assert_eq!(s(&v, "period_total_fraction"), "5023/240");
+    assert_eq!(v["exact"], false);
+    let got: Vec<(String, String, String, String)> = v["rates"]
+        .as_array()
+        .expect("rates")
+        .iter()
+        .map(|r| {
+            (
+                s(r, "model").to_string(),
+                s(r, "regime").to_string(),
+                s(r, "share").to_string(),
+                s(r, "day_cost").to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String, String)> = [
+        ("deepseek-v4-flash", "peak", "1/7", "5.72"),
+        ("deepseek-v4-flash", "off_peak", "13/42", "2.86"),
+        ("deepseek-flash", "peak", "11/168", "4.2"),
+        ("deepseek-flash", "off_peak", "27/56", "2.1"),
+    ]
+    .iter()
+    .map(|(a, b, c, d)| ((*a).into(), (*b).into(), (*c).into(), (*d).into()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_period_past_a_retirement_says_where_it_stops() {
+    let r = llmcost(&[
+        "forecast",
+        "--model",
+        "deepseek-chat",
+        "--requests-per-day",
+        "1000",
+        "--input",
+        "10000",
+        "--output",
+        "1000",
+        "--from",
+        "2026-07-20",
+        "--days",
+        "7",
+    ]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("reaches 2026-07-24 16:00 UTC") && r.stderr.contains("retired"),
+        "{}",
+        r.stderr
+    );
 }
