@@ -111,6 +111,42 @@ impl Schedule {
     }
 }
 
+/// The last local date a schedule's holiday calendar speaks for: 31 December of
+/// the year of its last listed holiday (calendars are published a year at a
+/// time). `None` for a schedule without holidays. Later dates are priced as if
+/// no day were a holiday.
+#[must_use]
+pub fn holidays_known_until(s: &Schedule) -> Option<Date> {
+    let ScheduleKind::PeakWindows { holidays, .. } = &s.kind else {
+        return None;
+    };
+    let last = *holidays.last()?;
+    let d = Timestamp::from_second(last.checked_mul(DAY)?)
+        .ok()?
+        .to_zoned(TimeZone::UTC)
+        .date();
+    jiff::civil::date(d.year(), 12, 31).into()
+}
+
+/// Whether `[start, end)` reaches past a schedule's holiday calendar (local dates).
+#[must_use]
+pub fn passes_calendar_end(s: &Schedule, end: Timestamp) -> Option<Date> {
+    let until = holidays_known_until(s)?;
+    let ScheduleKind::PeakWindows {
+        utc_offset_seconds, ..
+    } = &s.kind
+    else {
+        return None;
+    };
+    // The local date of the last second of the span.
+    let local = end.as_second() - 1 + i64::from(*utc_offset_seconds);
+    let day = Timestamp::from_second(local.div_euclid(DAY) * DAY)
+        .ok()?
+        .to_zoned(TimeZone::UTC)
+        .date();
+    (day > until).then_some(until)
+}
+
 /// A stretch of time under one price row and one regime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Part {
@@ -700,6 +736,19 @@ mod tests {
         let spans = period(date(2026, 10, 12), 1, Some("22:00-06:00"), TimeZone::UTC);
         assert_eq!(spans[0].start, t("2026-10-12T22:00:00Z"));
         assert_eq!(spans[0].end, t("2026-10-13T06:00:00Z"));
+    }
+
+    #[test]
+    fn calendar_end_is_the_last_listed_year() {
+        let s = ds2026();
+        assert_eq!(holidays_known_until(&s), Some(date(2026, 12, 31)));
+        assert_eq!(holidays_known_until(&ds2025()), None);
+        // 2026-12-31T16:00Z is 2027-01-01 00:00 Beijing: a span ending there stays inside.
+        assert_eq!(passes_calendar_end(&s, t("2026-12-31T16:00:00Z")), None);
+        assert_eq!(
+            passes_calendar_end(&s, t("2026-12-31T16:00:01Z")),
+            Some(date(2026, 12, 31))
+        );
     }
 
     #[test]

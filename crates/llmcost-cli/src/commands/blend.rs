@@ -44,6 +44,9 @@ pub struct BlendJson {
     /// First day of the weekly average (7 UTC days), when one was used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub average_from: Option<jiff::civil::Date>,
+    /// What the answer cannot account for (a holiday calendar that ends inside the week).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub rows: Vec<BlendRow>,
 }
 
@@ -75,6 +78,7 @@ pub fn run(args: &BlendArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         valued.push(v);
     }
     let averaged = valued.iter().any(|v| !v.rates.is_empty());
+    let warnings: Vec<String> = valued.iter().filter_map(|v| v.warning.clone()).collect();
     match args.price.format {
         Format::Json => crate::output::write_json(
             out,
@@ -83,6 +87,7 @@ pub fn run(args: &BlendArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 cache_hit_rate: hit.normalize(),
                 at: s.at,
                 average_from: week.filter(|_| averaged),
+                warnings: warnings.clone(),
                 rows,
             },
         )?,
@@ -136,6 +141,9 @@ pub fn run(args: &BlendArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             write!(out, "{}", t.render())?;
             if let Some(n) = clock::week_note(week, &valued.iter().collect::<Vec<_>>()) {
                 writeln!(out, "{n}")?;
+            }
+            for w in &warnings {
+                writeln!(out, "warning: {w}")?;
             }
             if let Some(f) = d.footnote() {
                 writeln!(out, "{f}")?;

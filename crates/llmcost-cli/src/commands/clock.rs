@@ -320,6 +320,8 @@ pub struct Valued {
     pub regime: &'static str,
     /// The rates of a weekly average (empty otherwise).
     pub rates: Vec<RateShare>,
+    /// A holiday calendar that ends inside the week.
+    pub warning: Option<String>,
 }
 
 /// The week `blend` and `compare` average over: without `--at`, the 7 days
@@ -356,6 +358,7 @@ where
                 priced: first.priced.clone(),
                 regime: "weekly_average",
                 rates,
+                warning: calendar_warning(cat, model, &spans, s),
             });
         }
     }
@@ -366,6 +369,7 @@ where
         priced,
         regime: regime_of(cat, model, s.at, s).key(),
         rates: Vec::new(),
+        warning: None,
     })
 }
 
@@ -447,4 +451,22 @@ pub fn regime_of_priced(p: &Priced, at: Timestamp) -> (RateRegime, Option<Arc<Sc
         regime_at(sched.as_deref(), at)
     };
     (regime, sched)
+}
+
+/// A warning when a period runs past the holiday calendar of the schedule that
+/// prices its end.
+pub fn calendar_warning(
+    cat: &Catalog,
+    model: &str,
+    spans: &[DaySpan],
+    s: &PriceSettings,
+) -> Option<String> {
+    let end = spans.last()?.end;
+    let last = Timestamp::from_second(end.as_second() - 1).ok()?;
+    let sched = schedule_at(cat, model, last, s)?;
+    let until = llmcost_core::spread::passes_calendar_end(&sched, end)?;
+    Some(format!(
+        "{model}: the holiday calendar of schedule `{}` ends {until}; later days are priced as if none were a holiday (weekdays at peak)",
+        sched.name
+    ))
 }

@@ -47,6 +47,9 @@ pub struct CompareJson {
     /// First day of the weekly average (7 UTC days), when one was used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub average_from: Option<jiff::civil::Date>,
+    /// What the answer cannot account for (a holiday calendar that ends inside the week).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub rows: Vec<CompareRow>,
 }
 
@@ -131,6 +134,7 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     };
     let cur = currencies.first().copied().unwrap_or(Currency::USD);
     let averaged = rows.iter().any(|r| !r.2.rates.is_empty());
+    let warnings: Vec<String> = rows.iter().filter_map(|r| r.2.warning.clone()).collect();
     let clocked = rows.iter().any(|r| r.2.regime != "standard");
     let valued: Vec<(String, Valued)> = rows.iter().map(|r| (r.0.clone(), r.2.clone())).collect();
     let json_rows: Vec<CompareRow> = rows
@@ -160,6 +164,7 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 currency: cur,
                 at: s.at,
                 average_from: week.filter(|_| averaged),
+                warnings: warnings.clone(),
                 rows: json_rows,
             },
         )?,
@@ -219,6 +224,9 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 clock::week_note(week, &valued.iter().map(|x| &x.1).collect::<Vec<_>>())
             {
                 writeln!(out, "{n}")?;
+            }
+            for w in &warnings {
+                writeln!(out, "warning: {w}")?;
             }
             if let Some(f) = d.footnote() {
                 writeln!(out, "{f}")?;

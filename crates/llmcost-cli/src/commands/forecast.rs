@@ -67,6 +67,9 @@ pub struct ForecastJson {
     )]
     pub period_saving: Option<Decimal>,
     pub price: Provenance,
+    /// What the answer cannot account for (a holiday calendar that ends inside the period).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// One rate of a forecast (stable; add only).
@@ -182,6 +185,9 @@ pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         daily_saving: saving.map(|x| x.to_decimal()),
         period_saving: period_saving.map(|x| x.to_decimal()),
         price: first.priced.price.clone(),
+        warnings: clock::calendar_warning(cat, &args.model, &spans, &s)
+            .into_iter()
+            .collect(),
     };
     match args.price.format {
         Format::Json => crate::output::write_json(out, &j)?,
@@ -355,6 +361,9 @@ fn table(
             d.amount(ps),
             j.days
         )?;
+    }
+    for w in &j.warnings {
+        writeln!(out, "warning: {w}")?;
     }
     if !j.exact {
         writeln!(

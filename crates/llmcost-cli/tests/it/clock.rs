@@ -517,3 +517,34 @@ fn a_period_past_a_retirement_says_where_it_stops() {
         r.stderr
     );
 }
+
+#[test]
+fn a_period_past_the_holiday_calendar_is_flagged() {
+    // cn-statutory lists 2026 only: a week from 2026-12-28 reaches 2027, whose
+    // holidays (元旦 2027-01-01) are not in the catalog.
+    let mut a = V4.to_vec();
+    a.extend(["--from", "2026-12-28", "--days", "7", "--format", "json"]);
+    let v = llmcost(&a).json();
+    let w = v["warnings"][0].as_str().expect("a warning");
+    assert!(w.contains("ends 2026-12-31"), "{w}");
+    // The week inside 2026 has none.
+    let v = forecast(&["--from", "2026-10-12", "--days", "7"]);
+    assert!(v.get("warnings").is_none());
+    let v = llmcost(&[
+        "blend",
+        "--model",
+        "deepseek-v4-pro",
+        "--ratio",
+        "3:1",
+        "--at",
+        "2026-12-28",
+        "--format",
+        "json",
+    ])
+    .json();
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("ends 2026-12-31"))
+    );
+}
