@@ -470,3 +470,14 @@ pub fn calendar_warning(
         sched.name
     ))
 }
+
+/// A line for tables priced at 00:00 UTC of a bare `--at` date when the price
+/// depends on the hour.
+pub fn bare_date_hint(at_arg: Option<&str>, p: &Priced, at: Timestamp) -> Option<String> {
+    bare_date(at_arg)?;
+    let (regime, sched) = regime_of_priced(p, at);
+    sched?;
+    Some(format!(
+        "hint: a date alone is priced at 00:00 UTC ({regime} for this model); give a time with --at, or spread a workload over the day with `llmcost forecast`"
+    ))
+}

@@ -69,6 +69,11 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let cat = catalog()?;
     let p = price(cat, model, &usage, s.at, tier, &s)?;
     render(out, args.price.format, model, &usage, s.at, &p, None)?;
+    if args.price.format == Format::Table
+        && let Some(h) = super::clock::bare_date_hint(args.price.at.as_deref(), &p, s.at)
+    {
+        writeln!(out, "{h}")?;
+    }
     Ok(ExitStatus::Success)
 }
 

@@ -221,6 +221,9 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 1,
             );
             write!(out, "{text}")?;
+            if let Some(h) = super::clock::bare_date_hint(args.price.at.as_deref(), &p, s.at) {
+                writeln!(out, "{h}")?;
+            }
             if let (Some(b), Some(r)) = (billed, &rec) {
                 writeln!(out)?;
                 writeln!(out, "billed:      {} {cur}", b.normalize())?;

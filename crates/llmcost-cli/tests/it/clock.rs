@@ -548,3 +548,36 @@ fn a_period_past_the_holiday_calendar_is_flagged() {
             .is_some_and(|w| w.contains("ends 2026-12-31"))
     );
 }
+
+#[test]
+fn a_bare_date_says_it_was_priced_at_midnight_utc() {
+    // 2026-10-12 00:00 UTC is 08:00 Beijing: off-peak. 1,000 input tokens × 0.66 /1M.
+    let r = llmcost(&[
+        "cost",
+        "--model",
+        "deepseek-v4-pro",
+        "--input",
+        "1000",
+        "--at",
+        "2026-10-12",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("0.00066"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("a date alone is priced at 00:00 UTC (off-peak for this model)"),
+        "{}",
+        r.stdout
+    );
+    // No hint where no window applies.
+    let r = llmcost(&[
+        "cost",
+        "--model",
+        "grok-4.3",
+        "--input",
+        "1000",
+        "--at",
+        "2026-10-12",
+    ]);
+    assert!(!r.stdout.contains("hint:"), "{}", r.stdout);
+}
