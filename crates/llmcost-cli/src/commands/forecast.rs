@@ -191,7 +191,7 @@ pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     };
     match args.price.format {
         Format::Json => crate::output::write_json(out, &j)?,
-        Format::Table => table(out, args, &j, &rates, &spans)?,
+        Format::Table => table(out, args, &j, &rates, &spans, &s)?,
     }
     Ok(ExitStatus::Success)
 }
@@ -202,6 +202,7 @@ fn table(
     j: &ForecastJson,
     rates: &[RateShare],
     spans: &[llmcost_core::DaySpan],
+    s: &PriceSettings,
 ) -> Result<()> {
     let mut d = Display::default();
     let cur = j.currency;
@@ -330,13 +331,13 @@ fn table(
             )?;
             writeln!(out, "source: {}", p.source)?;
         }
+        // The schedule of the first time-of-day row (its window, in words).
         let cat = catalog()?;
-        if let Some(sc) = clock::schedule_at(
-            cat,
-            &args.model,
-            rates[0].priced.price.from.max(j.at),
-            &PriceSettings::resolve(&args.price)?,
-        ) {
+        if let Some(sc) = rates
+            .iter()
+            .filter(|r| r.regime != llmcost_core::RateRegime::Standard)
+            .find_map(|r| clock::schedule_at(cat, &args.model, r.priced.price.from.max(j.at), s))
+        {
             writeln!(out, "time of day: {}", clock::describe(&sc))?;
         }
     }
