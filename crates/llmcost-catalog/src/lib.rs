@@ -323,6 +323,14 @@ impl Catalog {
         self.schedules.get(name)
     }
 
+    /// Every schedule, by name. Those with a holiday calendar say when it ends
+    /// ([`Schedule::calendar_end`], [`Schedule::calendar_until`]).
+    pub fn schedules(&self) -> impl Iterator<Item = &Arc<Schedule>> {
+        let mut all: Vec<&Arc<Schedule>> = self.schedules.values().collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all.into_iter()
+    }
+
     /// The model a name means regardless of time (id or permanent alias).
     #[must_use]
     pub fn model(&self, name: &str) -> Option<&Model> {

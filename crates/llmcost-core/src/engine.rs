@@ -23,6 +23,11 @@ pub struct Regime {
     pub long_context: bool,
     /// The service tier priced.
     pub service_tier: ServiceTier,
+    /// The time-of-day schedule was asked about an instant after its holiday
+    /// calendar ends: off-peak was decided by the weekday rule alone, and a
+    /// holiday announced later is not known. Absent from JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub beyond_calendar: bool,
 }
 
 /// One bucket of a priced usage.
@@ -73,10 +78,15 @@ enum Chosen<'a> {
 impl PriceRow {
     fn regime(&self, usage: &Usage, at: Timestamp, tier: ServiceTier) -> Regime {
         let long_context = self.is_long_context(usage);
+        let schedule = match &self.spec().off_peak {
+            Some(o) if !long_context => Some(&o.schedule),
+            _ => None,
+        };
         Regime {
             long_context,
-            off_peak: !long_context && self.is_off_peak(at),
+            off_peak: schedule.is_some_and(|s| s.is_off_peak(at)),
             service_tier: tier,
+            beyond_calendar: schedule.is_some_and(|s| s.beyond_calendar(at)),
         }
     }
 
