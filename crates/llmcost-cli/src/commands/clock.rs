@@ -366,10 +366,10 @@ where
     Ok(Valued {
         value,
         fraction: None,
+        warning: super::calendar::instant_warning(&priced, s.at),
         priced,
         regime: regime_of(cat, model, s.at, s).key(),
         rates: Vec::new(),
-        warning: None,
     })
 }
 

@@ -271,6 +271,9 @@ struct Cached {
     until: Option<Timestamp>,
     row: Arc<PriceRow>,
     rate: Option<(Currency, Decimal)>,
+    /// The end of the row's holiday calendar, if any (records at or after it
+    /// are noted once in `Pricer::calendars`).
+    calendar_end: Option<Timestamp>,
 }
 
 /// Prices usages of many records; caches per model the row in force and its
@@ -283,6 +286,8 @@ pub(crate) struct Pricer<'a> {
     unknown: HashMap<Arc<str>, String, foldhash::fast::RandomState>,
     /// Conversions used.
     pub fx: BTreeMap<Currency, Decimal>,
+    /// Schedules whose holiday calendar had ended at a record priced.
+    pub calendars: super::calendar::Ended,
 }
 
 impl<'a> Pricer<'a> {
@@ -293,6 +298,7 @@ impl<'a> Pricer<'a> {
             cache: Vec::new(),
             unknown: HashMap::default(),
             fx: BTreeMap::new(),
+            calendars: super::calendar::Ended::default(),
         }
     }
 
@@ -322,6 +328,13 @@ impl<'a> Pricer<'a> {
         };
         let c = &self.cache[i].1;
         let total = c.row.total(usage, at, tier).map_err(|e| e.to_string())?;
+        // One comparison; past the calendar the row's schedule is noted once.
+        if c.calendar_end.is_some_and(|e| at >= e) {
+            let row = c.row.clone();
+            self.cache[i].1.calendar_end = None;
+            self.calendars.note_row(&row, at);
+        }
+        let c = &self.cache[i].1;
         Ok(match c.rate {
             Some((from, rate)) => {
                 self.fx.insert(from, rate);
@@ -352,6 +365,10 @@ impl<'a> Pricer<'a> {
                     until,
                     row: r.row.clone(),
                     rate: conv.map(|(from, _, rate)| (from, rate)),
+                    calendar_end: spec
+                        .off_peak
+                        .as_ref()
+                        .and_then(|o| o.schedule.calendar_end()),
                 };
                 let i = match self.cache.iter().position(|(m, _)| **m == **model) {
                     Some(i) => {
@@ -428,6 +445,8 @@ pub(crate) struct Agg {
     pub issues: Vec<Issue>,
     pub issue_count: u64,
     pub fx: BTreeMap<Currency, Decimal>,
+    /// Schedules whose holiday calendar had ended at a record priced.
+    pub calendars: super::calendar::Ended,
     pub files: u64,
     /// Claude Code message ids counted outside a side chain (path mode).
     pub parents: Vec<u64>,
@@ -452,6 +471,7 @@ impl Agg {
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         self.issues.truncate(MAX_ISSUES_SHOWN);
         self.fx.extend(o.fx);
+        self.calendars.extend(o.calendars);
         self.files += o.files;
         self.parents.extend(o.parents);
         self
@@ -747,6 +767,7 @@ pub(crate) fn aggregate_paths(
             }),
         }
         agg.fx.extend(std::mem::take(&mut pricer.fx));
+        agg.calendars.extend(std::mem::take(&mut pricer.calendars));
         (agg, deferred)
     };
     // While a file is read, the next few in its thread's run are fetched
@@ -803,6 +824,7 @@ pub(crate) fn aggregate_paths(
         );
     }
     agg.fx.extend(pricer.fx);
+    agg.calendars.extend(pricer.calendars);
     Ok(agg)
 }
 
@@ -946,6 +968,7 @@ fn aggregate_range(
     })
     .context("cannot read the ledger")?;
     agg.fx = pricer.fx;
+    agg.calendars = pricer.calendars;
     Ok(agg)
 }
 
@@ -1121,6 +1144,9 @@ struct Report {
     fx: Vec<FxRow>,
     issues: Issues,
     files: Option<u64>,
+    /// A holiday calendar that ended before some records (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 fn per_million(cost: Decimal, tokens: u128) -> Option<Decimal> {
@@ -1230,6 +1256,7 @@ fn build(period: Period, s: &Settings, agg: Agg, mode: &'static str, breakdown: 
                 .collect(),
         },
         files: (mode == "paths").then_some(agg.files),
+        warnings: agg.calendars.warnings_at(None),
     }
 }
 
@@ -1570,6 +1597,9 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
             "fx: 1 {} = {} {} (given with --fx)",
             f.from, f.rate, f.to
         );
+    }
+    for w in &r.warnings {
+        let _ = writeln!(s, "warning: {w}");
     }
     let _ = write!(
         s,
