@@ -905,32 +905,6 @@ fn google_launches_changes_and_shutdowns() {
         },
         "0.15375",
     );
-    // gemini-3.7-flash before the change at 2027-01-01T00:00:00Z (introductory rates through 2026-12-31):
-    // 0.1M x 0.75 + 0.05M x 0.075 + 0.02M x 3.75 = 0.15375
-    priced(
-        "gemini-3.7-flash",
-        "2026-12-31T23:59:59Z",
-        Usage {
-            input: 100_000,
-            cache_read: 50_000,
-            output: 20_000,
-            ..Usage::default()
-        },
-        "0.15375",
-    );
-    // gemini-3.7-flash change at 2027-01-01T00:00:00Z (introductory rates through 2026-12-31):
-    // 0.1M x 1.50 + 0.05M x 0.15 + 0.02M x 7.50 = 0.3075
-    priced(
-        "gemini-3.7-flash",
-        "2027-01-01T00:00:00Z",
-        Usage {
-            input: 100_000,
-            cache_read: 50_000,
-            output: 20_000,
-            ..Usage::default()
-        },
-        "0.3075",
-    );
     // gemini-2.0-flash before retirement (shut down 2026-06-01 00:00 PDT):
     // 0.1M x 0.10 + 0.05M x 0.025 + 0.02M x 0.40 = 0.01925
     priced(
@@ -1505,6 +1479,91 @@ fn gpt_6_launches_and_long_context() {
         "gpt-6.1-sol",
         "2026-12-01T00:00:00Z",
         at(172_001),
+        "2.448004",
+    );
+}
+
+#[test]
+fn gemini_billing_successors_from_2026_10_08() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 50_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Changelog 2026-10-08 (00:00 PDT = 07:00 UTC): gemini-3.5-flash routed to gemini-3.6-flash.
+    // Before: 3.5 Flash 1.50 / 0.15 / 9: 0.1M x 1.50 + 0.05M x 0.15 + 0.02M x 9 = 0.15 + 0.0075 + 0.18 = 0.3375
+    priced("gemini-3.5-flash", "2026-10-08T06:59:59Z", u, "0.3375");
+    // At: 3.6 Flash 0.75 / 0.075 / 3.75: 0.075 + 0.00375 + 0.075 = 0.15375
+    priced("gemini-3.5-flash", "2026-10-08T07:00:00Z", u, "0.15375");
+    // gemini-3.7-flash routed to gemini-3.8-flash.
+    // Before: 0.75 / 0.075 / 3.75 = 0.15375
+    priced("gemini-3.7-flash", "2026-10-08T06:59:59Z", u, "0.15375");
+    // At: 3.8 Flash 0.75 / (no cached price: input 0.75) / 3.75: 0.075 + 0.0375 + 0.075 = 0.1875
+    priced("gemini-3.7-flash", "2026-10-08T07:00:00Z", u, "0.1875");
+    let r = cat()
+        .resolve(
+            "gemini-3.7-flash",
+            ts("2026-12-03T00:00:00Z"),
+            Some(Currency::USD),
+        )
+        .expect("routed");
+    assert_eq!(r.model.id, "gemini-3.8-flash");
+    assert_eq!(r.via.len(), 1);
+}
+
+#[test]
+fn more_long_context_thresholds() {
+    let u = |input, cache_read, cache_write| Usage {
+        input,
+        cache_read,
+        cache_write,
+        output: 100_000,
+        ..Usage::default()
+    };
+    // claude-sonnet-4-20250514, input + cache read + cache write = 200,000 (not above 200K):
+    // 0.1M x 3 + 0.05M x 0.30 + 0.05M x 3.75 + 0.1M x 15 = 0.3 + 0.015 + 0.1875 + 1.5 = 2.0025
+    priced(
+        "claude-sonnet-4-20250514",
+        "2026-01-01T00:00:00Z",
+        u(100_000, 50_000, 50_000),
+        "2.0025",
+    );
+    // One token above: every token at 6 / 0.60 / 7.50 / 22.50:
+    // 0.100001M x 6 + 0.05M x 0.60 + 0.05M x 7.50 + 0.1M x 22.50
+    // = 0.600006 + 0.03 + 0.375 + 2.25 = 3.255006
+    priced(
+        "claude-sonnet-4-20250514",
+        "2026-01-01T00:00:00Z",
+        u(100_001, 50_000, 50_000),
+        "3.255006",
+    );
+    // gpt-6-sol at 272,000 prompt tokens: 0.172M x 2 + 0.05M x 0.20 + 0.05M x 2.50 + 0.1M x 10
+    // = 0.344 + 0.01 + 0.125 + 1 = 1.479
+    priced(
+        "gpt-6-sol",
+        "2026-10-01T00:00:00Z",
+        u(172_000, 50_000, 50_000),
+        "1.479",
+    );
+    // One above, 4 / 0.40 / 5 / 15: 0.688004 + 0.02 + 0.25 + 1.5 = 2.458004
+    priced(
+        "gpt-6-sol",
+        "2026-10-01T00:00:00Z",
+        u(172_001, 50_000, 50_000),
+        "2.458004",
+    );
+    // gpt-6.2-sol, same rates as 6.1 (model page): 1.474 at the threshold, 2.448004 above.
+    priced(
+        "gpt-6.2-sol",
+        "2026-12-01T00:00:00Z",
+        u(172_000, 50_000, 50_000),
+        "1.474",
+    );
+    priced(
+        "gpt-6.2-sol",
+        "2026-12-01T00:00:00Z",
+        u(172_001, 50_000, 50_000),
         "2.448004",
     );
 }

@@ -60,6 +60,7 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         cache_write_1h: args.cache_write_1h.unwrap_or(0),
         output: args.output.unwrap_or(0),
         reasoning: args.reasoning.unwrap_or(0),
+        ..Usage::default()
     };
     if usage.is_zero() {
         bail!(

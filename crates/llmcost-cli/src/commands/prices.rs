@@ -26,6 +26,32 @@ struct RatesJson {
     output: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::str_option")]
     reasoning: Option<Decimal>,
+    // Modality rates: keys present only when published.
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    input_audio: Option<Decimal>,
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    cache_read_audio: Option<Decimal>,
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    output_audio: Option<Decimal>,
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    input_image: Option<Decimal>,
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    output_image: Option<Decimal>,
 }
 
 impl From<&Rates> for RatesJson {
@@ -38,6 +64,11 @@ impl From<&Rates> for RatesJson {
             cache_write_1h: n(r.cache_write_1h),
             output: n(r.output),
             reasoning: n(r.reasoning),
+            input_audio: n(r.input_audio),
+            cache_read_audio: n(r.cache_read_audio),
+            output_audio: n(r.output_audio),
+            input_image: n(r.input_image),
+            output_image: n(r.output_image),
         }
     }
 }
