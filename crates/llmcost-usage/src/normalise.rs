@@ -442,7 +442,34 @@ fn from_unix_float(f: f64) -> Option<Timestamp> {
     Timestamp::from_duration(d).ok()
 }
 
+/// 1970-01-01T00:00:00Z: earlier instants are not request times.
+const EARLIEST_SECOND: i64 = 0;
+/// 2200-01-01T00:00:00Z (exclusive): later instants are misread units or corrupt.
+const LATEST_SECOND: i64 = 7_258_118_400;
+
+fn raw_text(raw: &TimeRaw<'_>) -> String {
+    match raw {
+        TimeRaw::Int(n) => n.to_string(),
+        TimeRaw::Float(f) => f.to_string(),
+        TimeRaw::Text(s) => format!("{s:?}"),
+        TimeRaw::Other(kind) => (*kind).to_owned(),
+    }
+}
+
 fn parse_time(t: &TimeField<'_>) -> Result<Timestamp> {
+    let at = parse_time_any(t)?;
+    if (EARLIEST_SECOND..LATEST_SECOND).contains(&at.as_second()) {
+        Ok(at)
+    } else {
+        Err(Error::TimestampOutOfRange {
+            field: t.path.join(t.name),
+            value: raw_text(&t.raw),
+            read_as: at.to_string(),
+        })
+    }
+}
+
+fn parse_time_any(t: &TimeField<'_>) -> Result<Timestamp> {
     let parsed = match &t.raw {
         TimeRaw::Int(n) => from_unix(*n),
         TimeRaw::Float(f) => from_unix_float(*f),
@@ -462,12 +489,7 @@ fn parse_time(t: &TimeField<'_>) -> Result<Timestamp> {
     };
     parsed.ok_or_else(|| Error::InvalidTimestamp {
         field: t.path.join(t.name),
-        value: match &t.raw {
-            TimeRaw::Int(n) => n.to_string(),
-            TimeRaw::Float(f) => f.to_string(),
-            TimeRaw::Text(s) => format!("{s:?}"),
-            TimeRaw::Other(kind) => (*kind).to_owned(),
-        },
+        value: raw_text(&t.raw),
     })
 }
 
