@@ -104,7 +104,7 @@ async fn completions_embeddings_and_responses_are_metered() {
     let g = post(
         &c,
         &format!("{base}/embeddings"),
-        r#"{"model":"text-embedding-3-small","input":"hi"}"#,
+        r#"{"model":"text-embedding-unpriced","input":"hi"}"#,
     )
     .await;
     assert_eq!(g.status, 200);
@@ -122,7 +122,7 @@ async fn completions_embeddings_and_responses_are_metered() {
     assert_eq!(comp.cost, Some(dec(CHAT_COST)));
 
     // No price for this embedding model: tokens kept, cost unknown (never 0).
-    let emb = by("text-embedding-3-small");
+    let emb = by("text-embedding-unpriced");
     assert_eq!(emb.usage.input, 8);
     assert_eq!(emb.cost, None);
     assert!(!emb.incomplete);
@@ -157,7 +157,7 @@ async fn anthropic_messages_are_metered_with_cache_buckets() {
             ("x-api-key", "sk-ant-test"),
             ("anthropic-version", "2023-06-01"),
         ],
-        r#"{"model":"claude-sonnet-4-20250514","max_tokens":10,"messages":[]}"#,
+        r#"{"model":"claude-sonnet-4-6","max_tokens":10,"messages":[]}"#,
     )
     .await;
     assert_eq!(g.status, 200);
