@@ -28,7 +28,9 @@ fn main() {
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| fail("cannot read", &dir, &e));
     let mut files = Vec::new();
     for entry in entries {
-        let path = entry.unwrap_or_else(|e| fail("cannot list", &dir, &e)).path();
+        let path = entry
+            .unwrap_or_else(|e| fail("cannot list", &dir, &e))
+            .path();
         if path.extension().is_some_and(|x| x == "toml") {
             files.push(path);
         }
@@ -46,7 +48,9 @@ fn main() {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_else(|| fail("a file name that is not UTF-8:", f, &"rename it"));
-        let abs = f.canonicalize().unwrap_or_else(|e| fail("cannot resolve", f, &e));
+        let abs = f
+            .canonicalize()
+            .unwrap_or_else(|e| fail("cannot resolve", f, &e));
         let _ = writeln!(
             out,
             "    ({name:?}, include_str!({:?})),",
