@@ -92,9 +92,7 @@ async fn anthropic_stream_merges_message_start_and_message_delta() {
     let g = post(&client(), &format!("{}/anthropic/v1/messages", h.url), body).await;
     assert_eq!(
         g.body,
-        anthropic_events("claude-sonnet-4-6")
-            .concat()
-            .as_bytes()
+        anthropic_events("claude-sonnet-4-6").concat().as_bytes()
     );
     let r = h.ledger.wait_for(1).await.remove(0);
     assert_eq!(
