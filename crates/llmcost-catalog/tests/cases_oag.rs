@@ -1866,3 +1866,20 @@ fn modality_rates_launches_and_changes() {
         "0.00715",
     );
 }
+
+#[test]
+fn claude_opus_5_5_launch() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 10_000,
+        cache_write_1h: 10_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Effective 2026-09-22 (PromptFuel v1.0.21; claudit priced it from the page on 2026-09-23).
+    not_yet("claude-opus-5-5", "2026-09-21T23:59:59Z");
+    // 4 / 0.20 / 5 / 8 / 20: 0.1M x 4 + 0.03M x 0.20 + 0.01M x 5 + 0.01M x 8 + 0.02M x 20
+    // = 0.4 + 0.006 + 0.05 + 0.08 + 0.4 = 0.936
+    priced("claude-opus-5-5", "2026-09-22T00:00:00Z", u, "0.936");
+}
