@@ -104,7 +104,7 @@ async fn completions_embeddings_and_responses_are_metered() {
     let g = post(
         &c,
         &format!("{base}/embeddings"),
-        r#"{"model":"text-embedding-unpriced","input":"hi"}"#,
+        r#"{"model":"text-embedding-3-small","input":"hi"}"#,
     )
     .await;
     assert_eq!(g.status, 200);
@@ -121,10 +121,10 @@ async fn completions_embeddings_and_responses_are_metered() {
     let comp = by("gpt-4o-mini");
     assert_eq!(comp.cost, Some(dec(CHAT_COST)));
 
-    // No price for this embedding model: tokens kept, cost unknown (never 0).
-    let emb = by("text-embedding-unpriced");
+    // text-embedding-3-small at $0.02 per 1M input tokens: 8 × 0.02 / 1M = 0.00000016.
+    let emb = by("text-embedding-3-small");
     assert_eq!(emb.usage.input, 8);
-    assert_eq!(emb.cost, None);
+    assert_eq!(emb.cost, Some(dec("0.00000016")));
     assert!(!emb.incomplete);
 
     // Responses: 36 input of which 6 cached, 87 output of which 12 reasoning;
