@@ -31,6 +31,43 @@ pub enum PricesCommand {
     Update(UpdateArgs),
     /// Compare two catalogs: what got cheaper or dearer, what is new, what is gone.
     Diff(DiffArgs),
+    /// Generate the breadth layer (`catalog/breadth/*.toml`) from price databases:
+    /// genai-prices, and LiteLLM / OpenRouter for names it lacks (a maintainer's tool).
+    GenerateBreadth(GenerateBreadthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateBreadthArgs {
+    /// pydantic/genai-prices `prices/new_data/v2/data.json`.
+    #[arg(long, value_name = "FILE")]
+    pub genai_prices: PathBuf,
+    /// Snapshot date of the genai-prices file (its commit date), YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub genai_prices_date: String,
+    /// Where the genai-prices file came from (written as each row's source; default: the path).
+    #[arg(long, value_name = "TEXT")]
+    pub genai_prices_source: Option<String>,
+    /// LiteLLM `model_prices_and_context_window.json`.
+    #[arg(long, value_name = "FILE", requires = "litellm_date")]
+    pub litellm: Option<PathBuf>,
+    /// Snapshot date of the LiteLLM file, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub litellm_date: Option<String>,
+    /// Where the LiteLLM file came from (default: the path).
+    #[arg(long, value_name = "TEXT")]
+    pub litellm_source: Option<String>,
+    /// OpenRouter `GET /api/v1/models` JSON.
+    #[arg(long, value_name = "FILE", requires = "openrouter_date")]
+    pub openrouter: Option<PathBuf>,
+    /// Snapshot date of the OpenRouter file, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub openrouter_date: Option<String>,
+    /// Where the OpenRouter file came from (default: the path).
+    #[arg(long, value_name = "TEXT")]
+    pub openrouter_source: Option<String>,
+    /// Directory to write the catalog files into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -106,7 +143,98 @@ pub fn run(cmd: &PricesCommand, out: &mut dyn Write) -> Result<ExitStatus> {
         PricesCommand::Which(a) => which(a, out),
         PricesCommand::Update(a) => update(a, out),
         PricesCommand::Diff(a) => diff(a, out),
+        PricesCommand::GenerateBreadth(a) => generate_breadth(a, out),
     }
+}
+
+// ---------------------------------------------------------------- generate-breadth
+
+fn generate_breadth(a: &GenerateBreadthArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let date = |s: &str, flag: &str| -> Result<jiff::civil::Date> {
+        s.parse()
+            .map_err(|e| anyhow!("--{flag}: `{s}` is not a date (YYYY-MM-DD): {e}"))
+    };
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+    };
+    let genai = read(&a.genai_prices)?;
+    let litellm = a.litellm.as_deref().map(read).transpose()?;
+    let openrouter = a.openrouter.as_deref().map(read).transpose()?;
+    let source =
+        |given: &Option<String>, p: &Path| given.clone().unwrap_or_else(|| p.display().to_string());
+    let inputs = llmcost_price_import::BreadthInputs {
+        genai: llmcost_price_import::BreadthSource {
+            text: &genai,
+            source: source(&a.genai_prices_source, &a.genai_prices),
+            snapshot: date(&a.genai_prices_date, "genai-prices-date")?,
+        },
+        litellm: match (&litellm, &a.litellm) {
+            (Some(t), Some(p)) => Some(llmcost_price_import::BreadthSource {
+                text: t,
+                source: source(&a.litellm_source, p),
+                snapshot: date(
+                    a.litellm_date.as_deref().unwrap_or_default(),
+                    "litellm-date",
+                )?,
+            }),
+            _ => None,
+        },
+        openrouter: match (&openrouter, &a.openrouter) {
+            (Some(t), Some(p)) => Some(llmcost_price_import::BreadthSource {
+                text: t,
+                source: source(&a.openrouter_source, p),
+                snapshot: date(
+                    a.openrouter_date.as_deref().unwrap_or_default(),
+                    "openrouter-date",
+                )?,
+            }),
+            _ => None,
+        },
+    };
+    let b = llmcost_price_import::generate_breadth(&inputs)?;
+    // Never write a file the loader would refuse.
+    let files: Vec<CatalogFile> = b
+        .files
+        .iter()
+        .map(|f| CatalogFile {
+            name: f.name.clone(),
+            text: f.toml.clone(),
+        })
+        .collect();
+    Catalog::files_only(&files)
+        .map_err(|e| anyhow!("the generated breadth data does not load (a bug): {e}"))?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    for f in &b.files {
+        let path = a.out.join(&f.name);
+        write_catalog(&path, &f.toml)?;
+        writeln!(out, "wrote {} models to {}", f.models, path.display())?;
+    }
+    let list = a.out.join("genai-prices-current.txt");
+    let mut text = String::from(
+        "# Current (not deprecated) models of the six curated providers in the genai-prices\n\
+         # snapshot, `provider id` a line: the breadth coverage test resolves every one.\n",
+    );
+    for l in &b.current {
+        text.push_str(l);
+        text.push('\n');
+    }
+    write_catalog(&list, &text)?;
+    writeln!(out, "wrote {} names to {}", b.current.len(), list.display())?;
+    writeln!(
+        out,
+        "confidence B (genai-prices and LiteLLM agree on input and output): {}",
+        b.agreed
+    )?;
+    writeln!(out, "LiteLLM prices differently: {}", b.disagreed.len())?;
+    for d in &b.disagreed {
+        writeln!(out, "  {d}")?;
+    }
+    writeln!(out, "skipped: {}", b.skipped.len())?;
+    for s in &b.skipped {
+        writeln!(out, "  {}: {}", s.model, s.reason)?;
+    }
+    Ok(ExitStatus::Success)
 }
 
 // ---------------------------------------------------------------- import
