@@ -173,6 +173,8 @@ pub struct ImportInfo {
     pub unmapped: Vec<String>,
     /// Entries that got no row (`model: reason`).
     pub skipped: Vec<String>,
+    /// `sha256:<hex>` of the text read, when recorded (`prices update`).
+    pub digest: Option<String>,
 }
 
 /// What became of a row when the layers were merged.
@@ -756,6 +758,14 @@ impl Catalog {
     #[must_use]
     pub fn imports(&self) -> &[(Origin, ImportInfo)] {
         &self.imports
+    }
+
+    /// Every schedule, by name.
+    #[must_use]
+    pub fn schedules(&self) -> Vec<&Arc<llmcost_core::Schedule>> {
+        let mut v: Vec<&Arc<llmcost_core::Schedule>> = self.schedules.values().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
     }
 
     /// Name patterns, in the order they are tried.
