@@ -142,10 +142,14 @@ fn coverage_of_the_genai_prices_snapshot() {
     }
     let pct = (curated + breadth) * 1000 / total;
     println!(
-        "genai-prices 2026-08-21 current models of the six providers: {}/{total} resolved = {}.{}% (curated {curated} incl. retired, breadth {breadth})",
+        "genai-prices 2026-08-21 current models of the six providers: {}/{total} resolved = {}.{}% \
+         (priced {}: curated {}, breadth {breadth}; retired by the curated catalog {})",
         curated + breadth,
         pct / 10,
-        pct % 10
+        pct % 10,
+        curated + breadth - retired.len(),
+        curated - retired.len(),
+        retired.len()
     );
     for m in &retired {
         println!("  retired (curated): {m}");
