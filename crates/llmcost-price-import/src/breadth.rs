@@ -82,6 +82,9 @@ pub struct Breadth {
     pub skipped: Vec<Skipped>,
     /// Values rounded by the precision rule.
     pub rounded: Vec<Rounded>,
+    /// LiteLLM's first-party entries of the six providers, all of them (not
+    /// embedded: the catalog audit compares the curated rows with them).
+    pub audit_litellm: Option<BreadthFile>,
     /// `provider id` of every model of the six curated providers that
     /// genai-prices lists as current (not deprecated): the coverage list.
     pub current: Vec<String>,
@@ -239,13 +242,14 @@ pub fn generate_breadth(inputs: &BreadthInputs<'_>) -> Result<Breadth, ImportErr
                  disagreed: &mut Vec<String>,
                  skipped: &mut Vec<Skipped>,
                  rounded: &mut Vec<Rounded>|
-     -> Result<Vec<Entry>, ImportError> {
+     -> Result<(Vec<Entry>, Vec<Entry>), ImportError> {
         let all = match fmt {
             crate::Format::OpenRouter => openrouter::read(src.text, skipped, rounded)?,
             _ => litellm::read(src.text, skipped, rounded)?,
         };
         let mut own: HashSet<String> = HashSet::new();
         let mut out = Vec::new();
+        let mut first_party = Vec::new();
         for mut e in all {
             if fmt == crate::Format::LiteLlm
                 && !e
@@ -254,6 +258,11 @@ pub fn generate_breadth(inputs: &BreadthInputs<'_>) -> Result<Breadth, ImportErr
                     .is_some_and(|p| LITELLM_FIRST_PARTY.contains(&p))
             {
                 continue;
+            }
+            if fmt == crate::Format::LiteLlm {
+                let mut c = e.clone();
+                c.confidence = Some("C");
+                first_party.push(c);
             }
             let key = norm(&e.id, &providers);
             let hit = std::iter::once(key.clone())
@@ -284,11 +293,12 @@ pub fn generate_breadth(inputs: &BreadthInputs<'_>) -> Result<Breadth, ImportErr
             e.confidence = Some("C");
             out.push(e);
         }
-        Ok(out)
+        Ok((out, first_party))
     };
     let mut later_files: Vec<(Vec<Entry>, &BreadthSource<'_>, crate::Format, &str)> = Vec::new();
+    let mut audit_entries = None;
     if let Some(l) = &inputs.litellm {
-        let v = extra(
+        let (v, fp) = extra(
             l,
             crate::Format::LiteLlm,
             &kept,
@@ -298,9 +308,10 @@ pub fn generate_breadth(inputs: &BreadthInputs<'_>) -> Result<Breadth, ImportErr
             &mut rounded,
         )?;
         later_files.push((v, l, crate::Format::LiteLlm, "MIT"));
+        audit_entries = Some((fp, l));
     }
     if let Some(o) = &inputs.openrouter {
-        let v = extra(
+        let (v, _) = extra(
             o,
             crate::Format::OpenRouter,
             &kept,
@@ -344,6 +355,14 @@ pub fn generate_breadth(inputs: &BreadthInputs<'_>) -> Result<Breadth, ImportErr
             models: i.models,
         })
     };
+    let audit_litellm = match audit_entries {
+        Some((fp, l)) => {
+            let mut f = file(fp, l, crate::Format::LiteLlm, "MIT")?;
+            f.name = "audit/litellm-first-party.toml".into();
+            Some(f)
+        }
+        None => None,
+    };
     files.push(file(kept, g, crate::Format::GenaiPrices, "MIT")?);
     for (v, src, fmt, licence) in later_files {
         files.push(file(v, src, fmt, licence)?);
@@ -359,6 +378,7 @@ pub fn generate_breadth(inputs: &BreadthInputs<'_>) -> Result<Breadth, ImportErr
         disagreed,
         skipped,
         rounded,
+        audit_litellm,
         current,
     })
 }

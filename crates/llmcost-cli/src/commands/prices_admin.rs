@@ -225,6 +225,16 @@ fn generate_breadth(a: &GenerateBreadthArgs, out: &mut dyn Write) -> Result<Exit
         write_catalog(&path, &f.toml)?;
         writeln!(out, "wrote {} models to {}", f.models, path.display())?;
     }
+    if let Some(f) = &b.audit_litellm {
+        let path = a.out.join(&f.name);
+        write_catalog(&path, &f.toml)?;
+        writeln!(
+            out,
+            "wrote {} models to {} (for the catalog audit; not embedded)",
+            f.models,
+            path.display()
+        )?;
+    }
     let list = a.out.join("genai-prices-current.txt");
     let mut text = String::from(
         "# Current (not deprecated) models of the six curated providers in the genai-prices\n\
@@ -259,8 +269,8 @@ fn parse_format(given: Option<&str>, text: &str, what: &str) -> Result<Format> {
         Some(f) => f.parse().map_err(|e: String| anyhow!("--format: {e}")),
         None => Format::detect(text).ok_or_else(|| {
             anyhow!(
-                "{what}: cannot tell whether this is a genai-prices, LiteLLM or OpenRouter price file\n\
-                 hint: pass --format genai-prices, --format litellm or --format openrouter"
+                "{what}: cannot tell whether this is a LiteLLM, OpenRouter or genai-prices price file\n\
+                 hint: pass --format litellm, --format openrouter or --format genai-prices"
             )
         }),
     }
