@@ -444,7 +444,7 @@ fn calendars_declare_the_last_date_they_cover() {
         s.calendar_end(),
         Some("2026-12-31T16:00:00Z".parse().expect("ts"))
     );
-    assert_eq!(cat.schedules().count(), 1);
+    assert_eq!(cat.schedules().len(), 1);
 
     // Missing: an error naming the key.
     let missing = CAL_SCHED.replace("covers_until = \"2026-12-31\"\n", "");
