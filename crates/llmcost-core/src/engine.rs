@@ -25,7 +25,9 @@ pub struct Regime {
     pub service_tier: ServiceTier,
     /// The time-of-day schedule was asked about an instant after its holiday
     /// calendar ends: off-peak was decided by the weekday rule alone, and a
-    /// holiday announced later is not known. Absent from JSON when false.
+    /// holiday announced later is not known. Absent from JSON when false. Set by
+    /// [`PriceRow::price`]; bulk callers of [`PriceRow::total`] ask
+    /// [`PriceRow::beyond_calendar`] (one comparison) when they need it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub beyond_calendar: bool,
 }
@@ -78,15 +80,12 @@ enum Chosen<'a> {
 impl PriceRow {
     fn regime(&self, usage: &Usage, at: Timestamp, tier: ServiceTier) -> Regime {
         let long_context = self.is_long_context(usage);
-        let schedule = match &self.spec().off_peak {
-            Some(o) if !long_context => Some(&o.schedule),
-            _ => None,
-        };
         Regime {
             long_context,
-            off_peak: schedule.is_some_and(|s| s.is_off_peak(at)),
+            off_peak: !long_context && self.is_off_peak(at),
             service_tier: tier,
-            beyond_calendar: schedule.is_some_and(|s| s.beyond_calendar(at)),
+            // Set by `price` only: `total` (the bulk path) does not report it.
+            beyond_calendar: false,
         }
     }
 
@@ -176,7 +175,9 @@ impl PriceRow {
     /// # Errors
     /// Tokens in a bucket with no price, an unpublished service tier, overflow.
     pub fn price(&self, usage: &Usage, at: Timestamp, tier: ServiceTier) -> Result<Cost> {
-        let regime = self.regime(usage, at, tier);
+        let mut regime = self.regime(usage, at, tier);
+        // The schedule decided the rates only outside the long-context tier.
+        regime.beyond_calendar = !regime.long_context && self.beyond_calendar(at);
         let thinking = self.spec().thinking_output && usage.reasoning > 0;
         let chosen = self.choose(regime)?;
         let (compiled, rates) = match &chosen {
