@@ -240,6 +240,9 @@ fn validate(c: &Counts, p: Path) -> Result<()> {
     }
 }
 
+/// The most parts [`Reader::minus`] takes.
+const MAX_PARTS: usize = 4;
+
 /// Reads counts of one usage object, naming fields for errors.
 struct Reader<'c> {
     c: &'c Counts,
@@ -261,8 +264,14 @@ impl Reader<'_> {
 
     /// `total − Σ parts`, where every part is a subset of `total`.
     fn minus(&self, total: Slot, parts: &[Slot]) -> Result<u64> {
-        let vals: Vec<(Slot, u64)> = parts.iter().map(|&s| (s, self.get(s))).collect();
-        self.minus_vals(total, &vals)
+        // On the stack: this runs a few times per record.
+        debug_assert!(parts.len() <= MAX_PARTS, "more parts than MAX_PARTS");
+        let mut vals = [(Slot::TotalTokens, 0); MAX_PARTS];
+        let n = parts.len().min(MAX_PARTS);
+        for (v, &s) in vals.iter_mut().zip(&parts[..n]) {
+            *v = (s, self.get(s));
+        }
+        self.minus_vals(total, &vals[..n])
     }
 
     /// `total − Σ values`, each value named by its slot (a part of a slot's
