@@ -60,11 +60,15 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         cache_write_1h: args.cache_write_1h.unwrap_or(0),
         output: args.output.unwrap_or(0),
         reasoning: args.reasoning.unwrap_or(0),
-        ..Usage::default()
+        input_audio: args.input_audio.unwrap_or(0),
+        cache_read_audio: args.cache_read_audio.unwrap_or(0),
+        output_audio: args.output_audio.unwrap_or(0),
+        input_image: args.input_image.unwrap_or(0),
+        output_image: args.output_image.unwrap_or(0),
     };
     if usage.is_zero() {
         bail!(
-            "no tokens given: pass at least one of --input, --cache-read, --cache-write, --cache-write-1h, --output, --reasoning"
+            "no tokens given: pass at least one of --input, --cache-read, --cache-write, --cache-write-1h, --output, --reasoning (or an audio/image bucket: --input-audio, --cache-read-audio, --output-audio, --input-image, --output-image)"
         );
     }
     let cat = catalog()?;

@@ -176,3 +176,52 @@ fn token_totals_never_saturate() {
     assert_eq!(u["total_tokens"].as_u64(), Some(5400));
     assert_eq!(crate::s(&v, "total"), "0.0315");
 }
+
+/// The modality flags of `cost`, priced by a user row with audio and image
+/// rates (gemini-2.5-flash's: 0.30 / audio 1.00 / cached 0.03, audio 0.10 /
+/// 2.50) and an image-output rate of 30.
+#[test]
+fn modality_flags_price_at_their_own_rates() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("voice.toml");
+    std::fs::write(
+        &file,
+        "[[model]]\nid = \"my-voice\"\n[[model.price]]\ninput = \"0.30\"\ncache_read = \"0.03\"\n\
+         output = \"2.50\"\ninput_audio = \"1.00\"\ncache_read_audio = \"0.10\"\noutput_image = \"30\"\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let v = llmcost(&[
+        "cost",
+        "--model",
+        "my-voice",
+        "--catalog",
+        path,
+        "--input",
+        "1000",
+        "--input-audio",
+        "10000",
+        "--cache-read-audio",
+        "4000",
+        "--output-audio",
+        "500",
+        "--output-image",
+        "1290",
+        "--format",
+        "json",
+    ])
+    .json();
+    // 1000×0.30 + 10000×1.00 + 4000×0.10 + 500×2.50 (no audio-output rate: output)
+    // + 1290×30 = 300 + 10000 + 400 + 1250 + 38700 = 50650 per 1M = 0.05065 USD.
+    assert_eq!(s(&v, "total"), "0.05065");
+    let items = v["items"].as_array().expect("items");
+    let audio_out = items
+        .iter()
+        .find(|i| i["bucket"] == "output_audio")
+        .expect("output_audio item");
+    assert_eq!(audio_out["rate_of"], "output");
+    assert_eq!(v["usage"]["input_audio"], 10000);
+    // Modality flags and --usage exclude each other.
+    let r = llmcost(&["cost", "--usage", "-", "--input-audio", "1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
