@@ -66,6 +66,7 @@ pub(crate) fn rekey_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
         }
     }
     let mut occ: FxHashMap<&str, Occurrences> = FxHashMap::default();
+    let mut origins: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let mut load = tx
         .prepare("SELECT data FROM detail_blocks WHERE id = ?1")
         .map_err(sql)?;
@@ -94,6 +95,11 @@ pub(crate) fn rekey_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
             let d = ds.get_mut(index).ok_or_else(|| {
                 corrupt(o.id, format!("details block {block} has no record {index}"))
             })?;
+            if let Some(origin) = &d.origin
+                && !origins.contains(origin)
+            {
+                origins.insert(origin.clone());
+            }
             let counter = occ.entry(o.source.as_str()).or_default();
             let key = new_key(o, &d.dedup_key, d.origin.as_deref(), counter);
             set_key(tx, o.id, &key)?;
@@ -106,6 +112,17 @@ pub(crate) fn rekey_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
             .execute(params![block, writer.finish()])
             .map_err(sql)?;
         start = end;
+    }
+    // The files these records came from are read once more from the start by
+    // the next import: what an older llmcost merged is added then.
+    let mut forget = tx
+        .prepare("DELETE FROM file_progress WHERE path = ?1")
+        .map_err(sql)?;
+    for origin in &origins {
+        forget.execute([origin]).map_err(sql)?;
+        if let Ok(c) = std::fs::canonicalize(origin) {
+            forget.execute([c.display().to_string()]).map_err(sql)?;
+        }
     }
     Ok(())
 }
@@ -172,12 +189,17 @@ fn set_key(tx: &rusqlite::Transaction<'_>, id: i64, key: &str) -> Result<()> {
 }
 
 /// Writes a ledger file as llmcost 0.1 with schema 2 did: the v2 tables and
-/// `records` as given, keys and all. For migration tests only.
+/// `records` and file progress as given, keys and all. For migration tests
+/// only.
 ///
 /// # Errors
 /// The file cannot be created, or exists.
 #[doc(hidden)]
-pub fn write_v2_ledger(path: &Path, records: &[UsageRecord]) -> Result<()> {
+pub fn write_v2_ledger(
+    path: &Path,
+    records: &[UsageRecord],
+    progress: &[llmcost_ledger::FileProgress],
+) -> Result<()> {
     if path.exists() {
         return Err(llmcost_ledger::LedgerError::Conflict(format!(
             "{} exists",
@@ -258,6 +280,18 @@ pub fn write_v2_ledger(path: &Path, records: &[UsageRecord]) -> Result<()> {
         )
         .map_err(sql)?;
     }
+    for p in progress {
+        tx.execute(
+            "INSERT INTO file_progress (path, offset, head_hash, lines) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                p.path,
+                i64::try_from(p.offset).map_err(|_| corrupt(0, "offset"))?,
+                p.head_hash,
+                i64::try_from(p.lines).map_err(|_| corrupt(0, "lines"))?
+            ],
+        )
+        .map_err(sql)?;
+    }
     tx.pragma_update(None, "user_version", 2).map_err(sql)?;
     tx.commit().map_err(sql)
 }
@@ -319,9 +353,23 @@ mod tests {
             rec("claude:m1:r1", t, "claude-code", "/c/s.jsonl", 1, 7),
             rec("seq:abc:1", t, "proxy", "up", 0, 8),
         ];
-        write_v2_ledger(&path, &old).expect("v2 fixture");
+        let progress = |p: &str| llmcost_ledger::FileProgress {
+            path: p.into(),
+            offset: 10,
+            head_hash: "h".into(),
+            lines: 1,
+        };
+        write_v2_ledger(
+            &path,
+            &old,
+            &[progress("/l/ds.jsonl"), progress("/c/s.jsonl")],
+        )
+        .expect("v2 fixture");
         let mut l = SqliteLedger::open(&path).expect("open migrates");
         assert_eq!(l.schema_version().expect("version"), crate::SCHEMA_VERSION);
+        // JSON Lines and CSV files are read again by the next import; others not.
+        assert_eq!(l.file_progress("/l/ds.jsonl").expect("progress"), None);
+        assert!(l.file_progress("/c/s.jsonl").expect("progress").is_some());
         let mut got = Vec::new();
         l.for_each(&Filter::default(), &mut |r| {
             got.push(r);

@@ -84,7 +84,10 @@ impl Setup {
 /// `jsonl:<id>` for a key `jsonl:id:<id>:<digest>` (the digest of the
 /// call's content is tested in `identity.rs`).
 fn short_key(key: &str) -> String {
-    match key.strip_prefix("jsonl:id:").and_then(|k| k.rsplit_once(':')) {
+    match key
+        .strip_prefix("jsonl:id:")
+        .and_then(|k| k.rsplit_once(':'))
+    {
         Some((id, _)) => format!("jsonl:{id}"),
         None => key.to_string(),
     }
@@ -222,9 +225,7 @@ fn reprice_restores_catalog_prices_and_changes_currency() {
                 Some("old".to_string()),
             )
         };
-        let n = l
-            .update_costs(&[wrong(&c1), wrong(&c4)])
-            .expect("update");
+        let n = l.update_costs(&[wrong(&c1), wrong(&c4)]).expect("update");
         assert_eq!(n, 2);
     }
     let ledger = s.ledger();
@@ -266,7 +267,8 @@ fn reprice_restores_catalog_prices_and_changes_currency() {
     ]);
     assert_ne!(r.code, 0);
     assert!(
-        r.stderr.contains("no model has a price list in XYZ; nothing was changed")
+        r.stderr
+            .contains("no model has a price list in XYZ; nothing was changed")
             && r.stderr.contains("USD"),
         "{}",
         r.stderr

@@ -2,6 +2,7 @@
 #![expect(clippy::expect_used, reason = "test helpers fail loudly with a reason")]
 
 mod errors; // bad input: clear messages, non-zero exits, no panics
+mod identity; // issue 11: record identity, bad lines, read-only reports, migration
 mod import; // `import` and `reprice` through a temporary ledger
 mod prices_layers; // user and imported catalogs: precedence, provenance, import/which/update/diff
 mod proxy; // `proxy` end to end: metering, a budget, SIGTERM flush, `report` on its records
