@@ -196,3 +196,115 @@ fn errors_name_file_line_and_field() {
         .expect_err("dangling");
     assert!(e.message.contains("acme-9"), "{e}");
 }
+
+const SNAP: &str = r#"
+provider = "snap"
+
+[[model]]
+id = "m-5.4"
+[[model.price]]
+from = "2026-03-05T00:00:00Z"
+currency = "USD"
+input = "1"
+output = "2"
+source = "https://example.com/m"
+
+[[model]]
+id = "m-5.4-2026-04-01"
+[[model.price]]
+from = "2026-04-01T00:00:00Z"
+currency = "USD"
+input = "9"
+output = "9"
+source = "https://example.com/m-dated"
+
+[[model]]
+id = "m-old"
+[[model.price]]
+from = "2024-01-01T00:00:00Z"
+currency = "USD"
+input = "5"
+output = "5"
+source = "https://example.com/old"
+
+[[model]]
+id = "g-3-flash-preview"
+[[model.price]]
+from = "2025-12-17T00:00:00Z"
+currency = "USD"
+input = "0.5"
+output = "3"
+source = "https://example.com/g"
+
+[[alias]]
+name = "m-moving"
+target = "m-old"
+from = "2024-01-01T00:00:00Z"
+source = "https://example.com/a"
+"#;
+
+fn snap() -> Catalog {
+    Catalog::from_files(&[("schedules.toml", SCHED), ("snap.toml", SNAP)]).expect("valid")
+}
+
+#[test]
+fn dated_snapshot_names_resolve_to_their_base() {
+    let c = snap();
+    let at = ts("2026-03-20T00:00:00Z");
+    for name in [
+        "m-5.4-2026-03-05",
+        "m-5.4-20260305",
+        "SNAP/M-5.4-2026-03-17",
+    ] {
+        let r = c.resolve(name, at, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.model.id, "m-5.4", "{name}");
+        assert!(c.knows(name), "{name}");
+    }
+    assert_eq!(
+        c.model("m-5.4-2026-03-05").map(|m| m.id.as_str()),
+        Some("m-5.4")
+    );
+    // Gemini style: -preview-MM-YYYY keeps `-preview` in the base.
+    let r = c
+        .resolve(
+            "g-3-flash-preview-12-2025",
+            ts("2025-12-20T00:00:00Z"),
+            None,
+        )
+        .expect("gemini");
+    assert_eq!(r.model.id, "g-3-flash-preview");
+}
+
+#[test]
+fn dated_snapshot_rule_never_overrides_a_real_model() {
+    let c = snap();
+    // A dated id with its own rows keeps them.
+    let r = c
+        .resolve("m-5.4-2026-04-01", ts("2026-05-01T00:00:00Z"), None)
+        .expect("own");
+    assert_eq!(r.model.id, "m-5.4-2026-04-01");
+    // Before the date a snapshot is named after, it is not priced.
+    let e = c
+        .resolve("m-5.4-2026-03-17", ts("2026-03-16T23:59:59Z"), None)
+        .expect_err("early");
+    assert!(
+        matches!(e, LookupError::BeforeFirstPrice { first, .. } if first == ts("2026-03-17T00:00:00Z")),
+        "{e}"
+    );
+    // A timed alias is not a base (it may point at another snapshot).
+    assert!(!c.knows("m-moving-2026-01-01"));
+    // Not a date, or an impossible one: unknown.
+    for name in [
+        "m-5.4-2026-02-30",
+        "m-5.4-20261301",
+        "m-5.4-1999-01-01",
+        "m-5.4-0613",
+        "m-5.4-2026-03-0é",
+        "mé-2026-03-05",
+    ] {
+        let e = c
+            .resolve(name, ts("2026-05-01T00:00:00Z"), None)
+            .expect_err(name);
+        assert!(matches!(e, LookupError::UnknownModel { .. }), "{name}: {e}");
+    }
+}

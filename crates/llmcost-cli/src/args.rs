@@ -41,6 +41,18 @@ pub enum Command {
     Reconcile(crate::commands::reconcile::ReconcileArgs),
     /// Metering reverse proxy: forward LLM API calls, record each call's cost, enforce budgets.
     Proxy(crate::commands::proxy::ProxyArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `llmcost man > llmcost.1`.
+    Man,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

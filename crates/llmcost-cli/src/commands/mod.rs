@@ -13,6 +13,7 @@ pub mod proxy;
 pub mod reconcile;
 pub mod report;
 pub mod reprice;
+pub mod shell;
 pub mod usage_file;
 
 use anyhow::Result;
