@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use llmcost_core::{Currency, Decimal, ServiceTier, Usage};
 use serde::Serialize;
 
@@ -51,7 +51,7 @@ pub struct ForecastJson {
 pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
     if args.days == 0 {
-        bail!("--days must be at least 1");
+        crate::common::usage_bail!("--days must be at least 1");
     }
     let hit = args
         .cache_hit_rate
@@ -61,10 +61,10 @@ pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let n = args.requests_per_day;
     let input_day = n
         .checked_mul(args.input)
-        .ok_or_else(|| anyhow::anyhow!("input tokens per day overflow"))?;
+        .ok_or_else(|| crate::common::usage_err!("input tokens per day overflow"))?;
     let output_day = n
         .checked_mul(args.output)
-        .ok_or_else(|| anyhow::anyhow!("output tokens per day overflow"))?;
+        .ok_or_else(|| crate::common::usage_err!("output tokens per day overflow"))?;
     let cached = round_tokens(Decimal::from(input_day) * hit.unwrap_or(Decimal::ZERO))?;
     let usage = Usage {
         input: input_day - cached,

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use llmcost_catalog::{Layer, Model, Origin};
 use llmcost_core::{Currency, Decimal, PriceRow, Rates, TierPricing, Timestamp};
 use serde::Serialize;
@@ -174,9 +174,9 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if models.is_empty() {
         let sug = cat.suggestions(&q, 3);
         if sug.is_empty() {
-            bail!("no model matches `{q}`");
+            crate::common::usage_bail!("no model matches `{q}`");
         }
-        bail!(
+        crate::common::usage_bail!(
             "no model matches `{q}`; closest known: {}",
             sug.iter()
                 .map(|s| format!("`{s}`"))

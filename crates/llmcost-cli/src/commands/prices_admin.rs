@@ -113,9 +113,11 @@ pub fn run(cmd: &PricesCommand, out: &mut dyn Write) -> Result<ExitStatus> {
 
 fn parse_format(given: Option<&str>, text: &str, what: &str) -> Result<Format> {
     match given {
-        Some(f) => f.parse().map_err(|e: String| anyhow!("--format: {e}")),
+        Some(f) => f
+            .parse()
+            .map_err(|e: String| crate::common::usage_err!("--format: {e}")),
         None => Format::detect(text).ok_or_else(|| {
-            anyhow!(
+            crate::common::usage_err!(
                 "{what}: cannot tell whether this is a LiteLLM or an OpenRouter price file\n\
                  hint: pass --format litellm or --format openrouter"
             )
@@ -129,7 +131,9 @@ fn default_output(given: Option<&Path>, format: Format) -> Result<PathBuf> {
     }
     user_dir()
         .map(|d| d.join(format!("{}.toml", format.key())))
-        .ok_or_else(|| anyhow!("no user config directory here\nhint: pass --output FILE"))
+        .ok_or_else(|| {
+            crate::common::usage_err!("no user config directory here\nhint: pass --output FILE")
+        })
 }
 
 /// The import instant (whole seconds) and the start of its UTC day.

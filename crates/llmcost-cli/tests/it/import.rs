@@ -266,7 +266,7 @@ fn bad_source_and_missing_path_are_clear_errors() {
     let s = Setup::new();
     let logs = s.logs();
     let r = llmcost(&["import", logs.to_str().expect("utf-8"), "--source", "excel"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("invalid --source"), "{}", r.stderr);
     assert!(
         r.stderr.contains("unknown source format `excel`"),
@@ -280,7 +280,7 @@ fn bad_source_and_missing_path_are_clear_errors() {
         "--ledger",
         ledger.to_str().expect("utf-8"),
     ]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }
