@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The long runs recorded in docs/reliability.md: each target in turn, one job,
-# at the lowest priority, up to RUNS executions or MAX seconds.
+# at the lowest priority, up to RUNS executions or MAX seconds. Built without
+# a sanitizer (-s none: the crates deny unsafe code) but with debug assertions
+# and overflow checks (-a), for speed on a shared machine.
 # Usage: fuzz/long.sh [RUNS] [MAX_SECONDS] [TARGET...]
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -15,7 +17,7 @@ mkdir -p logs
 for t in "${targets[@]}"; do
     echo "$(date -u +%FT%TZ) start $t" >> logs/summary.txt
     start=$(date +%s)
-    nice -n 19 cargo fuzz run -O "$t" -- -runs="$RUNS" -max_total_time="$MAX" \
+    nice -n 19 cargo fuzz run -O -s none -a "$t" -- -runs="$RUNS" -max_total_time="$MAX" \
         -print_final_stats=1 > "logs/$t.log" 2>&1
     rc=$?
     end=$(date +%s)

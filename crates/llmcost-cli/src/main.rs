@@ -85,8 +85,11 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             };
         }
         if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            // A path given on the command line that does not exist.
-            return if io.kind() == std::io::ErrorKind::NotFound {
+            // A path given on the command line that does not exist, an invalid address.
+            return if matches!(
+                io.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::InvalidInput
+            ) {
                 code::USAGE
             } else {
                 code::FAILED

@@ -64,7 +64,7 @@ use crate::output::{Align, Display, Table, int, write_json};
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
     /// The bill: a CSV or JSON file (see the docs for columns), or one amount for the whole period.
-    #[arg(long, value_name = "FILE|AMOUNT")]
+    #[arg(long, value_name = "FILE|AMOUNT", allow_negative_numbers = true)]
     pub billed: String,
     /// Log files or directories to read directly instead of the ledger.
     #[arg(value_name = "PATH")]
@@ -95,7 +95,7 @@ pub struct ReconcileArgs {
     pub fx: Vec<String>,
     /// Largest total difference (recorded − billed) accepted: an amount (`0.05`) or a share of
     /// the bill (`1%`). Beyond it the command exits 1. Default: 0.5% of the bill, at least 0.01.
-    #[arg(long, value_name = "AMOUNT|PERCENT")]
+    #[arg(long, value_name = "AMOUNT|PERCENT", allow_hyphen_values = true)]
     pub tolerance: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -1279,7 +1279,11 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     }
     report_issues(&unread);
     crate::common::warn_unpriced(report.unpriced.iter().map(|u| u.model.as_str()));
-    Ok(if report.issues.count > 0 {
+    let real = crate::common::real_issues(
+        report.issues.count,
+        report.issues.first.iter().map(|i| i.message.as_str()),
+    );
+    Ok(if real > 0 {
         ExitStatus::Partial
     } else {
         ExitStatus::Success

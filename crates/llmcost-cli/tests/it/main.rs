@@ -1,6 +1,7 @@
 //! Integration tests of the `llmcost` binary.
 #![expect(clippy::expect_used, reason = "test helpers fail loudly with a reason")]
 
+mod bad_input; // the table of bad inputs: exit code, message, no panic, ledger consistent
 mod errors; // bad input: clear messages, non-zero exits, no panics
 mod import; // `import` and `reprice` through a temporary ledger
 mod prices_layers; // user and imported catalogs: precedence, provenance, import/which/update/diff
