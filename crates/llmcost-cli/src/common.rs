@@ -77,7 +77,7 @@ pub fn warn_unpriced<'a>(models: impl Iterator<Item = &'a str>) {
     let list: Vec<String> = models.map(|m| format!("`{m}`")).collect();
     if !list.is_empty() {
         eprintln!(
-            "warning: no price for {}: their usage is listed as unpriced, not counted in the cost\n  hint: check the model names (`llmcost prices NAME`), or price them in a user catalog file",
+            "warning: no price for {}: listed as unpriced, with no cost (never counted as zero)\n  hint: check the model names (`llmcost prices NAME`), or price them in a user catalog file",
             list.join(", ")
         );
     }

@@ -90,8 +90,15 @@ fn import_round_trip_prices_each_record() {
     assert_eq!(v["lines"], 5);
     assert_eq!(v["records_new"], 4);
     assert_eq!(v["duplicates"], 0);
-    assert_eq!(v["issues"]["count"], 1);
+    // The malformed line, and the model left unpriced (exit policy).
+    assert_eq!(v["issues"]["count"], 2);
     assert_eq!(v["issues"]["first"][0]["line"], 3);
+    assert!(
+        v["issues"]["first"][1]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`my-private-model` has no price")),
+        "{v}"
+    );
     assert_eq!(v["currency"], "USD");
     assert_eq!(v["unpriced"][0]["model"], "my-private-model");
     assert_eq!(v["unpriced"][0]["tokens"], 1500);
