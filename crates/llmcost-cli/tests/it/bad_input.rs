@@ -478,6 +478,19 @@ cases! {
         code: 2, says: &["invalid value '-3' for '--days <D>'"],
     }
 
+    forecast_bad_hours {
+        args: &["forecast", "--model", "gpt-4o", "--requests-per-day", "10", "--input", "1", "--output", "1", "--hours", "25:00-26:00"],
+        code: 2, says: &["--hours", "`25:00` is not a time of day"],
+    }
+    forecast_bad_time_zone {
+        args: &["forecast", "--model", "gpt-4o", "--requests-per-day", "10", "--input", "1", "--output", "1", "--tz", "Mars/Olympus"],
+        code: 2, says: &["--tz: `Mars/Olympus` is not a time zone", "use an IANA name"],
+    }
+    forecast_from_and_at {
+        args: &["forecast", "--model", "gpt-4o", "--requests-per-day", "10", "--input", "1", "--output", "1", "--from", "2025-03-01", "--at", "2025-03-01"],
+        code: 2, says: &["give --from DATE or --at TIME, not both"],
+    }
+
     // ---- prices ------------------------------------------------------------------------
     prices_no_match {
         args: &["prices", "zzzz-no-such-model"],
