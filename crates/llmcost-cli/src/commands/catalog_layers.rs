@@ -75,7 +75,7 @@ pub fn read_file(path: &Path, name: Option<String>) -> Result<CatalogFile> {
 ///
 /// A `--catalog` file that cannot be read is a configuration error; a
 /// directory file that cannot be read is skipped with a warning.
-pub fn layer_files() -> Result<(Vec<CatalogFile>, Vec<DirFile>)> {
+pub fn layer_files_split() -> Result<(Vec<CatalogFile>, Vec<DirFile>)> {
     let o = opts();
     let mut given = Vec::new();
     for p in &o.catalog {
@@ -118,6 +118,14 @@ pub fn layer_files() -> Result<(Vec<CatalogFile>, Vec<DirFile>)> {
 /// A file of the user catalog directory, with its path.
 pub type DirFile = (CatalogFile, PathBuf);
 
+/// The layer files of this run in order: `--catalog` files, then the
+/// directory's (unreadable directory files skipped with a warning).
+pub fn layer_files() -> Result<Vec<CatalogFile>> {
+    let (mut files, dir) = layer_files_split()?;
+    files.extend(dir.into_iter().map(|(f, _)| f));
+    Ok(files)
+}
+
 static SKIPPED: AtomicUsize = AtomicUsize::new(0);
 
 /// User catalog files skipped in this run (a broken file in the directory).
@@ -140,7 +148,7 @@ fn builtin() -> Result<&'static Catalog> {
 /// rest is layered again; a `--catalog` file that does not load is a
 /// configuration error.
 fn build_layered() -> Result<Option<Catalog>> {
-    let (given, mut dir_files) = layer_files()?;
+    let (given, mut dir_files) = layer_files_split()?;
     let prefer = prefer()?;
     loop {
         if given.is_empty() && dir_files.is_empty() && prefer == Prefer::Curated {

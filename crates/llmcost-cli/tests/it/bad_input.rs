@@ -507,7 +507,7 @@ cases! {
     prices_import_undetectable {
         args: &["prices", "import", "{d}/x.json", "--output", "{d}/out.toml"],
         files: &[("x.json", b"[1, 2]")],
-        code: 2, says: &["cannot tell whether this is a LiteLLM or an OpenRouter price file", "hint: pass --format litellm"],
+        code: 2, says: &["cannot tell whether this is a LiteLLM, OpenRouter or genai-prices price file", "hint: pass --format litellm"],
     }
     prices_import_truncated {
         args: &["prices", "import", "{d}/x.json", "--format", "litellm", "--output", "{d}/out.toml"],
