@@ -14,8 +14,10 @@ put() { # put TARGET PREFIX FILE: the file's bytes after a prefix (printf format
 for f in $R/crates/llmcost-usage/tests/fixtures/*.json $R/crates/llmcost-cli/tests/fixtures/import/responses.jsonl; do
     put usage_body "" "$f"
 done
+i=0
 head -c 4000 $R/crates/llmcost-logs/tests/fixtures/jsonl/responses.jsonl | while IFS= read -r l; do
-    printf '%s' "$l" > "$C/usage_body/seed-line-$RANDOM"
+    i=$((i + 1))
+    printf '%s' "$l" > "$C/usage_body/seed-line-$i"
 done
 for f in $(find $R/crates/llmcost-logs/tests/fixtures/claude $R/crates/llmcost-cli/tests/fixtures/report/claude -name '*.jsonl'); do
     put claude_walkers "" "$f"
