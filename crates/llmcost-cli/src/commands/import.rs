@@ -711,7 +711,22 @@ fn head_hash(path: &Path, offset: u64) -> Result<String> {
 fn report(s: &ImportSummary, format: Format, out: &mut dyn Write) -> Result<ExitStatus> {
     warn_issues(s);
     match format {
-        Format::Json => crate::output::write_json(out, s)?,
+        Format::Json => {
+            // Exit policy: a model left unpriced is an issue too (exit 1).
+            let mut j = s.clone();
+            for u in &s.unpriced {
+                j.issues.count += 1;
+                j.issues.first.push(IssueJson {
+                    path: String::new(),
+                    line: 0,
+                    message: format!(
+                        "`{}` has no price ({}): {} records stored without a cost",
+                        u.model, u.reason, u.records
+                    ),
+                });
+            }
+            crate::output::write_json(out, &j)?;
+        }
         Format::Table => {
             writeln!(out, "ledger:              {}", s.ledger)?;
             writeln!(
@@ -753,6 +768,7 @@ fn report(s: &ImportSummary, format: Format, out: &mut dyn Write) -> Result<Exit
             }
         }
     }
+    crate::common::warn_unpriced(s.unpriced.iter().map(|u| u.model.as_str()));
     // Skipped input or records stored without a cost: done, but not all of it.
     Ok(
         if s.issues.count > 0 || !s.failed_files.is_empty() || !s.unpriced.is_empty() {

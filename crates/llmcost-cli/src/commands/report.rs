@@ -44,7 +44,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 use llmcost_catalog::Catalog;
@@ -234,7 +234,7 @@ impl Settings {
         if let (Some(a), Some(b)) = (since, until)
             && a >= b
         {
-            bail!("--since ({a}) is not before --until ({b})");
+            crate::common::usage_bail!("--since ({a}) is not before --until ({b})");
         }
         Ok(Settings {
             price,
@@ -1259,7 +1259,8 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         args.since.as_deref(),
         args.until.as_deref(),
         &args.model,
-    )?;
+    )
+    .map_err(crate::common::into_usage)?;
     let mut paths = args.paths.clone();
     paths.extend(args.path.iter().cloned());
     let source = args
@@ -1271,7 +1272,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if args.logs {
         let roots = llmcost_logs::default_roots();
         if roots.is_empty() {
-            bail!(
+            crate::common::usage_bail!(
                 "no Claude Code or Codex log folder was found\nhint: set CLAUDE_CONFIG_DIR or CODEX_HOME, or give the PATHs to read"
             );
         }
@@ -1279,7 +1280,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     }
     let (agg, mode) = if paths.is_empty() {
         if source.is_some() {
-            bail!("--source applies to paths read directly; give the PATHs to read");
+            crate::common::usage_bail!(
+                "--source applies to paths read directly; give the PATHs to read"
+            );
         }
         (
             aggregate_ledger(args.period, &s, args.ledger.as_deref())?,
@@ -1287,19 +1290,33 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         )
     } else {
         if args.ledger.is_some() {
-            bail!(
+            crate::common::usage_bail!(
                 "give either PATHs to read directly or --ledger, not both\nhint: `llmcost import PATH... --ledger FILE` adds logs to a ledger"
             );
         }
         (aggregate_paths(args.period, &s, &paths, source)?, "paths")
     };
-    let report = build(args.period, &s, agg, mode, args.breakdown);
+    let mut report = build(args.period, &s, agg, mode, args.breakdown);
+    let unread = report.issues.clone();
+    // Exit policy: a model left unpriced is an issue too (exit 1).
+    for u in &report.unpriced {
+        report.issues.count += 1;
+        report.issues.first.push(IssueRow {
+            path: String::new(),
+            line: 0,
+            message: format!(
+                "`{}` has no price ({}): {} records left out of the cost",
+                u.model, u.reason, u.records
+            ),
+        });
+    }
     match args.format {
         ReportFormat::Json => crate::output::write_json(out, &report)?,
         ReportFormat::Csv => write_csv(out, &report)?,
         ReportFormat::Table => write_table(out, &report)?,
     }
-    report_issues(&report.issues, &report.notes);
+    report_issues(&unread, &report.notes);
+    crate::common::warn_unpriced(report.unpriced.iter().map(|u| u.model.as_str()));
     // Skipped input or unpriced usage: done, but not everything is counted.
     Ok(if report.issues.count > 0 || !report.unpriced.is_empty() {
         ExitStatus::Partial
