@@ -1883,3 +1883,30 @@ fn claude_opus_5_5_launch() {
     // = 0.4 + 0.006 + 0.05 + 0.08 + 0.4 = 0.936
     priced("claude-opus-5-5", "2026-09-22T00:00:00Z", u, "0.936");
 }
+
+#[test]
+fn gpt_6_astra_launches_and_long_context() {
+    let u = |input| Usage {
+        input,
+        cache_read: 50_000,
+        cache_write: 50_000,
+        output: 100_000,
+        ..Usage::default()
+    };
+    // gpt-6-astra from 2026-09-03 at 10 / 1 / 12.50 / 50 (model page via litellm and codex-token-meter):
+    // 0.172M x 10 + 0.05M x 1 + 0.05M x 12.50 + 0.1M x 50 = 1.72 + 0.05 + 0.625 + 5 = 7.395
+    not_yet("gpt-6-astra", "2026-09-02T23:59:59Z");
+    priced("gpt-6-astra", "2026-09-03T00:00:00Z", u(172_000), "7.395");
+    // One token above 272K: 20 / 2 / 25 / 75 for the whole request:
+    // 0.172001M x 20 + 0.05M x 2 + 0.05M x 25 + 0.1M x 75 = 3.44002 + 0.1 + 1.25 + 7.5 = 12.29002
+    priced(
+        "gpt-6-astra",
+        "2026-09-03T00:00:00Z",
+        u(172_001),
+        "12.29002",
+    );
+    // gpt-6.2-astra from 2026-11-17 at 8 / 40, no cache prices (cache tokens bill at input 8):
+    // 0.1M x 8 + 0.05M x 8 + 0.05M x 8 + 0.1M x 40 = 0.8 + 0.4 + 0.4 + 4 = 5.6
+    not_yet("gpt-6.2-astra", "2026-11-16T23:59:59Z");
+    priced("gpt-6.2-astra", "2026-11-17T00:00:00Z", u(100_000), "5.6");
+}
