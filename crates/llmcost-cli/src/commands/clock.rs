@@ -345,9 +345,21 @@ pub fn value_now_or_week<F>(
 where
     F: FnMut(&PriceSettings) -> Result<(Decimal, Priced)>,
 {
+    let mut note = None;
     if let Some(from) = week {
         let spans = period(from, WEEK_DAYS, None, TimeZone::UTC)?;
-        let rates = spread(cat, model, &spans, s, &mut value_at)?;
+        let rates = match spread(cat, model, &spans, s, &mut value_at) {
+            Ok(r) => r,
+            // Not priced all week (a retirement, a first price): one instant instead.
+            Err(e) if schedule_at(cat, model, s.at, s).is_some() => {
+                note = Some(format!(
+                    "{model}: no weekly average ({e:#}); priced at {} instead",
+                    crate::output::when(s.at)
+                ));
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        };
         if follows_clock(&rates)
             && let Some(first) = rates.first()
         {
@@ -369,7 +381,7 @@ where
         priced,
         regime: regime_of(cat, model, s.at, s).key(),
         rates: Vec::new(),
-        warning: None,
+        warning: note,
     })
 }
 
