@@ -1953,3 +1953,22 @@ fn claude_5_5_cache_cut_and_haiku_5_5_prompt_tier() {
         "0.0668755",
     );
 }
+
+#[test]
+fn gpt_5_6_sol_promotion_end() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 20_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Promotion 4 / 0.40 / 5 (writes) / 20 through 2026-11-30 (docs.laozhang.ai, docs.apiyi.com),
+    // taken to end at 2026-12-01 00:00 PST = 08:00 UTC:
+    // 0.1M x 4 + 0.03M x 0.40 + 0.02M x 5 + 0.02M x 20 = 0.4 + 0.012 + 0.1 + 0.4 = 0.912
+    priced("gpt-5.6-sol", "2026-12-01T07:59:59Z", u, "0.912");
+    // List price again, 5 / 0.50 / 6.25 / 30:
+    // 0.1M x 5 + 0.03M x 0.50 + 0.02M x 6.25 + 0.02M x 30 = 0.5 + 0.015 + 0.125 + 0.6 = 1.24
+    priced("gpt-5.6-sol", "2026-12-01T08:00:00Z", u, "1.24");
+    priced("gpt-5.6", "2026-12-03T12:00:00Z", u, "1.24");
+}
