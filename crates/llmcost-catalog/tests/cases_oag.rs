@@ -1972,3 +1972,24 @@ fn gpt_5_6_sol_promotion_end() {
     priced("gpt-5.6-sol", "2026-12-01T08:00:00Z", u, "1.24");
     priced("gpt-5.6", "2026-12-03T12:00:00Z", u, "1.24");
 }
+
+#[test]
+fn gemini_4_launch_and_december_price() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 50_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Launch 2 / 0.10 / 10 (litellm discussion 46238, TokenMeter, blockrun):
+    // 0.1M x 2 + 0.05M x 0.10 + 0.02M x 10 = 0.2 + 0.005 + 0.2 = 0.405
+    not_yet("gemini-4-argon", "2026-09-29T23:59:59Z");
+    priced("gemini-4-argon", "2026-09-30T00:00:00Z", u, "0.405");
+    not_yet("gemini-4-carbon", "2026-11-09T23:59:59Z");
+    priced("gemini-4-carbon", "2026-11-10T00:00:00Z", u, "0.405");
+    priced("gemini-4-argon", "2026-12-01T07:59:59Z", u, "0.405");
+    priced("gemini-4-carbon", "2026-12-01T07:59:59Z", u, "0.405");
+    // From 2026-12-01 00:00 PST, 4 / 0.20 / 20: 0.4 + 0.01 + 0.4 = 0.81
+    priced("gemini-4-argon", "2026-12-01T08:00:00Z", u, "0.81");
+    priced("gemini-4-carbon", "2026-12-01T08:00:00Z", u, "0.81");
+}
