@@ -244,7 +244,8 @@ macro_rules! snapshot {
 #[test]
 fn report_table() {
     let r = llmcost(&["report", "daily", &claude(), "--breakdown"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    // `claude-private-1` has no price: done, but not all usage is costed.
+    assert_eq!(r.code, 1, "{}", r.stderr);
     snapshot!("report_daily_table", r.stdout);
 }
 
