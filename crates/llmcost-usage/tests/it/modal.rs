@@ -390,7 +390,11 @@ fn deepseek_hit_and_miss_priced() {
 #[test]
 fn gemini_thinking_tool_use_and_cache_priced() {
     let e = extract_fixture("gemini_thinking_tools.json");
-    let r = rates(&[("input", "0.30"), ("cache_read", "0.03"), ("output", "2.50")]);
+    let r = rates(&[
+        ("input", "0.30"),
+        ("cache_read", "0.03"),
+        ("output", "2.50"),
+    ]);
     // (1200 − 1024 + 300)×0.30 + 1024×0.03 + (40 + 850)×2.50
     // = 142.8 + 30.72 + 2225 = 2398.52 per 1M = 0.00239852 USD.
     assert_eq!(cost(&e.usage, r), d("0.00239852"));
