@@ -411,6 +411,41 @@ fn realtime(r: &Reader<'_>) -> Result<Usage> {
     })
 }
 
+/// Image models (Images API, image generation): image input and output tokens
+/// are taken out of `input_tokens` / `output_tokens`. The Images API reports
+/// `input_tokens_details.text_tokens` and no output details: its output tokens
+/// are "the number of image tokens in the output image".
+fn images(r: &Reader<'_>) -> Result<Usage> {
+    let input_image = r.get(Slot::InputImage);
+    let all_image_output =
+        r.has(Slot::InputText) && !r.has(Slot::OutputImage) && !r.has(Slot::OutputReasoning);
+    let output_image = if all_image_output {
+        r.get(Slot::OutputTokens)
+    } else {
+        r.get(Slot::OutputImage)
+    };
+    Ok(Usage {
+        input: r.minus(
+            Slot::InputTokens,
+            &[Slot::InputCached, Slot::InputCacheWrite, Slot::InputImage],
+        )?,
+        cache_read: r.get(Slot::InputCached),
+        cache_write: r.get(Slot::InputCacheWrite),
+        input_image,
+        output: if all_image_output {
+            0
+        } else {
+            r.minus(
+                Slot::OutputTokens,
+                &[Slot::OutputReasoning, Slot::OutputImage],
+            )?
+        },
+        output_image,
+        reasoning: r.get(Slot::OutputReasoning),
+        ..Usage::default()
+    })
+}
+
 /// The Realtime API's details are present.
 fn is_realtime(r: &Reader<'_>) -> bool {
     [
@@ -429,6 +464,9 @@ fn is_realtime(r: &Reader<'_>) -> bool {
 fn responses(r: &Reader<'_>, shape: Shape) -> Result<Usage> {
     if shape == Shape::OpenAiResponses && is_realtime(r) {
         return realtime(r);
+    }
+    if shape == Shape::OpenAiResponses && (r.has(Slot::InputImage) || r.has(Slot::OutputImage)) {
+        return images(r);
     }
     let mut u = Usage {
         input: r.minus(
