@@ -7,6 +7,7 @@
 
 mod budgets; // budgets: sequential, concurrent (reserve/commit), scopes, spend read at start
 mod errors; // upstream errors passed through unchanged, unreachable upstream, dropped streams
+mod faults; // fault injection: failing/locked/full ledger and the spill file, hangs, drains, limits
 mod mock; // the mock upstream
 mod ops; // /health, /metrics, shutdown flushes, ledger failures never fail a call
 mod routes; // every route and provider shape, JSON
@@ -124,7 +125,15 @@ impl Harness {
     }
 
     pub async fn with_ledger(settings: Settings, ledger: MemLedger) -> Harness {
-        let proxy = Proxy::start(settings, Box::new(ledger.clone())).expect("proxy starts");
+        let mut h = Harness::with_any(settings, Box::new(ledger.clone())).await;
+        h.ledger = ledger;
+        h
+    }
+
+    /// A proxy over any ledger (`self.ledger` is then an unused [`MemLedger`]).
+    pub async fn with_any(settings: Settings, ledger: Box<dyn Ledger>) -> Harness {
+        let proxy = Proxy::start(settings, ledger).expect("proxy starts");
+        let ledger = MemLedger::default();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -173,6 +182,7 @@ pub fn settings_for(mock_url: &str) -> Settings {
             mock_url.to_string(),
         ],
         budgets: vec![],
+        fx: vec![],
     };
     let file = llmcost_proxy::FileConfig {
         builtin_upstreams: Some(false),
