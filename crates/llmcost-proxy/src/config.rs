@@ -382,6 +382,8 @@ pub struct Settings {
     pub fx: Vec<(Currency, Decimal)>,
     /// Extra CA certificates (PEM) trusted for HTTPS upstreams.
     pub ca_file: Option<std::path::PathBuf>,
+    /// Outbound proxy for HTTPS upstreams (`HTTPS_PROXY`, `NO_PROXY`).
+    pub outbound: crate::client::OutboundProxy,
 }
 
 impl Default for Settings {
@@ -403,6 +405,7 @@ impl Default for Settings {
             abandoned_stream_drain: Duration::from_secs(10),
             fx: Vec::new(),
             ca_file: None,
+            outbound: crate::client::OutboundProxy::default(),
         }
     }
 }
@@ -545,6 +548,15 @@ impl Settings {
             s.abandoned_stream_drain = Duration::from_millis(v);
         }
         s.ca_file.clone_from(&file.ca_file);
+        let var = |names: [&str; 2]| {
+            names
+                .iter()
+                .find_map(|n| env(n).filter(|v| !v.trim().is_empty()))
+        };
+        s.outbound = crate::client::OutboundProxy {
+            https_proxy: var(["HTTPS_PROXY", "https_proxy"]),
+            no_proxy: var(["NO_PROXY", "no_proxy"]),
+        };
         for (cur, rate) in &file.fx {
             s.put_fx(parse_fx(&format!("{cur}={rate}"))?);
         }

@@ -56,6 +56,7 @@ use llmcost_core::{Decimal, ServiceTier, Usage};
 use llmcost_ledger::{Filter, Ledger, UsageRecord};
 
 pub use crate::budget::{BudgetRule, Budgets, Period, Scope};
+pub use crate::client::OutboundProxy;
 pub use crate::config::{CliOverrides, FileConfig, ProviderKind, Settings, Upstream};
 pub use crate::error::{ConfigError, ProxyError};
 pub use crate::proxy::{Endpoint, fingerprint};
@@ -266,8 +267,13 @@ impl Proxy {
         }
         drop(backlog);
         let pools = Arc::new(
-            client::Pools::new(settings.upstreams.len(), settings.connect_timeout)
-                .map_err(ConfigError::Client)?,
+            client::Pools::new(
+                &settings.upstreams,
+                settings.connect_timeout,
+                settings.ca_file.as_deref(),
+                &settings.outbound,
+            )
+            .map_err(ConfigError::Client)?,
         );
         let metrics = Arc::new(metrics::Metrics::new(
             settings.upstreams.iter().map(|u| u.name.clone()),

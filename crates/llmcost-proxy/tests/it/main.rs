@@ -10,6 +10,7 @@ mod errors; // upstream errors passed through unchanged, unreachable upstream, d
 mod faults; // fault injection: failing/locked/full ledger and the spill file, hangs, drains, limits
 mod mock; // the mock upstream
 mod ops; // /health, /metrics, shutdown flushes, ledger failures never fail a call
+mod outbound; // HTTPS verification, --ca-file, HTTPS_PROXY, forwarding only to configured upstreams
 mod routes; // every route and provider shape, JSON
 mod secrets; // keys never reach the ledger or the logs; injected keys
 mod streaming; // SSE pass-through byte for byte, usage from streams, disconnects
