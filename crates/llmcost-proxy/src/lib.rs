@@ -69,6 +69,39 @@ pub fn spill_path_for(ledger: &std::path::Path) -> std::path::PathBuf {
     spill::Spill::path_for(ledger)
 }
 
+/// Where a ledger keeps the proxy's key-fingerprint salt: a `file_progress`
+/// entry of this name (no file path can have it), its `head_hash` the salt.
+pub const KEY_SALT_ENTRY: &str = "llmcost-meta:proxy-key-salt";
+
+/// The ledger's key-fingerprint salt: read from the ledger, or made (16
+/// random bytes, hex) and stored there on first use. If it cannot be stored
+/// (the ledger fails at start), this run uses it anyway and says so.
+///
+/// # Errors
+/// Reading the ledger fails; the system has no random source.
+pub fn key_salt(ledger: &mut dyn Ledger) -> Result<String, ConfigError> {
+    if let Some(p) = ledger.file_progress(KEY_SALT_ENTRY)?
+        && p.head_hash.len() == 32
+        && p.head_hash.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Ok(p.head_hash);
+    }
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ConfigError::Invalid(format!("no random source for the key salt: {e}")))?;
+    let salt: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let entry = llmcost_ledger::FileProgress {
+        path: KEY_SALT_ENTRY.to_string(),
+        offset: 0,
+        head_hash: salt.clone(),
+        lines: 0,
+    };
+    if let Err(e) = ledger.insert_with_progress(&[], &entry) {
+        tracing::warn!(error = %e, "cannot store the key-fingerprint salt in the ledger: this run's fingerprints will not match later runs'");
+    }
+    Ok(salt)
+}
+
 /// Checks that every budget's currency can be priced: the catalog lists
 /// prices in it, or `settings.fx` gives its rate.
 ///
@@ -114,6 +147,7 @@ struct Shared {
     boot: String,
     seq: AtomicU64,
     upstream_names: String,
+    key_salt: String,
 }
 
 impl std::fmt::Debug for Shared {
@@ -200,10 +234,11 @@ impl Proxy {
     /// As [`Proxy::start`].
     pub fn start_with_catalog(
         settings: Settings,
-        ledger: Box<dyn Ledger>,
+        mut ledger: Box<dyn Ledger>,
         catalog: &'static Catalog,
     ) -> Result<Proxy, ConfigError> {
         check_budget_currencies(&settings, catalog)?;
+        let key_salt = key_salt(ledger.as_mut())?;
         let now = Timestamp::now();
         let budgets = Budgets::new(settings.budgets.clone());
         let (spill, backlog) = match &settings.spill_path {
@@ -307,6 +342,7 @@ impl Proxy {
                 boot,
                 seq: AtomicU64::new(0),
                 upstream_names,
+                key_salt,
             })),
         })
     }
@@ -338,6 +374,12 @@ impl ProxyState {
             .metrics
             .dropped
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The fingerprint this proxy records for `key` (salted per ledger).
+    #[must_use]
+    pub fn key_fingerprint(&self, key: &str) -> String {
+        fingerprint(&self.0.key_salt, key)
     }
 
     /// Why the ledger cannot be written, while it cannot (`/health`'s `reason`).

@@ -97,10 +97,21 @@ impl Endpoint {
     }
 }
 
-/// Short, stable fingerprint of an API key: the first 12 hex digits of its SHA-256.
+/// Short fingerprint of an API key: the first 12 hex digits of
+/// SHA-256(`salt` `:` `key`), or of SHA-256(`key`) with an empty salt (what
+/// proxies before the per-ledger salt recorded). The salt is the ledger's
+/// ([`crate::key_salt`]), so the same key has unrelated fingerprints in two
+/// ledgers, and a short fingerprint cannot be matched against a list of
+/// leaked keys without the ledger.
 #[must_use]
-pub fn fingerprint(key: &str) -> String {
-    let h = Sha256::digest(key.as_bytes());
+pub fn fingerprint(salt: &str, key: &str) -> String {
+    let mut d = Sha256::new();
+    if !salt.is_empty() {
+        d.update(salt.as_bytes());
+        d.update(b":");
+    }
+    d.update(key.as_bytes());
+    let h = d.finalize();
     let mut s = String::with_capacity(12);
     for b in &h[..6] {
         s.push(char::from(HEX[usize::from(b >> 4)]));
@@ -585,7 +596,7 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
     let session = header_str(h, &X_LLMCOST_SESSION);
     let key_fp = client_key(h)
         .or_else(|| up.api_key.as_ref().map(|k| k.expose()))
-        .map(fingerprint);
+        .map(|k| fingerprint(&st.key_salt, k));
     strip_hop_by_hop(h);
     h.remove(header::HOST);
     for n in [X_LLMCOST_TAG, X_LLMCOST_PROJECT, X_LLMCOST_SESSION] {
@@ -817,12 +828,17 @@ mod tests {
 
     #[test]
     fn fingerprints_are_short_and_stable() {
-        // sha256("sk-test") = 0x4ad3...; only the first 6 bytes are kept.
-        let fp = fingerprint("sk-test");
+        // Unsalted: the first 6 bytes of sha256("sk-test") (`printf sk-test | sha256sum`).
+        let fp = fingerprint("", "sk-test");
+        assert_eq!(fp, "f3abf2a6cc4f");
         assert_eq!(fp.len(), 12);
-        assert_eq!(fp, fingerprint("sk-test"));
-        assert_ne!(fp, fingerprint("sk-test2"));
+        assert_ne!(fp, fingerprint("", "sk-test2"));
         assert!(!fp.contains("sk-"));
+        // Salted: sha256("s1:sk-test") (`printf s1:sk-test | sha256sum`), unrelated to the unsalted one.
+        let salted = fingerprint("s1", "sk-test");
+        assert_eq!(salted, "2ef30d608bdd");
+        assert_ne!(salted, fingerprint("s2", "sk-test"));
+        assert_eq!(salted, fingerprint("s1", "sk-test"));
     }
 
     #[test]

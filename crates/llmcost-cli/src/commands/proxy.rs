@@ -57,11 +57,31 @@ pub struct ProxyArgs {
     /// Print the example config file and exit.
     #[arg(long)]
     pub print_config_example: bool,
+    /// Read an API key from stdin and print the fingerprint this ledger records for
+    /// it (salted per ledger), e.g. for a `key:FINGERPRINT` budget; then exit.
+    #[arg(long)]
+    pub print_key_fingerprint: bool,
 }
 
 pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if args.print_config_example {
         out.write_all(llmcost_proxy::EXAMPLE_CONFIG.as_bytes())?;
+        return Ok(ExitStatus::Success);
+    }
+    if args.print_key_fingerprint {
+        let mut key = String::new();
+        std::io::stdin()
+            .read_line(&mut key)
+            .context("cannot read the key from stdin")?;
+        let key = key.trim();
+        if key.is_empty() {
+            config_error(
+                "no key on stdin (pipe the key in: `printenv OPENAI_API_KEY | llmcost proxy --print-key-fingerprint`)",
+            );
+        }
+        let mut ledger = crate::ledger::open_ledger(args.ledger.as_deref())?;
+        let salt = llmcost_proxy::key_salt(&mut ledger).context("cannot read the ledger")?;
+        writeln!(out, "{}", llmcost_proxy::fingerprint(&salt, key))?;
         return Ok(ExitStatus::Success);
     }
     init_tracing();

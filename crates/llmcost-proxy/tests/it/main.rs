@@ -33,6 +33,7 @@ use llmcost_proxy::{Proxy, ProxyState, Settings, WriterReport};
 pub struct MemLedger {
     pub records: Arc<Mutex<Vec<UsageRecord>>>,
     pub fail: Arc<Mutex<bool>>,
+    pub progress: Arc<Mutex<Vec<FileProgress>>>,
 }
 
 impl MemLedger {
@@ -74,13 +75,23 @@ impl Ledger for MemLedger {
     fn insert_with_progress(
         &mut self,
         records: &[UsageRecord],
-        _progress: &FileProgress,
+        progress: &FileProgress,
     ) -> llmcost_ledger::Result<InsertSummary> {
-        self.insert(records)
+        let s = self.insert(records)?;
+        let mut p = self.progress.lock().expect("lock");
+        p.retain(|x| x.path != progress.path);
+        p.push(progress.clone());
+        Ok(s)
     }
 
-    fn file_progress(&self, _path: &str) -> llmcost_ledger::Result<Option<FileProgress>> {
-        Ok(None)
+    fn file_progress(&self, path: &str) -> llmcost_ledger::Result<Option<FileProgress>> {
+        Ok(self
+            .progress
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|p| p.path == path)
+            .cloned())
     }
 
     fn for_each(
