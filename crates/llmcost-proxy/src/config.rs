@@ -865,12 +865,41 @@ mod tests {
         assert_eq!(format!("{:?}", ds.api_key), "Some(Secret([redacted]))");
         assert_eq!(s.budgets.len(), 3);
         assert_eq!(s.writer.flush_interval, Duration::from_millis(50));
+        assert_eq!(s.spill_full, crate::writer::SpillFull::Refuse);
+        assert_eq!(s.spill_max_bytes, 16 << 20);
+        assert_eq!(s.drain_timeout, Duration::from_secs(10));
+        assert!(s.fx.is_empty());
         let missing =
             Settings::resolve(&file, &CliOverrides::default(), &no_env).expect_err("no key");
         assert!(
             missing.to_string().contains("DEEPSEEK_API_KEY"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn fx_and_spill_settings_from_the_file_and_the_command_line() {
+        let file = FileConfig::parse(
+            "spill-full = \"serve\"\ndrain-timeout-ms = 250\n[fx]\nEUR = \"0.92\"\nGBP = \"0.8\"\n",
+        )
+        .expect("parses");
+        let cli = CliOverrides {
+            fx: vec!["GBP=0.79".into()],
+            ..CliOverrides::default()
+        };
+        let s = Settings::resolve(&file, &cli, &no_env).expect("resolves");
+        assert_eq!(s.spill_full, crate::writer::SpillFull::Serve);
+        assert_eq!(s.drain_timeout, Duration::from_millis(250));
+        let eur = Currency::new("EUR").expect("EUR");
+        let gbp = Currency::new("GBP").expect("GBP");
+        assert_eq!(s.fx_rate(eur), Some(Decimal::new(92, 2)));
+        // The command line wins.
+        assert_eq!(s.fx_rate(gbp), Some(Decimal::new(79, 2)));
+        let bad = FileConfig::parse("spill-full = \"drop\"\n").expect("parses");
+        assert!(Settings::resolve(&bad, &CliOverrides::default(), &no_env).is_err());
+        for item in ["EUR", "EUR=x", "EUR=-1", "EU=1"] {
+            assert!(parse_fx(item).is_err(), "{item}");
+        }
     }
 
     #[test]

@@ -18,8 +18,10 @@
 //!
 //! # What this crate must not do
 //!
-//! It never fails a user's call because of metering: a ledger error or a full
-//! queue is logged and counted. It never stores an API key (only a 12-hex-digit
+//! It never loses an acknowledged record to a ledger error: records the
+//! ledger refuses go to a spill file and are replayed (see `spill`); only when
+//! they can be neither written nor spilled are new calls refused (503, by
+//! default) rather than served unmetered. A full queue is logged and counted. It never stores an API key (only a 12-hex-digit
 //! SHA-256 fingerprint), never logs one, and never stores request or response
 //! bodies (only the usage JSON). It buffers whole only request bodies of
 //! metered routes and non-streaming responses of metered routes; SSE passes
