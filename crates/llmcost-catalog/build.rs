@@ -1,26 +1,56 @@
 //! Embeds every `catalog/*.toml` file of the repository into the crate.
+//!
+//! A catalog that cannot be read fails the build: a binary without prices is never built.
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+fn fail(what: &str, path: &Path, e: &dyn std::fmt::Display) -> ! {
+    panic!(
+        "llmcost-catalog: {what} {}: {e}\n\
+         The price catalog (catalog/*.toml) must be readable at build time; \
+         build from a full checkout of the repository, or set LLMCOST_CATALOG_SRC to its folder.",
+        path.display()
+    )
+}
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let dir = manifest.join("../../catalog");
+    println!("cargo:rerun-if-env-changed=LLMCOST_CATALOG_SRC");
+    let dir = match std::env::var_os("LLMCOST_CATALOG_SRC") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| fail("no CARGO_MANIFEST_DIR for", Path::new("."), &"unset"));
+            manifest.join("../../catalog")
+        }
+    };
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| fail("cannot read", &dir, &e));
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .unwrap_or_else(|e| fail("cannot list", &dir, &e))
+            .path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            files.push(path);
+        }
+    }
+    if files.is_empty() {
+        fail("no *.toml price files in", &dir, &"empty folder");
+    }
     files.sort();
     let mut out = String::from(
         "/// Embedded catalog files: (file name, contents).\npub(crate) static FILES: &[(&str, &str)] = &[\n",
     );
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let abs = f.canonicalize().unwrap_or_else(|_| f.clone());
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_else(|| fail("a file name that is not UTF-8:", f, &"rename it"));
+        let abs = f
+            .canonicalize()
+            .unwrap_or_else(|e| fail("cannot resolve", f, &e));
         let _ = writeln!(
             out,
             "    ({name:?}, include_str!({:?})),",
@@ -28,8 +58,9 @@ fn main() {
         );
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("embedded.rs");
-    if let Err(e) = std::fs::write(&dest, out) {
-        println!("cargo:warning=cannot write {}: {e}", dest.display());
-    }
+    let out_dir = std::env::var_os("OUT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| fail("no OUT_DIR for", Path::new("."), &"unset"));
+    let dest = out_dir.join("embedded.rs");
+    std::fs::write(&dest, out).unwrap_or_else(|e| fail("cannot write", &dest, &e));
 }

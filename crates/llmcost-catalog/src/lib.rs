@@ -326,9 +326,32 @@ impl Catalog {
     /// The model a name means regardless of time (id or permanent alias).
     #[must_use]
     pub fn model(&self, name: &str) -> Option<&Model> {
+        let n = normalize(self, name);
         self.by_name
-            .get(normalize(self, name).as_ref())
+            .get(n.as_ref())
+            .or_else(|| {
+                self.snapshot_base(&n)
+                    .and_then(|(base, _)| self.by_name.get(base))
+            })
             .map(|&i| &self.models[i])
+    }
+
+    /// The dated-snapshot rule. A name that is not itself a model, alias or
+    /// pattern, and ends in a snapshot date (`-YYYY-MM-DD`, `-YYYYMMDD`, or
+    /// `-MM-YYYY` after `-preview`), means the model its undated base names,
+    /// when that base is a model id or permanent alias (never a timed alias,
+    /// which could point at another snapshot). Returns the base (lower case)
+    /// and the date's first instant (00:00 UTC; the first of the month for
+    /// `-MM-YYYY`): the snapshot is not priced before it.
+    fn snapshot_base<'n>(&self, n: &'n str) -> Option<(&'n str, Timestamp)> {
+        let (base, dated) = split_snapshot_date(n)?;
+        if self.by_name.contains_key(n) || self.timed.contains_key(n) {
+            return None;
+        }
+        if self.patterns.iter().any(|p| p.matches(n)) {
+            return None;
+        }
+        self.by_name.contains_key(base).then_some((base, dated))
     }
 
     /// Whether the name is known at all (model, alias or timed alias).
@@ -338,6 +361,7 @@ impl Catalog {
         self.by_name.contains_key(n.as_ref())
             || self.timed.contains_key(n.as_ref())
             || self.patterns.iter().any(|p| p.matches(&n))
+            || self.snapshot_base(&n).is_some()
     }
 
     /// Resolves a name at an instant to the model and row that price it.
@@ -526,6 +550,21 @@ impl Catalog {
                 current = normalize(self, &p.alias.target);
                 continue;
             }
+            if model.is_none()
+                && !self.timed.contains_key(current.as_ref())
+                && let Some((base, dated)) = self.snapshot_base(&current)
+            {
+                if at < dated {
+                    // A snapshot cannot be called before the date it is named after.
+                    return Err(LookupError::BeforeFirstPrice {
+                        name: name.to_string(),
+                        at,
+                        first: dated,
+                    });
+                }
+                current = std::borrow::Cow::Owned(base.to_string());
+                continue;
+            }
             if let Some(m) = model
                 && in_force(m, true)
             {
@@ -668,6 +707,62 @@ fn normalize<'n>(cat: &Catalog, name: &'n str) -> std::borrow::Cow<'n, str> {
         }
     }
     std::borrow::Cow::Owned(n)
+}
+
+/// Splits a trailing snapshot date off a (lower-case) name: `-YYYY-MM-DD`
+/// (OpenAI), `-YYYYMMDD` (Anthropic) or `-preview-MM-YYYY` (Gemini, whose
+/// base keeps `-preview`). The date must exist; years 2020–2099 only.
+fn split_snapshot_date(n: &str) -> Option<(&str, Timestamp)> {
+    fn num(s: &str) -> Option<i16> {
+        if s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    }
+    fn day(y: i16, m: i16, d: i16) -> Option<Timestamp> {
+        if !(2020..=2099).contains(&y) {
+            return None;
+        }
+        let m = i8::try_from(m).ok()?;
+        let d = i8::try_from(d).ok()?;
+        jiff::civil::Date::new(y, m, d)
+            .ok()?
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    }
+    if !n.is_ascii() {
+        return None;
+    }
+    let b = n.as_bytes();
+    let len = b.len();
+    // -YYYY-MM-DD
+    if len > 11 && b[len - 11] == b'-' && b[len - 6] == b'-' && b[len - 3] == b'-' {
+        let (y, m, d) = (
+            num(&n[len - 10..len - 6])?,
+            num(&n[len - 5..len - 3])?,
+            num(&n[len - 2..])?,
+        );
+        return day(y, m, d).map(|t| (&n[..len - 11], t));
+    }
+    // -YYYYMMDD
+    if len > 9
+        && b[len - 9] == b'-'
+        && let (Some(y), Some(m), Some(d)) = (
+            num(&n[len - 8..len - 4]),
+            num(&n[len - 4..len - 2]),
+            num(&n[len - 2..]),
+        )
+    {
+        return day(y, m, d).map(|t| (&n[..len - 9], t));
+    }
+    // -preview-MM-YYYY
+    if len > 8 && b[len - 8] == b'-' && b[len - 5] == b'-' && n[..len - 8].ends_with("-preview") {
+        let (m, y) = (num(&n[len - 7..len - 5])?, num(&n[len - 4..])?);
+        return day(y, m, 1).map(|t| (&n[..len - 8], t));
+    }
+    None
 }
 
 #[cfg(test)]

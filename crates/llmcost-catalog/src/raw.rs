@@ -50,6 +50,11 @@ pub(crate) struct RawRates {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +74,11 @@ pub(crate) struct RawPrice {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
     /// Required in the built-in catalog (a URL); any text in user files.
     #[serde(default)]
     pub source: Option<Spanned<String>>,
@@ -103,6 +113,11 @@ pub(crate) struct RawOffPeak {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +131,11 @@ pub(crate) struct RawLongContext {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +148,11 @@ pub(crate) struct RawTier {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,6 +239,11 @@ macro_rules! rates_of {
                     cache_write_1h: self.cache_write_1h.clone(),
                     output: self.output.clone(),
                     reasoning: self.reasoning.clone(),
+                    input_audio: self.input_audio.clone(),
+                    cache_read_audio: self.cache_read_audio.clone(),
+                    output_audio: self.output_audio.clone(),
+                    input_image: self.input_image.clone(),
+                    output_image: self.output_image.clone(),
                 }
             }
         }

@@ -196,3 +196,222 @@ fn errors_name_file_line_and_field() {
         .expect_err("dangling");
     assert!(e.message.contains("acme-9"), "{e}");
 }
+
+const SNAP: &str = r#"
+provider = "snap"
+
+[[model]]
+id = "m-5.4"
+[[model.price]]
+from = "2026-03-05T00:00:00Z"
+currency = "USD"
+input = "1"
+output = "2"
+source = "https://example.com/m"
+
+[[model]]
+id = "m-5.4-2026-04-01"
+[[model.price]]
+from = "2026-04-01T00:00:00Z"
+currency = "USD"
+input = "9"
+output = "9"
+source = "https://example.com/m-dated"
+
+[[model]]
+id = "m-old"
+[[model.price]]
+from = "2024-01-01T00:00:00Z"
+currency = "USD"
+input = "5"
+output = "5"
+source = "https://example.com/old"
+
+[[model]]
+id = "g-3-flash-preview"
+[[model.price]]
+from = "2025-12-17T00:00:00Z"
+currency = "USD"
+input = "0.5"
+output = "3"
+source = "https://example.com/g"
+
+[[alias]]
+name = "m-moving"
+target = "m-old"
+from = "2024-01-01T00:00:00Z"
+source = "https://example.com/a"
+"#;
+
+fn snap() -> Catalog {
+    Catalog::from_files(&[("schedules.toml", SCHED), ("snap.toml", SNAP)]).expect("valid")
+}
+
+#[test]
+fn dated_snapshot_names_resolve_to_their_base() {
+    let c = snap();
+    let at = ts("2026-03-20T00:00:00Z");
+    for name in [
+        "m-5.4-2026-03-05",
+        "m-5.4-20260305",
+        "SNAP/M-5.4-2026-03-17",
+    ] {
+        let r = c.resolve(name, at, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.model.id, "m-5.4", "{name}");
+        assert!(c.knows(name), "{name}");
+    }
+    assert_eq!(
+        c.model("m-5.4-2026-03-05").map(|m| m.id.as_str()),
+        Some("m-5.4")
+    );
+    // Gemini style: -preview-MM-YYYY keeps `-preview` in the base.
+    let r = c
+        .resolve(
+            "g-3-flash-preview-12-2025",
+            ts("2025-12-20T00:00:00Z"),
+            None,
+        )
+        .expect("gemini");
+    assert_eq!(r.model.id, "g-3-flash-preview");
+}
+
+#[test]
+fn dated_snapshot_rule_never_overrides_a_real_model() {
+    let c = snap();
+    // A dated id with its own rows keeps them.
+    let r = c
+        .resolve("m-5.4-2026-04-01", ts("2026-05-01T00:00:00Z"), None)
+        .expect("own");
+    assert_eq!(r.model.id, "m-5.4-2026-04-01");
+    // Before the date a snapshot is named after, it is not priced.
+    let e = c
+        .resolve("m-5.4-2026-03-17", ts("2026-03-16T23:59:59Z"), None)
+        .expect_err("early");
+    assert!(
+        matches!(e, LookupError::BeforeFirstPrice { first, .. } if first == ts("2026-03-17T00:00:00Z")),
+        "{e}"
+    );
+    // A timed alias is not a base (it may point at another snapshot).
+    assert!(!c.knows("m-moving-2026-01-01"));
+    // Not a date, or an impossible one: unknown.
+    for name in [
+        "m-5.4-2026-02-30",
+        "m-5.4-20261301",
+        "m-5.4-1999-01-01",
+        "m-5.4-0613",
+        "m-5.4-2026-03-0é",
+        "mé-2026-03-05",
+    ] {
+        let e = c
+            .resolve(name, ts("2026-05-01T00:00:00Z"), None)
+            .expect_err(name);
+        assert!(matches!(e, LookupError::UnknownModel { .. }), "{name}: {e}");
+    }
+const MODAL: &str = r#"
+provider = "acme"
+
+[[model]]
+id = "acme-voice"
+[[model.price]]
+from = "2025-01-01T00:00:00Z"
+currency = "USD"
+input = "0.30"
+cache_read = "0.03"
+output = "2.50"
+input_audio = "1.00"
+cache_read_audio = "0.10"
+output_audio = "10"
+input_image = "0.40"
+output_image = "30"
+source = "https://example.com/voice"
+[model.price.batch]
+input = "0.15"
+output = "1.25"
+input_audio = "0.50"
+[model.price.long_context]
+threshold = 200000
+basis = "prompt"
+input = "0.60"
+output = "5"
+output_audio = "20"
+"#;
+
+#[test]
+fn modality_rates_load_price_and_fall_back() {
+    let cat =
+        Catalog::from_files(&[("schedules.toml", SCHED), ("acme.toml", MODAL)]).expect("valid");
+    let at = ts("2025-06-01T00:00:00Z");
+    let u = llmcost_core::Usage {
+        input: 1_000,
+        input_audio: 1_000,
+        cache_read_audio: 1_000,
+        input_image: 1_000,
+        output_audio: 1_000,
+        output_image: 1_000,
+        ..llmcost_core::Usage::default()
+    };
+    // 1000 × (0.30 + 1.00 + 0.10 + 0.40 + 10 + 30) = 1000 × 41.8 = 41800 per 1M.
+    let total = cat
+        .price_total(
+            "acme-voice",
+            at,
+            Currency::USD,
+            &u,
+            llmcost_core::ServiceTier::Standard,
+        )
+        .expect("priced");
+    assert_eq!(
+        total,
+        "0.0418".parse::<llmcost_core::Decimal>().expect("decimal")
+    );
+    // Batch table: audio 0.50; cache_read_audio, image in → input 0.15;
+    // audio and image out → output 1.25.
+    // 1000 × (0.15 + 0.50 + 0.15 + 0.15 + 1.25 + 1.25) = 1000 × 3.45 = 3450 per 1M.
+    let batch = cat
+        .price_total(
+            "acme-voice",
+            at,
+            Currency::USD,
+            &u,
+            llmcost_core::ServiceTier::Batch,
+        )
+        .expect("priced");
+    assert_eq!(
+        batch,
+        "0.00345".parse::<llmcost_core::Decimal>().expect("decimal")
+    );
+    // Long context (250000 prompt tokens): input 0.60 for text, audio and image,
+    // audio cache read → input 0.60; audio output 20; image output → output 5.
+    let long = llmcost_core::Usage {
+        input: 100_000,
+        input_audio: 150_000,
+        output_audio: 1_000,
+        output_image: 1_000,
+        ..llmcost_core::Usage::default()
+    };
+    // 250000×0.60 + 1000×20 + 1000×5 = 150000 + 20000 + 5000 = 175000 per 1M.
+    let lc = cat
+        .price_total(
+            "acme-voice",
+            at,
+            Currency::USD,
+            &long,
+            llmcost_core::ServiceTier::Standard,
+        )
+        .expect("priced");
+    assert_eq!(
+        lc,
+        "0.175".parse::<llmcost_core::Decimal>().expect("decimal")
+    );
+}
+
+#[test]
+fn negative_modality_rate_names_its_field() {
+    let bad = MODAL.replace("input_audio = \"0.50\"", "input_audio = \"-0.50\"");
+    let e = Catalog::from_files(&[("schedules.toml", SCHED), ("acme.toml", &bad)])
+        .expect_err("negative");
+    assert!(e.message.contains("batch.input_audio"), "{e}");
+    assert!(e.line > 0, "{e}");
+    let unknown = MODAL.replace("output_image = \"30\"", "output_video = \"30\"");
+    assert!(Catalog::from_files(&[("schedules.toml", SCHED), ("acme.toml", &unknown)]).is_err());
+}

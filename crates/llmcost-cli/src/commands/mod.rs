@@ -2,6 +2,7 @@
 
 pub mod blend;
 pub mod catalog_layers;
+pub mod clock;
 pub mod compare;
 pub mod cost;
 pub mod estimate;
@@ -13,6 +14,7 @@ pub mod proxy;
 pub mod reconcile;
 pub mod report;
 pub mod reprice;
+pub mod shell;
 pub mod usage_file;
 
 use anyhow::Result;

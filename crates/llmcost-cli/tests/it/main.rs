@@ -1,12 +1,14 @@
 //! Integration tests of the `llmcost` binary.
 #![expect(clippy::expect_used, reason = "test helpers fail loudly with a reason")]
 
+mod clock; // answers that follow the clock: spread forecasts, weekly averages, regimes
 mod errors; // bad input: clear messages, non-zero exits, no panics
 mod import; // `import` and `reprice` through a temporary ledger
 mod prices_layers; // user and imported catalogs: precedence, provenance, import/which/update/diff
 mod proxy; // `proxy` end to end: metering, a budget, SIGTERM flush, `report` on its records
 mod report; // `report` and `reconcile` from log paths and a ledger
 mod seeds; // the seed scenarios S1–S8 with their exact expected answers
+mod shell; // `completions` and `man`, generated from the clap definitions
 mod snapshots; // table and JSON output, guarded by insta
 mod time_aware; // prices in force at the instant: history, aliases, windows, currencies
 mod usage; // `cost --usage` on provider bodies, arrays and JSON Lines

@@ -55,5 +55,6 @@ pub fn u(
         cache_write_1h,
         output,
         reasoning,
+        ..Usage::default()
     }
 }

@@ -18,6 +18,7 @@ fn usage(
         cache_write_1h,
         output,
         reasoning,
+        ..Usage::default()
     }
 }
 
