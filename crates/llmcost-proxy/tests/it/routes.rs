@@ -384,3 +384,22 @@ async fn an_upstream_that_closes_every_connection_is_reconnected() {
     assert_eq!(h.ledger.wait_for(3).await.len(), 3);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_model_without_a_price_keeps_its_tokens_and_has_no_cost() {
+    let (up, _mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let g = post(
+        &client(),
+        &format!("{}/openai/v1/chat/completions", h.url),
+        r#"{"model":"no-such-model-in-the-catalog"}"#,
+    )
+    .await;
+    assert_eq!(g.status, 200);
+    let r = h.ledger.wait_for(1).await.remove(0);
+    assert_eq!((r.usage.input, r.usage.output), (58, 52));
+    // Unknown, never 0.
+    assert_eq!(r.cost, None);
+    assert!(!r.incomplete);
+    h.stop().await;
+}
