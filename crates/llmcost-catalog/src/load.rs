@@ -268,6 +268,7 @@ pub(crate) fn parse_file(
                 .or_else(|e| ctx.err(format!("field `import.imported`: {e}")))?,
             unmapped: i.unmapped.clone(),
             skipped: i.skipped.clone(),
+            digest: i.digest.clone(),
         }),
     };
     let origin = Origin {

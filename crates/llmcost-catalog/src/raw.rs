@@ -182,6 +182,9 @@ pub(crate) struct RawImport {
     pub source: String,
     /// When the import ran (RFC 3339).
     pub imported: String,
+    /// `sha256:<hex>` of the text read (written by `llmcost prices update`).
+    #[serde(default)]
+    pub digest: Option<String>,
     /// Price fields that could not be mapped, as `model: field` lines.
     #[serde(default)]
     pub unmapped: Vec<String>,

@@ -307,6 +307,8 @@ fn dated_snapshot_rule_never_overrides_a_real_model() {
             .expect_err(name);
         assert!(matches!(e, LookupError::UnknownModel { .. }), "{name}: {e}");
     }
+}
+
 const MODAL: &str = r#"
 provider = "acme"
 

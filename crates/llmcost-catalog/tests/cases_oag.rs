@@ -208,7 +208,8 @@ fn anthropic_launches_changes_and_retirements() {
         },
         "0.471",
     );
-    // claude-sonnet-5 before the change at 2026-09-01T00:00:00Z (anthropic.com/news/claude-sonnet-5 via genai-prices: $2/$10 through 2026-08-31, $3/$15 from 2026-09-01):
+    // claude-sonnet-5 around 2026-09-01, when the announced rise to $3 / $15 was cancelled
+    // (claudit v1.8.1 from the live pricing page; PromptFuel v1.0.22; the model page keeps $2 / $10):
     // 0.1M x 2 + 0.03M x 0.20 + 0.01M x 2.50 + 0.01M x 4 + 0.02M x 10 = 0.471
     priced(
         "claude-sonnet-5",
@@ -223,8 +224,7 @@ fn anthropic_launches_changes_and_retirements() {
         },
         "0.471",
     );
-    // claude-sonnet-5 change at 2026-09-01T00:00:00Z (anthropic.com/news/claude-sonnet-5 via genai-prices: $2/$10 through 2026-08-31, $3/$15 from 2026-09-01):
-    // 0.1M x 3 + 0.03M x 0.30 + 0.01M x 3.75 + 0.01M x 6 + 0.02M x 15 = 0.7065
+    // At 2026-09-01 still 2 / 0.20 / 2.50 / 4 / 10 (not the peer's stale $3 / $15 = 0.7065): 0.471
     priced(
         "claude-sonnet-5",
         "2026-09-01T00:00:00Z",
@@ -236,7 +236,7 @@ fn anthropic_launches_changes_and_retirements() {
             output: 20_000,
             ..Usage::default()
         },
-        "0.7065",
+        "0.471",
     );
     // claude-opus-5 launch: not priced one second before
     not_yet("claude-opus-5", "2026-07-23T23:59:59Z");
@@ -1415,10 +1415,10 @@ fn claude_fable_5_1_launch() {
     };
     // Released 2026-09-01 (Anthropic announcement as cited by Magi-Server#16).
     not_yet("claude-fable-5-1", "2026-08-31T23:59:59Z");
-    // 10 / 1 / 12.50 / 20 / 50 ($10 / $50 on the model pages; 0.1x, 1.25x, 2x input):
-    // 0.1M x 10 + 0.03M x 1 + 0.01M x 12.50 + 0.01M x 20 + 0.02M x 50
-    // = 1 + 0.03 + 0.125 + 0.2 + 1 = 2.355
-    priced("claude-fable-5-1", "2026-09-01T00:00:00Z", u, "2.355");
+    // 10 / 0.25 / 12.50 / 20 / 50 ($10 / $50 on the model pages; cache rates per claudit v1.8.1):
+    // 0.1M x 10 + 0.03M x 0.25 + 0.01M x 12.50 + 0.01M x 20 + 0.02M x 50
+    // = 1 + 0.0075 + 0.125 + 0.2 + 1 = 2.3325
+    priced("claude-fable-5-1", "2026-09-01T00:00:00Z", u, "2.3325");
 }
 
 #[test]
@@ -1566,4 +1566,430 @@ fn more_long_context_thresholds() {
         u(172_001, 50_000, 50_000),
         "2.448004",
     );
+}
+
+#[test]
+fn modality_rates_launches_and_changes() {
+    // gemini-2.5-flash at 2026-06-01T00:00:00Z (text 0.30, audio 1.00, cached 0.03 / audio 0.10, output 2.50):
+    // 0.1M x 0.30 + 0.1M x 1.00 + 0.02M x 0.03 + 0.02M x 0.10 + 0.01M x 2.50 = 0.1576
+    priced(
+        "gemini-2.5-flash",
+        "2026-06-01T00:00:00Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            cache_read: 20_000,
+            cache_read_audio: 20_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.1576",
+    );
+    // gemini-2.0-flash at 2026-01-01T00:00:00Z (audio input 0.70):
+    // 0.1M x 0.10 + 0.1M x 0.70 + 0.01M x 0.40 = 0.084
+    priced(
+        "gemini-2.0-flash",
+        "2026-01-01T00:00:00Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.084",
+    );
+    // gemini-2.5-flash-lite at 2025-07-21T23:59:59Z (preview audio 0.50):
+    // 0.1M x 0.10 + 0.1M x 0.50 + 0.01M x 0.40 = 0.064
+    priced(
+        "gemini-2.5-flash-lite",
+        "2025-07-21T23:59:59Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.064",
+    );
+    // gemini-2.5-flash-lite at 2025-07-22T00:00:00Z (GA 2025-07-22 audio 0.30):
+    // 0.1M x 0.10 + 0.1M x 0.30 + 0.01M x 0.40 = 0.044
+    priced(
+        "gemini-2.5-flash-lite",
+        "2025-07-22T00:00:00Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.044",
+    );
+    // gemini-3-flash-preview at 2026-06-01T00:00:00Z (audio 1.00, cached audio 0.10):
+    // 0.1M x 0.50 + 0.1M x 1.00 + 0.02M x 0.10 + 0.01M x 3 = 0.182
+    priced(
+        "gemini-3-flash-preview",
+        "2026-06-01T00:00:00Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            cache_read_audio: 20_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.182",
+    );
+    not_yet("gpt-realtime", "2025-08-27T23:59:59Z");
+    // gpt-realtime at 2025-08-28T00:00:00Z (text 4 / 0.40 / 16, audio 32 / 0.40 / 64):
+    // 0.01M x 4 + 0.005M x 0.40 + 0.1M x 32 + 0.05M x 0.40 + 0.005M x 16 + 0.1M x 64 = 9.742
+    priced(
+        "gpt-realtime",
+        "2025-08-28T00:00:00Z",
+        Usage {
+            input: 10_000,
+            cache_read: 5_000,
+            input_audio: 100_000,
+            cache_read_audio: 50_000,
+            output: 5_000,
+            output_audio: 100_000,
+            ..Usage::default()
+        },
+        "9.742",
+    );
+    not_yet("gpt-realtime-mini", "2025-10-05T23:59:59Z");
+    // gpt-realtime-mini at 2025-10-06T00:00:00Z (text 0.60 / 0.06 / 2.40, audio 10 / 0.30 / 20):
+    // 0.01M x 0.60 + 0.005M x 0.06 + 0.1M x 10 + 0.05M x 0.30 + 0.005M x 2.40 + 0.1M x 20 = 3.0333
+    priced(
+        "gpt-realtime-mini",
+        "2025-10-06T00:00:00Z",
+        Usage {
+            input: 10_000,
+            cache_read: 5_000,
+            input_audio: 100_000,
+            cache_read_audio: 50_000,
+            output: 5_000,
+            output_audio: 100_000,
+            ..Usage::default()
+        },
+        "3.0333",
+    );
+    not_yet("gpt-4o-transcribe", "2025-03-19T23:59:59Z");
+    // gpt-4o-transcribe at 2025-03-20T00:00:00Z (text 2.50, audio 6, output 10):
+    // 5e-05M x 2.50 + 0.01M x 6 + 0.0002M x 10 = 0.062125
+    priced(
+        "gpt-4o-transcribe",
+        "2025-03-20T00:00:00Z",
+        Usage {
+            input: 50,
+            input_audio: 10_000,
+            output: 200,
+            ..Usage::default()
+        },
+        "0.062125",
+    );
+    not_yet("gpt-4o-mini-transcribe", "2025-03-19T23:59:59Z");
+    // gpt-4o-mini-transcribe at 2025-03-20T00:00:00Z (text 1.25, audio 3, output 5):
+    // 5e-05M x 1.25 + 0.01M x 3 + 0.0002M x 5 = 0.0310625
+    priced(
+        "gpt-4o-mini-transcribe",
+        "2025-03-20T00:00:00Z",
+        Usage {
+            input: 50,
+            input_audio: 10_000,
+            output: 200,
+            ..Usage::default()
+        },
+        "0.0310625",
+    );
+    not_yet("gpt-audio", "2025-08-27T23:59:59Z");
+    // gpt-audio at 2025-08-28T00:00:00Z (2.50 / 10, audio 32 / 64):
+    // 0.001M x 2.50 + 0.01M x 32 + 0.0005M x 10 + 0.02M x 64 = 1.6075
+    priced(
+        "gpt-audio",
+        "2025-08-28T00:00:00Z",
+        Usage {
+            input: 1_000,
+            input_audio: 10_000,
+            output: 500,
+            output_audio: 20_000,
+            ..Usage::default()
+        },
+        "1.6075",
+    );
+    not_yet("gpt-audio-mini", "2025-10-05T23:59:59Z");
+    // gpt-audio-mini at 2025-10-06T00:00:00Z (0.60 / 2.40, audio 10 / 20):
+    // 0.001M x 0.60 + 0.01M x 10 + 0.0005M x 2.40 + 0.02M x 20 = 0.5018
+    priced(
+        "gpt-audio-mini",
+        "2025-10-06T00:00:00Z",
+        Usage {
+            input: 1_000,
+            input_audio: 10_000,
+            output: 500,
+            output_audio: 20_000,
+            ..Usage::default()
+        },
+        "0.5018",
+    );
+    not_yet("gpt-image-1", "2025-04-22T23:59:59Z");
+    // gpt-image-1 at 2025-04-23T00:00:00Z (text 5, image in 10, image out 40):
+    // 0.0001M x 5 + 0.001M x 10 + 0.00416M x 40 = 0.1769
+    priced(
+        "gpt-image-1",
+        "2025-04-23T00:00:00Z",
+        Usage {
+            input: 100,
+            input_image: 1_000,
+            output_image: 4_160,
+            ..Usage::default()
+        },
+        "0.1769",
+    );
+    not_yet("gemini-3-pro-image-preview", "2025-11-19T23:59:59Z");
+    // gemini-3-pro-image-preview at 2025-11-20T00:00:00Z (2 / 12, image output 120):
+    // 0.001M x 2 + 0.0005M x 12 + 0.00112M x 120 = 0.1424
+    priced(
+        "gemini-3-pro-image-preview",
+        "2025-11-20T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.1424",
+    );
+    // gemini-3-pro-image-preview shut down 2026-06-25 00:00 PDT
+    // gemini-3-pro-image-preview at 2026-06-25T06:59:59Z (last second):
+    // 0.001M x 2 + 0.0005M x 12 + 0.00112M x 120 = 0.1424
+    priced(
+        "gemini-3-pro-image-preview",
+        "2026-06-25T06:59:59Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.1424",
+    );
+    retired(
+        "gemini-3-pro-image-preview",
+        "2026-06-25T07:00:00Z",
+        "gemini-3-pro-image",
+    );
+    not_yet("gemini-3-pro-image", "2026-05-27T23:59:59Z");
+    // gemini-3-pro-image at 2026-05-28T00:00:00Z (GA; image output 120):
+    // 0.001M x 2 + 0.0005M x 12 + 0.00112M x 120 = 0.1424
+    priced(
+        "gemini-3-pro-image",
+        "2026-05-28T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.1424",
+    );
+    not_yet("gemini-3.1-flash-image-preview", "2026-02-25T23:59:59Z");
+    // gemini-3.1-flash-image-preview at 2026-02-26T00:00:00Z (0.50 / 3, image output 60):
+    // 0.001M x 0.50 + 0.0005M x 3 + 0.00112M x 60 = 0.0692
+    priced(
+        "gemini-3.1-flash-image-preview",
+        "2026-02-26T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.0692",
+    );
+    // gemini-3.1-flash-image-preview at 2026-06-25T06:59:59Z (last second):
+    // 0.001M x 0.50 + 0.0005M x 3 + 0.00112M x 60 = 0.0692
+    priced(
+        "gemini-3.1-flash-image-preview",
+        "2026-06-25T06:59:59Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.0692",
+    );
+    retired(
+        "gemini-3.1-flash-image-preview",
+        "2026-06-25T07:00:00Z",
+        "gemini-3.1-flash-image",
+    );
+    not_yet("gemini-3.1-flash-image", "2026-05-27T23:59:59Z");
+    // gemini-3.1-flash-image at 2026-05-28T00:00:00Z (GA):
+    // 0.001M x 0.50 + 0.0005M x 3 + 0.00112M x 60 = 0.0692
+    priced(
+        "gemini-3.1-flash-image",
+        "2026-05-28T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.0692",
+    );
+    not_yet("gemini-2.5-flash-image", "2025-10-01T23:59:59Z");
+    // gemini-2.5-flash-image at 2025-10-02T00:00:00Z (image output 30):
+    // 0.001M x 0.30 + 0.0001M x 2.50 + 0.00129M x 30 = 0.03925
+    priced(
+        "gemini-2.5-flash-image",
+        "2025-10-02T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 100,
+            output_image: 1_290,
+            ..Usage::default()
+        },
+        "0.03925",
+    );
+    not_yet("gemini-embedding-2", "2026-04-21T23:59:59Z");
+    // gemini-embedding-2 at 2026-04-22T00:00:00Z (text 0.20, image 0.45, audio 6.50):
+    // 0.001M x 0.20 + 0.001M x 0.45 + 0.001M x 6.50 = 0.00715
+    priced(
+        "gemini-embedding-2",
+        "2026-04-22T00:00:00Z",
+        Usage {
+            input: 1_000,
+            input_image: 1_000,
+            input_audio: 1_000,
+            ..Usage::default()
+        },
+        "0.00715",
+    );
+}
+
+#[test]
+fn claude_opus_5_5_launch() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 10_000,
+        cache_write_1h: 10_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Effective 2026-09-22 (PromptFuel v1.0.21; claudit priced it from the page on 2026-09-23).
+    not_yet("claude-opus-5-5", "2026-09-21T23:59:59Z");
+    // 4 / 0.20 / 5 / 8 / 20: 0.1M x 4 + 0.03M x 0.20 + 0.01M x 5 + 0.01M x 8 + 0.02M x 20
+    // = 0.4 + 0.006 + 0.05 + 0.08 + 0.4 = 0.936
+    priced("claude-opus-5-5", "2026-09-22T00:00:00Z", u, "0.936");
+}
+
+#[test]
+fn gpt_6_astra_launches_and_long_context() {
+    let u = |input| Usage {
+        input,
+        cache_read: 50_000,
+        cache_write: 50_000,
+        output: 100_000,
+        ..Usage::default()
+    };
+    // gpt-6-astra from 2026-09-03 at 10 / 1 / 12.50 / 50 (model page via litellm and codex-token-meter):
+    // 0.172M x 10 + 0.05M x 1 + 0.05M x 12.50 + 0.1M x 50 = 1.72 + 0.05 + 0.625 + 5 = 7.395
+    not_yet("gpt-6-astra", "2026-09-02T23:59:59Z");
+    priced("gpt-6-astra", "2026-09-03T00:00:00Z", u(172_000), "7.395");
+    // One token above 272K: 20 / 2 / 25 / 75 for the whole request:
+    // 0.172001M x 20 + 0.05M x 2 + 0.05M x 25 + 0.1M x 75 = 3.44002 + 0.1 + 1.25 + 7.5 = 12.29002
+    priced(
+        "gpt-6-astra",
+        "2026-09-03T00:00:00Z",
+        u(172_001),
+        "12.29002",
+    );
+    // gpt-6.2-astra from 2026-11-17 at 8 / 40, no cache prices (cache tokens bill at input 8):
+    // 0.1M x 8 + 0.05M x 8 + 0.05M x 8 + 0.1M x 40 = 0.8 + 0.4 + 0.4 + 4 = 5.6
+    not_yet("gpt-6.2-astra", "2026-11-16T23:59:59Z");
+    priced("gpt-6.2-astra", "2026-11-17T00:00:00Z", u(100_000), "5.6");
+}
+
+#[test]
+fn claude_5_5_cache_cut_and_haiku_5_5_prompt_tier() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 10_000,
+        cache_write_1h: 10_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Sonnet 5.5 cache read 0.20 -> 0.10 on 2026-10-07 (claudit v1.9.2, PromptFuel v1.0.23):
+    // before: 0.2 + 0.03M x 0.20 + 0.025 + 0.04 + 0.2 = 0.471
+    priced("claude-sonnet-5-5", "2026-10-06T23:59:59Z", u, "0.471");
+    // at: 0.2 + 0.03M x 0.10 + 0.025 + 0.04 + 0.2 = 0.468
+    priced("claude-sonnet-5-5", "2026-10-07T00:00:00Z", u, "0.468");
+    // Haiku 5.5 from 2026-10-07; prompt (input + cache reads + writes) of exactly 100,000:
+    // 0.05M x 0.10 + 0.025M x 0.01 + 0.025M x 0.125 + 0.01M x 0.50
+    // = 0.005 + 0.00025 + 0.003125 + 0.005 = 0.013375
+    let h = |input| Usage {
+        input,
+        cache_read: 25_000,
+        cache_write: 25_000,
+        output: 10_000,
+        ..Usage::default()
+    };
+    not_yet("claude-haiku-5-5", "2026-10-06T23:59:59Z");
+    priced(
+        "claude-haiku-5-5",
+        "2026-10-07T00:00:00Z",
+        h(50_000),
+        "0.013375",
+    );
+    // One token above 100K: every token at 0.50 / 0.05 / 0.625 / 2.50:
+    // 0.050001M x 0.50 + 0.025M x 0.05 + 0.025M x 0.625 + 0.01M x 2.50
+    // = 0.0250005 + 0.00125 + 0.015625 + 0.025 = 0.0668755
+    priced(
+        "claude-haiku-5-5",
+        "2026-10-07T00:00:00Z",
+        h(50_001),
+        "0.0668755",
+    );
+}
+
+#[test]
+fn gpt_5_6_sol_promotion_end() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 20_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Promotion 4 / 0.40 / 5 (writes) / 20 through 2026-11-30 (docs.laozhang.ai, docs.apiyi.com),
+    // taken to end at 2026-12-01 00:00 PST = 08:00 UTC:
+    // 0.1M x 4 + 0.03M x 0.40 + 0.02M x 5 + 0.02M x 20 = 0.4 + 0.012 + 0.1 + 0.4 = 0.912
+    priced("gpt-5.6-sol", "2026-12-01T07:59:59Z", u, "0.912");
+    // List price again, 5 / 0.50 / 6.25 / 30:
+    // 0.1M x 5 + 0.03M x 0.50 + 0.02M x 6.25 + 0.02M x 30 = 0.5 + 0.015 + 0.125 + 0.6 = 1.24
+    priced("gpt-5.6-sol", "2026-12-01T08:00:00Z", u, "1.24");
+    priced("gpt-5.6", "2026-12-03T12:00:00Z", u, "1.24");
+}
+
+#[test]
+fn gemini_4_launch_and_december_price() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 50_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Launch 2 / 0.10 / 10 (litellm discussion 46238, TokenMeter, blockrun):
+    // 0.1M x 2 + 0.05M x 0.10 + 0.02M x 10 = 0.2 + 0.005 + 0.2 = 0.405
+    not_yet("gemini-4-argon", "2026-09-29T23:59:59Z");
+    priced("gemini-4-argon", "2026-09-30T00:00:00Z", u, "0.405");
+    not_yet("gemini-4-carbon", "2026-11-09T23:59:59Z");
+    priced("gemini-4-carbon", "2026-11-10T00:00:00Z", u, "0.405");
+    priced("gemini-4-argon", "2026-12-01T07:59:59Z", u, "0.405");
+    priced("gemini-4-carbon", "2026-12-01T07:59:59Z", u, "0.405");
+    // From 2026-12-01 00:00 PST, 4 / 0.20 / 20: 0.4 + 0.01 + 0.4 = 0.81
+    priced("gemini-4-argon", "2026-12-01T08:00:00Z", u, "0.81");
+    priced("gemini-4-carbon", "2026-12-01T08:00:00Z", u, "0.81");
 }

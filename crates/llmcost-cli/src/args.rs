@@ -75,7 +75,7 @@ pub struct PriceOpts {
     pub currency: Option<String>,
     /// Exchange rate when a model has no list in --currency: `RATE` (one unit of the model's
     /// list currency in --currency) or `CUR=RATE` (repeatable, e.g. `--fx CNY=0.14`).
-    #[arg(long, value_name = "RATE")]
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
     pub fx: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -133,7 +133,7 @@ pub struct EstimateArgs {
     #[arg(long, value_name = "SHARE")]
     pub input_share: String,
     /// The amount actually billed, to reconcile against (in the output currency).
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
     pub billed: Option<String>,
     #[command(flatten)]
     pub price: PriceOpts,
@@ -196,7 +196,12 @@ pub struct ForecastArgs {
     #[arg(long, value_name = "R")]
     pub cache_hit_rate: Option<String>,
     /// Days in the period.
-    #[arg(long, value_name = "D", default_value_t = 30)]
+    #[arg(
+        long,
+        value_name = "D",
+        default_value_t = 30,
+        allow_negative_numbers = true
+    )]
     pub days: u32,
     /// First day of the period (YYYY-MM-DD, a date in --tz). Default: today, or the date of --at.
     #[arg(long, value_name = "DATE")]
@@ -245,6 +250,12 @@ pub fn parse_tokens(s: &str) -> Result<u64, String> {
     if t.starts_with('-') {
         return Err(format!("token counts cannot be negative (got `{s}`)"));
     }
-    t.parse::<u64>()
-        .map_err(|_| format!("`{s}` is not a whole number of tokens"))
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse::<u64>()
+            .map_err(|_| format!("`{s}` is too large: at most {} tokens", u64::MAX));
+    }
+    Err(format!(
+        "`{s}` is not a whole number of tokens (write e.g. 1200, 1_200 or 1,200)"
+    ))
 }

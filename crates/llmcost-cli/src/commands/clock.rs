@@ -221,9 +221,9 @@ pub fn zone(name: Option<&str>) -> Result<TimeZone> {
     if let Some(off) = fixed_offset(n) {
         return Ok(TimeZone::fixed(off));
     }
-    TimeZone::get(n).with_context(|| {
-        format!(
-            "--tz: `{n}` is not a time zone (use an IANA name such as Europe/Paris, UTC, or +08:00)"
+    TimeZone::get(n).map_err(|e| {
+        crate::common::usage_err!(
+            "--tz: `{n}` is not a time zone (use an IANA name such as Europe/Paris, UTC, or +08:00): {e}"
         )
     })
 }
@@ -248,7 +248,7 @@ fn fixed_offset(n: &str) -> Option<jiff::tz::Offset> {
 /// The dates and hours of a period.
 pub fn period(from: Date, days: u32, hours: Option<&str>, tz: TimeZone) -> Result<Vec<DaySpan>> {
     let hours = hours
-        .map(|h| DayWindow::parse(h).map_err(|e| anyhow::anyhow!("--hours: {e}")))
+        .map(|h| DayWindow::parse(h).map_err(|e| crate::common::usage_err!("--hours: {e}")))
         .transpose()?;
     Ok(Period {
         from,
@@ -345,9 +345,21 @@ pub fn value_now_or_week<F>(
 where
     F: FnMut(&PriceSettings) -> Result<(Decimal, Priced)>,
 {
+    let mut note = None;
     if let Some(from) = week {
         let spans = period(from, WEEK_DAYS, None, TimeZone::UTC)?;
-        let rates = spread(cat, model, &spans, s, &mut value_at)?;
+        let rates = match spread(cat, model, &spans, s, &mut value_at) {
+            Ok(r) => r,
+            // Not priced all week (a retirement, a first price): one instant instead.
+            Err(e) if schedule_at(cat, model, s.at, s).is_some() => {
+                note = Some(format!(
+                    "{model}: no weekly average ({e:#}); priced at {} instead",
+                    crate::output::when(s.at)
+                ));
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        };
         if follows_clock(&rates)
             && let Some(first) = rates.first()
         {
@@ -369,7 +381,7 @@ where
         priced,
         regime: regime_of(cat, model, s.at, s).key(),
         rates: Vec::new(),
-        warning: None,
+        warning: note,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use llmcost_core::{ServiceTier, Usage};
 use serde::Serialize;
 
@@ -40,7 +40,9 @@ pub fn tier_of(batch: bool, service_tier: Option<&str>) -> Result<ServiceTier> {
     }
     match service_tier {
         None => Ok(ServiceTier::Standard),
-        Some(t) => t.parse().map_err(|e: String| anyhow::anyhow!(e)),
+        Some(t) => t
+            .parse()
+            .map_err(|e: String| crate::common::usage_err!("invalid --service-tier: {e}")),
     }
 }
 
@@ -51,7 +53,9 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         return super::usage_file::run(args, path, &s, tier, out);
     }
     let Some(model) = args.model.as_deref() else {
-        bail!("--model is required (or give --usage FILE with a response body)");
+        crate::common::usage_bail!(
+            "--model is required (or give --usage FILE with a response body)"
+        );
     };
     let usage = Usage {
         input: args.input.unwrap_or(0),
@@ -63,7 +67,7 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         ..Usage::default()
     };
     if usage.is_zero() {
-        bail!(
+        crate::common::usage_bail!(
             "no tokens given: pass at least one of --input, --cache-read, --cache-write, --cache-write-1h, --output, --reasoning"
         );
     }

@@ -75,8 +75,8 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             .context("cannot read the key from stdin")?;
         let key = key.trim();
         if key.is_empty() {
-            config_error(
-                "no key on stdin (pipe the key in: `printenv OPENAI_API_KEY | llmcost proxy --print-key-fingerprint`)",
+            crate::common::usage_bail!(
+                "no key on stdin\nhint: pipe the key in: `printenv OPENAI_API_KEY | llmcost proxy --print-key-fingerprint`"
             );
         }
         let mut ledger = crate::ledger::open_ledger(args.ledger.as_deref())?;
@@ -89,10 +89,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read the config file {}", p.display()))?;
-            match FileConfig::parse(&text) {
-                Ok(f) => f,
-                Err(e) => config_error(&format!("in {}: {e}", p.display())),
-            }
+            FileConfig::parse(&text).with_context(|| format!("in {}", p.display()))?
         }
         None => FileConfig::default(),
     };
@@ -107,10 +104,9 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             |p| format!("invalid proxy settings (config {})", p.display()),
         )
     };
-    let mut settings = match Settings::resolve(&file, &cli, &|v| std::env::var(v).ok()) {
-        Ok(s) => s,
-        Err(e) => config_error(&format!("{}: {e}", where_())),
-    };
+    // Configuration errors (`ConfigError`) exit with 2, before anything is opened or bound.
+    let mut settings =
+        Settings::resolve(&file, &cli, &|v| std::env::var(v).ok()).with_context(where_)?;
     if let Some(s) = args.drain_timeout {
         settings.drain_timeout = std::time::Duration::from_secs(s);
     }
@@ -121,9 +117,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         settings.ca_file = Some(p.clone());
     }
     let catalog = super::catalog()?;
-    if let Err(e) = llmcost_proxy::check_budget_currencies(&settings, catalog) {
-        config_error(&format!("{}: {e}", where_()));
-    }
+    llmcost_proxy::check_budget_currencies(&settings, catalog).with_context(where_)?;
     let listen = args
         .listen
         .clone()
@@ -198,15 +192,6 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         report.left_in_spill
     )?;
     Ok(ExitStatus::Success)
-}
-
-/// A configuration error: nothing was started. Exit code 2 (usage or
-/// configuration error), as the exit-code policy says.
-fn config_error(msg: &str) -> ! {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {msg}");
-    let _ = err.flush();
-    std::process::exit(2)
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

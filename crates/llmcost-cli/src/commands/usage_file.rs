@@ -76,7 +76,9 @@ pub fn run(
             .model
             .clone()
             .or_else(|| ex.model.clone())
-            .ok_or_else(|| anyhow!("{name}: the body names no model; pass --model"))?;
+            .ok_or_else(|| {
+                crate::common::usage_err!("{name}: the body names no model; pass --model")
+            })?;
         let at = if s.at_given {
             s.at
         } else {
@@ -554,6 +556,21 @@ struct ManyJson {
     unpriced: Vec<UnpricedJson>,
     errors: ErrorsJson,
     fx: Vec<FxJson>,
+    /// What makes the exit code 1: lines skipped and models left unpriced.
+    issues: IssuesJson,
+}
+
+#[derive(Serialize)]
+struct IssuesJson {
+    count: u64,
+    first: Vec<IssueJson>,
+}
+
+#[derive(Serialize)]
+struct IssueJson {
+    path: String,
+    line: usize,
+    message: String,
 }
 
 fn report(
@@ -590,9 +607,32 @@ fn report(
             agg.error_count - agg.errors.len() as u64
         ));
     }
+    crate::common::warn_unpriced(agg.unpriced.keys().map(String::as_str));
     match format {
         Format::Json => {
+            let mut first: Vec<IssueJson> = agg
+                .errors
+                .iter()
+                .map(|(l, m)| IssueJson {
+                    path: name.to_string(),
+                    line: *l,
+                    message: format!("skipped: {m}"),
+                })
+                .collect();
+            first.extend(agg.unpriced.iter().map(|(k, v)| IssueJson {
+                path: name.to_string(),
+                line: 0,
+                message: format!(
+                    "`{k}` has no price ({}): {} records left out of the total",
+                    v.reason, v.records
+                ),
+            }));
+            let issues = IssuesJson {
+                count: agg.error_count + agg.unpriced.len() as u64,
+                first,
+            };
             let j = ManyJson {
+                issues,
                 records: agg.records,
                 priced_records: priced,
                 currency: cur,

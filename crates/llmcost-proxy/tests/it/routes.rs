@@ -123,7 +123,7 @@ async fn completions_embeddings_and_responses_are_metered() {
     let comp = by("gpt-4o-mini");
     assert_eq!(comp.cost, Some(dec(CHAT_COST)));
 
-    // 8 tokens × 0.02 USD per million = 0.00000016 USD.
+    // text-embedding-3-small at $0.02 per 1M input tokens: 8 × 0.02 / 1M = 0.00000016.
     let emb = by("text-embedding-3-small");
     assert_eq!(emb.usage.input, 8);
     assert_eq!(emb.cost, Some(dec("0.00000016")));
