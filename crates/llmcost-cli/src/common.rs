@@ -45,17 +45,6 @@ macro_rules! usage_err {
 }
 pub(crate) use usage_err;
 
-/// An issue that is only a note (exit 0): the last line of a log still being
-/// written, left to be read when complete (`llmcost_logs` reports it so).
-pub fn is_note(message: &str) -> bool {
-    message.starts_with("the last line is incomplete")
-}
-
-/// Issues that make the exit code 1: all but the notes among those shown.
-pub fn real_issues<'a>(count: u64, shown: impl Iterator<Item = &'a str>) -> u64 {
-    count.saturating_sub(shown.filter(|m| is_note(m)).count() as u64)
-}
-
 /// Marks an error as a usage or configuration error (exit 2), keeping its message.
 pub fn into_usage(e: anyhow::Error) -> anyhow::Error {
     if e.chain().any(|c| c.is::<UsageError>()) {

@@ -24,7 +24,9 @@
 //!
 //! `report`, `currency`, `tz`, `mode` (`paths`|`ledger`), `rows[]`, `totals`,
 //! `unpriced[]`, `fx[]`, `issues` (`count`, `first[]` with `path`, `line`,
-//! `message`), `files`. A row: `period` (daily and weekly: `YYYY-MM-DD`, the
+//! `message`), `notes[]` (only when there are some: `path`, `line`,
+//! `message` of a last line still being written, left for the next read),
+//! `files`. A row: `period` (daily and weekly: `YYYY-MM-DD`, the
 //! week's Monday for weekly; monthly `YYYY-MM`; model: the model; session:
 //! the session id, with `project`), `input`, `cache_read`, `cache_write`,
 //! `cache_write_1h`, `output`, `reasoning`, `total_tokens`, `records`, `cost`
@@ -427,6 +429,8 @@ pub(crate) struct Agg {
     pub unpriced: BTreeMap<Arc<str>, Unpriced>,
     pub issues: Vec<Issue>,
     pub issue_count: u64,
+    /// Not problems: a last line still being written (path mode).
+    pub notes: Vec<Issue>,
     pub fx: BTreeMap<Currency, Decimal>,
     pub files: u64,
     /// Claude Code message ids counted outside a side chain (path mode).
@@ -451,6 +455,7 @@ impl Agg {
         self.issues
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         self.issues.truncate(MAX_ISSUES_SHOWN);
+        self.notes.extend(o.notes);
         self.fx.extend(o.fx);
         self.files += o.files;
         self.parents.extend(o.parents);
@@ -667,7 +672,8 @@ pub(crate) fn aggregate_paths(
     paths: &[PathBuf],
     source: Option<SourceKind>,
 ) -> Result<Agg> {
-    let files = llmcost_logs::discover(paths, source).context("cannot list the usage files")?;
+    let found = llmcost_logs::find(paths, source).context("cannot list the usage files")?;
+    let files = found.files;
     let cat = catalog()?;
     // Claude Code lines average about 1 KB: size the set of identities for
     // one per KB of input (at most 16 M, 128 MiB) so it never rehashes.
@@ -739,6 +745,7 @@ pub(crate) fn aggregate_paths(
                 for i in o.issues {
                     agg.issue(i);
                 }
+                agg.notes.extend(o.notes);
             }
             Err(e) => agg.issue(Issue {
                 path: path.clone(),
@@ -781,6 +788,9 @@ pub(crate) fn aggregate_paths(
         agg.parents.iter().copied().collect()
     };
     agg.parents = Vec::new();
+    for i in found.skipped {
+        agg.issue(i);
+    }
     let mut pricer = Pricer::new(cat, &s.price);
     for (e, stem, project) in deferred {
         if e.parent != 0 && parents.contains(&e.parent) {
@@ -825,7 +835,7 @@ fn project_of(path: &Path, kind: SourceKind) -> Option<String> {
 
 /// Reads the ledger into an aggregate.
 pub(crate) fn aggregate_ledger(period: Period, s: &Settings, ledger: Option<&Path>) -> Result<Agg> {
-    let led = crate::ledger::open_ledger(ledger)?;
+    let led = crate::ledger::open_ledger_read(ledger)?;
     // Rows are read on every core, each thread over its own range of row ids
     // with its own connection; the sums do not depend on the order.
     let threads = std::thread::available_parallelism()
@@ -1103,6 +1113,16 @@ struct IssueRow {
     message: String,
 }
 
+impl IssueRow {
+    fn of(i: Issue) -> IssueRow {
+        IssueRow {
+            path: i.path.display().to_string(),
+            line: i.line,
+            message: i.message,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct Issues {
     count: u64,
@@ -1120,6 +1140,8 @@ struct Report {
     unpriced: Vec<UnpricedRow>,
     fx: Vec<FxRow>,
     issues: Issues,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<IssueRow>,
     files: Option<u64>,
 }
 
@@ -1219,16 +1241,9 @@ fn build(period: Period, s: &Settings, agg: Agg, mode: &'static str, breakdown: 
             .collect(),
         issues: Issues {
             count: agg.issue_count,
-            first: agg
-                .issues
-                .into_iter()
-                .map(|i| IssueRow {
-                    path: i.path.display().to_string(),
-                    line: i.line,
-                    message: i.message,
-                })
-                .collect(),
+            first: agg.issues.into_iter().map(IssueRow::of).collect(),
         },
+        notes: agg.notes.into_iter().map(IssueRow::of).collect(),
         files: (mode == "paths").then_some(agg.files),
     }
 }
@@ -1300,13 +1315,10 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         ReportFormat::Csv => write_csv(out, &report)?,
         ReportFormat::Table => write_table(out, &report)?,
     }
-    report_issues(&unread);
+    report_issues(&unread, &report.notes);
     crate::common::warn_unpriced(report.unpriced.iter().map(|u| u.model.as_str()));
-    let real = crate::common::real_issues(
-        report.issues.count,
-        report.issues.first.iter().map(|i| i.message.as_str()),
-    );
-    Ok(if real > 0 {
+    // Skipped input or unpriced usage: done, but not everything is counted.
+    Ok(if report.issues.count > 0 || !report.unpriced.is_empty() {
         ExitStatus::Partial
     } else {
         ExitStatus::Success
@@ -1317,7 +1329,10 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     clippy::print_stderr,
     reason = "issues with the input go to stderr, data to stdout"
 )]
-fn report_issues(i: &Issues) {
+fn report_issues(i: &Issues, notes: &[IssueRow]) {
+    for n in notes {
+        eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
+    }
     if i.count == 0 {
         return;
     }
