@@ -32,6 +32,9 @@ pub struct CostJson<'a> {
     pub fx: Option<&'a FxApplied>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<String>,
+    /// What the answer cannot account for (a holiday calendar that has ended).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 pub fn tier_of(batch: bool, service_tier: Option<&str>) -> Result<ServiceTier> {
@@ -112,6 +115,9 @@ pub fn render(
                 price: &p.price,
                 fx: p.fx.as_ref(),
                 shape,
+                warnings: super::calendar::instant_warning(p, at)
+                    .into_iter()
+                    .collect(),
             },
         ),
         Format::Table => {
@@ -121,6 +127,9 @@ pub fn render(
                 "{}",
                 table(&mut d, model, usage, at, p, shape.as_deref())
             )?;
+            if let Some(w) = super::calendar::instant_warning(p, at) {
+                writeln!(out, "warning: {w}")?;
+            }
             Ok(())
         }
     }
