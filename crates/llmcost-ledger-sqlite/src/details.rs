@@ -61,6 +61,21 @@ impl BlockWriter {
         put_opt_u64(b, r.ttfb_ms);
     }
 
+    /// Adds stored details again (a block rewritten by a migration).
+    pub(crate) fn push_details(&mut self, d: &Details) {
+        let b = &mut self.buf;
+        put_str(b, &d.dedup_key);
+        put_opt_str(b, d.origin.as_deref());
+        put_opt_u64(b, d.line);
+        put_opt_str(b, d.provider.as_deref());
+        put_opt_str(b, d.billed.map(|x| x.to_string()).as_deref());
+        put_opt_str(b, d.billed_currency.as_ref().map(Currency::as_str));
+        put_opt_str(b, d.raw_usage.as_deref());
+        put_opt_u64(b, d.status.map(u64::from));
+        put_opt_u64(b, d.latency_ms);
+        put_opt_u64(b, d.ttfb_ms);
+    }
+
     /// The compressed block; the writer is empty afterwards (and keeps its buffer).
     pub(crate) fn finish(&mut self) -> Vec<u8> {
         let data = lz4_flex::compress_prepend_size(&self.buf);

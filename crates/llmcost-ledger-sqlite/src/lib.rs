@@ -30,13 +30,16 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavio
 use rustc_hash::FxHashMap;
 
 mod details;
+mod rekey;
 use details::{BlockWriter, Details};
+pub use rekey::write_v2_ledger;
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_narrow.sql"),
     include_str!("../migrations/0003_modal_buckets.sql"),
+    include_str!("../migrations/0004_identity.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -60,6 +63,17 @@ const COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.in
      e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
      e.cost, e.currency, e.price_ref, e.tags, e.key_fingerprint, e.incomplete, e.detail, \
      e.input_audio, e.cache_read_audio, e.output_audio, e.input_image, e.output_image";
+
+/// [`COLUMNS`] of a schema-2 ledger read as it is: the modality buckets it lacks read 0.
+const COLUMNS_V2: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
+     e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
+     e.cost, e.currency, e.price_ref, e.tags, e.key_fingerprint, e.incomplete, e.detail, \
+     0, 0, 0, 0, 0";
+
+/// [`LEAN_COLUMNS`] of a schema-2 ledger read as it is.
+const LEAN_COLUMNS_V2: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
+     e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
+     e.cost, e.currency, 0, 0, 0, 0, 0";
 
 /// Columns read back by [`Ledger::for_each_lean`], in [`read_lean`] order.
 const LEAN_COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
@@ -130,7 +144,15 @@ pub struct SqliteLedger {
     interned: FxHashMap<String, i64>,
     /// Rows between two `yield_now` calls in a write (0: never).
     yield_every: usize,
+    /// Opened with [`SqliteLedger::open_read_only`]: never writes.
+    read_only: bool,
+    /// A schema-2 file read as it is: it has no modality columns.
+    pre_modal: bool,
 }
+
+/// The oldest schema a read-only connection reads without migrating (schema
+/// 3 changed keys, not tables).
+pub const MIN_READ_VERSION: i64 = 2;
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> LedgerError {
     LedgerError::Backend(Box::new(e))
@@ -141,6 +163,21 @@ fn sql(e: rusqlite::Error) -> LedgerError {
         rusqlite::Error::QueryReturnedNoRows => LedgerError::NotFound,
         e => backend(e),
     }
+}
+
+/// A `file:` URI opening `path` as immutable (percent-encoding what a URI
+/// path cannot hold).
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// Whether `e` is another connection's lock (worth waiting for and retrying).
@@ -210,6 +247,8 @@ impl SqliteLedger {
             path: Some(path.to_path_buf()),
             interned: FxHashMap::default(),
             yield_every: 0,
+            read_only: false,
+            pre_modal: false,
         };
         // Only takes effect on a new, empty file (an existing ledger keeps its
         // page size). 16 KiB pages: a quarter of the write-ahead-log frames of
@@ -224,6 +263,77 @@ impl SqliteLedger {
         Ok(ledger)
     }
 
+    /// Opens an existing ledger file for reading only: nothing is created or
+    /// written (no file, no folder, no migration, no journal mode change),
+    /// so it works on a read-only folder or file. A ledger of an older schema
+    /// that reads the same ([`MIN_READ_VERSION`]) is read as it is.
+    ///
+    /// # Errors
+    /// The file does not exist or cannot be opened, is not an llmcost ledger,
+    /// needs a migration first (`schema version N is older...`), or is newer
+    /// than this build ([`LedgerError::SchemaTooNew`]).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        if !path.is_file() {
+            return Err(LedgerError::NotFound);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = match Connection::open_with_flags(path, flags).and_then(|c| {
+            c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+                .map(|_| c)
+        }) {
+            Ok(c) => c,
+            // A WAL file in a folder where the shared-memory file cannot be
+            // created: no one can be writing it, so read it as immutable.
+            Err(_) => {
+                Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+                    .map_err(sql)?
+            }
+        };
+        let ledger = SqliteLedger {
+            conn,
+            path: Some(path.to_path_buf()),
+            interned: FxHashMap::default(),
+            yield_every: 0,
+            read_only: true,
+            pre_modal: false,
+        };
+        ledger.conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        ledger
+            .conn
+            .execute_batch(
+                "PRAGMA cache_size = -131072; PRAGMA mmap_size = 4294967296; \
+                 PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(sql)?;
+        let found = ledger.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(LedgerError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let mut ledger = ledger;
+        ledger.pre_modal = found < 3;
+        if found == 0 {
+            return Err(LedgerError::Conflict(
+                "this is not an llmcost ledger (no schema version)".into(),
+            ));
+        }
+        if found < MIN_READ_VERSION {
+            return Err(LedgerError::Conflict(format!(
+                "the ledger has schema version {found}, older than this llmcost reads without upgrading it; run `llmcost import` once to upgrade it"
+            )));
+        }
+        Ok(ledger)
+    }
+
+    /// Whether this connection was opened read-only.
+    #[must_use]
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
     /// A fresh ledger in memory (tests, `report` straight from paths).
     ///
     /// # Errors
@@ -235,6 +345,8 @@ impl SqliteLedger {
             path: None,
             interned: FxHashMap::default(),
             yield_every: 0,
+            read_only: false,
+            pre_modal: false,
         };
         ledger.configure(false)?;
         ledger.migrate()?;
@@ -248,6 +360,7 @@ impl SqliteLedger {
     /// As [`SqliteLedger::open`].
     pub fn reopen(&self) -> Result<Self> {
         match &self.path {
+            Some(p) if self.read_only => SqliteLedger::open_read_only(p),
             Some(p) => SqliteLedger::open(p),
             None => Err(LedgerError::Conflict(
                 "an in-memory ledger cannot be opened twice".into(),
@@ -365,6 +478,10 @@ impl SqliteLedger {
         if found <= 1 {
             copy_v1(&tx, &mut Interner::new(&mut self.interned))?;
         }
+        // Schema 4: JSON Lines and CSV records (copied v1 rows too) get their identity keys.
+        if found <= 3 {
+            rekey::rekey_v2(&tx)?;
+        }
         let done = tx.commit().map_err(sql);
         // Ids interned in a migration that failed may have been rolled back.
         if done.is_err() {
@@ -386,7 +503,8 @@ impl SqliteLedger {
     ) -> Result<()> {
         let dict = Dict::load(&self.conn)?;
         let (clause, params) = where_clause(filter)?;
-        let query = format!("SELECT {COLUMNS} FROM entries AS e{clause}{order}");
+        let columns = if self.pre_modal { COLUMNS_V2 } else { COLUMNS };
+        let query = format!("SELECT {columns} FROM entries AS e{clause}{order}");
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
@@ -513,7 +631,12 @@ impl SqliteLedger {
             params.push(Value::Integer(from));
             params.push(Value::Integer(to));
         }
-        let query = format!("SELECT {LEAN_COLUMNS} FROM entries AS e{clause}");
+        let columns = if self.pre_modal {
+            LEAN_COLUMNS_V2
+        } else {
+            LEAN_COLUMNS
+        };
+        let query = format!("SELECT {columns} FROM entries AS e{clause}");
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
@@ -1645,9 +1768,16 @@ mod tests {
             (b.model.as_str(), b.cost, b.origin.as_deref()),
             ("gpt-4o", None, None)
         );
+        // A JSON Lines row gets the schema-3 identity (`a:2` was no id).
+        assert!(b.dedup_key.starts_with("jsonl:row:"), "{}", b.dedup_key);
         // The unhashed (collided) v1 row is found by its key.
         let n = l
-            .update_costs(&[("a:2".into(), Some(Decimal::ONE), Some(Currency::USD), None)])
+            .update_costs(&[(
+                b.dedup_key.clone(),
+                Some(Decimal::ONE),
+                Some(Currency::USD),
+                None,
+            )])
             .expect("update the unhashed row");
         assert_eq!(n, 1);
         // The `records` view keeps the v1 columns for ad-hoc queries.
@@ -2008,5 +2138,75 @@ mod tests {
         if let Some(p) = default_ledger_path() {
             assert!(p.ends_with("llmcost/ledger.db"), "{}", p.display());
         }
+    }
+}
+
+#[cfg(test)]
+mod read_only_tests {
+    use super::*;
+
+    #[test]
+    fn a_read_only_open_creates_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let missing = dir.path().join("sub").join("l.db");
+        assert!(matches!(
+            SqliteLedger::open_read_only(&missing),
+            Err(LedgerError::NotFound)
+        ));
+        assert!(!dir.path().join("sub").exists(), "no folder created");
+        let path = dir.path().join("l.db");
+        {
+            let mut l = SqliteLedger::open(&path).expect("create");
+            l.insert(&[UsageRecord::new(
+                "k",
+                Timestamp::UNIX_EPOCH,
+                "t",
+                "m",
+                Usage::default(),
+            )])
+            .expect("insert");
+        }
+        let mut l = SqliteLedger::open_read_only(&path).expect("open");
+        assert!(l.is_read_only());
+        assert_eq!(l.count().expect("count"), 1);
+        assert_eq!(l.reopen().expect("again").count().expect("count"), 1);
+        assert!(
+            l.insert(&[UsageRecord::new(
+                "k2",
+                Timestamp::UNIX_EPOCH,
+                "t",
+                "m",
+                Usage::default(),
+            )])
+            .is_err()
+        );
+        // Not a ledger.
+        let other = dir.path().join("x.db");
+        std::fs::write(&other, b"").expect("write");
+        assert!(SqliteLedger::open_read_only(&other).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_ledger_in_a_read_only_folder_can_be_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tmp");
+        let sub = dir.path().join("ro");
+        let path = sub.join("l.db");
+        {
+            let mut l = SqliteLedger::open(&path).expect("create");
+            l.insert(&[UsageRecord::new(
+                "k",
+                Timestamp::UNIX_EPOCH,
+                "t",
+                "m",
+                Usage::default(),
+            )])
+            .expect("insert");
+        }
+        std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        let got = SqliteLedger::open_read_only(&path).and_then(|l| l.count());
+        std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        assert_eq!(got.expect("read"), 1);
     }
 }

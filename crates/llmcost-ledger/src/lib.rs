@@ -6,6 +6,8 @@
 //! choose a backend.
 #![deny(missing_docs)]
 
+pub mod identity;
+
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +16,9 @@ use serde::{Deserialize, Serialize};
 pub struct UsageRecord {
     /// Unique per logical request across every import; inserting a record whose
     /// key is already stored is a no-op (idempotent imports). Examples:
-    /// `claude:<message.id>:<requestId>`, `codex:<session>:<turn>`,
-    /// `jsonl:<response id>` or `jsonl:<file hash>:<line>`, `proxy:<uuid>`.
+    /// `claude:<message.id>:<requestId>`, `codex:<time>:<totals>`,
+    /// `jsonl:id:<response id>:<digest>`, `csv:row:<digest>:<occurrence>`
+    /// ([`identity`] has the rule), `seq:<proxy start id>:<n>`.
     pub dedup_key: String,
     /// When the tokens were used (UTC).
     pub at: Timestamp,

@@ -392,8 +392,9 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
             out.issue(no, "missing or invalid `timestamp`");
             return;
         };
-        let mid = l.message_id;
-        let rid = l.request_id;
+        // An empty id identifies nothing.
+        let mid = l.message_id.filter(|m| !m.is_empty());
+        let rid = l.request_id.filter(|r| !r.is_empty());
         let key = match (mid, rid) {
             (None, None) => fast_hash(&[b"line", &file_key.to_le_bytes(), &no.to_le_bytes()]),
             _ => fast_hash(&[mid.unwrap_or(b""), rid.unwrap_or(b"")]),

@@ -16,15 +16,22 @@
 //! | provider, project, session | `provider`, `project`, `session` |
 //!
 //! Token columns are disjoint buckets: `input` must not include cache reads.
-//! Fields may be quoted (`"1,234"`); a field cannot span lines. The dedup
-//! key is `csv:<hash of the file's first 4 KiB>:<line>`.
+//! Fields may be quoted (`"1,234"`); a field cannot span lines. A row with
+//! fewer or more fields than the header is a bad line (skipped, reported);
+//! an empty token cell is 0. The dedup key is the row's content and
+//! occurrence ([`llmcost_ledger::identity`]): `csv:row:<digest of time, model,
+//! tokens, tier and session column>:<identical rows before it in the file>`,
+//! so a re-export, a re-sort or an appended row adds only what is new.
 
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
+use llmcost_ledger::identity::{self, Content, Occurrences};
 
 use crate::{Detail, Entry, Error, FileCtx, Models, Out, Tail, fast_hash, for_each_line, time};
 
 #[derive(Default, Clone, Copy)]
 struct Cols {
+    /// Fields in the header.
+    width: usize,
     time: Option<usize>,
     model: Option<usize>,
     input: Option<usize>,
@@ -69,7 +76,10 @@ fn norm(h: &str) -> String {
 }
 
 fn header(h: &[String]) -> Cols {
-    let mut c = Cols::default();
+    let mut c = Cols {
+        width: h.len(),
+        ..Cols::default()
+    };
     for (i, name) in h.iter().enumerate() {
         let n = norm(name);
         let slot = match n.as_str() {
@@ -123,6 +133,7 @@ pub(crate) fn parse_time(s: &str) -> Option<Timestamp> {
 }
 
 fn tokens(f: &[String], col: Option<usize>, what: &str) -> Result<u64, String> {
+    // An empty cell is 0; a missing field is caught by the width check.
     let Some(i) = col else { return Ok(0) };
     let cell = f.get(i).map_or("", |s| s.trim());
     if cell.is_empty() {
@@ -131,7 +142,7 @@ fn tokens(f: &[String], col: Option<usize>, what: &str) -> Result<u64, String> {
     let clean: String = cell.chars().filter(|c| *c != ',' && *c != '_').collect();
     clean
         .parse::<u64>()
-        .map_err(|_| format!("`{what}` is not a whole number of tokens: `{cell}`"))
+        .map_err(|_| format!("`{what}` is not a whole number of tokens: `{cell}`: skipped"))
 }
 
 fn complete_row(b: &[u8]) -> bool {
@@ -139,17 +150,132 @@ fn complete_row(b: &[u8]) -> bool {
     b.iter().filter(|c| **c == b'"').count() % 2 == 0
 }
 
-pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), Error> {
-    let head = crate::head_hash(&ctx.path)?;
-    let mut cols: Option<Cols> = None;
-    if start > 0 {
-        // the header is the first line, before `start`
-        let data = std::fs::read(&ctx.path).map_err(|e| Error::io(&ctx.path, e))?;
-        let first = data.split(|b| *b == b'\n').next().unwrap_or(b"");
-        cols = Some(header(&fields(
-            String::from_utf8_lossy(first).trim_end_matches('\r'),
-        )));
+/// One data row, read.
+struct Row<'f> {
+    at: Timestamp,
+    model: &'f str,
+    usage: Usage,
+    billed: Option<(Decimal, Currency)>,
+    provider: Option<&'f str>,
+    session: Option<&'f str>,
+}
+
+impl Row<'_> {
+    fn digest(&self) -> u128 {
+        Content {
+            at: self.at,
+            model: self.model,
+            usage: self.usage,
+            tier: ServiceTier::Standard,
+            session: self.session,
+        }
+        .digest()
     }
+}
+
+/// Reads the fields of a data row; `Err` says what is wrong and what to do.
+fn row<'f>(c: &Cols, f: &'f [String]) -> Result<Row<'f>, String> {
+    if f.len() != c.width {
+        return Err(format!(
+            "the row has {} fields but the header has {}: skipped; fix the row (a missing or extra comma, an unquoted comma in a value)",
+            f.len(),
+            c.width
+        ));
+    }
+    let cell = |i: Option<usize>| {
+        i.and_then(|i| f.get(i))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    };
+    let Some(time_cell) = cell(c.time) else {
+        return Err(
+            "missing time: skipped; give a date, an RFC 3339 instant or unix seconds".into(),
+        );
+    };
+    let Some(at) = parse_time(time_cell) else {
+        return Err(format!(
+            "invalid time `{time_cell}`: skipped; give a date, an RFC 3339 instant or unix seconds"
+        ));
+    };
+    let Some(model) = cell(c.model) else {
+        return Err("missing model: skipped; name the model of the row".into());
+    };
+    let mut usage = Usage::default();
+    for (col, what, slot) in [
+        (c.input, "input", &mut usage.input),
+        (c.cache_read, "cache_read", &mut usage.cache_read),
+        (c.cache_write, "cache_write", &mut usage.cache_write),
+        (
+            c.cache_write_1h,
+            "cache_write_1h",
+            &mut usage.cache_write_1h,
+        ),
+        (c.output, "output", &mut usage.output),
+        (c.reasoning, "reasoning", &mut usage.reasoning),
+    ] {
+        *slot = tokens(f, col, what)?;
+    }
+    let billed = match cell(c.amount) {
+        None => None,
+        Some(a) => {
+            let Ok(d) = a
+                .trim_start_matches('$')
+                .replace(',', "")
+                .parse::<Decimal>()
+            else {
+                return Err(format!("amount `{a}` is not a decimal number"));
+            };
+            let cur = match cell(c.currency).map(Currency::new) {
+                None => Currency::USD,
+                Some(Ok(c)) => c,
+                Some(Err(e)) => return Err(e.to_string()),
+            };
+            Some((d, cur))
+        }
+    };
+    Ok(Row {
+        at,
+        model,
+        usage,
+        billed,
+        provider: cell(c.provider),
+        session: cell(c.session),
+    })
+}
+
+/// The header and the occurrences of the rows in the first `upto` bytes
+/// (already imported), so the rows after them are numbered as a scan from
+/// the start would number them.
+fn prefix(path: &std::path::Path, upto: u64) -> Result<(Option<Cols>, Occurrences), Error> {
+    let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let upto = usize::try_from(upto).unwrap_or(usize::MAX).min(data.len());
+    let mut cols: Option<Cols> = None;
+    let mut occ = Occurrences::default();
+    for line in data[..upto].split(|b| *b == b'\n') {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end_matches('\r');
+        if text.trim().is_empty() {
+            continue;
+        }
+        let f = fields(text);
+        match &cols {
+            None => cols = Some(header(&f)),
+            Some(c) => {
+                if let Ok(r) = row(c, &f) {
+                    occ.next(r.digest());
+                }
+            }
+        }
+    }
+    Ok((cols, occ))
+}
+
+pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), Error> {
+    let (mut cols, mut occ) = if start > 0 {
+        prefix(&ctx.path, start)?
+    } else {
+        (None, Occurrences::default())
+    };
     let mut models = Models::default();
     let detail = out.detail;
     let mut fatal: Option<String> = None;
@@ -177,62 +303,16 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
                 cols = Some(c);
                 return;
             };
-            let cell = |i: Option<usize>| {
-                i.and_then(|i| f.get(i))
-                    .map(|s| s.trim())
-                    .filter(|s| !s.is_empty())
-            };
-            let Some(at) = cell(c.time).and_then(parse_time) else {
-                out.issue(no, "missing or invalid time");
-                return;
-            };
-            let Some(model) = cell(c.model) else {
-                out.issue(no, "missing model");
-                return;
-            };
-            let mut usage = Usage::default();
-            for (col, what, slot) in [
-                (c.input, "input", &mut usage.input),
-                (c.cache_read, "cache_read", &mut usage.cache_read),
-                (c.cache_write, "cache_write", &mut usage.cache_write),
-                (
-                    c.cache_write_1h,
-                    "cache_write_1h",
-                    &mut usage.cache_write_1h,
-                ),
-                (c.output, "output", &mut usage.output),
-                (c.reasoning, "reasoning", &mut usage.reasoning),
-            ] {
-                match tokens(&f, col, what) {
-                    Ok(v) => *slot = v,
-                    Err(m) => {
-                        out.issue(no, m);
-                        return;
-                    }
-                }
-            }
-            let billed = match cell(c.amount) {
-                None => None,
-                Some(a) => {
-                    let Ok(d) = a
-                        .trim_start_matches('$')
-                        .replace(',', "")
-                        .parse::<Decimal>()
-                    else {
-                        out.issue(no, format!("amount `{a}` is not a decimal number"));
-                        return;
-                    };
-                    let cur = match cell(c.currency).map(Currency::new) {
-                        None => Currency::USD,
-                        Some(Ok(c)) => c,
-                        Some(Err(e)) => {
-                            out.issue(no, e.to_string());
-                            return;
-                        }
-                    };
-                    Some((d, cur))
+            let r = match row(&c, &f) {
+                Ok(r) => r,
+                Err(m) => {
+                    out.issue(no, m);
+                    return;
                 }
             };
+            let digest = r.digest();
+            let n = occ.next(digest);
+            let usage = r.usage;
             let detail = detail.then(|| {
                 let names = [
                     "input",
@@ -256,23 +336,23 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
                     .map(|(n, v)| ((*n).to_string(), v.into()))
                     .collect();
                 Box::new(Detail {
-                    dedup_key: format!("csv:{head}:{no}"),
+                    dedup_key: identity::row_key("csv", digest, n),
                     raw_usage: serde_json::to_string(&raw).ok(),
-                    provider: cell(c.provider).map(str::to_string),
+                    provider: r.provider.map(str::to_string),
                     tags: Vec::new(),
                 })
             });
             out.emit(Entry {
-                key: fast_hash(&[b"csv", head.as_bytes(), &no.to_le_bytes()]),
+                key: fast_hash(&[b"csv:row", &digest.to_le_bytes(), &n.to_le_bytes()]),
                 parent: 0,
                 sidechain: false,
-                at,
-                model: models.get(model),
+                at: r.at,
+                model: models.get(r.model),
                 usage,
                 tier: ServiceTier::Standard,
                 line: no,
-                billed,
-                session: cell(c.session).map(std::sync::Arc::from),
+                billed: r.billed,
+                session: r.session.map(std::sync::Arc::from),
                 detail,
             });
         },

@@ -49,38 +49,81 @@ pub fn default_roots() -> Vec<PathBuf> {
     roots
 }
 
+/// Walks `paths` like [`find`] and returns the files only: what could not
+/// be read is left out (use [`find`] to report it).
+///
+/// # Errors
+/// A named path that does not exist.
+pub fn discover(
+    paths: &[PathBuf],
+    kind: Option<SourceKind>,
+) -> Result<Vec<(PathBuf, SourceKind)>, Error> {
+    find(paths, kind).map(|f| f.files)
+}
+
+/// What [`find`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    /// Usage files and their kinds, sorted, without duplicates.
+    pub files: Vec<(PathBuf, SourceKind)>,
+    /// Files and folders that could not be read (permissions, a symlink
+    /// loop...), with why; everything else was walked.
+    pub skipped: Vec<crate::Issue>,
+}
+
 /// Walks `paths` (files are taken as given, directories recursively for
 /// `*.jsonl`, `*.ndjson`, `*.json` and `*.csv`) and tells each file's kind:
 /// `kind` when given, else from the path and the first lines. With no
 /// paths, walks [`default_roots`]. Files whose kind cannot be told are left
 /// out of directory walks (and taken as JSON Lines when named). The list is
 /// sorted and has no duplicates; a Codex file under `archived_sessions/` is
-/// left out when `sessions/` has the same relative path.
+/// left out when `sessions/` has the same relative path. A file or folder
+/// that cannot be read (or a symlink loop) is listed in [`Found::skipped`]
+/// and the walk goes on.
 ///
 /// # Errors
-/// A named path that does not exist or a directory that cannot be read.
-pub fn discover(
-    paths: &[PathBuf],
-    kind: Option<SourceKind>,
-) -> Result<Vec<(PathBuf, SourceKind)>, Error> {
+/// A named path that does not exist.
+pub fn find(paths: &[PathBuf], kind: Option<SourceKind>) -> Result<Found, Error> {
     let roots = if paths.is_empty() {
         default_roots()
     } else {
         paths.to_vec()
     };
     let mut out: Vec<(PathBuf, SourceKind)> = Vec::new();
+    let mut skipped = Vec::new();
+    let mut skip = |path: &Path, why: String| {
+        skipped.push(crate::Issue {
+            path: path.to_path_buf(),
+            line: 0,
+            message: format!("{why}: skipped; fix its permissions or leave it out"),
+        });
+    };
     for root in &roots {
-        let meta = std::fs::metadata(root).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Error::NotFound(root.clone())
-            } else {
-                Error::io(root, e)
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // A dangling symlink is not a missing path the user mistyped.
+                if std::fs::symlink_metadata(root).is_ok() {
+                    skip(root, format!("cannot be read: {e}"));
+                    continue;
+                }
+                return Err(Error::NotFound(root.clone()));
             }
-        })?;
+            Err(e) => {
+                skip(root, format!("cannot be read: {e}"));
+                continue;
+            }
+        };
         if meta.is_file() {
             let k = match kind {
                 Some(k) => k,
-                None => detect(root)?.unwrap_or(SourceKind::Jsonl),
+                None => match detect(root) {
+                    Ok(k) => k.unwrap_or(SourceKind::Jsonl),
+                    Err(e) => {
+                        skip(root, error_text(&e));
+                        continue;
+                    }
+                },
             };
             out.push((root.clone(), k));
             continue;
@@ -89,10 +132,22 @@ pub fn discover(
             .follow_links(true)
             .sort_by_file_name()
         {
-            let ent = ent.map_err(|e| {
-                let p = e.path().map_or_else(|| root.clone(), Path::to_path_buf);
-                Error::io(&p, e.into())
-            })?;
+            let ent = match ent {
+                Ok(ent) => ent,
+                Err(e) => {
+                    let p = e.path().map_or_else(|| root.clone(), Path::to_path_buf);
+                    let why = if e.loop_ancestor().is_some() {
+                        "a symlink loop".to_string()
+                    } else {
+                        match e.io_error() {
+                            Some(io) => format!("cannot be read: {io}"),
+                            None => format!("cannot be read: {e}"),
+                        }
+                    };
+                    skip(&p, why);
+                    continue;
+                }
+            };
             if !ent.file_type().is_file() {
                 continue;
             }
@@ -103,7 +158,13 @@ pub fn discover(
             }
             let k = match kind {
                 Some(k) => Some(k),
-                None => detect(p)?,
+                None => match detect(p) {
+                    Ok(k) => k,
+                    Err(e) => {
+                        skip(p, error_text(&e));
+                        continue;
+                    }
+                },
             };
             if let Some(k) = k {
                 out.push((p.to_path_buf(), k));
@@ -113,7 +174,20 @@ pub fn discover(
     out.sort();
     out.dedup_by(|a, b| a.0 == b.0);
     drop_archived_copies(&mut out);
-    Ok(out)
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.dedup();
+    Ok(Found {
+        files: out,
+        skipped,
+    })
+}
+
+/// An error's cause without the path (the issue names it).
+fn error_text(e: &Error) -> String {
+    match e {
+        Error::Io { source, .. } => format!("cannot be read: {source}"),
+        other => other.to_string(),
+    }
 }
 
 fn drop_archived_copies(files: &mut Vec<(PathBuf, SourceKind)>) {

@@ -3,11 +3,16 @@
 //! as one JSON array of such documents.
 //!
 //! Each line needs a time (the body's `created`, a wrapper's `timestamp`...)
-//! and a model; a line without them is an issue. The dedup key is
-//! `jsonl:<response id>` when the body has an `id`, else
-//! `jsonl:<hash of the file's first 4 KiB>:<line>`.
+//! and a model; a line without them is an issue. The dedup key follows
+//! [`llmcost_ledger::identity`]: `jsonl:id:<response id>:<digest>` when the
+//! body has a plausible `id` (the digest of time, model, usage and tier
+//! keeps apart two responses that reuse an id), else
+//! `jsonl:row:<digest>:<occurrence>` (identical id-less lines of one file
+//! stay distinct; a re-written or re-sorted file adds only new lines). A scan
+//! that resumes after an offset first counts the id-less lines before it.
 
 use llmcost_core::{Currency, Decimal, ServiceTier};
+use llmcost_ledger::identity::{self, Content, Occurrences};
 use memchr::memmem;
 
 use crate::json::Cur;
@@ -45,13 +50,17 @@ fn ticks_to_usd(ticks: i64) -> Decimal {
 }
 
 pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), Error> {
-    let head = crate::head_hash(&ctx.path)?;
     let mut models = Models::default();
     let detail = out.detail;
     let first = first_byte(&ctx.path)?;
     if first == Some(b'[') && start == 0 {
-        return scan_array(ctx, &head, out);
+        return scan_array(ctx, out);
     }
+    let mut occ = if start > 0 {
+        prefix_occurrences(&ctx.path, start)?
+    } else {
+        Occurrences::default()
+    };
     let usage_finder = memmem::Finder::new(b"sage");
     for_each_line(out, start, Tail::Json, &mut |out, no, line| {
         let t = line.trim_ascii();
@@ -61,11 +70,56 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
         if usage_finder.find(t).is_none() {
             return; // no usage here (a streaming chunk, a request line)
         }
-        one(t, no, &head, &mut models, detail, out);
+        one(t, no, &mut models, &mut occ, detail, out);
     })
 }
 
-fn one(t: &[u8], no: u64, head: &str, models: &mut Models, detail: bool, out: &mut Out<'_>) {
+/// The occurrences of the id-less lines in the first `upto` bytes (already
+/// imported), so the lines after them are numbered as a scan from the start
+/// would number them.
+fn prefix_occurrences(path: &std::path::Path, upto: u64) -> Result<Occurrences, Error> {
+    use std::io::{BufRead, Read};
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut r = std::io::BufReader::with_capacity(256 << 10, f.take(upto));
+    let mut occ = Occurrences::default();
+    let mut line = Vec::new();
+    let finder = memmem::Finder::new(b"sage");
+    loop {
+        line.clear();
+        if r.read_until(b'\n', &mut line)
+            .map_err(|e| Error::io(path, e))?
+            == 0
+        {
+            return Ok(occ);
+        }
+        let t = line.trim_ascii();
+        if t.is_empty() || finder.find(t).is_none() {
+            continue;
+        }
+        if let Ok(ex) = llmcost_usage::extract_ref(t)
+            && let (Some(model), Some(at)) = (ex.model.as_deref(), ex.at)
+            && !ex.request_id.as_deref().is_some_and(identity::plausible_id)
+        {
+            let c = Content {
+                at,
+                model,
+                usage: ex.usage,
+                tier: ex.service_tier.unwrap_or(ServiceTier::Standard),
+                session: None,
+            };
+            occ.next(c.digest());
+        }
+    }
+}
+
+fn one(
+    t: &[u8],
+    no: u64,
+    models: &mut Models,
+    occ: &mut Occurrences,
+    detail: bool,
+    out: &mut Out<'_>,
+) {
     let ex = match llmcost_usage::extract_ref(t) {
         Ok(e) => e,
         Err(e) => {
@@ -81,20 +135,38 @@ fn one(t: &[u8], no: u64, head: &str, models: &mut Models, detail: bool, out: &m
         out.issue(no, "the body has no time (`created`, `timestamp`...)");
         return;
     };
-    let id = ex.request_id.as_deref();
-    let key = match id {
-        Some(id) => fast_hash(&[b"jsonl", id.as_bytes()]),
-        None => fast_hash(&[b"jsonl", head.as_bytes(), &no.to_le_bytes()]),
+    let tier = ex.service_tier.unwrap_or(ServiceTier::Standard);
+    let digest = Content {
+        at,
+        model,
+        usage: ex.usage,
+        tier,
+        session: None,
+    }
+    .digest();
+    let id = ex
+        .request_id
+        .as_deref()
+        .filter(|id| identity::plausible_id(id));
+    let (key, dedup_key) = match id {
+        Some(id) => (
+            fast_hash(&[b"jsonl:id", id.as_bytes(), &digest.to_le_bytes()]),
+            detail.then(|| identity::id_key("jsonl", id, digest)),
+        ),
+        None => {
+            let n = occ.next(digest);
+            (
+                fast_hash(&[b"jsonl:row", &digest.to_le_bytes(), &n.to_le_bytes()]),
+                detail.then(|| identity::row_key("jsonl", digest, n)),
+            )
+        }
     };
     let billed = ex
         .reported_cost_usd_ticks
         .map(|t| (ticks_to_usd(t), Currency::USD));
-    let detail = detail.then(|| {
+    let detail = dedup_key.map(|dedup_key| {
         Box::new(Detail {
-            dedup_key: match id {
-                Some(id) => format!("jsonl:{id}"),
-                None => format!("jsonl:{head}:{no}"),
-            },
+            dedup_key,
             raw_usage: std::str::from_utf8(usage_span(t).unwrap_or(t))
                 .ok()
                 .map(str::to_string),
@@ -109,7 +181,7 @@ fn one(t: &[u8], no: u64, head: &str, models: &mut Models, detail: bool, out: &m
         at,
         model: models.get(model),
         usage: ex.usage,
-        tier: ex.service_tier.unwrap_or(ServiceTier::Standard),
+        tier,
         line: no,
         billed,
         session: None,
@@ -134,7 +206,7 @@ fn first_byte(path: &std::path::Path) -> Result<Option<u8>, Error> {
 }
 
 /// A JSON array of bodies: read whole; the "line" of an item is its 1-based index.
-fn scan_array(ctx: &FileCtx, head: &str, out: &mut Out<'_>) -> Result<(), Error> {
+fn scan_array(ctx: &FileCtx, out: &mut Out<'_>) -> Result<(), Error> {
     let data = std::fs::read(&ctx.path).map_err(|e| Error::io(&ctx.path, e))?;
     let mut models = Models::default();
     let detail = out.detail;
@@ -152,8 +224,9 @@ fn scan_array(ctx: &FileCtx, head: &str, out: &mut Out<'_>) -> Result<(), Error>
             message: format!("not a valid JSON array: {}", e.0),
         });
     }
+    let mut occ = Occurrences::default();
     for (i, item) in items.iter().enumerate() {
-        one(item, i as u64 + 1, head, &mut models, detail, out);
+        one(item, i as u64 + 1, &mut models, &mut occ, detail, out);
     }
     out.outcome.lines = items.len() as u64;
     out.outcome.end_offset = data.len() as u64;

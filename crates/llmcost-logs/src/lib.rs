@@ -58,7 +58,7 @@ mod jsonl;
 mod time;
 
 pub use claude::bench_lines as bench_claude_lines;
-pub use discover::{default_roots, detect, discover};
+pub use discover::{Found, default_roots, detect, discover, find};
 
 /// Issues kept in full per scan; the rest are only counted.
 pub const MAX_ISSUES: usize = 100;
@@ -102,6 +102,19 @@ impl SourceKind {
             SourceKind::OpenAiUsage => "openai-usage",
             SourceKind::AnthropicUsage => "anthropic-usage",
             SourceKind::Csv => "csv",
+        }
+    }
+
+    /// A name for messages (`Codex CLI`, `CSV`...).
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            SourceKind::ClaudeCode => "Claude Code",
+            SourceKind::Codex => "Codex CLI",
+            SourceKind::Jsonl => "JSON Lines usage",
+            SourceKind::OpenAiUsage => "OpenAI usage export",
+            SourceKind::AnthropicUsage => "Anthropic usage export",
+            SourceKind::Csv => "CSV usage",
         }
     }
 
@@ -172,6 +185,9 @@ pub struct ScanOutcome {
     pub issues: Vec<Issue>,
     /// Every issue, counted.
     pub issue_count: u64,
+    /// What is not wrong but worth saying: a last line still being written
+    /// (no newline yet), left to be read when complete.
+    pub notes: Vec<Issue>,
 }
 
 /// Errors that stop a whole file (a bad line never does).
@@ -365,6 +381,23 @@ pub fn scan_entries(
         }
         SourceKind::Csv => csv::scan(&ctx, start_offset, &mut out)?,
     }
+    let o = &out.outcome;
+    if start_offset == 0 && o.records == 0 && o.issue_count == 0 && o.lines > 0 {
+        // Nothing of this kind in a file with lines: the kind may be wrong.
+        if let Ok(Some(found)) = detect(path)
+            && found != kind
+        {
+            out.issue(
+                0,
+                format!(
+                    "no {} record in {} lines: this looks like a `{}` file; check `--source` (or leave it out to detect the format)",
+                    kind.describe(),
+                    o.lines,
+                    found.name()
+                ),
+            );
+        }
+    }
     Ok(out.outcome)
 }
 
@@ -413,10 +446,41 @@ pub(crate) struct Out<'s> {
     sink: &'s mut dyn FnMut(Entry),
 }
 
+/// Earliest time a record may have: 1970-01-01T00:00:00Z.
+pub const EARLIEST_SECOND: i64 = 0;
+/// Times from this one on are refused: 2200-01-01T00:00:00Z (230 years of
+/// 365 days and 56 leap days: 84,006 days of 86,400 s).
+pub const END_SECOND: i64 = 7_258_118_400;
+
+/// Whether `at` is a time a record may have (1970 to the end of 2199):
+/// anything else is a bad line, never priced or stored.
+#[must_use]
+pub fn time_in_range(at: Timestamp) -> bool {
+    (EARLIEST_SECOND..END_SECOND).contains(&at.as_second())
+}
+
 impl Out<'_> {
     pub(crate) fn emit(&mut self, e: Entry) {
+        if !time_in_range(e.at) {
+            self.issue(
+                e.line,
+                format!(
+                    "the time {} is outside 1970–2199: skipped; fix the time in the source (seconds, not milliseconds?)",
+                    e.at
+                ),
+            );
+            return;
+        }
         self.outcome.records += 1;
         (self.sink)(e);
+    }
+
+    pub(crate) fn note(&mut self, line: u64, message: impl Into<String>) {
+        self.outcome.notes.push(Issue {
+            path: self.path.clone(),
+            line,
+            message: message.into(),
+        });
     }
 
     pub(crate) fn issue(&mut self, line: u64, message: impl Into<String>) {
@@ -554,9 +618,9 @@ fn read_lines(
                     lines += 1;
                     consumed = have;
                 } else {
-                    out.issue(
+                    out.note(
                         line_no,
-                        "the last line is incomplete (no newline at the end of the file); it is left to be read when complete",
+                        "the last line is not complete yet (no newline at the end of the file; a log still being written?): it is left to be read when complete",
                     );
                 }
             } else {

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::Result;
 use llmcost_core::{Bucket, Decimal, ServiceTier, Usage, round_for_display};
 use serde::Serialize;
 
@@ -147,14 +147,14 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let billed = args
         .billed
         .as_deref()
-        .map(|b| {
+        .map(|b| -> Result<Decimal> {
             let d: Decimal = b
                 .trim()
                 .trim_start_matches(['$', '¥', '€'])
                 .parse()
-                .map_err(|_| anyhow!("--billed: `{b}` is not an amount"))?;
+                .map_err(|_| crate::common::usage_err!("--billed: `{b}` is not an amount"))?;
             if d < Decimal::ZERO {
-                bail!("--billed: `{b}` is negative");
+                crate::common::usage_bail!("--billed: `{b}` is negative");
             }
             Ok(d)
         })
@@ -174,11 +174,11 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let rin = rates
         .effective(Bucket::Input)
         .map(|x| x.0 * fx)
-        .ok_or_else(|| anyhow!("`{}` has no input price", args.model))?;
+        .ok_or_else(|| crate::common::usage_err!("`{}` has no input price", args.model))?;
     let rout = rates
         .effective(Bucket::Output)
         .map(|x| x.0 * fx)
-        .ok_or_else(|| anyhow!("`{}` has no output price", args.model))?;
+        .ok_or_else(|| crate::common::usage_err!("`{}` has no output price", args.model))?;
     let cur = p.cost.currency;
     let rec = billed.map(|b| reconcile(t, p.cost.total, b, rin, rout, cur.as_str()));
     let explained = rec.as_ref().is_none_or(|r| r.explained);
@@ -267,7 +267,9 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if explained {
         Ok(ExitStatus::Success)
     } else {
-        bail!("{}", rec.map(|r| r.explanation).unwrap_or_default())
+        // Done, but the bill is not explained: exit 1.
+        crate::common::warn(&rec.map(|r| r.explanation).unwrap_or_default());
+        Ok(ExitStatus::Partial)
     }
 }
 

@@ -22,8 +22,10 @@
 //! new bytes), `files_unchanged`, `files_reread` (replaced or truncated, read
 //! from the start), `lines`, `records_read`, `records_new`, `duplicates`,
 //! `unpriced[]` (`model`, `records`, `tokens`, `reason`), `issues` (`count`,
-//! `first[]` with `path`, `line`, `message`), `failed_files[]` (`path`,
-//! `error`).
+//! `first[]` with `path`, `line`, `message`), `notes[]` (only when there are
+//! some: `path`, `line`, `message` of a last line still being written),
+//! `failed_files[]` (`path`,
+//! `error`: files and folders not read).
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -104,6 +106,53 @@ pub struct Unpriced {
     pub tokens: u128,
     pub reason: String,
 }
+
+/// A currency no model has a price list in is refused before anything is
+/// read or written: every record would be stored (or repriced) without a cost.
+///
+/// # Errors
+/// [`UnknownCurrency`] naming the currencies there are lists in.
+pub fn check_currency(cat: &Catalog, currency: Currency) -> Result<()> {
+    if cat
+        .models()
+        .iter()
+        .any(|m| m.currencies().contains(&currency))
+    {
+        return Ok(());
+    }
+    let mut known: Vec<Currency> = cat.models().iter().flat_map(|m| m.currencies()).collect();
+    known.sort();
+    known.dedup();
+    Err(UnknownCurrency {
+        currency,
+        known: known
+            .iter()
+            .map(Currency::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+    .into())
+}
+
+/// `--currency` names a currency no model is priced in (a usage error:
+/// nothing was done).
+#[derive(Debug)]
+pub struct UnknownCurrency {
+    pub currency: Currency,
+    pub known: String,
+}
+
+impl std::fmt::Display for UnknownCurrency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no model has a price list in {}; nothing was changed\nhint: price lists exist in {}; to report in another currency use `llmcost report --currency {} --fx FROM=RATE`",
+            self.currency, self.known, self.currency
+        )
+    }
+}
+
+impl std::error::Error for UnknownCurrency {}
 
 /// Prices `r` at its own time in `currency`; a record that cannot be priced
 /// gets no cost and is counted in `unpriced`.
@@ -198,6 +247,9 @@ pub struct ImportSummary {
     pub duplicates: u64,
     pub unpriced: Vec<UnpricedJson>,
     pub issues: IssuesJson,
+    /// Not problems: a last line still being written, left for the next import.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<IssueJson>,
     pub failed_files: Vec<FailedFile>,
     /// A holiday calendar that ended before some records (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -236,12 +288,52 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .transpose()
         .context("invalid --source")?;
     let currency = Currency::new(&args.currency).context("invalid --currency")?;
-    let mut ledger = crate::ledger::open_ledger(args.ledger.as_deref())?;
+    check_currency(catalog()?, currency)?;
+    let found = llmcost_logs::find(&args.paths, kind).context("cannot find the files to import")?;
+    let files = found.files;
+    // A ledger this import creates is removed again if the import fails
+    // before storing anything: no empty ledger is left behind.
+    let path = crate::ledger::ledger_path(args.ledger.as_deref())?;
+    let created = !path.exists();
+    let result = import_into(args, &path, &files, currency);
+    if created && result.is_err() {
+        remove_empty_ledger(&path);
+    }
+    let mut summary = result?;
+    for i in found.skipped {
+        summary.failed_files.push(FailedFile {
+            path: i.path.display().to_string(),
+            error: i.message,
+        });
+    }
+    report(&summary, args.format, out)
+}
+
+/// Removes a ledger file (and its journal files) that holds no record.
+fn remove_empty_ledger(path: &Path) {
+    let empty = SqliteLedger::open_read_only(path)
+        .and_then(|l| l.count())
+        .is_ok_and(|n| n == 0)
+        || std::fs::metadata(path).is_ok_and(|m| m.len() == 0);
+    if empty {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+    }
+}
+
+fn import_into(
+    args: &ImportArgs,
+    path: &Path,
+    files: &[(PathBuf, SourceKind)],
+    currency: Currency,
+) -> Result<ImportSummary> {
+    let mut ledger = crate::ledger::open_ledger(Some(path))?;
     let ledger_name = ledger
         .path()
         .map_or_else(|| ":memory:".to_string(), |p| p.display().to_string());
-    let files =
-        llmcost_logs::discover(&args.paths, kind).context("cannot find the files to import")?;
     if files.is_empty() {
         warn(if args.paths.is_empty() {
             "nothing to import: no Claude Code or Codex CLI logs in their default folders; give PATHs"
@@ -250,10 +342,9 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         });
     }
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
-    let summary = with_background_checkpoints(&mut ledger, |l| {
-        import_files(l, &files, currency, show_bar, ledger_name)
-    })?;
-    report(&summary, args.format, out)
+    with_background_checkpoints(&mut ledger, |l| {
+        import_files(l, files, currency, show_bar, ledger_name)
+    })
 }
 
 /// Runs `f` with the ledger's automatic checkpoints off and a second
@@ -329,6 +420,7 @@ fn import_files_with<L: Ledger>(
             count: 0,
             first: Vec::new(),
         },
+        notes: Vec::new(),
         failed_files: Vec::new(),
         warnings: Vec::new(),
     };
@@ -469,6 +561,11 @@ fn import_files_with<L: Ledger>(
                             summary.files_read += 1;
                             summary.lines += o.lines;
                             summary.issues.count += o.issue_count;
+                            summary.notes.extend(o.notes.into_iter().map(|n| IssueJson {
+                                path: n.path.display().to_string(),
+                                line: n.line,
+                                message: n.message,
+                            }));
                             let room = MAX_ISSUES_SHOWN.saturating_sub(issues_first.len());
                             issues_first.extend(o.issues.into_iter().take(room).map(|issue| {
                                 IssueJson {
@@ -628,7 +725,22 @@ fn report(s: &ImportSummary, format: Format, out: &mut dyn Write) -> Result<Exit
         warn(w);
     }
     match format {
-        Format::Json => crate::output::write_json(out, s)?,
+        Format::Json => {
+            // Exit policy: a model left unpriced is an issue too (exit 1).
+            let mut j = s.clone();
+            for u in &s.unpriced {
+                j.issues.count += 1;
+                j.issues.first.push(IssueJson {
+                    path: String::new(),
+                    line: 0,
+                    message: format!(
+                        "`{}` has no price ({}): {} records stored without a cost",
+                        u.model, u.reason, u.records
+                    ),
+                });
+            }
+            crate::output::write_json(out, &j)?;
+        }
         Format::Table => {
             writeln!(out, "ledger:              {}", s.ledger)?;
             writeln!(
@@ -670,11 +782,15 @@ fn report(s: &ImportSummary, format: Format, out: &mut dyn Write) -> Result<Exit
             }
         }
     }
-    Ok(if s.issues.count > 0 || !s.failed_files.is_empty() {
-        ExitStatus::Partial
-    } else {
-        ExitStatus::Success
-    })
+    crate::common::warn_unpriced(s.unpriced.iter().map(|u| u.model.as_str()));
+    // Skipped input or records stored without a cost: done, but not all of it.
+    Ok(
+        if s.issues.count > 0 || !s.failed_files.is_empty() || !s.unpriced.is_empty() {
+            ExitStatus::Partial
+        } else {
+            ExitStatus::Success
+        },
+    )
 }
 
 #[expect(clippy::print_stderr, reason = "warnings go to stderr, data to stdout")]
@@ -684,6 +800,9 @@ fn warn(msg: &str) {
 
 #[expect(clippy::print_stderr, reason = "warnings go to stderr, data to stdout")]
 fn warn_issues(s: &ImportSummary) {
+    for n in &s.notes {
+        eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
+    }
     for i in &s.issues.first {
         if i.line == 0 {
             eprintln!("warning: {}: skipped: {}", i.path, i.message);

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use llmcost_catalog::{Layer, Model, Origin};
 use llmcost_core::{Currency, Decimal, PriceRow, Rates, TierPricing, Timestamp};
 use serde::Serialize;
@@ -219,14 +219,14 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if let Some(p) = &args.provider {
         let p = p.trim().to_ascii_lowercase();
         if !cat.providers().contains(&p) {
-            bail!(
+            crate::common::usage_bail!(
                 "--provider: no provider `{p}` in the catalog; known: {}",
                 cat.providers().join(", ")
             );
         }
         models.retain(|m| m.provider == p);
         if models.is_empty() {
-            bail!("no {p} model matches `{q}`");
+            crate::common::usage_bail!("no {p} model matches `{q}`");
         }
     }
     // Models with a price in force at `at` first, then retired or ended ones.
@@ -235,9 +235,9 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if models.is_empty() {
         let sug = cat.suggestions(&q, 3);
         if sug.is_empty() {
-            bail!("no model matches `{q}`");
+            crate::common::usage_bail!("no model matches `{q}`");
         }
-        bail!(
+        crate::common::usage_bail!(
             "no model matches `{q}`; closest known: {}",
             sug.iter()
                 .map(|s| format!("`{s}`"))

@@ -24,7 +24,9 @@
 //!
 //! `report`, `currency`, `tz`, `mode` (`paths`|`ledger`), `rows[]`, `totals`,
 //! `unpriced[]`, `fx[]`, `issues` (`count`, `first[]` with `path`, `line`,
-//! `message`), `files`. A row: `period` (daily and weekly: `YYYY-MM-DD`, the
+//! `message`), `notes[]` (only when there are some: `path`, `line`,
+//! `message` of a last line still being written, left for the next read),
+//! `files`. A row: `period` (daily and weekly: `YYYY-MM-DD`, the
 //! week's Monday for weekly; monthly `YYYY-MM`; model: the model; session:
 //! the session id, with `project`), `input`, `cache_read`, `cache_write`,
 //! `cache_write_1h`, `output`, `reasoning`, `total_tokens`, `records`, `cost`
@@ -42,7 +44,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 use llmcost_catalog::Catalog;
@@ -232,7 +234,7 @@ impl Settings {
         if let (Some(a), Some(b)) = (since, until)
             && a >= b
         {
-            bail!("--since ({a}) is not before --until ({b})");
+            crate::common::usage_bail!("--since ({a}) is not before --until ({b})");
         }
         Ok(Settings {
             price,
@@ -444,6 +446,8 @@ pub(crate) struct Agg {
     pub unpriced: BTreeMap<Arc<str>, Unpriced>,
     pub issues: Vec<Issue>,
     pub issue_count: u64,
+    /// Not problems: a last line still being written (path mode).
+    pub notes: Vec<Issue>,
     pub fx: BTreeMap<Currency, Decimal>,
     /// Schedules whose holiday calendar had ended at a record priced.
     pub calendars: super::calendar::Ended,
@@ -470,6 +474,7 @@ impl Agg {
         self.issues
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         self.issues.truncate(MAX_ISSUES_SHOWN);
+        self.notes.extend(o.notes);
         self.fx.extend(o.fx);
         self.calendars.extend(o.calendars);
         self.files += o.files;
@@ -687,7 +692,8 @@ pub(crate) fn aggregate_paths(
     paths: &[PathBuf],
     source: Option<SourceKind>,
 ) -> Result<Agg> {
-    let files = llmcost_logs::discover(paths, source).context("cannot list the usage files")?;
+    let found = llmcost_logs::find(paths, source).context("cannot list the usage files")?;
+    let files = found.files;
     let cat = catalog()?;
     // Claude Code lines average about 1 KB: size the set of identities for
     // one per KB of input (at most 16 M, 128 MiB) so it never rehashes.
@@ -759,6 +765,7 @@ pub(crate) fn aggregate_paths(
                 for i in o.issues {
                     agg.issue(i);
                 }
+                agg.notes.extend(o.notes);
             }
             Err(e) => agg.issue(Issue {
                 path: path.clone(),
@@ -802,6 +809,9 @@ pub(crate) fn aggregate_paths(
         agg.parents.iter().copied().collect()
     };
     agg.parents = Vec::new();
+    for i in found.skipped {
+        agg.issue(i);
+    }
     let mut pricer = Pricer::new(cat, &s.price);
     for (e, stem, project) in deferred {
         if e.parent != 0 && parents.contains(&e.parent) {
@@ -847,7 +857,7 @@ fn project_of(path: &Path, kind: SourceKind) -> Option<String> {
 
 /// Reads the ledger into an aggregate.
 pub(crate) fn aggregate_ledger(period: Period, s: &Settings, ledger: Option<&Path>) -> Result<Agg> {
-    let led = crate::ledger::open_ledger(ledger)?;
+    let led = crate::ledger::open_ledger_read(ledger)?;
     // Rows are read on every core, each thread over its own range of row ids
     // with its own connection; the sums do not depend on the order.
     let threads = std::thread::available_parallelism()
@@ -1126,6 +1136,16 @@ struct IssueRow {
     message: String,
 }
 
+impl IssueRow {
+    fn of(i: Issue) -> IssueRow {
+        IssueRow {
+            path: i.path.display().to_string(),
+            line: i.line,
+            message: i.message,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct Issues {
     count: u64,
@@ -1143,6 +1163,8 @@ struct Report {
     unpriced: Vec<UnpricedRow>,
     fx: Vec<FxRow>,
     issues: Issues,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<IssueRow>,
     files: Option<u64>,
     /// A holiday calendar that ended before some records (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -1245,16 +1267,9 @@ fn build(period: Period, s: &Settings, agg: Agg, mode: &'static str, breakdown: 
             .collect(),
         issues: Issues {
             count: agg.issue_count,
-            first: agg
-                .issues
-                .into_iter()
-                .map(|i| IssueRow {
-                    path: i.path.display().to_string(),
-                    line: i.line,
-                    message: i.message,
-                })
-                .collect(),
+            first: agg.issues.into_iter().map(IssueRow::of).collect(),
         },
+        notes: agg.notes.into_iter().map(IssueRow::of).collect(),
         files: (mode == "paths").then_some(agg.files),
         warnings: agg.calendars.warnings_at(None),
     }
@@ -1271,7 +1286,8 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         args.since.as_deref(),
         args.until.as_deref(),
         &args.model,
-    )?;
+    )
+    .map_err(crate::common::into_usage)?;
     let mut paths = args.paths.clone();
     paths.extend(args.path.iter().cloned());
     let source = args
@@ -1283,7 +1299,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if args.logs {
         let roots = llmcost_logs::default_roots();
         if roots.is_empty() {
-            bail!(
+            crate::common::usage_bail!(
                 "no Claude Code or Codex log folder was found\nhint: set CLAUDE_CONFIG_DIR or CODEX_HOME, or give the PATHs to read"
             );
         }
@@ -1291,7 +1307,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     }
     let (agg, mode) = if paths.is_empty() {
         if source.is_some() {
-            bail!("--source applies to paths read directly; give the PATHs to read");
+            crate::common::usage_bail!(
+                "--source applies to paths read directly; give the PATHs to read"
+            );
         }
         (
             aggregate_ledger(args.period, &s, args.ledger.as_deref())?,
@@ -1299,20 +1317,35 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         )
     } else {
         if args.ledger.is_some() {
-            bail!(
+            crate::common::usage_bail!(
                 "give either PATHs to read directly or --ledger, not both\nhint: `llmcost import PATH... --ledger FILE` adds logs to a ledger"
             );
         }
         (aggregate_paths(args.period, &s, &paths, source)?, "paths")
     };
-    let report = build(args.period, &s, agg, mode, args.breakdown);
+    let mut report = build(args.period, &s, agg, mode, args.breakdown);
+    let unread = report.issues.clone();
+    // Exit policy: a model left unpriced is an issue too (exit 1).
+    for u in &report.unpriced {
+        report.issues.count += 1;
+        report.issues.first.push(IssueRow {
+            path: String::new(),
+            line: 0,
+            message: format!(
+                "`{}` has no price ({}): {} records left out of the cost",
+                u.model, u.reason, u.records
+            ),
+        });
+    }
     match args.format {
         ReportFormat::Json => crate::output::write_json(out, &report)?,
         ReportFormat::Csv => write_csv(out, &report)?,
         ReportFormat::Table => write_table(out, &report)?,
     }
-    report_issues(&report.issues);
-    Ok(if report.issues.count > 0 {
+    report_issues(&unread, &report.notes);
+    crate::common::warn_unpriced(report.unpriced.iter().map(|u| u.model.as_str()));
+    // Skipped input or unpriced usage: done, but not everything is counted.
+    Ok(if report.issues.count > 0 || !report.unpriced.is_empty() {
         ExitStatus::Partial
     } else {
         ExitStatus::Success
@@ -1323,7 +1356,10 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     clippy::print_stderr,
     reason = "issues with the input go to stderr, data to stdout"
 )]
-fn report_issues(i: &Issues) {
+fn report_issues(i: &Issues, notes: &[IssueRow]) {
+    for n in notes {
+        eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
+    }
     if i.count == 0 {
         return;
     }

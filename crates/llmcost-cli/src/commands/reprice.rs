@@ -38,7 +38,10 @@ pub fn run(args: &RepriceArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .map(Currency::new)
         .transpose()
         .context("invalid --currency")?;
-    let mut ledger = crate::ledger::open_ledger(args.ledger.as_deref())?;
+    if let Some(c) = currency {
+        super::import::check_currency(catalog()?, c)?;
+    }
+    let mut ledger = crate::ledger::open_existing_ledger(args.ledger.as_deref())?;
     let name = ledger
         .path()
         .map_or_else(|| ":memory:".to_string(), |p| p.display().to_string());
@@ -65,7 +68,11 @@ pub fn run(args: &RepriceArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             }
         }
     }
-    Ok(ExitStatus::Success)
+    Ok(if summary.unpriced.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Partial
+    })
 }
 
 /// Prices every record of `ledger` at its own time, in `currency` or else its

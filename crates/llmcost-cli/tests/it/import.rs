@@ -50,12 +50,26 @@ impl Setup {
         serde_json::from_str(&r.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", r.stdout, r.stderr))
     }
+    /// The stored key whose short form ([`short_key`]) is `short`.
+    fn key_of(&self, short: &str) -> String {
+        let l = SqliteLedger::open(self.ledger()).expect("open ledger");
+        let mut found = None;
+        l.for_each(&Filter::default(), &mut |r| {
+            if short_key(&r.dedup_key) == short {
+                found = Some(r.dedup_key);
+            }
+            Ok(())
+        })
+        .expect("read");
+        found.unwrap_or_else(|| panic!("no record {short}"))
+    }
+
     fn costs(&self) -> Vec<(String, Option<String>, Option<String>)> {
         let l = SqliteLedger::open(self.ledger()).expect("open ledger");
         let mut v = Vec::new();
         l.for_each(&Filter::default(), &mut |r| {
             v.push((
-                r.dedup_key,
+                short_key(&r.dedup_key),
                 r.cost.map(|d| d.normalize().to_string()),
                 r.currency.map(|c| c.to_string()),
             ));
@@ -64,6 +78,18 @@ impl Setup {
         .expect("read");
         v.sort();
         v
+    }
+}
+
+/// `jsonl:<id>` for a key `jsonl:id:<id>:<digest>` (the digest of the
+/// call's content is tested in `identity.rs`).
+fn short_key(key: &str) -> String {
+    match key
+        .strip_prefix("jsonl:id:")
+        .and_then(|k| k.rsplit_once(':'))
+    {
+        Some((id, _)) => format!("jsonl:{id}"),
+        None => key.to_string(),
     }
 }
 
@@ -90,8 +116,15 @@ fn import_round_trip_prices_each_record() {
     assert_eq!(v["lines"], 5);
     assert_eq!(v["records_new"], 4);
     assert_eq!(v["duplicates"], 0);
-    assert_eq!(v["issues"]["count"], 1);
+    // The malformed line, and the model left unpriced (exit policy).
+    assert_eq!(v["issues"]["count"], 2);
     assert_eq!(v["issues"]["first"][0]["line"], 3);
+    assert!(
+        v["issues"]["first"][1]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`my-private-model` has no price")),
+        "{v}"
+    );
     assert_eq!(v["currency"], "USD");
     assert_eq!(v["unpriced"][0]["model"], "my-private-model");
     assert_eq!(v["unpriced"][0]["tokens"], 1500);
@@ -187,6 +220,7 @@ fn two_concurrent_imports_of_one_file_never_duplicate() {
 fn reprice_restores_catalog_prices_and_changes_currency() {
     let s = Setup::new();
     s.import_json();
+    let (c1, c4) = (s.key_of("jsonl:c1"), s.key_of("jsonl:c4"));
     {
         // As if the catalog had been wrong when these were imported.
         let mut l = SqliteLedger::open(s.ledger()).expect("open");
@@ -198,9 +232,7 @@ fn reprice_restores_catalog_prices_and_changes_currency() {
                 Some("old".to_string()),
             )
         };
-        let n = l
-            .update_costs(&[wrong("jsonl:c1"), wrong("jsonl:c4")])
-            .expect("update");
+        let n = l.update_costs(&[wrong(&c1), wrong(&c4)]).expect("update");
         assert_eq!(n, 2);
     }
     let ledger = s.ledger();
@@ -211,7 +243,9 @@ fn reprice_restores_catalog_prices_and_changes_currency() {
         "--format",
         "json",
     ]);
-    let v = r.json();
+    // One model stays unpriced: done, but not all priced (exit 1).
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(v["records"], 4);
     assert_eq!(v["priced"], 3);
     assert_eq!(v["changed"], 2);
@@ -220,17 +254,36 @@ fn reprice_restores_catalog_prices_and_changes_currency() {
     assert_eq!(costs[0].1.as_deref(), Some("0.00045"));
     assert_eq!(costs[2].1.as_deref(), Some("0.007"));
     // Reprice again: nothing changes.
-    let v = llmcost(&[
+    let r = llmcost(&[
         "reprice",
         "--ledger",
         ledger.to_str().expect("utf-8"),
         "--format",
         "json",
-    ])
-    .json();
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(v["changed"], 0);
+    // A currency no model is priced in is refused before anything changes.
+    let before = s.costs();
+    let r = llmcost(&[
+        "reprice",
+        "--ledger",
+        ledger.to_str().expect("utf-8"),
+        "--currency",
+        "XYZ",
+    ]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("no model has a price list in XYZ; nothing was changed")
+            && r.stderr.contains("USD"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert_eq!(s.costs(), before, "no cost touched");
     // In CNY: none of these models has a CNY list, so all become unpriced (no cost, not 0).
-    let v = llmcost(&[
+    let r = llmcost(&[
         "reprice",
         "--ledger",
         ledger.to_str().expect("utf-8"),
@@ -238,8 +291,8 @@ fn reprice_restores_catalog_prices_and_changes_currency() {
         "CNY",
         "--format",
         "json",
-    ])
-    .json();
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(v["priced"], 0);
     assert_eq!(v["changed"], 3);
     assert!(s.costs().iter().all(|c| c.1.is_none()));
@@ -266,7 +319,7 @@ fn bad_source_and_missing_path_are_clear_errors() {
     let s = Setup::new();
     let logs = s.logs();
     let r = llmcost(&["import", logs.to_str().expect("utf-8"), "--source", "excel"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("invalid --source"), "{}", r.stderr);
     assert!(
         r.stderr.contains("unknown source format `excel`"),
@@ -280,7 +333,7 @@ fn bad_source_and_missing_path_are_clear_errors() {
         "--ledger",
         ledger.to_str().expect("utf-8"),
     ]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }

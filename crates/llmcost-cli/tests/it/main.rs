@@ -1,10 +1,12 @@
 //! Integration tests of the `llmcost` binary.
 #![expect(clippy::expect_used, reason = "test helpers fail loudly with a reason")]
 
+mod bad_input; // the table of bad inputs: exit code, message, no panic, ledger consistent
 mod breadth; // the breadth layer, `prices update` default sources, `prices status`, offline use
 mod calendar; // answers priced after a holiday calendar ends say so
 mod clock; // answers that follow the clock: spread forecasts, weekly averages, regimes
 mod errors; // bad input: clear messages, non-zero exits, no panics
+mod identity; // issue 11: record identity, bad lines, read-only reports, migration
 mod import; // `import` and `reprice` through a temporary ledger
 mod prices_layers; // user and imported catalogs: precedence, provenance, import/which/update/diff
 mod proxy; // `proxy` end to end: metering, a budget, SIGTERM flush, `report` on its records

@@ -16,7 +16,12 @@ fn bodies_of_every_shape_with_their_time_and_model() {
     );
     // OpenAI: prompt 1000 of which 200 cached
     assert_eq!(r[0].usage, u(800, 200, 0, 0, 100, 0));
-    assert_eq!(r[0].dedup_key, "jsonl:chatcmpl-1");
+    // The id with the digest of time, model, usage and tier.
+    assert!(
+        r[0].dedup_key.starts_with("jsonl:id:chatcmpl-1:"),
+        "{}",
+        r[0].dedup_key
+    );
     assert_eq!(
         r[2].dedup_key, r[0].dedup_key,
         "the same response logged twice"
@@ -32,10 +37,10 @@ fn bodies_of_every_shape_with_their_time_and_model() {
             r#"{"input_tokens":50,"cache_read_input_tokens":500,"cache_creation_input_tokens":100,"output_tokens":25}"#
         )
     );
-    // DeepSeek, no id: keyed by file and line
+    // DeepSeek, no id: keyed by its content, the first of its kind in the file
     assert_eq!(r[4].usage, u(200, 100, 0, 0, 30, 0));
-    let head = llmcost_logs::head_hash(&p).unwrap();
-    assert_eq!(r[4].dedup_key, format!("jsonl:{head}:7"));
+    assert!(r[4].dedup_key.starts_with("jsonl:row:"));
+    assert!(r[4].dedup_key.ends_with(":0"), "{}", r[4].dedup_key);
     assert_eq!(o.issue_count, 1);
     assert_eq!(o.issues[0].line, 5);
 }

@@ -6,6 +6,7 @@
 mod claude;
 mod codex;
 mod exports;
+mod identity;
 mod jsonl;
 mod misc;
 

@@ -1,0 +1,9 @@
+-- llmcost ledger, schema version 4: record identity.
+--
+-- No table changes. The migration code (src/rekey.rs) gives the JSON Lines
+-- and CSV records the keys of `llmcost_ledger::identity`: a provider id only
+-- when plausible and with the digest of the call's content
+-- (`jsonl:id:<id>:<digest>`), else the content digest and the occurrence
+-- among identical rows (`<source>:row:<digest>:<n>`), instead of a hash of
+-- the file's first 4 KiB and a line number. Every row is kept; no two rows
+-- get one key.
