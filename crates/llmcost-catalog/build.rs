@@ -13,6 +13,21 @@ fn fail(what: &str, path: &Path, e: &dyn std::fmt::Display) -> ! {
     )
 }
 
+/// The `*.toml` files directly in `dir`; an unreadable folder fails the build.
+fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| fail("cannot read", dir, &e));
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .unwrap_or_else(|e| fail("cannot list", dir, &e))
+            .path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            files.push(path);
+        }
+    }
+    files
+}
+
 fn main() {
     println!("cargo:rerun-if-env-changed=LLMCOST_CATALOG_SRC");
     let dir = match std::env::var_os("LLMCOST_CATALOG_SRC") {
@@ -25,14 +40,7 @@ fn main() {
         }
     };
     println!("cargo:rerun-if-changed={}", dir.display());
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| fail("cannot read", &dir, &e));
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry.unwrap_or_else(|e| fail("cannot list", &dir, &e)).path();
-        if path.extension().is_some_and(|x| x == "toml") {
-            files.push(path);
-        }
-    }
+    let mut files = toml_files(&dir);
     if files.is_empty() {
         fail("no *.toml price files in", &dir, &"empty folder");
     }
@@ -46,7 +54,41 @@ fn main() {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_else(|| fail("a file name that is not UTF-8:", f, &"rename it"));
-        let abs = f.canonicalize().unwrap_or_else(|e| fail("cannot resolve", f, &e));
+        let abs = f
+            .canonicalize()
+            .unwrap_or_else(|e| fail("cannot resolve", f, &e));
+        let _ = writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            abs.display().to_string()
+        );
+    }
+    out.push_str("];\n");
+    // The breadth layer: generated data in catalog/breadth/.
+    let bdir = dir.join("breadth");
+    println!("cargo:rerun-if-changed={}", bdir.display());
+    let mut bfiles = toml_files(&bdir);
+    bfiles.sort_by_key(|p| {
+        // genai-prices first: it wins where files name the same model.
+        let n = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        (!n.starts_with("genai"), n)
+    });
+    out.push_str(
+        "/// Embedded breadth files: (file name, contents).\npub(crate) static BREADTH: &[(&str, &str)] = &[\n",
+    );
+    for f in &bfiles {
+        println!("cargo:rerun-if-changed={}", f.display());
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_else(|| fail("a file name that is not UTF-8:", f, &"rename it"));
+        let abs = f
+            .canonicalize()
+            .unwrap_or_else(|e| fail("cannot resolve", f, &e));
         let _ = writeln!(
             out,
             "    ({name:?}, include_str!({:?})),",

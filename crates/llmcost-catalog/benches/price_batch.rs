@@ -81,5 +81,61 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The same lookups with the breadth layer (catalog/breadth/) loaded, and
+/// names only the breadth layer prices (followed through the fallback).
+fn bench_breadth(c: &mut Criterion) {
+    let Ok(cat) = Catalog::builtin() else { return };
+    if Catalog::breadth().is_err() {
+        return;
+    }
+    let curated = records(10_000);
+    let breadth_names = [
+        "llama-3.3-70b",
+        "qwen-3-32b",
+        "llama3.1-8b",
+        "qwen-3-coder-480b",
+    ];
+    let mixed: Vec<_> = curated
+        .iter()
+        .enumerate()
+        .map(|(i, (m, at, u))| {
+            if i % 4 == 3 {
+                (breadth_names[i % breadth_names.len()], *at, *u)
+            } else {
+                (*m, *at, *u)
+            }
+        })
+        .collect();
+    let only: Vec<_> = curated
+        .iter()
+        .enumerate()
+        .map(|(i, (_, at, u))| (breadth_names[i % breadth_names.len()], *at, *u))
+        .collect();
+    let mut g = c.benchmark_group("price_breadth_loaded");
+    for (name, recs) in [
+        ("curated_names_10k", &curated),
+        ("mixed_3_curated_1_breadth_10k", &mixed),
+        ("breadth_names_10k", &only),
+    ] {
+        g.throughput(Throughput::Elements(recs.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut sum = llmcost_core::Decimal::ZERO;
+                let mut priced = 0usize;
+                for (m, at, u) in recs.iter() {
+                    if let Ok(t) = cat.price_total(m, *at, Currency::USD, u, ServiceTier::Standard)
+                    {
+                        sum += t;
+                        priced += 1;
+                    }
+                }
+                assert_eq!(priced, recs.len(), "every record is priced");
+                sum
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_breadth);
 criterion_main!(benches);

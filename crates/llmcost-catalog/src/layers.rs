@@ -31,16 +31,21 @@ pub enum Layer {
     User,
     /// A file written by `llmcost prices import` (it has an `[import]` header).
     Imported,
+    /// The breadth snapshot compiled into the binary (`catalog/breadth/`):
+    /// generated from price databases, consulted only for names no other
+    /// layer knows.
+    Breadth,
 }
 
 impl Layer {
-    /// Stable key: `built-in`, `user` or `imported`.
+    /// Stable key: `built-in`, `user`, `imported` or `breadth`.
     #[must_use]
     pub fn key(self) -> &'static str {
         match self {
             Layer::BuiltIn => "built-in",
             Layer::User => "user",
             Layer::Imported => "imported",
+            Layer::Breadth => "breadth",
         }
     }
 }
@@ -61,7 +66,8 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// `built-in`, `user:<file>` or `imported:<file>` (the JSON `price.catalog`).
+    /// `built-in`, `user:<file>`, `imported:<file>` or
+    /// `breadth:<database>@<snapshot date>` (the JSON `price.catalog`).
     #[must_use]
     pub fn label(&self) -> String {
         match self.layer {
@@ -100,10 +106,12 @@ impl Prefer {
         }
     }
 
-    /// Rank of a row (lower wins).
+    /// Rank of a row (lower wins). Breadth rows rank last whatever the
+    /// preference.
     #[must_use]
     pub fn rank(self, layer: Layer, overrides: bool) -> u8 {
         match (self, layer, overrides) {
+            (_, Layer::Breadth, _) => 4,
             (Prefer::Curated, Layer::User, true)
             | (Prefer::User, Layer::User, _)
             | (Prefer::Imported, Layer::Imported, _) => 0,
@@ -165,6 +173,8 @@ pub struct ImportInfo {
     pub unmapped: Vec<String>,
     /// Entries that got no row (`model: reason`).
     pub skipped: Vec<String>,
+    /// `sha256:<hex>` of the text read, when recorded (`prices update`).
+    pub digest: Option<String>,
 }
 
 /// What became of a row when the layers were merged.
@@ -323,6 +333,30 @@ fn with_period(row: &Arc<PriceRow>, p: Period) -> Result<Arc<PriceRow>, llmcost_
     PriceRow::new(spec).map(Arc::new)
 }
 
+static BREADTH: std::sync::OnceLock<Result<Catalog, LoadError>> = std::sync::OnceLock::new();
+
+/// Marks a parsed breadth file's rows and aliases as the breadth layer, named
+/// `<database>@<snapshot date>` after its `[import]` header.
+fn retag_breadth(part: &mut Part) {
+    let file = match &part.import {
+        Some(i) => format!("{}@{}", i.format, i.imported.strftime("%Y-%m-%d")),
+        None => part.origin.file.trim_end_matches(".toml").to_string(),
+    };
+    let origin = Origin {
+        layer: Layer::Breadth,
+        file,
+    };
+    for pm in &mut part.models {
+        for o in &mut pm.model.origins {
+            *o = origin.clone();
+        }
+    }
+    for (a, _) in &mut part.aliases {
+        a.origin = origin.clone();
+    }
+    part.origin = origin;
+}
+
 struct Pending {
     alias: TimedAlias,
     line: usize,
@@ -367,7 +401,6 @@ impl Catalog {
         files: &[CatalogFile],
         prefer: Prefer,
     ) -> Result<Catalog, LoadError> {
-        self.prefer = prefer;
         let mut parts: Vec<Part> = Vec::with_capacity(files.len());
         for f in files {
             let part = parse_file(&self.schedules, &Ctx::user(&f.name, &f.text))?;
@@ -379,6 +412,70 @@ impl Catalog {
             }
             parts.push(part);
         }
+        self.with_parts(parts, prefer)
+    }
+
+    /// The breadth layer (`catalog/breadth/*.toml`) on its own, parsed and
+    /// merged once, with the built-in schedules and provider prefixes.
+    ///
+    /// # Errors
+    /// Only if the embedded data is invalid, which the crate's tests rule out.
+    pub fn breadth() -> Result<&'static Catalog, &'static LoadError> {
+        BREADTH
+            .get_or_init(|| {
+                let base = Catalog::builtin().map_err(Clone::clone)?;
+                let mut c = Catalog {
+                    schedules: base.schedules.clone(),
+                    providers: base.providers.clone(),
+                    ..Catalog::default()
+                };
+                let mut parts = Vec::with_capacity(crate::embedded::BREADTH.len());
+                for (name, text) in crate::embedded::BREADTH {
+                    let mut part = parse_file(&c.schedules, &Ctx::user(name, text))?;
+                    retag_breadth(&mut part);
+                    for pm in &part.models {
+                        if !c.providers.contains(&pm.model.provider) {
+                            c.providers.push(pm.model.provider.clone());
+                        }
+                    }
+                    parts.push(part);
+                }
+                c.with_parts(parts, Prefer::Curated)
+            })
+            .as_ref()
+    }
+
+    /// The breadth files compiled into the binary as (file name, text).
+    #[must_use]
+    pub fn breadth_files() -> &'static [(&'static str, &'static str)] {
+        crate::embedded::BREADTH
+    }
+
+    /// Whether names this catalog does not know are looked up in the
+    /// breadth layer (the built-in catalog and catalogs layered on it).
+    #[must_use]
+    pub fn uses_breadth(&self) -> bool {
+        self.breadth
+    }
+
+    /// The same catalog without the breadth fallback (or with it).
+    #[must_use]
+    pub fn set_breadth(mut self, on: bool) -> Catalog {
+        self.breadth = on;
+        self
+    }
+
+    /// The breadth layer when this catalog falls back on it.
+    pub(crate) fn breadth_layer(&self) -> Option<&'static Catalog> {
+        if self.breadth {
+            Catalog::breadth().ok()
+        } else {
+            None
+        }
+    }
+
+    fn with_parts(mut self, parts: Vec<Part>, prefer: Prefer) -> Result<Catalog, LoadError> {
+        self.prefer = prefer;
         // Candidate rows per model index, seeded with the model's own rows.
         let mut cands: HashMap<usize, Vec<LayerRow>> = HashMap::new();
         let seed = |cat: &Catalog, idx: usize| -> Vec<LayerRow> {
@@ -406,7 +503,9 @@ impl Catalog {
                 line,
                 message,
             };
-            if let Some(info) = part.import {
+            if let Some(info) = part.import
+                && part.origin.layer != Layer::Breadth
+            {
                 self.imports.push((part.origin.clone(), info));
             }
             // Ids first, so an alias never takes a name a model of the same file has.
@@ -616,7 +715,10 @@ impl Catalog {
     #[must_use]
     pub fn layer_rows(&self, model_id: &str) -> Vec<LayerRow> {
         let Some(&idx) = self.by_name.get(&model_id.to_ascii_lowercase()) else {
-            return Vec::new();
+            return self
+                .breadth_layer()
+                .map(|b| b.layer_rows(model_id))
+                .unwrap_or_default();
         };
         if let Some(v) = self.layer_rows.get(&idx) {
             let mut v = v.clone();
@@ -656,6 +758,14 @@ impl Catalog {
     #[must_use]
     pub fn imports(&self) -> &[(Origin, ImportInfo)] {
         &self.imports
+    }
+
+    /// Every schedule, by name.
+    #[must_use]
+    pub fn schedules(&self) -> Vec<&Arc<llmcost_core::Schedule>> {
+        let mut v: Vec<&Arc<llmcost_core::Schedule>> = self.schedules.values().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
     }
 
     /// Name patterns, in the order they are tried.

@@ -258,6 +258,8 @@ pub struct Catalog {
     layer_rows: HashMap<usize, Vec<LayerRow>>,
     prefer: Prefer,
     imports: Vec<(Origin, ImportInfo)>,
+    /// Names unknown here are looked up in the breadth layer.
+    breadth: bool,
 }
 
 static BUILTIN: OnceLock<Result<Catalog, LoadError>> = OnceLock::new();
@@ -274,7 +276,7 @@ impl Catalog {
     /// Only if the embedded data is invalid, which the crate's tests rule out.
     pub fn builtin() -> Result<&'static Catalog, &'static LoadError> {
         BUILTIN
-            .get_or_init(|| Catalog::from_files(embedded::FILES))
+            .get_or_init(|| Catalog::from_files(embedded::FILES).map(|c| c.set_breadth(true)))
             .as_ref()
     }
 
@@ -334,6 +336,7 @@ impl Catalog {
                     .and_then(|(base, _)| self.by_name.get(base))
             })
             .map(|&i| &self.models[i])
+            .or_else(|| self.breadth_layer().and_then(|b| b.model(name)))
     }
 
     /// The dated-snapshot rule. A name that is not itself a model, alias or
@@ -362,6 +365,7 @@ impl Catalog {
             || self.timed.contains_key(n.as_ref())
             || self.patterns.iter().any(|p| p.matches(&n))
             || self.snapshot_base(&n).is_some()
+            || self.breadth_layer().is_some_and(|b| b.knows(name))
     }
 
     /// Resolves a name at an instant to the model and row that price it.
@@ -589,10 +593,20 @@ impl Catalog {
                         }),
                     }
                 }
-                None => Err(LookupError::UnknownModel {
-                    name: name.to_string(),
-                    suggestions: self.suggestions(name, 3),
-                }),
+                None => {
+                    // Beneath every other layer: the breadth snapshot, for
+                    // names no other layer knows at all.
+                    if let Some(b) = self.breadth_layer() {
+                        match b.resolve_model(name, at, currency, via) {
+                            Err(LookupError::UnknownModel { .. }) => {}
+                            found => return found,
+                        }
+                    }
+                    Err(LookupError::UnknownModel {
+                        name: name.to_string(),
+                        suggestions: self.suggestions(name, 3),
+                    })
+                }
             };
         }
         Err(LookupError::AliasLoop(name.to_string()))
@@ -631,10 +645,12 @@ impl Catalog {
     #[must_use]
     pub fn suggestions(&self, name: &str, n: usize) -> Vec<String> {
         let q = normalize(self, name);
+        let breadth = self.breadth_layer();
         let mut scored: Vec<(f64, &str)> = self
             .by_name
             .keys()
             .chain(self.timed.keys())
+            .chain(breadth.into_iter().flat_map(|b| b.by_name.keys()))
             .map(|k| (strsim::jaro_winkler(&q, k), k.as_str()))
             .filter(|(s, _)| *s > 0.75)
             .collect();

@@ -111,6 +111,11 @@ impl<'a> Ctx<'a> {
             cache_write_1h: f(&r.cache_write_1h, "cache_write_1h")?,
             output: f(&r.output, "output")?,
             reasoning: f(&r.reasoning, "reasoning")?,
+            input_audio: f(&r.input_audio, "input_audio")?,
+            cache_read_audio: f(&r.cache_read_audio, "cache_read_audio")?,
+            output_audio: f(&r.output_audio, "output_audio")?,
+            input_image: f(&r.input_image, "input_image")?,
+            output_image: f(&r.output_image, "output_image")?,
         })
     }
 }
@@ -263,6 +268,7 @@ pub(crate) fn parse_file(
                 .or_else(|e| ctx.err(format!("field `import.imported`: {e}")))?,
             unmapped: i.unmapped.clone(),
             skipped: i.skipped.clone(),
+            digest: i.digest.clone(),
         }),
     };
     let origin = Origin {

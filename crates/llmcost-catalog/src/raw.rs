@@ -50,6 +50,11 @@ pub(crate) struct RawRates {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +74,11 @@ pub(crate) struct RawPrice {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
     /// Required in the built-in catalog (a URL); any text in user files.
     #[serde(default)]
     pub source: Option<Spanned<String>>,
@@ -103,6 +113,11 @@ pub(crate) struct RawOffPeak {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +131,11 @@ pub(crate) struct RawLongContext {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +148,11 @@ pub(crate) struct RawTier {
     pub cache_write_1h: Option<Spanned<String>>,
     pub output: Option<Spanned<String>>,
     pub reasoning: Option<Spanned<String>>,
+    pub input_audio: Option<Spanned<String>>,
+    pub cache_read_audio: Option<Spanned<String>>,
+    pub output_audio: Option<Spanned<String>>,
+    pub input_image: Option<Spanned<String>>,
+    pub output_image: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,6 +182,9 @@ pub(crate) struct RawImport {
     pub source: String,
     /// When the import ran (RFC 3339).
     pub imported: String,
+    /// `sha256:<hex>` of the text read (written by `llmcost prices update`).
+    #[serde(default)]
+    pub digest: Option<String>,
     /// Price fields that could not be mapped, as `model: field` lines.
     #[serde(default)]
     pub unmapped: Vec<String>,
@@ -214,6 +242,11 @@ macro_rules! rates_of {
                     cache_write_1h: self.cache_write_1h.clone(),
                     output: self.output.clone(),
                     reasoning: self.reasoning.clone(),
+                    input_audio: self.input_audio.clone(),
+                    cache_read_audio: self.cache_read_audio.clone(),
+                    output_audio: self.output_audio.clone(),
+                    input_image: self.input_image.clone(),
+                    output_image: self.output_image.clone(),
                 }
             }
         }

@@ -308,3 +308,112 @@ fn dated_snapshot_rule_never_overrides_a_real_model() {
         assert!(matches!(e, LookupError::UnknownModel { .. }), "{name}: {e}");
     }
 }
+
+const MODAL: &str = r#"
+provider = "acme"
+
+[[model]]
+id = "acme-voice"
+[[model.price]]
+from = "2025-01-01T00:00:00Z"
+currency = "USD"
+input = "0.30"
+cache_read = "0.03"
+output = "2.50"
+input_audio = "1.00"
+cache_read_audio = "0.10"
+output_audio = "10"
+input_image = "0.40"
+output_image = "30"
+source = "https://example.com/voice"
+[model.price.batch]
+input = "0.15"
+output = "1.25"
+input_audio = "0.50"
+[model.price.long_context]
+threshold = 200000
+basis = "prompt"
+input = "0.60"
+output = "5"
+output_audio = "20"
+"#;
+
+#[test]
+fn modality_rates_load_price_and_fall_back() {
+    let cat =
+        Catalog::from_files(&[("schedules.toml", SCHED), ("acme.toml", MODAL)]).expect("valid");
+    let at = ts("2025-06-01T00:00:00Z");
+    let u = llmcost_core::Usage {
+        input: 1_000,
+        input_audio: 1_000,
+        cache_read_audio: 1_000,
+        input_image: 1_000,
+        output_audio: 1_000,
+        output_image: 1_000,
+        ..llmcost_core::Usage::default()
+    };
+    // 1000 × (0.30 + 1.00 + 0.10 + 0.40 + 10 + 30) = 1000 × 41.8 = 41800 per 1M.
+    let total = cat
+        .price_total(
+            "acme-voice",
+            at,
+            Currency::USD,
+            &u,
+            llmcost_core::ServiceTier::Standard,
+        )
+        .expect("priced");
+    assert_eq!(
+        total,
+        "0.0418".parse::<llmcost_core::Decimal>().expect("decimal")
+    );
+    // Batch table: audio 0.50; cache_read_audio, image in → input 0.15;
+    // audio and image out → output 1.25.
+    // 1000 × (0.15 + 0.50 + 0.15 + 0.15 + 1.25 + 1.25) = 1000 × 3.45 = 3450 per 1M.
+    let batch = cat
+        .price_total(
+            "acme-voice",
+            at,
+            Currency::USD,
+            &u,
+            llmcost_core::ServiceTier::Batch,
+        )
+        .expect("priced");
+    assert_eq!(
+        batch,
+        "0.00345".parse::<llmcost_core::Decimal>().expect("decimal")
+    );
+    // Long context (250000 prompt tokens): input 0.60 for text, audio and image,
+    // audio cache read → input 0.60; audio output 20; image output → output 5.
+    let long = llmcost_core::Usage {
+        input: 100_000,
+        input_audio: 150_000,
+        output_audio: 1_000,
+        output_image: 1_000,
+        ..llmcost_core::Usage::default()
+    };
+    // 250000×0.60 + 1000×20 + 1000×5 = 150000 + 20000 + 5000 = 175000 per 1M.
+    let lc = cat
+        .price_total(
+            "acme-voice",
+            at,
+            Currency::USD,
+            &long,
+            llmcost_core::ServiceTier::Standard,
+        )
+        .expect("priced");
+    assert_eq!(
+        lc,
+        "0.175".parse::<llmcost_core::Decimal>().expect("decimal")
+    );
+}
+
+#[test]
+fn negative_modality_rate_names_its_field() {
+    let bad = MODAL.replace("input_audio = \"0.50\"", "input_audio = \"-0.50\"");
+    let e = Catalog::from_files(&[("schedules.toml", SCHED), ("acme.toml", &bad)])
+        .expect_err("negative");
+    assert!(e.message.contains("batch.input_audio"), "{e}");
+    assert!(e.line > 0, "{e}");
+    let unknown = MODAL.replace("output_image = \"30\"", "output_video = \"30\"");
+    assert!(Catalog::from_files(&[("schedules.toml", SCHED), ("acme.toml", &unknown)]).is_err());
+}

@@ -67,10 +67,16 @@ fn price(name: &str, at: Timestamp, cur: Currency, u: &Usage, tier: ServiceTier)
         Err(PriceError::Lookup(LookupError::Retired { successor, .. })) => {
             let s = successor.expect("a retired model names its successor");
             Expect::Retired(
-                ["grok-4.3", "grok-4.7", "mistral-medium-2604"]
-                    .into_iter()
-                    .find(|k| *k == s)
-                    .unwrap_or_else(|| panic!("{name}: unexpected successor {s}")),
+                [
+                    "grok-4.3",
+                    "grok-4.7",
+                    "mistral-medium-2604",
+                    "codestral-2508",
+                    "ministral-14b-2512",
+                ]
+                .into_iter()
+                .find(|k| *k == s)
+                .unwrap_or_else(|| panic!("{name}: unexpected successor {s}")),
             )
         }
         Err(PriceError::Lookup(
@@ -567,5 +573,75 @@ fn new_mistral_models_start_at_their_launch() {
     assert_eq!(
         at("mistral-large-3", "2026-10-01T00:00:00Z", Currency::USD, &u),
         total("2.5")
+    );
+}
+
+#[test]
+fn codestral_2501_and_pixtral_12b_retire_on_mistral_dates() {
+    let u = one_m_each();
+    // codestral-2501 0.30 / 0.90: 0.3 + 0.3 + 0.9 = 1.5 until 2025-11-30 00:00 CET
+    // (2025-11-29 23:00 UTC); then refused, successor Codestral 25.08.
+    edge(
+        "codestral-2501",
+        "2025-11-29T23:00:00Z",
+        Currency::USD,
+        &u,
+        total("1.5"),
+        Expect::Retired("codestral-2508"),
+    );
+    // codestral-latest keeps pricing, on 2508 at the same 1.5.
+    edge(
+        "codestral-latest",
+        "2025-11-29T23:00:00Z",
+        Currency::USD,
+        &u,
+        total("1.5"),
+        total("1.5"),
+    );
+    // pixtral-12b-2409 0.15 / 0.15: 0.45 until 2025-12-31 00:00 CET (2025-12-30 23:00 UTC).
+    for name in ["pixtral-12b-2409", "pixtral-12b-latest"] {
+        edge(
+            name,
+            "2025-12-30T23:00:00Z",
+            Currency::USD,
+            &u,
+            total("0.45"),
+            Expect::Retired("ministral-14b-2512"),
+        );
+    }
+}
+
+#[test]
+fn first_open_mistral_models_and_saba() {
+    let u = one_m_each();
+    for (name, launch, price) in [
+        // March 2024 page: open-mistral-7b 0.25 / 0.25 -> 0.75; open-mixtral-8x7b 0.7 x 3 = 2.1.
+        ("open-mistral-7b", "2023-12-11T00:00:00Z", "0.75"),
+        ("mistral-tiny", "2023-12-11T00:00:00Z", "0.75"),
+        ("open-mixtral-8x7b", "2023-12-11T00:00:00Z", "2.1"),
+        // Saba 0.20 / 0.60 (C): 0.2 + 0.2 + 0.6 = 1.0.
+        ("mistral-saba-latest", "2025-02-17T00:00:00Z", "1.0"),
+    ] {
+        edge(
+            name,
+            launch,
+            Currency::USD,
+            &u,
+            Expect::Unpriced,
+            total(price),
+        );
+    }
+}
+
+#[test]
+fn open_mixtral_8x22b_launch() {
+    // 2.00 / 6.00, no cache rate: 2 + 2 + 6 = 10.
+    edge(
+        "open-mixtral-8x22b",
+        "2024-04-17T00:00:00Z",
+        Currency::USD,
+        &one_m_each(),
+        Expect::Unpriced,
+        total("10"),
     );
 }

@@ -905,32 +905,6 @@ fn google_launches_changes_and_shutdowns() {
         },
         "0.15375",
     );
-    // gemini-3.7-flash before the change at 2027-01-01T00:00:00Z (introductory rates through 2026-12-31):
-    // 0.1M x 0.75 + 0.05M x 0.075 + 0.02M x 3.75 = 0.15375
-    priced(
-        "gemini-3.7-flash",
-        "2026-12-31T23:59:59Z",
-        Usage {
-            input: 100_000,
-            cache_read: 50_000,
-            output: 20_000,
-            ..Usage::default()
-        },
-        "0.15375",
-    );
-    // gemini-3.7-flash change at 2027-01-01T00:00:00Z (introductory rates through 2026-12-31):
-    // 0.1M x 1.50 + 0.05M x 0.15 + 0.02M x 7.50 = 0.3075
-    priced(
-        "gemini-3.7-flash",
-        "2027-01-01T00:00:00Z",
-        Usage {
-            input: 100_000,
-            cache_read: 50_000,
-            output: 20_000,
-            ..Usage::default()
-        },
-        "0.3075",
-    );
     // gemini-2.0-flash before retirement (shut down 2026-06-01 00:00 PDT):
     // 0.1M x 0.10 + 0.05M x 0.025 + 0.02M x 0.40 = 0.01925
     priced(
@@ -1507,4 +1481,405 @@ fn gpt_6_launches_and_long_context() {
         at(172_001),
         "2.448004",
     );
+}
+
+#[test]
+fn gemini_billing_successors_from_2026_10_08() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 50_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Changelog 2026-10-08 (00:00 PDT = 07:00 UTC): gemini-3.5-flash routed to gemini-3.6-flash.
+    // Before: 3.5 Flash 1.50 / 0.15 / 9: 0.1M x 1.50 + 0.05M x 0.15 + 0.02M x 9 = 0.15 + 0.0075 + 0.18 = 0.3375
+    priced("gemini-3.5-flash", "2026-10-08T06:59:59Z", u, "0.3375");
+    // At: 3.6 Flash 0.75 / 0.075 / 3.75: 0.075 + 0.00375 + 0.075 = 0.15375
+    priced("gemini-3.5-flash", "2026-10-08T07:00:00Z", u, "0.15375");
+    // gemini-3.7-flash routed to gemini-3.8-flash.
+    // Before: 0.75 / 0.075 / 3.75 = 0.15375
+    priced("gemini-3.7-flash", "2026-10-08T06:59:59Z", u, "0.15375");
+    // At: 3.8 Flash 0.75 / (no cached price: input 0.75) / 3.75: 0.075 + 0.0375 + 0.075 = 0.1875
+    priced("gemini-3.7-flash", "2026-10-08T07:00:00Z", u, "0.1875");
+    let r = cat()
+        .resolve(
+            "gemini-3.7-flash",
+            ts("2026-12-03T00:00:00Z"),
+            Some(Currency::USD),
+        )
+        .expect("routed");
+    assert_eq!(r.model.id, "gemini-3.8-flash");
+    assert_eq!(r.via.len(), 1);
+}
+
+#[test]
+fn more_long_context_thresholds() {
+    let u = |input, cache_read, cache_write| Usage {
+        input,
+        cache_read,
+        cache_write,
+        output: 100_000,
+        ..Usage::default()
+    };
+    // claude-sonnet-4-20250514, input + cache read + cache write = 200,000 (not above 200K):
+    // 0.1M x 3 + 0.05M x 0.30 + 0.05M x 3.75 + 0.1M x 15 = 0.3 + 0.015 + 0.1875 + 1.5 = 2.0025
+    priced(
+        "claude-sonnet-4-20250514",
+        "2026-01-01T00:00:00Z",
+        u(100_000, 50_000, 50_000),
+        "2.0025",
+    );
+    // One token above: every token at 6 / 0.60 / 7.50 / 22.50:
+    // 0.100001M x 6 + 0.05M x 0.60 + 0.05M x 7.50 + 0.1M x 22.50
+    // = 0.600006 + 0.03 + 0.375 + 2.25 = 3.255006
+    priced(
+        "claude-sonnet-4-20250514",
+        "2026-01-01T00:00:00Z",
+        u(100_001, 50_000, 50_000),
+        "3.255006",
+    );
+    // gpt-6-sol at 272,000 prompt tokens: 0.172M x 2 + 0.05M x 0.20 + 0.05M x 2.50 + 0.1M x 10
+    // = 0.344 + 0.01 + 0.125 + 1 = 1.479
+    priced(
+        "gpt-6-sol",
+        "2026-10-01T00:00:00Z",
+        u(172_000, 50_000, 50_000),
+        "1.479",
+    );
+    // One above, 4 / 0.40 / 5 / 15: 0.688004 + 0.02 + 0.25 + 1.5 = 2.458004
+    priced(
+        "gpt-6-sol",
+        "2026-10-01T00:00:00Z",
+        u(172_001, 50_000, 50_000),
+        "2.458004",
+    );
+    // gpt-6.2-sol, same rates as 6.1 (model page): 1.474 at the threshold, 2.448004 above.
+    priced(
+        "gpt-6.2-sol",
+        "2026-12-01T00:00:00Z",
+        u(172_000, 50_000, 50_000),
+        "1.474",
+    );
+    priced(
+        "gpt-6.2-sol",
+        "2026-12-01T00:00:00Z",
+        u(172_001, 50_000, 50_000),
+        "2.448004",
+    );
+}
+
+#[test]
+fn modality_rates_launches_and_changes() {
+    // gemini-2.5-flash at 2026-06-01T00:00:00Z (text 0.30, audio 1.00, cached 0.03 / audio 0.10, output 2.50):
+    // 0.1M x 0.30 + 0.1M x 1.00 + 0.02M x 0.03 + 0.02M x 0.10 + 0.01M x 2.50 = 0.1576
+    priced(
+        "gemini-2.5-flash",
+        "2026-06-01T00:00:00Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            cache_read: 20_000,
+            cache_read_audio: 20_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.1576",
+    );
+    // gemini-2.0-flash at 2026-01-01T00:00:00Z (audio input 0.70):
+    // 0.1M x 0.10 + 0.1M x 0.70 + 0.01M x 0.40 = 0.084
+    priced(
+        "gemini-2.0-flash",
+        "2026-01-01T00:00:00Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.084",
+    );
+    // gemini-2.5-flash-lite at 2025-07-21T23:59:59Z (preview audio 0.50):
+    // 0.1M x 0.10 + 0.1M x 0.50 + 0.01M x 0.40 = 0.064
+    priced(
+        "gemini-2.5-flash-lite",
+        "2025-07-21T23:59:59Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.064",
+    );
+    // gemini-2.5-flash-lite at 2025-07-22T00:00:00Z (GA 2025-07-22 audio 0.30):
+    // 0.1M x 0.10 + 0.1M x 0.30 + 0.01M x 0.40 = 0.044
+    priced(
+        "gemini-2.5-flash-lite",
+        "2025-07-22T00:00:00Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.044",
+    );
+    // gemini-3-flash-preview at 2026-06-01T00:00:00Z (audio 1.00, cached audio 0.10):
+    // 0.1M x 0.50 + 0.1M x 1.00 + 0.02M x 0.10 + 0.01M x 3 = 0.182
+    priced(
+        "gemini-3-flash-preview",
+        "2026-06-01T00:00:00Z",
+        Usage {
+            input: 100_000,
+            input_audio: 100_000,
+            cache_read_audio: 20_000,
+            output: 10_000,
+            ..Usage::default()
+        },
+        "0.182",
+    );
+    not_yet("gpt-realtime", "2025-08-27T23:59:59Z");
+    // gpt-realtime at 2025-08-28T00:00:00Z (text 4 / 0.40 / 16, audio 32 / 0.40 / 64):
+    // 0.01M x 4 + 0.005M x 0.40 + 0.1M x 32 + 0.05M x 0.40 + 0.005M x 16 + 0.1M x 64 = 9.742
+    priced(
+        "gpt-realtime",
+        "2025-08-28T00:00:00Z",
+        Usage {
+            input: 10_000,
+            cache_read: 5_000,
+            input_audio: 100_000,
+            cache_read_audio: 50_000,
+            output: 5_000,
+            output_audio: 100_000,
+            ..Usage::default()
+        },
+        "9.742",
+    );
+    not_yet("gpt-realtime-mini", "2025-10-05T23:59:59Z");
+    // gpt-realtime-mini at 2025-10-06T00:00:00Z (text 0.60 / 0.06 / 2.40, audio 10 / 0.30 / 20):
+    // 0.01M x 0.60 + 0.005M x 0.06 + 0.1M x 10 + 0.05M x 0.30 + 0.005M x 2.40 + 0.1M x 20 = 3.0333
+    priced(
+        "gpt-realtime-mini",
+        "2025-10-06T00:00:00Z",
+        Usage {
+            input: 10_000,
+            cache_read: 5_000,
+            input_audio: 100_000,
+            cache_read_audio: 50_000,
+            output: 5_000,
+            output_audio: 100_000,
+            ..Usage::default()
+        },
+        "3.0333",
+    );
+    not_yet("gpt-4o-transcribe", "2025-03-19T23:59:59Z");
+    // gpt-4o-transcribe at 2025-03-20T00:00:00Z (text 2.50, audio 6, output 10):
+    // 5e-05M x 2.50 + 0.01M x 6 + 0.0002M x 10 = 0.062125
+    priced(
+        "gpt-4o-transcribe",
+        "2025-03-20T00:00:00Z",
+        Usage {
+            input: 50,
+            input_audio: 10_000,
+            output: 200,
+            ..Usage::default()
+        },
+        "0.062125",
+    );
+    not_yet("gpt-4o-mini-transcribe", "2025-03-19T23:59:59Z");
+    // gpt-4o-mini-transcribe at 2025-03-20T00:00:00Z (text 1.25, audio 3, output 5):
+    // 5e-05M x 1.25 + 0.01M x 3 + 0.0002M x 5 = 0.0310625
+    priced(
+        "gpt-4o-mini-transcribe",
+        "2025-03-20T00:00:00Z",
+        Usage {
+            input: 50,
+            input_audio: 10_000,
+            output: 200,
+            ..Usage::default()
+        },
+        "0.0310625",
+    );
+    not_yet("gpt-audio", "2025-08-27T23:59:59Z");
+    // gpt-audio at 2025-08-28T00:00:00Z (2.50 / 10, audio 32 / 64):
+    // 0.001M x 2.50 + 0.01M x 32 + 0.0005M x 10 + 0.02M x 64 = 1.6075
+    priced(
+        "gpt-audio",
+        "2025-08-28T00:00:00Z",
+        Usage {
+            input: 1_000,
+            input_audio: 10_000,
+            output: 500,
+            output_audio: 20_000,
+            ..Usage::default()
+        },
+        "1.6075",
+    );
+    not_yet("gpt-audio-mini", "2025-10-05T23:59:59Z");
+    // gpt-audio-mini at 2025-10-06T00:00:00Z (0.60 / 2.40, audio 10 / 20):
+    // 0.001M x 0.60 + 0.01M x 10 + 0.0005M x 2.40 + 0.02M x 20 = 0.5018
+    priced(
+        "gpt-audio-mini",
+        "2025-10-06T00:00:00Z",
+        Usage {
+            input: 1_000,
+            input_audio: 10_000,
+            output: 500,
+            output_audio: 20_000,
+            ..Usage::default()
+        },
+        "0.5018",
+    );
+    not_yet("gpt-image-1", "2025-04-22T23:59:59Z");
+    // gpt-image-1 at 2025-04-23T00:00:00Z (text 5, image in 10, image out 40):
+    // 0.0001M x 5 + 0.001M x 10 + 0.00416M x 40 = 0.1769
+    priced(
+        "gpt-image-1",
+        "2025-04-23T00:00:00Z",
+        Usage {
+            input: 100,
+            input_image: 1_000,
+            output_image: 4_160,
+            ..Usage::default()
+        },
+        "0.1769",
+    );
+    not_yet("gemini-3-pro-image-preview", "2025-11-19T23:59:59Z");
+    // gemini-3-pro-image-preview at 2025-11-20T00:00:00Z (2 / 12, image output 120):
+    // 0.001M x 2 + 0.0005M x 12 + 0.00112M x 120 = 0.1424
+    priced(
+        "gemini-3-pro-image-preview",
+        "2025-11-20T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.1424",
+    );
+    // gemini-3-pro-image-preview shut down 2026-06-25 00:00 PDT
+    // gemini-3-pro-image-preview at 2026-06-25T06:59:59Z (last second):
+    // 0.001M x 2 + 0.0005M x 12 + 0.00112M x 120 = 0.1424
+    priced(
+        "gemini-3-pro-image-preview",
+        "2026-06-25T06:59:59Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.1424",
+    );
+    retired(
+        "gemini-3-pro-image-preview",
+        "2026-06-25T07:00:00Z",
+        "gemini-3-pro-image",
+    );
+    not_yet("gemini-3-pro-image", "2026-05-27T23:59:59Z");
+    // gemini-3-pro-image at 2026-05-28T00:00:00Z (GA; image output 120):
+    // 0.001M x 2 + 0.0005M x 12 + 0.00112M x 120 = 0.1424
+    priced(
+        "gemini-3-pro-image",
+        "2026-05-28T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.1424",
+    );
+    not_yet("gemini-3.1-flash-image-preview", "2026-02-25T23:59:59Z");
+    // gemini-3.1-flash-image-preview at 2026-02-26T00:00:00Z (0.50 / 3, image output 60):
+    // 0.001M x 0.50 + 0.0005M x 3 + 0.00112M x 60 = 0.0692
+    priced(
+        "gemini-3.1-flash-image-preview",
+        "2026-02-26T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.0692",
+    );
+    // gemini-3.1-flash-image-preview at 2026-06-25T06:59:59Z (last second):
+    // 0.001M x 0.50 + 0.0005M x 3 + 0.00112M x 60 = 0.0692
+    priced(
+        "gemini-3.1-flash-image-preview",
+        "2026-06-25T06:59:59Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.0692",
+    );
+    retired(
+        "gemini-3.1-flash-image-preview",
+        "2026-06-25T07:00:00Z",
+        "gemini-3.1-flash-image",
+    );
+    not_yet("gemini-3.1-flash-image", "2026-05-27T23:59:59Z");
+    // gemini-3.1-flash-image at 2026-05-28T00:00:00Z (GA):
+    // 0.001M x 0.50 + 0.0005M x 3 + 0.00112M x 60 = 0.0692
+    priced(
+        "gemini-3.1-flash-image",
+        "2026-05-28T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 500,
+            output_image: 1_120,
+            ..Usage::default()
+        },
+        "0.0692",
+    );
+    not_yet("gemini-2.5-flash-image", "2025-10-01T23:59:59Z");
+    // gemini-2.5-flash-image at 2025-10-02T00:00:00Z (image output 30):
+    // 0.001M x 0.30 + 0.0001M x 2.50 + 0.00129M x 30 = 0.03925
+    priced(
+        "gemini-2.5-flash-image",
+        "2025-10-02T00:00:00Z",
+        Usage {
+            input: 1_000,
+            output: 100,
+            output_image: 1_290,
+            ..Usage::default()
+        },
+        "0.03925",
+    );
+    not_yet("gemini-embedding-2", "2026-04-21T23:59:59Z");
+    // gemini-embedding-2 at 2026-04-22T00:00:00Z (text 0.20, image 0.45, audio 6.50):
+    // 0.001M x 0.20 + 0.001M x 0.45 + 0.001M x 6.50 = 0.00715
+    priced(
+        "gemini-embedding-2",
+        "2026-04-22T00:00:00Z",
+        Usage {
+            input: 1_000,
+            input_image: 1_000,
+            input_audio: 1_000,
+            ..Usage::default()
+        },
+        "0.00715",
+    );
+}
+
+#[test]
+fn claude_opus_5_5_launch() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 10_000,
+        cache_write_1h: 10_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Effective 2026-09-22 (PromptFuel v1.0.21; claudit priced it from the page on 2026-09-23).
+    not_yet("claude-opus-5-5", "2026-09-21T23:59:59Z");
+    // 4 / 0.20 / 5 / 8 / 20: 0.1M x 4 + 0.03M x 0.20 + 0.01M x 5 + 0.01M x 8 + 0.02M x 20
+    // = 0.4 + 0.006 + 0.05 + 0.08 + 0.4 = 0.936
+    priced("claude-opus-5-5", "2026-09-22T00:00:00Z", u, "0.936");
 }

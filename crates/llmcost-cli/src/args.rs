@@ -198,6 +198,17 @@ pub struct ForecastArgs {
     /// Days in the period.
     #[arg(long, value_name = "D", default_value_t = 30)]
     pub days: u32,
+    /// First day of the period (YYYY-MM-DD, a date in --tz). Default: today, or the date of --at.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Daily hours the requests are spread over, `HH:MM-HH:MM` in --tz (default: the whole day).
+    /// Each hour is priced at the rate in force then (peak, off-peak).
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub hours: Option<String>,
+    /// Time zone days and --hours are read in: an IANA name (Europe/Paris), UTC, or +08:00.
+    /// Default: UTC.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
     #[command(flatten)]
     pub price: PriceOpts,
 }
@@ -216,6 +227,9 @@ pub struct PricesArgs {
     /// Show every row of each model's price history, with sources.
     #[arg(long)]
     pub history: bool,
+    /// Only this provider's models (`deepseek`, `openai`, ...).
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -94,8 +94,8 @@ impl Table {
 }
 
 /// Formats an integer with thousands separators.
-pub fn int(n: u64) -> String {
-    let s = n.to_string();
+pub fn int(n: impl Into<u128>) -> String {
+    let s = n.into().to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, ch) in s.chars().enumerate() {
         if i > 0 && (s.len() - i).is_multiple_of(3) {
@@ -162,9 +162,11 @@ mod tests {
 
     #[test]
     fn thousands() {
-        assert_eq!(int(0), "0");
-        assert_eq!(int(946_816), "946,816");
-        assert_eq!(int(1_022_407), "1,022,407");
+        assert_eq!(int(0_u64), "0");
+        assert_eq!(int(946_816_u64), "946,816");
+        assert_eq!(int(1_022_407_u64), "1,022,407");
+        // Totals of u64 buckets are u128: 3 × (2^64 − 1).
+        assert_eq!(int(3 * u128::from(u64::MAX)), "55,340,232,221,128,654,845");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod money;
 pub mod price;
 pub mod schedule;
+pub mod spread;
 pub mod usage;
 
 pub use engine::{Cost, LineItem, Regime};
@@ -18,6 +19,7 @@ pub use price::{
     LongContext, OffPeak, PriceRow, PriceRowSpec, Rates, ServiceTier, TierBasis, TierPricing,
 };
 pub use schedule::{DayWindow, Schedule, ScheduleKind};
+pub use spread::{DaySpan, Part, Period, RateRegime, Ratio};
 pub use usage::{Bucket, Usage};
 
 /// Instants are UTC timestamps.
@@ -52,6 +54,9 @@ pub enum Error {
     /// An invalid price row.
     #[error("invalid price row: {0}")]
     InvalidRow(String),
+    /// A period of days that cannot be laid out (no days, a date out of range).
+    #[error("invalid period: {0}")]
+    InvalidPeriod(String),
     /// Arithmetic left the exact decimal range (amounts beyond 28 significant digits).
     #[error("amount out of exact decimal range")]
     Overflow,

@@ -29,6 +29,21 @@ pub struct Rates {
     pub output: Option<Decimal>,
     /// Reasoning, when priced apart from output. Without it, the output rate.
     pub reasoning: Option<Decimal>,
+    /// Audio input (cache miss). Without it, the input rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_audio: Option<Decimal>,
+    /// Audio cache read. Without it, the cache-read rate, then input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_read_audio: Option<Decimal>,
+    /// Audio output. Without it, the output rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_audio: Option<Decimal>,
+    /// Image input. Without it, the input rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_image: Option<Decimal>,
+    /// Image output. Without it, the output rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_image: Option<Decimal>,
 }
 
 impl Rates {
@@ -42,7 +57,17 @@ impl Rates {
             Bucket::CacheWrite1h => self.cache_write_1h,
             Bucket::Output => self.output,
             Bucket::Reasoning => self.reasoning,
+            Bucket::InputAudio => self.input_audio,
+            Bucket::CacheReadAudio => self.cache_read_audio,
+            Bucket::OutputAudio => self.output_audio,
+            Bucket::InputImage => self.input_image,
+            Bucket::OutputImage => self.output_image,
         }
+    }
+
+    /// Sets the rate published for a bucket.
+    pub fn set(&mut self, b: Bucket, rate: Option<Decimal>) {
+        *self.get_mut(b) = rate;
     }
 
     fn get_mut(&mut self, b: Bucket) -> &mut Option<Decimal> {
@@ -53,12 +78,19 @@ impl Rates {
             Bucket::CacheWrite1h => &mut self.cache_write_1h,
             Bucket::Output => &mut self.output,
             Bucket::Reasoning => &mut self.reasoning,
+            Bucket::InputAudio => &mut self.input_audio,
+            Bucket::CacheReadAudio => &mut self.cache_read_audio,
+            Bucket::OutputAudio => &mut self.output_audio,
+            Bucket::InputImage => &mut self.input_image,
+            Bucket::OutputImage => &mut self.output_image,
         }
     }
 
     /// The rate that bills a bucket and the bucket it was published for:
     /// cache reads and writes without their own price bill as input, a 1-hour
-    /// write without its own price bills as a 5-minute write, reasoning as output.
+    /// write without its own price bills as a 5-minute write, reasoning as output,
+    /// and a modality without its own price at the text rate of its direction
+    /// (audio cache reads as cache reads, then input).
     #[must_use]
     pub fn effective(&self, b: Bucket) -> Option<(Decimal, Bucket)> {
         let chain: &[Bucket] = match b {
@@ -68,6 +100,11 @@ impl Rates {
             Bucket::CacheWrite1h => &[Bucket::CacheWrite1h, Bucket::CacheWrite, Bucket::Input],
             Bucket::Output => &[Bucket::Output],
             Bucket::Reasoning => &[Bucket::Reasoning, Bucket::Output],
+            Bucket::InputAudio => &[Bucket::InputAudio, Bucket::Input],
+            Bucket::CacheReadAudio => &[Bucket::CacheReadAudio, Bucket::CacheRead, Bucket::Input],
+            Bucket::OutputAudio => &[Bucket::OutputAudio, Bucket::Output],
+            Bucket::InputImage => &[Bucket::InputImage, Bucket::Input],
+            Bucket::OutputImage => &[Bucket::OutputImage, Bucket::Output],
         };
         chain.iter().find_map(|&c| self.get(c).map(|r| (r, c)))
     }
@@ -152,6 +189,10 @@ impl FromStr for ServiceTier {
 
 /// How a service tier is priced.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few per price row, built once when the catalog loads"
+)]
 pub enum TierPricing {
     /// A multiplier on whatever rates apply (time window and context tier included).
     Multiplier(Decimal),
@@ -302,7 +343,7 @@ impl PriceRow {
                 TierBasis::Prompt => usage.prompt_tokens(),
                 TierBasis::Total => usage.total(),
             };
-            n > lc.threshold
+            n > u128::from(lc.threshold)
         })
     }
 
@@ -332,7 +373,7 @@ impl PriceRow {
 pub(crate) struct Compiled {
     /// Per bucket: the mantissa of the effective rate (after fallback) at `scale`,
     /// or `None` when nothing prices that bucket.
-    pub(crate) mantissa: [Option<i128>; 6],
+    pub(crate) mantissa: [Option<i128>; Bucket::ALL.len()],
     pub(crate) scale: u32,
 }
 
@@ -343,7 +384,7 @@ impl Compiled {
             .map(|&b| rates.effective(b).map(|(r, _)| r))
             .collect();
         let scale = eff.iter().flatten().map(Decimal::scale).max().unwrap_or(0);
-        let mut mantissa = [None; 6];
+        let mut mantissa = [None; Bucket::ALL.len()];
         for (i, r) in eff.iter().enumerate() {
             if let Some(r) = r {
                 let shift = scale - r.scale();

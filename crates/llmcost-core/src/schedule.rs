@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-const DAY: i64 = 86_400;
+pub(crate) const DAY: i64 = 86_400;
 
 /// A daily window `[start, end)` in seconds since 00:00 UTC. When `end <= start`
 /// the window wraps past midnight (16:30–00:30).

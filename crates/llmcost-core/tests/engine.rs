@@ -393,7 +393,172 @@ fn usage_strategy() -> impl Strategy<Value = Usage> {
             cache_write_1h: e,
             output: f,
             reasoning: g,
+            ..Usage::default()
         })
+}
+
+fn modal_strategy() -> impl Strategy<Value = Usage> {
+    (usage_strategy(), proptest::array::uniform5(0u64..1 << 40)).prop_map(|(u, m)| Usage {
+        input_audio: m[0],
+        cache_read_audio: m[1],
+        output_audio: m[2],
+        input_image: m[3],
+        output_image: m[4],
+        ..u
+    })
+}
+
+/// gemini-2.5-flash (prices.md row "current"): text/image/video 0.30, audio 1.00,
+/// cache read 0.03 (audio 0.10), output 2.50.
+fn gemini_flash_audio() -> Rates {
+    let mut r = rates("0.30", Some("0.03"), "2.50");
+    r.input_audio = Some(d("1.00"));
+    r.cache_read_audio = Some(d("0.10"));
+    r
+}
+
+#[test]
+fn audio_input_bills_at_its_own_rate() {
+    let r = PriceRow::new(row(Currency::USD, gemini_flash_audio())).unwrap();
+    let u = Usage {
+        input: 1_000,
+        input_audio: 10_000,
+        cache_read: 2_000,
+        cache_read_audio: 4_000,
+        output: 500,
+        ..Usage::default()
+    };
+    // 1000×0.30 + 10000×1.00 + 2000×0.03 + 4000×0.10 + 500×2.50
+    // = 300 + 10000 + 60 + 400 + 1250 = 12010 per 1M = 0.01201 USD.
+    let c = r.price(&u, at(), ServiceTier::Standard).unwrap();
+    assert_eq!(c.total, d("0.01201"));
+    assert_eq!(
+        r.total(&u, at(), ServiceTier::Standard).unwrap(),
+        d("0.01201")
+    );
+    let audio = c
+        .items
+        .iter()
+        .find(|i| i.bucket == Bucket::InputAudio)
+        .unwrap();
+    assert_eq!((audio.rate_of, audio.cost), (Bucket::InputAudio, d("0.01")));
+}
+
+#[test]
+fn modality_without_its_rate_bills_at_the_text_rate_of_its_direction() {
+    // Only text rates: 2 in, 0.5 cache read, 8 out.
+    let r = PriceRow::new(row(Currency::USD, rates("2", Some("0.5"), "8"))).unwrap();
+    let one = |b: Bucket| {
+        let mut u = Usage::default();
+        u.set(b, 1_000_000);
+        let c = r.price(&u, at(), ServiceTier::Standard).unwrap();
+        (c.total, c.items[0].rate_of)
+    };
+    assert_eq!(one(Bucket::InputAudio), (d("2"), Bucket::Input));
+    assert_eq!(one(Bucket::InputImage), (d("2"), Bucket::Input));
+    assert_eq!(one(Bucket::CacheReadAudio), (d("0.5"), Bucket::CacheRead));
+    assert_eq!(one(Bucket::OutputAudio), (d("8"), Bucket::Output));
+    assert_eq!(one(Bucket::OutputImage), (d("8"), Bucket::Output));
+    // No cache-read rate either: an audio cache read bills as input.
+    let plain = PriceRow::new(row(Currency::USD, rates("2", None, "8"))).unwrap();
+    let u = Usage {
+        cache_read_audio: 1_000_000,
+        ..Usage::default()
+    };
+    let c = plain.price(&u, at(), ServiceTier::Standard).unwrap();
+    assert_eq!((c.total, c.items[0].rate_of), (d("2"), Bucket::Input));
+}
+
+#[test]
+fn audio_output_and_image_output_rates() {
+    // gpt-realtime-style row: text 4 / 16, audio 32 in / 64 out, image in 5;
+    // image output 30 (as an image model would publish).
+    let mut rt = rates("4", Some("0.4"), "16");
+    rt.input_audio = Some(d("32"));
+    rt.cache_read_audio = Some(d("0.4"));
+    rt.output_audio = Some(d("64"));
+    rt.input_image = Some(d("5"));
+    rt.output_image = Some(d("30"));
+    let r = PriceRow::new(row(Currency::USD, rt)).unwrap();
+    let u = Usage {
+        input: 100,
+        input_audio: 200,
+        cache_read_audio: 1_000,
+        input_image: 300,
+        output: 50,
+        output_audio: 400,
+        output_image: 10,
+        ..Usage::default()
+    };
+    // 100×4 + 200×32 + 1000×0.4 + 300×5 + 50×16 + 400×64 + 10×30
+    // = 400 + 6400 + 400 + 1500 + 800 + 25600 + 300 = 35400 per 1M = 0.0354.
+    assert_eq!(
+        r.total(&u, at(), ServiceTier::Standard).unwrap(),
+        d("0.0354")
+    );
+    assert_eq!(
+        r.price(&u, at(), ServiceTier::Standard).unwrap().total,
+        d("0.0354")
+    );
+}
+
+#[test]
+fn modality_rates_in_long_context_and_tiers() {
+    let mut base = gemini_flash_audio();
+    base.output_audio = Some(d("10"));
+    let mut lc = rates("0.60", Some("0.06"), "5");
+    lc.input_audio = Some(d("2"));
+    let mut spec = row(Currency::USD, base);
+    spec.long_context = Some(LongContext {
+        threshold: 200_000,
+        basis: TierBasis::Prompt,
+        rates: lc,
+    });
+    let mut batch = rates("0.15", None, "1.25");
+    batch.input_audio = Some(d("0.50"));
+    spec.service_tiers = vec![
+        (ServiceTier::Batch, TierPricing::Rates(batch)),
+        (ServiceTier::Flex, TierPricing::Multiplier(d("0.5"))),
+    ];
+    let r = PriceRow::new(spec).unwrap();
+    // Audio counts toward the prompt threshold: 150000 text + 50001 audio > 200000.
+    let u = Usage {
+        input: 150_000,
+        input_audio: 50_001,
+        output_audio: 1_000,
+        ..Usage::default()
+    };
+    let c = r.price(&u, at(), ServiceTier::Standard).unwrap();
+    assert!(c.regime.long_context);
+    // 150000×0.60 + 50001×2 + 1000×5 (no audio-output rate in the tier: output)
+    // = 90000 + 100002 + 5000 = 195002 per 1M.
+    assert_eq!(c.total, d("0.195002"));
+    let small = Usage {
+        input: 1_000,
+        input_audio: 2_000,
+        output_audio: 100,
+        ..Usage::default()
+    };
+    // Batch table: 1000×0.15 + 2000×0.50 + 100×1.25 = 150 + 1000 + 125 = 1275 per 1M.
+    assert_eq!(
+        r.total(&small, at(), ServiceTier::Batch).unwrap(),
+        d("0.001275")
+    );
+    // Flex halves the standard rates: (1000×0.30 + 2000×1 + 100×10)/2 = 1650 per 1M.
+    assert_eq!(
+        r.total(&small, at(), ServiceTier::Flex).unwrap(),
+        d("0.00165")
+    );
+}
+
+#[test]
+fn negative_modality_rate_is_refused() {
+    let mut r = rates("1", None, "2");
+    r.output_image = Some(d("-1"));
+    assert!(matches!(
+        PriceRow::new(row(Currency::USD, r)),
+        Err(Error::InvalidRow(m)) if m.contains("output_image")
+    ));
 }
 
 proptest! {
@@ -409,6 +574,19 @@ proptest! {
         prop_assert_eq!(ca + cb, cab);
         prop_assert!(ca >= Decimal::ZERO);
         // Items sum to the total.
+        let c = row.price(&a, at(), ServiceTier::Standard).unwrap();
+        prop_assert_eq!(c.items.iter().map(|i| i.cost).sum::<Decimal>(), c.total);
+        prop_assert_eq!(c.total, ca);
+    }
+
+    #[test]
+    fn modal_cost_is_additive_and_items_sum(a in modal_strategy(), b in modal_strategy()) {
+        let mut r = gemini_flash_audio();
+        r.output_image = Some(d("30"));
+        let row = PriceRow::new(row(Currency::USD, r)).unwrap();
+        let ca = row.total(&a, at(), ServiceTier::Standard).unwrap();
+        let cb = row.total(&b, at(), ServiceTier::Standard).unwrap();
+        prop_assert_eq!(ca + cb, row.total(&(a + b), at(), ServiceTier::Standard).unwrap());
         let c = row.price(&a, at(), ServiceTier::Standard).unwrap();
         prop_assert_eq!(c.items.iter().map(|i| i.cost).sum::<Decimal>(), c.total);
         prop_assert_eq!(c.total, ca);

@@ -33,7 +33,7 @@ fn main() {
                 Timestamp::from_second(t0 + (i % 10_000) as i64 * 30 + f as i64).unwrap(),
                 "claude-code",
                 ["claude-sonnet-4-20250514", "claude-3-5-haiku-20241022", "claude-opus-4-20250514"][i % 3],
-                Usage { input: 49 + i as u64 % 1000, cache_read: 18939, cache_write: 205, cache_write_1h: 0, output: 512, reasoning: 0 },
+                Usage { input: 49 + i as u64 % 1000, cache_read: 18939, cache_write: 205, cache_write_1h: 0, output: 512, reasoning: 0, ..Usage::default() },
             );
             r.origin = Some(format!("/root/.cache/llmcost-anchors/data/claude-1m/projects/-home-dev-src-project-{:02}/4168b34a-4d86-4ac7-af59-c01983e3{f:04}.jsonl", f % 10));
             r.line = Some(i as u64 % 10_000 * 2 + 1);

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
+use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Timestamp, Usage};
 use llmcost_ledger::{
     CostUpdate, FileProgress, Filter, InsertSummary, LeanRecord, Ledger, LedgerError, Result,
     UsageRecord,
@@ -38,7 +38,8 @@ pub use rekey::write_v2_ledger;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_narrow.sql"),
-    include_str!("../migrations/0003_identity.sql"),
+    include_str!("../migrations/0003_modal_buckets.sql"),
+    include_str!("../migrations/0004_identity.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -60,21 +61,24 @@ const INTERN_CACHE_MAX: usize = 100_000;
 /// Columns read back by [`Ledger::for_each`], in [`read_record`] order.
 const COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
      e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
-     e.cost, e.currency, e.price_ref, e.tags, e.key_fingerprint, e.incomplete, e.detail";
+     e.cost, e.currency, e.price_ref, e.tags, e.key_fingerprint, e.incomplete, e.detail, \
+     e.input_audio, e.cache_read_audio, e.output_audio, e.input_image, e.output_image";
 
 /// Columns read back by [`Ledger::for_each_lean`], in [`read_lean`] order.
 const LEAN_COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
      e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
-     e.cost, e.currency";
+     e.cost, e.currency, \
+     e.input_audio, e.cache_read_audio, e.output_audio, e.input_image, e.output_image";
 
 const INSERT_ENTRY_SQL: &str = "INSERT OR IGNORE INTO entries (key_hash, key_check, at, source, \
      model, project, session, input, cache_read, cache_write, cache_write_1h, output, reasoning, \
-     service_tier, cost, currency, price_ref, tags, key_fingerprint, incomplete, detail) \
+     service_tier, cost, currency, price_ref, tags, key_fingerprint, incomplete, detail, \
+     input_audio, cache_read_audio, output_audio, input_image, output_image) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-     ?19, ?20, ?21)";
+     ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 
 /// Columns of one entry in [`INSERT_ENTRY_SQL`].
-const ENTRY_PARAMS: usize = 21;
+const ENTRY_PARAMS: usize = 26;
 
 /// Rows per multi-row insert: one statement keeps its cursors open and
 /// positioned from row to row (appends need no seek from the root), and
@@ -134,8 +138,8 @@ pub struct SqliteLedger {
 }
 
 /// The oldest schema a read-only connection reads without migrating (schema
-/// 3 changed keys, not tables).
-pub const MIN_READ_VERSION: i64 = 2;
+/// 4 changed keys, not tables; schema 3 added the modality columns).
+pub const MIN_READ_VERSION: i64 = 3;
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> LedgerError {
     LedgerError::Backend(Box::new(e))
@@ -448,14 +452,18 @@ impl SqliteLedger {
             .skip(usize::try_from(found).unwrap_or(0))
         {
             tx.execute_batch(m).map_err(sql)?;
-            if i == 1 {
-                copy_v1(&tx, &mut Interner::new(&mut self.interned))?;
-            }
-            if i == 2 {
-                rekey::rekey_v2(&tx)?;
-            }
             tx.pragma_update(None, "user_version", i as i64 + 1)
                 .map_err(sql)?;
+        }
+        // v1 rows are copied once every table has its newest columns (the
+        // copy inserts as the current code does).
+        if found <= 1 {
+            copy_v1(&tx, &mut Interner::new(&mut self.interned))?;
+        }
+        // Schema 4 keys every JSON Lines and CSV record by its identity
+        // (copied v1 rows included).
+        if found <= 3 {
+            rekey::rekey_v2(&tx)?;
         }
         let done = tx.commit().map_err(sql);
         // Ids interned in a migration that failed may have been rolled back.
@@ -867,7 +875,7 @@ fn read_v1(row: &Row<'_>, id: i64) -> Result<UsageRecord> {
         model: row.get(7).map_err(sql)?,
         project: text(8)?,
         session: text(9)?,
-        usage: col_usage(row, id, 10)?,
+        usage: col_usage(row, id, 10, None)?,
         service_tier: ServiceTier::from_str(&tier)
             .map_err(|_| corrupt(id, format!("unknown service tier `{tier}`")))?,
         cost: col_decimal(row, id, 17, "cost")?,
@@ -1238,6 +1246,11 @@ fn bind_entry(
         &t[8],
         &r.incomplete,
         &detail,
+        &int(r.usage.input_audio)?,
+        &int(r.usage.cache_read_audio)?,
+        &int(r.usage.output_audio)?,
+        &int(r.usage.input_image)?,
+        &int(r.usage.output_image)?,
     ];
     for (i, v) in values.into_iter().enumerate() {
         stmt.raw_bind_parameter(base + i + 1, v).map_err(sql)?;
@@ -1271,16 +1284,24 @@ fn col_u64(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| corrupt(id, format!("negative `{name}`: {v}")))
 }
 
-/// The six token buckets, in the schema's order from column `first`.
-fn col_usage(row: &Row<'_>, id: i64, first: usize) -> Result<Usage> {
-    Ok(Usage {
+/// The six text buckets from column `first` and the five modality buckets
+/// (schema v3) from column `modal` (`None`: a v1 row, which has none).
+fn col_usage(row: &Row<'_>, id: i64, first: usize, modal: Option<usize>) -> Result<Usage> {
+    let mut u = Usage {
         input: col_u64(row, id, first, "input")?,
         cache_read: col_u64(row, id, first + 1, "cache_read")?,
         cache_write: col_u64(row, id, first + 2, "cache_write")?,
         cache_write_1h: col_u64(row, id, first + 3, "cache_write_1h")?,
         output: col_u64(row, id, first + 4, "output")?,
         reasoning: col_u64(row, id, first + 5, "reasoning")?,
-    })
+        ..Usage::default()
+    };
+    if let Some(m) = modal {
+        for (i, b) in Bucket::MODAL.into_iter().enumerate() {
+            u.set(b, col_u64(row, id, m + i, b.key())?);
+        }
+    }
+    Ok(u)
 }
 
 fn col_opt_u64(row: &Row<'_>, id: i64, idx: usize, name: &str) -> Result<Option<u64>> {
@@ -1327,7 +1348,7 @@ fn read_lean<'d>(row: &Row<'_>, dict: &'d Dict) -> Result<LeanRecord<'d>> {
         model: dict.str(id, col_i64(row, 3)?, "model")?,
         project: dict.opt_str(id, col_opt_i64(row, 4)?, "project")?,
         session: dict.opt_str(id, col_opt_i64(row, 5)?, "session")?,
-        usage: col_usage(row, id, 6)?,
+        usage: col_usage(row, id, 6, Some(15))?,
         service_tier: dict.tier(id, col_i64(row, 12)?)?,
         cost: col_decimal(row, id, 13, "cost")?,
         currency: dict.currency(id, col_opt_i64(row, 14)?, "currency")?,
@@ -1354,7 +1375,7 @@ fn read_record(row: &Row<'_>, dict: &Dict) -> Result<(i64, i64, UsageRecord)> {
         timestamp(id, col_i64(row, 1)?)?,
         dict.str(id, col_i64(row, 2)?, "source")?,
         dict.str(id, col_i64(row, 3)?, "model")?,
-        col_usage(row, id, 6)?,
+        col_usage(row, id, 6, Some(20))?,
     );
     r.project = owned(4, "project")?;
     r.session = owned(5, "session")?;
@@ -1568,6 +1589,11 @@ mod tests {
                 cache_write_1h: 4,
                 output: 5,
                 reasoning: 6,
+                input_audio: 7,
+                cache_read_audio: 8,
+                output_audio: 9,
+                input_image: 10,
+                output_image: 11,
             },
         );
         r.origin = Some("up".into());
@@ -1741,6 +1767,95 @@ mod tests {
             )
             .expect("view");
         assert_eq!((model.as_str(), cost.as_str()), ("deepseek-chat", "0.0012"));
+    }
+
+    /// A record with every bucket set, text and modality.
+    fn modal_record(key: &str, n: u64) -> UsageRecord {
+        let mut u = Usage::default();
+        for (i, b) in Bucket::ALL.into_iter().enumerate() {
+            u.set(b, n * 100 + i as u64);
+        }
+        let mut r = UsageRecord::new(key, ts("2026-03-01T10:00:00Z"), "proxy", "gpt-realtime", u);
+        r.cost = Some(Decimal::from_str("0.0354").expect("dec"));
+        r.currency = Some(Currency::USD);
+        r
+    }
+
+    fn read_all(l: &SqliteLedger) -> Vec<UsageRecord> {
+        let mut got = Vec::new();
+        l.for_each(&Filter::default(), &mut |r| {
+            got.push(r);
+            Ok(())
+        })
+        .expect("read");
+        got.sort_by(|a, b| a.dedup_key.cmp(&b.dedup_key));
+        got
+    }
+
+    #[test]
+    fn a_version_2_ledger_gains_the_modality_columns_without_loss() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("v2.db");
+        // A v2 file: the current schema written, then the v3 columns dropped
+        // and the v2 view put back, as a build of schema 2 left it.
+        let text_only = |mut r: UsageRecord| {
+            for b in Bucket::MODAL {
+                r.usage.set(b, 0);
+            }
+            r
+        };
+        let before: Vec<UsageRecord> = (1..=3)
+            .map(|n| text_only(modal_record(&format!("k:{n}"), n)))
+            .collect();
+        {
+            let mut l = SqliteLedger::open(&path).expect("create");
+            assert_eq!(l.insert(&before).expect("insert").inserted, 3);
+            let v2_view = &MIGRATIONS[1][MIGRATIONS[1].find("CREATE VIEW").expect("view")..];
+            let mut down = String::from("DROP VIEW records;");
+            for b in Bucket::MODAL {
+                down.push_str(&format!("ALTER TABLE entries DROP COLUMN {};", b.key()));
+            }
+            down.push_str(v2_view);
+            l.connection().execute_batch(&down).expect("back to v2");
+            l.connection()
+                .pragma_update(None, "user_version", 2)
+                .expect("v2");
+        }
+        let mut l = SqliteLedger::open(&path).expect("migrate");
+        assert_eq!(l.schema_version().expect("v"), SCHEMA_VERSION);
+        assert_eq!(read_all(&l), before, "every v2 record reads back unchanged");
+        // The new columns take modality tokens, and the view shows them.
+        assert_eq!(
+            l.insert(&[modal_record("k:4", 4)])
+                .expect("insert")
+                .inserted,
+            1
+        );
+        let got = read_all(&l);
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[3].usage, modal_record("k:4", 4).usage);
+        let audio: i64 = l
+            .connection()
+            .query_row(
+                "SELECT input_audio + output_image FROM records WHERE output_audio = 408",
+                [],
+                |r| r.get(0),
+            )
+            .expect("view");
+        // input_audio = 400 + 6, output_image = 400 + 10.
+        assert_eq!(audio, 816);
+        // Lean reads (reports) see the modality buckets too.
+        let mut lean = Vec::new();
+        l.for_each_lean(&Filter::default(), &mut |r| {
+            lean.push(r.usage);
+            Ok(())
+        })
+        .expect("lean");
+        assert!(lean.contains(&modal_record("k:4", 4).usage));
+        // Opening again changes nothing.
+        drop(l);
+        let l = SqliteLedger::open(&path).expect("reopen");
+        assert_eq!(read_all(&l).len(), 4);
     }
 
     #[test]

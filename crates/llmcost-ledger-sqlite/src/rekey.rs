@@ -1,4 +1,4 @@
-//! Migration to schema 3: the JSON Lines and CSV records of an older ledger
+//! Migration to schema 4: the JSON Lines and CSV records of an older ledger
 //! get the keys of [`llmcost_ledger::identity`], so importing their files
 //! again adds only what was missing (records an older llmcost merged because
 //! they shared an id) and never stores one twice.
@@ -34,7 +34,7 @@ struct Old {
     tier: ServiceTier,
 }
 
-/// Gives every `jsonl` and `csv` record its schema-3 key. Part of the
+/// Gives every `jsonl` and `csv` record its schema-4 key. Part of the
 /// migration's transaction: all or nothing.
 pub(crate) fn rekey_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     let dict = Dict::load(tx)?;
@@ -44,7 +44,8 @@ pub(crate) fn rekey_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
             .prepare(
                 "SELECT e.id, e.detail, e.source, e.at, e.model, e.session, e.input, \
                  e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, \
-                 e.service_tier FROM entries AS e WHERE e.source IN \
+                 e.service_tier, e.input_audio, e.cache_read_audio, e.output_audio, \
+                 e.input_image, e.output_image FROM entries AS e WHERE e.source IN \
                  (SELECT id FROM strings WHERE s IN ('jsonl', 'csv')) ORDER BY e.detail",
             )
             .map_err(sql)?;
@@ -60,7 +61,7 @@ pub(crate) fn rekey_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
                 session: dict
                     .opt_str(id, col_opt_i64(row, 5)?, "session")?
                     .map(str::to_string),
-                usage: col_usage(row, id, 6)?,
+                usage: col_usage(row, id, 6, Some(13))?,
                 tier: dict.tier(id, col_i64(row, 12)?)?,
             });
         }
@@ -127,7 +128,7 @@ pub(crate) fn rekey_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
-/// The schema-3 key of a stored record whose key was `old`.
+/// The schema-4 key of a stored record whose key was `old`.
 fn new_key(o: &Old, old: &str, origin: Option<&str>, occ: &mut Occurrences) -> String {
     let stem = origin
         .map(Path::new)

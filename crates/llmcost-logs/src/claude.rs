@@ -305,6 +305,7 @@ fn usage_of(raw: &RawUsage<'_>) -> R<(Usage, ServiceTier, bool)> {
         cache_write_1h: w1,
         output: raw.output_tokens.unwrap_or(0),
         reasoning: 0,
+        ..Usage::default()
     };
     let speed = raw.speed.map(crate::json::decode_bytes).transpose()?;
     let fast = speed.is_some_and(|s| s.eq_ignore_ascii_case(b"fast"));

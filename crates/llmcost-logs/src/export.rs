@@ -211,6 +211,7 @@ fn anthropic(r: &Value) -> (Usage, ServiceTier, &'static str) {
             cache_write_1h: w1,
             output: u(r, "output_tokens"),
             reasoning: 0,
+            ..Usage::default()
         },
         tier_of(r),
         "anthropic",

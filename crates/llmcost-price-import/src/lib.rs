@@ -13,8 +13,10 @@
 //! the source name and the import instant.
 #![deny(missing_docs)]
 
+mod breadth;
 mod diff;
 mod emit;
+mod genai;
 mod litellm;
 mod number;
 mod openrouter;
@@ -24,8 +26,9 @@ use std::str::FromStr;
 
 use llmcost_core::{Rates, Timestamp};
 
+pub use breadth::{Breadth, BreadthFile, BreadthInputs, BreadthSource, generate_breadth};
 pub use diff::{Change, DiffRow, diff};
-pub use number::{PerMillion, per_million};
+pub use number::{PerMillion, per_million, per_mtok};
 
 /// A price file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,23 +37,34 @@ pub enum Format {
     LiteLlm,
     /// OpenRouter `GET /api/v1/models` response.
     OpenRouter,
+    /// pydantic/genai-prices `prices/new_data/v2/data.json` (or `prices/data.json`).
+    GenaiPrices,
 }
 
 impl Format {
-    /// Stable key: `litellm` or `openrouter`.
+    /// Stable key: `litellm`, `openrouter` or `genai-prices`.
     #[must_use]
     pub fn key(self) -> &'static str {
         match self {
             Format::LiteLlm => "litellm",
             Format::OpenRouter => "openrouter",
+            Format::GenaiPrices => "genai-prices",
         }
     }
 
     /// Guesses the format from the text: OpenRouter's response is an object
-    /// with a `data` array; LiteLLM's is an object of model objects.
+    /// with a `data` array; LiteLLM's is an object of model objects;
+    /// genai-prices' is an array of providers with `models`.
     #[must_use]
     pub fn detect(text: &str) -> Option<Format> {
         let head = text.trim_start();
+        if head.starts_with('[') {
+            let list: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).ok()?;
+            return list
+                .first()
+                .is_some_and(|p| p.get().contains("\"models\""))
+                .then_some(Format::GenaiPrices);
+        }
         if !head.starts_with('{') {
             return None;
         }
@@ -84,8 +98,9 @@ impl FromStr for Format {
         match s.trim().to_ascii_lowercase().as_str() {
             "litellm" => Ok(Format::LiteLlm),
             "openrouter" => Ok(Format::OpenRouter),
+            "genai-prices" | "genai_prices" | "genai" => Ok(Format::GenaiPrices),
             other => Err(format!(
-                "unknown price file format `{other}` (expected litellm or openrouter)"
+                "unknown price file format `{other}` (expected litellm, openrouter or genai-prices)"
             )),
         }
     }
@@ -184,6 +199,24 @@ pub(crate) struct Entry {
     pub flex: Option<Rates>,
     pub priority: Option<Rates>,
     pub unmapped: Vec<(String, String, String)>,
+    /// Name patterns (`grok-4.5-*`) priced as this model (genai-prices).
+    pub patterns: Vec<String>,
+    /// Start of the first price set, when the source dates it.
+    pub first_from: Option<Timestamp>,
+    /// Later dated price sets, by start (genai-prices).
+    pub later: Vec<Dated>,
+    /// Marked deprecated by the source.
+    pub deprecated: bool,
+    /// Confidence grade written on the rows (breadth data).
+    pub confidence: Option<&'static str>,
+}
+
+/// A dated price set: in force from `from` until the next one.
+#[derive(Debug, Clone)]
+pub(crate) struct Dated {
+    pub from: Timestamp,
+    pub rates: Rates,
+    pub long_context: Option<(u64, Rates)>,
 }
 
 /// Converts a price file into catalog TOML.
@@ -198,6 +231,7 @@ pub fn import(text: &str, opts: &ImportOptions) -> Result<Imported, ImportError>
     let entries = match opts.format {
         Format::LiteLlm => litellm::read(text, &mut skipped, &mut rounded)?,
         Format::OpenRouter => openrouter::read(text, &mut skipped, &mut rounded)?,
+        Format::GenaiPrices => genai::read(text, &mut skipped, &mut rounded)?,
     };
-    Ok(emit::write(entries, opts, skipped, rounded))
+    Ok(emit::write(entries, opts, skipped, rounded, None))
 }

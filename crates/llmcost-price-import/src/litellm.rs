@@ -336,14 +336,7 @@ fn entry(
 }
 
 pub(crate) fn set(r: &mut Rates, b: Bucket, v: rust_decimal::Decimal) {
-    match b {
-        Bucket::Input => r.input = Some(v),
-        Bucket::CacheRead => r.cache_read = Some(v),
-        Bucket::CacheWrite => r.cache_write = Some(v),
-        Bucket::CacheWrite1h => r.cache_write_1h = Some(v),
-        Bucket::Output => r.output = Some(v),
-        Bucket::Reasoning => r.reasoning = Some(v),
-    }
+    r.set(b, Some(v));
 }
 
 /// A tier's buckets the source leaves out take the standard rate (as LiteLLM

@@ -29,6 +29,20 @@ const MAX_SIGNIFICANT: usize = 15;
 /// # Errors
 /// Not a number, negative, or too small to represent (below 1e-28 per million).
 pub fn per_million(text: &str) -> Result<PerMillion, String> {
+    scaled(text, 6)
+}
+
+/// A price already written per million tokens (genai-prices' `*_mtok`),
+/// under the same precision rule as [`per_million`]: `0.075` → `0.075`.
+///
+/// # Errors
+/// As [`per_million`].
+pub fn per_mtok(text: &str) -> Result<PerMillion, String> {
+    scaled(text, 0)
+}
+
+/// `text × 10^shift`, exactly (see [`per_million`] for the precision rule).
+fn scaled(text: &str, shift: i32) -> Result<PerMillion, String> {
     let t = text.trim();
     let bad = || format!("`{t}` is not a number");
     let body = match t.as_bytes().first() {
@@ -57,7 +71,7 @@ pub fn per_million(text: &str) -> Result<PerMillion, String> {
     // value = digits × 10^(-scale), per million.
     let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
     let frac_len = i32::try_from(frac.len()).map_err(|_| bad())?;
-    let mut scale: i32 = frac_len - exp - 6;
+    let mut scale: i32 = frac_len - exp - shift;
     let lead = digits.iter().take_while(|&&d| d == 0).count();
     digits.drain(..lead);
     if digits.is_empty() {
@@ -196,6 +210,16 @@ mod tests {
             let p = per_million(&plain.to_string()).expect("number");
             proptest::prop_assert_eq!(p.value, expected);
         }
+    }
+
+    #[test]
+    fn mtok_values_are_taken_as_written() {
+        let m = |s: &str| per_mtok(s).expect("number").value.to_string();
+        assert_eq!(m("0.075"), "0.075");
+        assert_eq!(m("15"), "15");
+        assert_eq!(m("1.375"), "1.375");
+        assert_eq!(m("3.4375"), "3.4375");
+        assert_eq!(m("0.30000000000000004"), "0.3");
     }
 
     #[test]

@@ -35,7 +35,7 @@ const LATENCY_BUCKETS_US: [u64; 14] = [
 #[derive(Debug, Default)]
 struct ModelStats {
     requests: BTreeMap<u16, u64>,
-    tokens: [u64; 6],
+    tokens: [u64; Bucket::ALL.len()],
     cost: BTreeMap<Currency, Decimal>,
     incomplete: u64,
 }
@@ -129,7 +129,7 @@ impl Metrics {
         };
         *m.requests.entry(status).or_default() += 1;
         for (i, b) in Bucket::ALL.iter().enumerate() {
-            m.tokens[i] += usage.get(*b);
+            m.tokens[i] = m.tokens[i].saturating_add(usage.get(*b));
         }
         if let Some((c, cur)) = cost {
             *m.cost.entry(cur).or_default() += c;

@@ -88,7 +88,7 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .filter_map(|l| extract(black_box(l)).ok())
                 .map(|e| e.usage.total())
-                .sum::<u64>()
+                .sum::<u128>()
         })
     });
     g.finish();

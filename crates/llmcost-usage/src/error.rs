@@ -97,6 +97,19 @@ pub enum Error {
         /// The value as found.
         value: String,
     },
+    /// A time field that parses but lies outside 1970-01-01..2200-01-01
+    /// (a misread unit or a corrupt value): never priced.
+    #[error(
+        "field `{field}` is out of range: {value} reads as {read_as}, outside 1970-01-01T00:00:00Z..2200-01-01T00:00:00Z (check the field's unit: unix seconds, or RFC 3339)"
+    )]
+    TimestampOutOfRange {
+        /// Full path of the field.
+        field: String,
+        /// The value as found.
+        value: String,
+        /// The instant it was read as.
+        read_as: String,
+    },
     /// A reported cost (`cost_in_usd_ticks`, OpenRouter `cost`) that is not a number.
     #[error("field `{field}` is not a valid cost: {problem}")]
     InvalidCost {

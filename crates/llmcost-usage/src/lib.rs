@@ -36,6 +36,20 @@
 //! | Anthropic | `input_tokens` | `cache_read_input_tokens` | 5m / 1h split of `cache_creation_input_tokens` | `output_tokens` (thinking included) | – |
 //! | Gemini | `promptTokenCount − cachedContentTokenCount + toolUsePromptTokenCount` | `cachedContentTokenCount` | – | `candidatesTokenCount` | `thoughtsTokenCount` (added) |
 //!
+//! Tokens a provider bills apart by modality go to their own buckets, taken out
+//! of the text buckets above:
+//!
+//! | shape | `input_audio` | `cache_read_audio` | `input_image` | `output_audio` | `output_image` |
+//! |---|---|---|---|---|---|
+//! | OpenAI chat, Mistral, OpenRouter | `prompt_tokens_details.audio_tokens` | – | `prompt_tokens_details.image_tokens` | `completion_tokens_details.audio_tokens` | – |
+//! | OpenAI Realtime (`input_token_details`) | `audio_tokens − cached_tokens_details.audio_tokens` | `cached_tokens_details.audio_tokens` | `image_tokens − cached_tokens_details.image_tokens` | `output_token_details.audio_tokens` | – |
+//! | Gemini | `promptTokensDetails` AUDIO − `cacheTokensDetails` AUDIO | `cacheTokensDetails` AUDIO | – (text, image, video input share one price) | `candidatesTokensDetails` AUDIO | `candidatesTokensDetails` IMAGE |
+//! | xAI | – (text, audio and image prompt tokens share the prompt price) | – | – | – | – |
+//!
+//! Cached Realtime image tokens have no bucket of their own and bill as cache
+//! reads. A bucket without a rate of its own bills at the text rate of its
+//! direction (see `llmcost-core`).
+//!
 //! ## Where the references are silent
 //!
 //! - **Which shape.** Field names decide first (`prompt_cache_hit_tokens` →
@@ -60,6 +74,8 @@
 //! - **Numbers**: `12.0` and `"12"` are accepted as 12 (some loggers and
 //!   protobuf's JSON mapping write counts so); `12.5`, `-1`, `true` are errors.
 //!   Unix times above 10^11 are read as milliseconds (then micro-, nanoseconds).
+//!   A time outside 1970-01-01..2200-01-01 is [`Error::TimestampOutOfRange`]:
+//!   the document is refused, never priced at a misread instant.
 //! - **OpenRouter `cost`** (USD) is reported in the same ticks as xAI's, from its
 //!   decimal digits, rounded half away from zero past 10^-10 USD.
 //!

@@ -261,33 +261,38 @@ impl Reader<'_> {
 
     /// `total − Σ parts`, where every part is a subset of `total`.
     fn minus(&self, total: Slot, parts: &[Slot]) -> Result<u64> {
+        let vals: Vec<(Slot, u64)> = parts.iter().map(|&s| (s, self.get(s))).collect();
+        self.minus_vals(total, &vals)
+    }
+
+    /// `total − Σ values`, each value named by its slot (a part of a slot's
+    /// count, such as the uncached share of the audio tokens, is named by it).
+    fn minus_vals(&self, total: Slot, parts: &[(Slot, u64)]) -> Result<u64> {
         let mut sum: u64 = 0;
-        for &s in parts {
-            sum = sum
-                .checked_add(self.get(s))
-                .ok_or_else(|| Error::Overflow {
-                    field: self.name(s),
-                })?;
+        for &(s, v) in parts {
+            sum = sum.checked_add(v).ok_or_else(|| Error::Overflow {
+                field: self.name(s),
+            })?;
         }
         let total_value = self.get(total);
         if let Some(rest) = total_value.checked_sub(sum) {
             return Ok(rest);
         }
-        let nonzero: Vec<Slot> = parts.iter().copied().filter(|&s| self.get(s) > 0).collect();
+        let nonzero: Vec<(Slot, u64)> = parts.iter().copied().filter(|&(_, v)| v > 0).collect();
         match nonzero.as_slice() {
-            [first, ..] if !self.has(total) => Err(Error::MissingTotal {
+            [(first, v), ..] if !self.has(total) => Err(Error::MissingTotal {
                 part: self.name(*first),
-                part_value: self.get(*first),
+                part_value: *v,
                 total: self.name(total),
             }),
-            [only] => Err(Error::SubsetTooLarge {
+            [(only, v)] => Err(Error::SubsetTooLarge {
                 part: self.name(*only),
-                part_value: self.get(*only),
+                part_value: *v,
                 total: self.name(total),
                 total_value,
             }),
             _ => Err(Error::SubsetsTooLarge {
-                parts: nonzero.iter().map(|&s| self.name(s)).collect(),
+                parts: nonzero.iter().map(|&(s, _)| self.name(s)).collect(),
                 sum,
                 total: self.name(total),
                 total_value,
@@ -323,23 +328,99 @@ fn chat(r: &Reader<'_>, shape: Shape) -> Result<Usage> {
         } else {
             uncached
         };
-    } else {
+    } else if shape == Shape::Xai {
+        // xAI bills prompt text, audio and image tokens at one prompt price:
+        // its `text_tokens` / `audio_tokens` / `image_tokens` stay in input.
         u.input = r.minus(Slot::PromptTokens, &[cached, Slot::PromptCacheWrite])?;
         u.cache_read = r.get(cached);
         u.cache_write = r.get(Slot::PromptCacheWrite);
+    } else {
+        // Audio and image tokens ⊂ prompt, billed at their own rates.
+        u.input = r.minus(
+            Slot::PromptTokens,
+            &[
+                cached,
+                Slot::PromptCacheWrite,
+                Slot::PromptAudio,
+                Slot::PromptImage,
+            ],
+        )?;
+        u.cache_read = r.get(cached);
+        u.cache_write = r.get(Slot::PromptCacheWrite);
+        u.input_audio = r.get(Slot::PromptAudio);
+        u.input_image = r.get(Slot::PromptImage);
     }
     u.reasoning = r.get(Slot::CompletionReasoning);
     u.output = if shape == Shape::Xai {
         // xAI counts reasoning apart from `completion_tokens`.
         r.get(Slot::CompletionTokens)
     } else {
-        r.minus(Slot::CompletionTokens, &[Slot::CompletionReasoning])?
+        u.output_audio = r.get(Slot::CompletionAudio);
+        r.minus(
+            Slot::CompletionTokens,
+            &[Slot::CompletionReasoning, Slot::CompletionAudio],
+        )?
     };
     Ok(u)
 }
 
+/// OpenAI Realtime `response.done` usage: `input_token_details` splits the
+/// input (cached included) by modality, `cached_tokens_details` the cached part.
+fn realtime(r: &Reader<'_>) -> Result<Usage> {
+    let cached = if r.has(Slot::RtCached) {
+        Slot::RtCached
+    } else {
+        Slot::InputCached
+    };
+    let input_audio = r.minus(Slot::RtAudio, &[Slot::RtCachedAudio])?;
+    let input_image = r.minus(Slot::RtImage, &[Slot::RtCachedImage])?;
+    // No bucket of its own for cached image tokens: they bill as cache reads.
+    let cache_read = r.minus(cached, &[Slot::RtCachedAudio])?;
+    let output_audio = r.get(Slot::RtOutAudio);
+    Ok(Usage {
+        input: r.minus_vals(
+            Slot::InputTokens,
+            &[
+                (cached, r.get(cached)),
+                (Slot::InputCacheWrite, r.get(Slot::InputCacheWrite)),
+                (Slot::RtAudio, input_audio),
+                (Slot::RtImage, input_image),
+            ],
+        )?,
+        cache_read,
+        cache_read_audio: r.get(Slot::RtCachedAudio),
+        cache_write: r.get(Slot::InputCacheWrite),
+        input_audio,
+        input_image,
+        output: r.minus(
+            Slot::OutputTokens,
+            &[Slot::OutputReasoning, Slot::RtOutAudio],
+        )?,
+        output_audio,
+        reasoning: r.get(Slot::OutputReasoning),
+        ..Usage::default()
+    })
+}
+
+/// The Realtime API's details are present.
+fn is_realtime(r: &Reader<'_>) -> bool {
+    [
+        Slot::RtCached,
+        Slot::RtAudio,
+        Slot::RtImage,
+        Slot::RtCachedAudio,
+        Slot::RtCachedImage,
+        Slot::RtOutAudio,
+    ]
+    .into_iter()
+    .any(|s| r.has(s))
+}
+
 /// OpenAI Responses (and xAI / OpenRouter Responses).
 fn responses(r: &Reader<'_>, shape: Shape) -> Result<Usage> {
+    if shape == Shape::OpenAiResponses && is_realtime(r) {
+        return realtime(r);
+    }
     let mut u = Usage {
         input: r.minus(
             Slot::InputTokens,
@@ -395,12 +476,26 @@ fn anthropic(r: &Reader<'_>) -> Result<Usage> {
 }
 
 /// Gemini `usageMetadata`: cached ⊂ prompt, thoughts added to candidates.
+/// Audio is split out (its own rate); text, image and video input are priced
+/// alike and stay in input. Audio and image output have their own buckets.
 fn gemini(r: &Reader<'_>) -> Result<Usage> {
-    let uncached = r.minus(Slot::GPrompt, &[Slot::GCached])?;
+    // Prompt audio counts cached audio too.
+    let input_audio = r.minus(Slot::GPromptAudio, &[Slot::GCachedAudio])?;
+    let uncached = r.minus_vals(
+        Slot::GPrompt,
+        &[
+            (Slot::GCached, r.get(Slot::GCached)),
+            (Slot::GPromptAudio, input_audio),
+        ],
+    )?;
     Ok(Usage {
         input: r.plus(uncached, Slot::GToolUse)?,
-        cache_read: r.get(Slot::GCached),
-        output: r.get(Slot::GCandidates),
+        input_audio,
+        cache_read: r.minus(Slot::GCached, &[Slot::GCachedAudio])?,
+        cache_read_audio: r.get(Slot::GCachedAudio),
+        output: r.minus(Slot::GCandidates, &[Slot::GCandAudio, Slot::GCandImage])?,
+        output_audio: r.get(Slot::GCandAudio),
+        output_image: r.get(Slot::GCandImage),
         reasoning: r.get(Slot::GThoughts),
         ..Usage::default()
     })
@@ -442,7 +537,34 @@ fn from_unix_float(f: f64) -> Option<Timestamp> {
     Timestamp::from_duration(d).ok()
 }
 
+/// 1970-01-01T00:00:00Z: earlier instants are not request times.
+const EARLIEST_SECOND: i64 = 0;
+/// 2200-01-01T00:00:00Z (exclusive): later instants are misread units or corrupt.
+const LATEST_SECOND: i64 = 7_258_118_400;
+
+fn raw_text(raw: &TimeRaw<'_>) -> String {
+    match raw {
+        TimeRaw::Int(n) => n.to_string(),
+        TimeRaw::Float(f) => f.to_string(),
+        TimeRaw::Text(s) => format!("{s:?}"),
+        TimeRaw::Other(kind) => (*kind).to_owned(),
+    }
+}
+
 fn parse_time(t: &TimeField<'_>) -> Result<Timestamp> {
+    let at = parse_time_any(t)?;
+    if (EARLIEST_SECOND..LATEST_SECOND).contains(&at.as_second()) {
+        Ok(at)
+    } else {
+        Err(Error::TimestampOutOfRange {
+            field: t.path.join(t.name),
+            value: raw_text(&t.raw),
+            read_as: at.to_string(),
+        })
+    }
+}
+
+fn parse_time_any(t: &TimeField<'_>) -> Result<Timestamp> {
     let parsed = match &t.raw {
         TimeRaw::Int(n) => from_unix(*n),
         TimeRaw::Float(f) => from_unix_float(*f),
@@ -462,12 +584,7 @@ fn parse_time(t: &TimeField<'_>) -> Result<Timestamp> {
     };
     parsed.ok_or_else(|| Error::InvalidTimestamp {
         field: t.path.join(t.name),
-        value: match &t.raw {
-            TimeRaw::Int(n) => n.to_string(),
-            TimeRaw::Float(f) => f.to_string(),
-            TimeRaw::Text(s) => format!("{s:?}"),
-            TimeRaw::Other(kind) => (*kind).to_owned(),
-        },
+        value: raw_text(&t.raw),
     })
 }
 

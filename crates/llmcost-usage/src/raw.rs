@@ -556,13 +556,39 @@ pub(crate) enum Slot {
     GThoughts,
     GToolUse,
     GTotal,
+    /// `prompt_tokens_details.audio_tokens` (⊂ prompt).
+    PromptAudio,
+    /// `prompt_tokens_details.image_tokens` (⊂ prompt).
+    PromptImage,
+    /// `completion_tokens_details.audio_tokens` (⊂ completion).
+    CompletionAudio,
+    /// Realtime `input_token_details.cached_tokens` (⊂ input).
+    RtCached,
+    /// Realtime `input_token_details.audio_tokens` (⊂ input, cached audio included).
+    RtAudio,
+    /// Realtime `input_token_details.image_tokens` (⊂ input, cached images included).
+    RtImage,
+    /// Realtime `input_token_details.cached_tokens_details.audio_tokens` (⊂ cached).
+    RtCachedAudio,
+    /// Realtime `input_token_details.cached_tokens_details.image_tokens` (⊂ cached).
+    RtCachedImage,
+    /// Realtime `output_token_details.audio_tokens` (⊂ output).
+    RtOutAudio,
+    /// Gemini `promptTokensDetails` AUDIO (⊂ prompt, cached audio included).
+    GPromptAudio,
+    /// Gemini `cacheTokensDetails` AUDIO (⊂ cached).
+    GCachedAudio,
+    /// Gemini `candidatesTokensDetails` AUDIO (⊂ candidates).
+    GCandAudio,
+    /// Gemini `candidatesTokensDetails` IMAGE (⊂ candidates).
+    GCandImage,
 }
 
 impl Slot {
-    const COUNT: usize = 24;
+    const COUNT: usize = 37;
 
     /// Counts that decide a bucket: one of them makes an object a usage object.
-    const PRIMARY: u32 = Slot::PromptTokens.bit()
+    const PRIMARY: u64 = Slot::PromptTokens.bit()
         | Slot::CompletionTokens.bit()
         | Slot::InputTokens.bit()
         | Slot::OutputTokens.bit()
@@ -573,14 +599,14 @@ impl Slot {
         | Slot::GEMINI;
 
     /// Gemini's counts.
-    pub(crate) const GEMINI: u32 = Slot::GPrompt.bit()
+    pub(crate) const GEMINI: u64 = Slot::GPrompt.bit()
         | Slot::GCached.bit()
         | Slot::GCandidates.bit()
         | Slot::GThoughts.bit()
         | Slot::GToolUse.bit();
 
-    const fn bit(self) -> u32 {
-        1 << self as u32
+    const fn bit(self) -> u64 {
+        1 << self as u64
     }
 
     /// The field's path inside the usage object (Gemini: camelCase, or the
@@ -617,6 +643,23 @@ impl Slot {
             (Slot::GToolUse, true) => "tool_use_prompt_token_count",
             (Slot::GTotal, false) => "totalTokenCount",
             (Slot::GTotal, true) => "total_token_count",
+            (Slot::PromptAudio, _) => "prompt_tokens_details.audio_tokens",
+            (Slot::PromptImage, _) => "prompt_tokens_details.image_tokens",
+            (Slot::CompletionAudio, _) => "completion_tokens_details.audio_tokens",
+            (Slot::RtCached, _) => "input_token_details.cached_tokens",
+            (Slot::RtAudio, _) => "input_token_details.audio_tokens",
+            (Slot::RtImage, _) => "input_token_details.image_tokens",
+            (Slot::RtCachedAudio, _) => "input_token_details.cached_tokens_details.audio_tokens",
+            (Slot::RtCachedImage, _) => "input_token_details.cached_tokens_details.image_tokens",
+            (Slot::RtOutAudio, _) => "output_token_details.audio_tokens",
+            (Slot::GPromptAudio, false) => "promptTokensDetails[AUDIO].tokenCount",
+            (Slot::GPromptAudio, true) => "prompt_tokens_details[AUDIO].token_count",
+            (Slot::GCachedAudio, false) => "cacheTokensDetails[AUDIO].tokenCount",
+            (Slot::GCachedAudio, true) => "cache_tokens_details[AUDIO].token_count",
+            (Slot::GCandAudio, false) => "candidatesTokensDetails[AUDIO].tokenCount",
+            (Slot::GCandAudio, true) => "candidates_tokens_details[AUDIO].token_count",
+            (Slot::GCandImage, false) => "candidatesTokensDetails[IMAGE].tokenCount",
+            (Slot::GCandImage, true) => "candidates_tokens_details[IMAGE].token_count",
         }
     }
 }
@@ -634,6 +677,16 @@ pub(crate) enum DetailsKind {
     Output,
     /// `cache_creation` (Anthropic's TTL split)
     CacheCreation,
+    /// Realtime `input_token_details`
+    RtInput,
+    /// Realtime `input_token_details.cached_tokens_details`
+    RtCached,
+    /// Realtime `output_token_details`
+    RtOutput,
+    /// Gemini `cacheTokensDetails` (a modality list)
+    GCache,
+    /// Gemini `candidatesTokensDetails` (a modality list)
+    GCandidates,
 }
 
 /// A key inside a details object.
@@ -644,6 +697,9 @@ enum DKey {
     Reasoning,
     Ephemeral5m,
     Ephemeral1h,
+    Audio,
+    Image,
+    CachedDetails,
     Other,
 }
 
@@ -658,6 +714,15 @@ impl DetailsKind {
             (DetailsKind::Output, DKey::Reasoning) => Slot::OutputReasoning,
             (DetailsKind::CacheCreation, DKey::Ephemeral5m) => Slot::Ephemeral5m,
             (DetailsKind::CacheCreation, DKey::Ephemeral1h) => Slot::Ephemeral1h,
+            (DetailsKind::Prompt, DKey::Audio) => Slot::PromptAudio,
+            (DetailsKind::Prompt, DKey::Image) => Slot::PromptImage,
+            (DetailsKind::Completion, DKey::Audio) => Slot::CompletionAudio,
+            (DetailsKind::RtInput, DKey::Cached) => Slot::RtCached,
+            (DetailsKind::RtInput, DKey::Audio) => Slot::RtAudio,
+            (DetailsKind::RtInput, DKey::Image) => Slot::RtImage,
+            (DetailsKind::RtCached, DKey::Audio) => Slot::RtCachedAudio,
+            (DetailsKind::RtCached, DKey::Image) => Slot::RtCachedImage,
+            (DetailsKind::RtOutput, DKey::Audio) => Slot::RtOutAudio,
             _ => return None,
         })
     }
@@ -679,6 +744,9 @@ impl DKeyVisitor {
             b"reasoning_tokens" => DKey::Reasoning,
             b"ephemeral_5m_input_tokens" => DKey::Ephemeral5m,
             b"ephemeral_1h_input_tokens" => DKey::Ephemeral1h,
+            b"audio_tokens" => DKey::Audio,
+            b"image_tokens" => DKey::Image,
+            b"cached_tokens_details" => DKey::CachedDetails,
             _ => DKey::Other,
         }
     }
@@ -775,6 +843,17 @@ fn classify(k: &[u8]) -> Key {
         b"input_tokens_details" => Key::Count(C::Details(DetailsKind::Input)),
         b"output_tokens_details" => Key::Count(C::Details(DetailsKind::Output)),
         b"cache_creation" => Key::Count(C::Details(DetailsKind::CacheCreation)),
+        b"input_token_details" => Key::Count(C::Details(DetailsKind::RtInput)),
+        b"output_token_details" => Key::Count(C::Details(DetailsKind::RtOutput)),
+        // Gemini's modality lists (`prompt_tokens_details` is also the
+        // snake_case spelling: an array there is Gemini's, an object OpenAI's).
+        b"promptTokensDetails" => Key::Count(C::Details(DetailsKind::Prompt)),
+        b"cacheTokensDetails" | b"cache_tokens_details" => {
+            Key::Count(C::Details(DetailsKind::GCache))
+        }
+        b"candidatesTokensDetails" | b"candidates_tokens_details" => {
+            Key::Count(C::Details(DetailsKind::GCandidates))
+        }
         b"cost_in_usd_ticks" => Key::Count(C::CostTicks),
         b"num_sources_used" | b"num_server_side_tools_used" => Key::Count(C::XaiMarker),
         b"cost" => Key::Count(C::Cost),
@@ -825,11 +904,11 @@ impl Visitor<'_> for KeyVisitor {
 // Usage objects
 
 /// Every usage count of every supported provider, raw, in a compact table.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Counts {
     vals: [u64; Slot::COUNT],
     /// Bit per [`Slot`]: present in the document (valid or not).
-    present: u32,
+    present: u64,
     /// The first count that is not a non-negative integer.
     pub(crate) bad: Option<(Slot, Tok)>,
     pub(crate) cost_ticks: Tok,
@@ -847,6 +926,26 @@ pub(crate) struct Counts {
     pub(crate) cache_creation: bool,
     /// Gemini counts were spelt in python-genai snake_case.
     pub(crate) gemini_snake: bool,
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Counts {
+            vals: [0; Slot::COUNT],
+            present: 0,
+            bad: None,
+            cost_ticks: Tok::Absent,
+            cost: None,
+            tier: None,
+            traffic: None,
+            xai_marker: false,
+            openrouter_marker: false,
+            anthropic_marker: false,
+            input_details: false,
+            cache_creation: false,
+            gemini_snake: false,
+        }
+    }
 }
 
 impl Counts {
@@ -868,6 +967,17 @@ impl Counts {
         }
     }
 
+    /// Adds a count to what the slot holds (a modality listed twice).
+    fn add(&mut self, s: Slot, t: Tok) {
+        match t {
+            Tok::Val(v) if self.has(s) => match self.get(s).checked_add(v) {
+                Some(sum) => self.set(s, Tok::Val(sum)),
+                None => self.set(s, Tok::NotNumber("a sum too large for 64 bits")),
+            },
+            _ => self.set(s, t),
+        }
+    }
+
     /// Whether the count is in the document.
     pub(crate) fn has(&self, s: Slot) -> bool {
         self.present & s.bit() != 0
@@ -879,7 +989,7 @@ impl Counts {
     }
 
     /// Whether any of `mask`'s counts is in the document.
-    pub(crate) fn has_mask(&self, mask: u32) -> bool {
+    pub(crate) fn has_mask(&self, mask: u64) -> bool {
         self.present & mask != 0
     }
 
@@ -955,11 +1065,18 @@ impl<'de> Visitor<'de> for DetailsSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         match self.kind {
-            DetailsKind::Input => self.c.input_details = true,
+            DetailsKind::Input | DetailsKind::RtInput => self.c.input_details = true,
             DetailsKind::CacheCreation => self.c.cache_creation = true,
             _ => {}
         }
         while let Some(k) = map.next_key::<DKey>()? {
+            if k == DKey::CachedDetails && self.kind == DetailsKind::RtInput {
+                map.next_value_seed(DetailsSeed {
+                    c: &mut *self.c,
+                    kind: DetailsKind::RtCached,
+                })?;
+                continue;
+            }
             match self.kind.slot(k) {
                 Some(s) => {
                     let t = map.next_value()?;
@@ -980,6 +1097,87 @@ impl<'de> Visitor<'de> for DetailsSeed<'_> {
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
+    }
+    /// A Gemini modality list: `[{"modality": "AUDIO", "tokenCount": 10}, ...]`.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(e) = seq.next_element::<ModalityCount>()? {
+            let slot = match (self.kind, e.modality) {
+                (DetailsKind::Prompt, Modality::Audio) => Slot::GPromptAudio,
+                (DetailsKind::GCache, Modality::Audio) => Slot::GCachedAudio,
+                (DetailsKind::GCandidates, Modality::Audio) => Slot::GCandAudio,
+                (DetailsKind::GCandidates, Modality::Image) => Slot::GCandImage,
+                // Text, image and video input are priced alike.
+                _ => continue,
+            };
+            self.c.add(slot, e.count);
+            self.c.gemini_snake |= e.snake;
+        }
+        Ok(())
+    }
+}
+
+/// The modalities Gemini reports that a bucket depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Modality {
+    Audio,
+    Image,
+    Other,
+}
+
+/// One entry of a Gemini modality list.
+struct ModalityCount {
+    modality: Modality,
+    count: Tok,
+    /// Spelt `token_count` (python-genai) rather than `tokenCount`.
+    snake: bool,
+}
+
+impl<'de> Deserialize<'de> for ModalityCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ModalityVisitor)
+    }
+}
+
+struct ModalityVisitor;
+
+impl<'de> Visitor<'de> for ModalityVisitor {
+    type Value = ModalityCount;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a modality token count")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ModalityCount, A::Error> {
+        let mut out = ModalityCount {
+            modality: Modality::Other,
+            count: Tok::Absent,
+            snake: false,
+        };
+        while let Some(k) = map.next_key::<OptStr<'de>>()? {
+            match k.0.as_deref() {
+                Some("modality") => {
+                    out.modality = match map.next_value::<OptStr<'de>>()?.0.as_deref() {
+                        Some(m) if m.eq_ignore_ascii_case("audio") => Modality::Audio,
+                        Some(m) if m.eq_ignore_ascii_case("image") => Modality::Image,
+                        _ => Modality::Other,
+                    };
+                }
+                Some(n @ ("tokenCount" | "token_count")) => {
+                    out.snake = n == "token_count";
+                    out.count = map.next_value()?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+    fn visit_unit<E>(self) -> Result<ModalityCount, E> {
+        Ok(ModalityCount {
+            modality: Modality::Other,
+            count: Tok::Absent,
+            snake: false,
+        })
     }
 }
 

@@ -6,6 +6,7 @@ use anyhow::Result;
 use llmcost_core::{Currency, Decimal};
 use serde::Serialize;
 
+use super::clock::{self, RegimeValueJson};
 use super::{ExitStatus, catalog};
 use crate::args::{BlendArgs, Format};
 use crate::common::{FxApplied, PriceSettings, Provenance, blended, parse_ratio, parse_share};
@@ -22,6 +23,15 @@ pub struct BlendRow {
     pub price: Provenance,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fx: Option<FxApplied>,
+    /// `weekly_average` (a price that depends on the hour, averaged over a week),
+    /// or the regime at the instant: `peak`, `off_peak`, `standard`.
+    pub regime: &'static str,
+    /// With `weekly_average`: each regime's share of the week and blended price (`value`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_regime: Vec<RegimeValueJson>,
+    /// The exact average as a fraction `N/D`, when `price_per_million` had to be rounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_per_million_fraction: Option<String>,
 }
 
 /// Wire format of `blend --format json`.
@@ -31,6 +41,12 @@ pub struct BlendJson {
     #[serde(with = "rust_decimal::serde::str")]
     pub cache_hit_rate: Decimal,
     pub at: llmcost_core::Timestamp,
+    /// First day of the weekly average (7 UTC days), when one was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_from: Option<jiff::civil::Date>,
+    /// What the answer cannot account for (a holiday calendar that ends inside the week).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub rows: Vec<BlendRow>,
 }
 
@@ -44,17 +60,25 @@ pub fn run(args: &BlendArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .transpose()?
         .unwrap_or(Decimal::ZERO);
     let cat = catalog()?;
+    let week = clock::week_of(args.price.at.as_deref());
     let mut rows = Vec::new();
+    let mut valued = Vec::new();
     for m in &args.model {
-        let (per_m, p) = blended(cat, m, ratio, hit, &s)?;
+        let v = clock::value_now_or_week(cat, m, &s, week, |st| blended(cat, m, ratio, hit, st))?;
         rows.push(BlendRow {
             model: m.clone(),
-            price_per_million: per_m,
-            currency: p.cost.currency,
-            price: p.price,
-            fx: p.fx,
+            price_per_million: v.value,
+            currency: v.priced.cost.currency,
+            price: v.priced.price.clone(),
+            fx: v.priced.fx.clone(),
+            regime: v.regime,
+            by_regime: RegimeValueJson::list(&v),
+            price_per_million_fraction: v.fraction.clone(),
         });
+        valued.push(v);
     }
+    let averaged = valued.iter().any(|v| !v.rates.is_empty());
+    let warnings: Vec<String> = valued.iter().filter_map(|v| v.warning.clone()).collect();
     match args.price.format {
         Format::Json => crate::output::write_json(
             out,
@@ -62,21 +86,30 @@ pub fn run(args: &BlendArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 ratio: args.ratio.clone(),
                 cache_hit_rate: hit.normalize(),
                 at: s.at,
+                average_from: week.filter(|_| averaged),
+                warnings: warnings.clone(),
                 rows,
             },
         )?,
         Format::Table => {
             let mut d = Display::default();
-            let mut t = Table::new(&[
-                ("model", Align::Left),
-                ("blended /1M", Align::Right),
-                ("currency", Align::Left),
-                ("price list", Align::Left),
-            ]);
-            for r in &rows {
-                t.row(vec![
-                    r.model.clone(),
-                    d.amount(r.price_per_million),
+            let mut head = vec![("model", Align::Left), ("blended /1M", Align::Right)];
+            let clocked = valued.iter().any(|v| v.regime != "standard");
+            if clocked {
+                head.push(("by time of day", Align::Left));
+            }
+            head.extend([("currency", Align::Left), ("price list", Align::Left)]);
+            let mut t = Table::new(&head);
+            for (r, v) in rows.iter().zip(&valued) {
+                let mut amount = d.amount(r.price_per_million);
+                if !v.rates.is_empty() {
+                    amount.push('*');
+                }
+                let mut cells = vec![r.model.clone(), amount];
+                if clocked {
+                    cells.push(clock::by_time_of_day(v, &mut d));
+                }
+                cells.extend([
                     r.currency.to_string(),
                     format!(
                         "{} from {}",
@@ -84,6 +117,7 @@ pub fn run(args: &BlendArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                         r.price.from.strftime("%Y-%m-%d")
                     ),
                 ]);
+                t.row(cells);
             }
             let cache = if hit.is_zero() {
                 "all input at the cache-miss rate".to_string()
@@ -95,11 +129,22 @@ pub fn run(args: &BlendArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             };
             writeln!(
                 out,
-                "blended price per 1M tokens at {} input:output ({cache}), prices at {}\n",
+                "blended price per 1M tokens at {} input:output ({cache}), prices at {}{}\n",
                 args.ratio,
-                crate::output::when(s.at)
+                crate::output::when(s.at),
+                if averaged {
+                    " (* a weekly average)"
+                } else {
+                    ""
+                }
             )?;
             write!(out, "{}", t.render())?;
+            if let Some(n) = clock::week_note(week, &valued.iter().collect::<Vec<_>>()) {
+                writeln!(out, "{n}")?;
+            }
+            for w in &warnings {
+                writeln!(out, "warning: {w}")?;
+            }
             if let Some(f) = d.footnote() {
                 writeln!(out, "{f}")?;
             }

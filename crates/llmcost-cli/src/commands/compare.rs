@@ -6,6 +6,7 @@ use anyhow::{Result, anyhow, bail};
 use llmcost_core::{Currency, Decimal, ServiceTier, Usage, round_for_display};
 use serde::Serialize;
 
+use super::clock::{self, RegimeValueJson, Valued};
 use super::{ExitStatus, catalog};
 use crate::args::{CompareArgs, Format};
 use crate::common::{FxApplied, PriceSettings, Provenance, blended, parse_ratio, price};
@@ -25,6 +26,15 @@ pub struct CompareRow {
     pub price: Provenance,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fx: Option<FxApplied>,
+    /// `weekly_average` (a price that depends on the hour, averaged over a week),
+    /// or the regime at the instant: `peak`, `off_peak`, `standard`.
+    pub regime: &'static str,
+    /// With `weekly_average`: each regime's share of the week and its `value` (total).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_regime: Vec<RegimeValueJson>,
+    /// The exact average as a fraction `N/D`, when `total` had to be rounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_fraction: Option<String>,
 }
 
 /// Wire format of `compare --format json`.
@@ -34,6 +44,12 @@ pub struct CompareJson {
     pub reference: String,
     pub currency: Currency,
     pub at: llmcost_core::Timestamp,
+    /// First day of the weekly average (7 UTC days), when one was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_from: Option<jiff::civil::Date>,
+    /// What the answer cannot account for (a holiday calendar that ends inside the week).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub rows: Vec<CompareRow>,
 }
 
@@ -50,7 +66,8 @@ pub struct Workload {
 pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
     let cat = catalog()?;
-    let mut rows = Vec::new();
+    let week = clock::week_of(args.price.at.as_deref());
+    let mut rows: Vec<(String, Decimal, Valued)> = Vec::new();
     let workload;
     if let Some(r) = &args.ratio {
         let ratio = parse_ratio(r)?;
@@ -63,8 +80,10 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             ratio: Some(r.clone()),
         };
         for model in &args.model {
-            let (per_m, p) = blended(cat, model, ratio, Decimal::ZERO, &s)?;
-            rows.push((model.clone(), per_m, p));
+            let v = clock::value_now_or_week(cat, model, &s, week, |st| {
+                blended(cat, model, ratio, Decimal::ZERO, st)
+            })?;
+            rows.push((model.clone(), v.value, v));
         }
     } else {
         let usage = Usage {
@@ -80,11 +99,14 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             ratio: None,
         };
         for model in &args.model {
-            let p = price(cat, model, &usage, s.at, ServiceTier::Standard, &s)?;
-            rows.push((model.clone(), p.cost.total, p));
+            let v = clock::value_now_or_week(cat, model, &s, week, |st| {
+                let p = price(cat, model, &usage, st.at, ServiceTier::Standard, st)?;
+                Ok((p.cost.total, p))
+            })?;
+            rows.push((model.clone(), v.value, v));
         }
     }
-    let currencies: Vec<Currency> = rows.iter().map(|r| r.2.cost.currency).collect();
+    let currencies: Vec<Currency> = rows.iter().map(|r| r.2.priced.cost.currency).collect();
     if let Some(first) = currencies.first()
         && let Some(other) = currencies.iter().find(|c| *c != first)
     {
@@ -111,9 +133,13 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             .ok_or_else(|| anyhow!("no model to compare"))?,
     };
     let cur = currencies.first().copied().unwrap_or(Currency::USD);
+    let averaged = rows.iter().any(|r| !r.2.rates.is_empty());
+    let warnings: Vec<String> = rows.iter().filter_map(|r| r.2.warning.clone()).collect();
+    let clocked = rows.iter().any(|r| r.2.regime != "standard");
+    let valued: Vec<(String, Valued)> = rows.iter().map(|r| (r.0.clone(), r.2.clone())).collect();
     let json_rows: Vec<CompareRow> = rows
         .into_iter()
-        .map(|(model, total, p)| CompareRow {
+        .map(|(model, total, v)| CompareRow {
             ratio: if reference.1.is_zero() {
                 Decimal::ZERO
             } else {
@@ -121,9 +147,12 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             },
             model,
             total: total.normalize(),
-            currency: p.cost.currency,
-            price: p.price,
-            fx: p.fx,
+            currency: v.priced.cost.currency,
+            by_regime: RegimeValueJson::list(&v),
+            regime: v.regime,
+            total_fraction: v.fraction,
+            price: v.priced.price,
+            fx: v.priced.fx,
         })
         .collect();
     match args.price.format {
@@ -134,6 +163,8 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 reference: reference.0,
                 currency: cur,
                 at: s.at,
+                average_from: week.filter(|_| averaged),
+                warnings: warnings.clone(),
                 rows: json_rows,
             },
         )?,
@@ -150,22 +181,53 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             };
             writeln!(
                 out,
-                "workload: {what}; prices at {}\n",
-                crate::output::when(s.at)
+                "workload: {what}; prices at {}{}\n",
+                crate::output::when(s.at),
+                if averaged {
+                    " (* a weekly average)"
+                } else {
+                    ""
+                }
             )?;
-            let mut t = Table::new(&[
+            let cost_h = format!("cost {cur}");
+            let ref_h = format!("× {}", reference.0);
+            let mut head = vec![
                 ("model", Align::Left),
-                (&format!("cost {cur}"), Align::Right),
-                (&format!("× {}", reference.0), Align::Right),
-            ]);
+                (cost_h.as_str(), Align::Right),
+                (ref_h.as_str(), Align::Right),
+            ];
+            if clocked {
+                head.push(("by time of day", Align::Left));
+            }
+            let mut t = Table::new(&head);
             for r in &json_rows {
-                t.row(vec![
+                let v = valued.iter().find(|(m, _)| *m == r.model).map(|x| &x.1);
+                let mut amount = d.amount(r.total);
+                if v.is_some_and(|v| !v.rates.is_empty()) {
+                    amount.push('*');
+                }
+                let mut cells = vec![
                     r.model.clone(),
-                    d.amount(r.total),
+                    amount,
                     format!("{}×", d.rounded(r.ratio, 2)),
-                ]);
+                ];
+                if clocked {
+                    cells.push(
+                        v.map(|v| clock::by_time_of_day(v, &mut d))
+                            .unwrap_or_default(),
+                    );
+                }
+                t.row(cells);
             }
             write!(out, "{}", t.render())?;
+            if let Some(n) =
+                clock::week_note(week, &valued.iter().map(|x| &x.1).collect::<Vec<_>>())
+            {
+                writeln!(out, "{n}")?;
+            }
+            for w in &warnings {
+                writeln!(out, "warning: {w}")?;
+            }
             if let Some(f) = d.footnote() {
                 writeln!(out, "{f}")?;
             }

@@ -26,6 +26,8 @@ pub struct CostJson<'a> {
     pub items: &'a [llmcost_core::LineItem],
     pub usage: &'a Usage,
     pub regime: llmcost_core::Regime,
+    /// The time-of-day rate that priced it: `peak`, `off_peak` or `standard`.
+    pub rate_regime: llmcost_core::RateRegime,
     pub price: &'a Provenance,
     pub fx: Option<&'a FxApplied>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,6 +60,7 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         cache_write_1h: args.cache_write_1h.unwrap_or(0),
         output: args.output.unwrap_or(0),
         reasoning: args.reasoning.unwrap_or(0),
+        ..Usage::default()
     };
     if usage.is_zero() {
         bail!(
@@ -67,6 +70,11 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let cat = catalog()?;
     let p = price(cat, model, &usage, s.at, tier, &s)?;
     render(out, args.price.format, model, &usage, s.at, &p, None)?;
+    if args.price.format == Format::Table
+        && let Some(h) = super::clock::bare_date_hint(args.price.at.as_deref(), &p, s.at)
+    {
+        writeln!(out, "{h}")?;
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -92,6 +100,7 @@ pub fn render(
                 items: &p.cost.items,
                 usage,
                 regime: p.cost.regime,
+                rate_regime: super::clock::regime_of_priced(p, at).0,
                 price: &p.price,
                 fx: p.fx.as_ref(),
                 shape,
@@ -129,8 +138,13 @@ pub fn table(
         s.push_str(&format!("usage read as: {sh}\n"));
     }
     let mut regime = Vec::new();
-    if p.cost.regime.off_peak {
-        regime.push("off-peak rates".to_string());
+    match super::clock::regime_of_priced(p, at) {
+        (r, Some(sched)) => regime.push(format!(
+            "{r} rates (the price depends on the hour: {})",
+            super::clock::describe(&sched)
+        )),
+        (_, None) if p.cost.regime.off_peak => regime.push("off-peak rates".to_string()),
+        _ => {}
     }
     if p.cost.regime.long_context {
         regime.push("long-context tier (whole request)".to_string());

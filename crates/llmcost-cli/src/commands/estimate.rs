@@ -27,6 +27,9 @@ pub struct EstimateJson {
     pub total: Decimal,
     pub currency: llmcost_core::Currency,
     pub items: Vec<llmcost_core::LineItem>,
+    pub regime: llmcost_core::Regime,
+    /// The time-of-day rate that priced it: `peak`, `off_peak` or `standard`.
+    pub rate_regime: llmcost_core::RateRegime,
     pub price: Provenance,
     /// Present only with `--billed`.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -188,6 +191,8 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 total: p.cost.total,
                 currency: cur,
                 items: p.cost.items.clone(),
+                regime: p.cost.regime,
+                rate_regime: super::clock::regime_of_priced(&p, s.at).0,
                 price: p.price.clone(),
                 reconciliation: billed.zip(rec.as_ref()).map(|(b, r)| ReconcileJson {
                     billed: b.normalize(),
@@ -216,6 +221,9 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 1,
             );
             write!(out, "{text}")?;
+            if let Some(h) = super::clock::bare_date_hint(args.price.at.as_deref(), &p, s.at) {
+                writeln!(out, "{h}")?;
+            }
             if let (Some(b), Some(r)) = (billed, &rec) {
                 writeln!(out)?;
                 writeln!(out, "billed:      {} {cur}", b.normalize())?;

@@ -103,7 +103,7 @@ pub struct RepriceArgs {
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Unpriced {
     pub records: u64,
-    pub tokens: u64,
+    pub tokens: u128,
     pub reason: String,
 }
 
@@ -183,8 +183,8 @@ pub fn price_record(
     }
 }
 
-fn total_tokens(u: &Usage) -> u64 {
-    u.input + u.cache_read + u.cache_write + u.cache_write_1h + u.output + u.reasoning
+fn total_tokens(u: &Usage) -> u128 {
+    u.total()
 }
 
 fn merge_unpriced(into: &mut BTreeMap<String, Unpriced>, from: BTreeMap<String, Unpriced>) {
@@ -257,7 +257,7 @@ pub struct ImportSummary {
 pub struct UnpricedJson {
     pub model: String,
     pub records: u64,
-    pub tokens: u64,
+    pub tokens: u128,
     pub reason: String,
 }
 

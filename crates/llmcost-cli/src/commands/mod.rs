@@ -2,6 +2,7 @@
 
 pub mod blend;
 pub mod catalog_layers;
+pub mod clock;
 pub mod compare;
 pub mod cost;
 pub mod estimate;

@@ -26,6 +26,32 @@ struct RatesJson {
     output: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::str_option")]
     reasoning: Option<Decimal>,
+    // Modality rates: keys present only when published.
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    input_audio: Option<Decimal>,
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    cache_read_audio: Option<Decimal>,
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    output_audio: Option<Decimal>,
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    input_image: Option<Decimal>,
+    #[serde(
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    output_image: Option<Decimal>,
 }
 
 impl From<&Rates> for RatesJson {
@@ -38,6 +64,11 @@ impl From<&Rates> for RatesJson {
             cache_write_1h: n(r.cache_write_1h),
             output: n(r.output),
             reasoning: n(r.reasoning),
+            input_audio: n(r.input_audio),
+            cache_read_audio: n(r.cache_read_audio),
+            output_audio: n(r.output_audio),
+            input_image: n(r.input_image),
+            output_image: n(r.output_image),
         }
     }
 }
@@ -80,6 +111,10 @@ struct RowJson {
     note: Option<String>,
     /// The catalog layer of the row: `built-in`, `user:<file>` or `imported:<file>`.
     catalog: String,
+    /// In `current[]`: the time-of-day rate in force at `at` (`peak`, `off_peak`,
+    /// `standard`); the rates above are the row's base (peak or standard) rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_regime: Option<llmcost_core::RateRegime>,
 }
 
 fn row_json(r: &PriceRow, confidence: Option<&String>, origin: Option<&Origin>) -> RowJson {
@@ -118,7 +153,14 @@ fn row_json(r: &PriceRow, confidence: Option<&String>, origin: Option<&Origin>) 
         confidence: confidence.cloned(),
         note: s.note.clone(),
         catalog: origin.map_or_else(|| "built-in".to_string(), Origin::label),
+        rate_regime: None,
     }
+}
+
+/// The rate regime of a row at an instant.
+fn regime_at(r: &PriceRow, at: Timestamp) -> llmcost_core::RateRegime {
+    let sched = r.spec().off_peak.as_ref().map(|o| o.schedule.as_ref());
+    llmcost_core::spread::regime_at(sched, at)
 }
 
 #[derive(Debug, Serialize)]
@@ -171,6 +213,22 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         models.retain(|x| x.id != m.id);
         models.insert(0, m);
     }
+    if let Some(p) = &args.provider {
+        let p = p.trim().to_ascii_lowercase();
+        if !cat.providers().contains(&p) {
+            bail!(
+                "--provider: no provider `{p}` in the catalog; known: {}",
+                cat.providers().join(", ")
+            );
+        }
+        models.retain(|m| m.provider == p);
+        if models.is_empty() {
+            bail!("no {p} model matches `{q}`");
+        }
+    }
+    // Models with a price in force at `at` first, then retired or ended ones.
+    let current = |m: &Model| m.retired.is_none_or(|r| at < r) && m.rows_at(at).next().is_some();
+    models.sort_by_key(|m| !current(m));
     if models.is_empty() {
         let sug = cat.suggestions(&q, 3);
         if sug.is_empty() {
@@ -204,7 +262,10 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                             .iter()
                             .zip(&m.confidence)
                             .filter(|(r, _)| r.covers(at))
-                            .map(|(r, c)| row_json(r, c.as_ref(), m.origin_of(r)))
+                            .map(|(r, c)| RowJson {
+                                rate_regime: Some(regime_at(r, at)),
+                                ..row_json(r, c.as_ref(), m.origin_of(r))
+                            })
                             .collect(),
                         history: args.history.then(|| {
                             m.rows
@@ -339,6 +400,7 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                     ("since", Align::Left),
                 ]);
                 let mut none = Vec::new();
+                let mut windows = false;
                 for m in &models {
                     let rows: Vec<_> = m.rows_at(at).collect();
                     if rows.is_empty() {
@@ -346,17 +408,24 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                     }
                     for r in rows {
                         let s = r.spec();
-                        let mut out_rate = show(&mut d, s.rates.output);
+                        // The rates in force at `at`: off-peak rates in an off-peak hour.
+                        let regime = regime_at(r, at);
+                        let rates = match (&s.off_peak, regime) {
+                            (Some(o), llmcost_core::RateRegime::OffPeak) => &o.rates,
+                            _ => &s.rates,
+                        };
+                        let mut out_rate = show(&mut d, rates.output);
                         if s.off_peak.is_some() {
-                            out_rate.push('*');
+                            windows = true;
+                            out_rate.push_str(&format!(" ({regime})"));
                         }
                         t.row(vec![
                             m.id.clone(),
                             m.provider.clone(),
                             s.currency.to_string(),
-                            show(&mut d, s.rates.input),
-                            show(&mut d, s.rates.cache_read),
-                            show(&mut d, s.rates.cache_write),
+                            show(&mut d, rates.input),
+                            show(&mut d, rates.cache_read),
+                            show(&mut d, rates.cache_write),
                             out_rate,
                             match m.origin_of(r).filter(|o| o.layer != Layer::BuiltIn) {
                                 Some(o) => format!("{} ({o})", s.from.strftime("%Y-%m-%d")),
@@ -374,10 +443,12 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                         none.join(", ")
                     )?;
                 }
-                writeln!(
-                    out,
-                    "\n* time-of-day pricing: peak rates shown; --history shows off-peak rates"
-                )?;
+                if windows {
+                    writeln!(
+                        out,
+                        "\n(peak), (off-peak), (standard): the price depends on the hour; the rates in force at that instant are shown (--history shows both)"
+                    )?;
+                }
             }
             if let Some(f) = d.footnote() {
                 writeln!(out, "{f}")?;

@@ -26,11 +26,51 @@ pub enum PricesCommand {
     /// Explain which row prices a model at an instant: layer, file, period, alias or
     /// pattern followed, and the precedence that chose it.
     Which(WhichArgs),
-    /// Fetch (or read) a LiteLLM or OpenRouter file and show what changes against the
-    /// current user catalog before writing it.
+    /// Fetch the price databases (default: genai-prices and LiteLLM; or `--from URL|FILE`)
+    /// and show what changes against the user catalog before writing it.
     Update(UpdateArgs),
+    /// Age of each catalog layer (built-in, breadth snapshot, updated/imported, user);
+    /// warns when the built-in data is over 60 days old or a holiday calendar runs out.
+    Status(StatusArgs),
     /// Compare two catalogs: what got cheaper or dearer, what is new, what is gone.
     Diff(DiffArgs),
+    /// Generate the breadth layer (`catalog/breadth/*.toml`) from price databases:
+    /// genai-prices, and LiteLLM / OpenRouter for names it lacks (a maintainer's tool).
+    GenerateBreadth(GenerateBreadthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateBreadthArgs {
+    /// pydantic/genai-prices `prices/new_data/v2/data.json`.
+    #[arg(long, value_name = "FILE")]
+    pub genai_prices: PathBuf,
+    /// Snapshot date of the genai-prices file (its commit date), YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub genai_prices_date: String,
+    /// Where the genai-prices file came from (written as each row's source; default: the path).
+    #[arg(long, value_name = "TEXT")]
+    pub genai_prices_source: Option<String>,
+    /// LiteLLM `model_prices_and_context_window.json`.
+    #[arg(long, value_name = "FILE", requires = "litellm_date")]
+    pub litellm: Option<PathBuf>,
+    /// Snapshot date of the LiteLLM file, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub litellm_date: Option<String>,
+    /// Where the LiteLLM file came from (default: the path).
+    #[arg(long, value_name = "TEXT")]
+    pub litellm_source: Option<String>,
+    /// OpenRouter `GET /api/v1/models` JSON.
+    #[arg(long, value_name = "FILE", requires = "openrouter_date")]
+    pub openrouter: Option<PathBuf>,
+    /// Snapshot date of the OpenRouter file, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub openrouter_date: Option<String>,
+    /// Where the OpenRouter file came from (default: the path).
+    #[arg(long, value_name = "TEXT")]
+    pub openrouter_source: Option<String>,
+    /// Directory to write the catalog files into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -65,10 +105,11 @@ pub struct WhichArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// URL (http or https) or file of a LiteLLM or OpenRouter price file.
+    /// URL (http or https) or file of a genai-prices, LiteLLM or OpenRouter price file
+    /// (default: the genai-prices and LiteLLM databases; `$LLMCOST_PRICE_SOURCES` replaces them).
     #[arg(long = "from", value_name = "URL|FILE")]
-    pub source: String,
-    /// Input format: litellm or openrouter (default: detected).
+    pub source: Option<String>,
+    /// Input format: genai-prices, litellm or openrouter (default: detected).
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Catalog file to compare with and write (default: `<config dir>/llmcost/catalog/<format>.toml`).
@@ -80,6 +121,16 @@ pub struct UpdateArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Judge ages at this instant (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
+    pub format: OutFormat,
 }
 
 #[derive(Debug, Args)]
@@ -105,8 +156,110 @@ pub fn run(cmd: &PricesCommand, out: &mut dyn Write) -> Result<ExitStatus> {
         PricesCommand::Import(a) => import(a, out),
         PricesCommand::Which(a) => which(a, out),
         PricesCommand::Update(a) => update(a, out),
+        PricesCommand::Status(a) => status_cmd(a, out),
         PricesCommand::Diff(a) => diff(a, out),
+        PricesCommand::GenerateBreadth(a) => generate_breadth(a, out),
     }
+}
+
+// ---------------------------------------------------------------- generate-breadth
+
+fn generate_breadth(a: &GenerateBreadthArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let date = |s: &str, flag: &str| -> Result<jiff::civil::Date> {
+        s.parse()
+            .map_err(|e| anyhow!("--{flag}: `{s}` is not a date (YYYY-MM-DD): {e}"))
+    };
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+    };
+    let genai = read(&a.genai_prices)?;
+    let litellm = a.litellm.as_deref().map(read).transpose()?;
+    let openrouter = a.openrouter.as_deref().map(read).transpose()?;
+    let source =
+        |given: &Option<String>, p: &Path| given.clone().unwrap_or_else(|| p.display().to_string());
+    let inputs = llmcost_price_import::BreadthInputs {
+        genai: llmcost_price_import::BreadthSource {
+            text: &genai,
+            source: source(&a.genai_prices_source, &a.genai_prices),
+            snapshot: date(&a.genai_prices_date, "genai-prices-date")?,
+        },
+        litellm: match (&litellm, &a.litellm) {
+            (Some(t), Some(p)) => Some(llmcost_price_import::BreadthSource {
+                text: t,
+                source: source(&a.litellm_source, p),
+                snapshot: date(
+                    a.litellm_date.as_deref().unwrap_or_default(),
+                    "litellm-date",
+                )?,
+            }),
+            _ => None,
+        },
+        openrouter: match (&openrouter, &a.openrouter) {
+            (Some(t), Some(p)) => Some(llmcost_price_import::BreadthSource {
+                text: t,
+                source: source(&a.openrouter_source, p),
+                snapshot: date(
+                    a.openrouter_date.as_deref().unwrap_or_default(),
+                    "openrouter-date",
+                )?,
+            }),
+            _ => None,
+        },
+    };
+    let b = llmcost_price_import::generate_breadth(&inputs)?;
+    // Never write a file the loader would refuse.
+    let files: Vec<CatalogFile> = b
+        .files
+        .iter()
+        .map(|f| CatalogFile {
+            name: f.name.clone(),
+            text: f.toml.clone(),
+        })
+        .collect();
+    Catalog::files_only(&files)
+        .map_err(|e| anyhow!("the generated breadth data does not load (a bug): {e}"))?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    for f in &b.files {
+        let path = a.out.join(&f.name);
+        write_catalog(&path, &f.toml)?;
+        writeln!(out, "wrote {} models to {}", f.models, path.display())?;
+    }
+    if let Some(f) = &b.audit_litellm {
+        let path = a.out.join(&f.name);
+        write_catalog(&path, &f.toml)?;
+        writeln!(
+            out,
+            "wrote {} models to {} (for the catalog audit; not embedded)",
+            f.models,
+            path.display()
+        )?;
+    }
+    let list = a.out.join("genai-prices-current.txt");
+    let mut text = String::from(
+        "# Current (not deprecated) models of the six curated providers in the genai-prices\n\
+         # snapshot, `provider id` a line: the breadth coverage test resolves every one.\n",
+    );
+    for l in &b.current {
+        text.push_str(l);
+        text.push('\n');
+    }
+    write_catalog(&list, &text)?;
+    writeln!(out, "wrote {} names to {}", b.current.len(), list.display())?;
+    writeln!(
+        out,
+        "confidence B (genai-prices and LiteLLM agree on input and output): {}",
+        b.agreed
+    )?;
+    writeln!(out, "LiteLLM prices differently: {}", b.disagreed.len())?;
+    for d in &b.disagreed {
+        writeln!(out, "  {d}")?;
+    }
+    writeln!(out, "skipped: {}", b.skipped.len())?;
+    for s in &b.skipped {
+        writeln!(out, "  {}: {}", s.model, s.reason)?;
+    }
+    Ok(ExitStatus::Success)
 }
 
 // ---------------------------------------------------------------- import
@@ -116,8 +269,8 @@ fn parse_format(given: Option<&str>, text: &str, what: &str) -> Result<Format> {
         Some(f) => f.parse().map_err(|e: String| anyhow!("--format: {e}")),
         None => Format::detect(text).ok_or_else(|| {
             anyhow!(
-                "{what}: cannot tell whether this is a LiteLLM or an OpenRouter price file\n\
-                 hint: pass --format litellm or --format openrouter"
+                "{what}: cannot tell whether this is a LiteLLM, OpenRouter or genai-prices price file\n\
+                 hint: pass --format litellm, --format openrouter or --format genai-prices"
             )
         }),
     }
@@ -793,10 +946,99 @@ fn confirm(question: &str) -> bool {
         && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+/// The databases `prices update` reads when no `--from` is given.
+pub const DEFAULT_SOURCES: &[&str] = &[
+    "https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/new_data/v2/data.json",
+    "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json",
+];
+
+fn default_sources() -> Vec<String> {
+    match std::env::var("LLMCOST_PRICE_SOURCES") {
+        Ok(v) if !v.trim().is_empty() => v
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        _ => DEFAULT_SOURCES.iter().map(|s| (*s).to_string()).collect(),
+    }
+}
+
+/// `sha256:<hex>` of a text.
+fn digest(text: &str) -> String {
+    use sha2::Digest as _;
+    let h = sha2::Sha256::digest(text.as_bytes());
+    let mut s = String::with_capacity(7 + 64);
+    s.push_str("sha256:");
+    for b in h {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
 fn update(a: &UpdateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
-    let text = fetch(&a.source)?;
-    let format = parse_format(a.format.as_deref(), &text, &a.source)?;
-    let i = convert(&text, format, a.source.clone(), None)?;
+    let Some(source) = &a.source else {
+        if a.output.is_some() || a.format.is_some() {
+            return Err(anyhow!(
+                "--output and --format need --from (the default sources write one file each)"
+            ));
+        }
+        let mut failed = 0;
+        let mut reports = Vec::new();
+        for src in default_sources() {
+            if !a.json {
+                writeln!(out, "== {src}")?;
+            }
+            match update_one(a, &src, out) {
+                Ok(j) => reports.extend(j),
+                Err(e) => {
+                    failed += 1;
+                    if a.json {
+                        reports
+                            .push(serde_json::json!({ "source": src, "error": format!("{e:#}") }));
+                    } else {
+                        writeln!(
+                            out,
+                            "error: {e:#}\nthe layers already in place stay as they are"
+                        )?;
+                    }
+                }
+            }
+            if !a.json {
+                writeln!(out)?;
+            }
+        }
+        if a.json {
+            crate::output::write_json(out, &reports)?;
+        }
+        return Ok(if failed == 0 {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Partial
+        });
+    };
+    let j = update_one(a, source, out)?;
+    if let Some(j) = j {
+        crate::output::write_json(out, &j)?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Fetches one source, shows the diff against its catalog file, writes it
+/// when confirmed. With `--json`, returns the report instead of printing.
+fn update_one(
+    a: &UpdateArgs,
+    source: &str,
+    out: &mut dyn Write,
+) -> Result<Option<serde_json::Value>> {
+    let text = fetch(source)?;
+    let sum = digest(&text);
+    let format = parse_format(a.format.as_deref(), &text, source)?;
+    let mut i = convert(&text, format, source.to_string(), None)?;
+    // The digest of what was read goes into the `[import]` header.
+    i.toml = i
+        .toml
+        .replacen("[import]\n", &format!("[import]\ndigest = \"{sum}\"\n"), 1);
     let output = default_output(a.output.as_deref(), format)?;
     let current = if output.exists() {
         Catalog::files_only(&[catalog_layers::read_file(&output, None)?])
@@ -805,7 +1047,7 @@ fn update(a: &UpdateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         Catalog::files_only(&[]).map_err(|e| anyhow!("{e}"))?
     };
     let next = Catalog::files_only(&[CatalogFile {
-        name: a.source.clone(),
+        name: source.to_string(),
         text: i.toml.clone(),
     }])
     .map_err(|e| anyhow!("{e}"))?;
@@ -816,12 +1058,13 @@ fn update(a: &UpdateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     } else {
         format!("{} (none yet)", output.display())
     };
-    let dj = diff_json(&rows, now, &current_name, &a.source, false);
+    let dj = diff_json(&rows, now, &current_name, source, false);
     let unchanged = dj.rows.is_empty();
     let mut written = false;
     if !a.json {
         diff_table(out, &dj)?;
         report(out, &i)?;
+        writeln!(out, "read {} bytes, {sum}", text.len())?;
         out.flush()?;
     }
     if unchanged && output.exists() {
@@ -852,13 +1095,188 @@ fn update(a: &UpdateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         )?;
     }
     if a.json {
-        crate::output::write_json(
-            out,
-            &UpdateJson {
-                import: import_json(&i, &output, written, format, &a.source, day),
-                diff: dj,
+        let mut v = serde_json::to_value(UpdateJson {
+            import: import_json(&i, &output, written, format, source, day),
+            diff: dj,
+        })?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("digest".into(), serde_json::Value::String(sum));
+        }
+        return Ok(Some(v));
+    }
+    Ok(None)
+}
+
+// ---------------------------------------------------------------- status
+
+#[derive(Debug, Serialize)]
+struct LayerStatus {
+    layer: String,
+    name: String,
+    date: Option<String>,
+    age_days: Option<i64>,
+    models: Option<usize>,
+    digest: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusJson {
+    at: String,
+    layers: Vec<LayerStatus>,
+    warnings: Vec<String>,
+}
+
+fn age_days(at: Timestamp, then: Timestamp) -> i64 {
+    (at.as_second() - then.as_second()).div_euclid(86_400)
+}
+
+fn status_cmd(a: &StatusArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let at = match &a.at {
+        Some(t) => parse_time(t)?,
+        None => Timestamp::now(),
+    };
+    let builtin =
+        Catalog::builtin().map_err(|e| anyhow!("the built-in price catalog is invalid: {e}"))?;
+    let mut layers = Vec::new();
+    let mut warnings = Vec::new();
+    // Built-in curated: dated by its newest price change, alias or retirement that has begun.
+    let newest = builtin
+        .models()
+        .iter()
+        .flat_map(|m| m.rows.iter().map(|r| r.spec().from).chain(m.retired))
+        .chain(builtin.timed_aliases().map(|x| x.from))
+        .filter(|t| *t <= at)
+        .max();
+    layers.push(LayerStatus {
+        layer: "built-in".into(),
+        name: "curated catalog (newest change in force)".into(),
+        date: newest.map(|t| t.strftime("%Y-%m-%d").to_string()),
+        age_days: newest.map(|t| age_days(at, t)),
+        models: Some(builtin.models().len()),
+        digest: None,
+    });
+    // Breadth snapshots: dated by their `[import]` header.
+    for (name, text) in Catalog::breadth_files() {
+        let Ok(c) = Catalog::files_only(&[CatalogFile {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        }]) else {
+            continue;
+        };
+        for (_, info) in c.imports() {
+            let days = age_days(at, info.imported);
+            let label = format!("{}@{}", info.format, info.imported.strftime("%Y-%m-%d"));
+            if days > 60 {
+                warnings.push(format!(
+                    "the built-in breadth snapshot {label} is {days} days old (over 60): run `llmcost prices update` for fresh prices"
+                ));
+            }
+            layers.push(LayerStatus {
+                layer: "breadth".into(),
+                name: label,
+                date: Some(info.imported.strftime("%Y-%m-%d").to_string()),
+                age_days: Some(days),
+                models: Some(c.models().len()),
+                digest: None,
+            });
+        }
+    }
+    // The user's files: imported ones by their header, others by modification time.
+    for f in catalog_layers::layer_files()? {
+        let parsed = Catalog::files_only(std::slice::from_ref(&f));
+        let (layer, date, digest, models) = match &parsed {
+            Ok(c) => match c.imports().first() {
+                Some((_, info)) => (
+                    "imported",
+                    Some(info.imported),
+                    info.digest.clone(),
+                    Some(c.models().len()),
+                ),
+                None => ("user", None, None, Some(c.models().len())),
             },
-        )?;
+            Err(_) => ("user", None, None, None),
+        };
+        let date = date.or_else(|| {
+            let p = Path::new(&f.name);
+            let p = if p.is_absolute() || p.exists() {
+                p.to_path_buf()
+            } else {
+                user_dir().map(|d| d.join(&f.name)).unwrap_or_default()
+            };
+            std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| Timestamp::try_from(t).ok())
+        });
+        layers.push(LayerStatus {
+            layer: layer.into(),
+            name: f.name.clone(),
+            date: date.map(|t| t.strftime("%Y-%m-%d").to_string()),
+            age_days: date.map(|t| age_days(at, t)),
+            models,
+            digest,
+        });
+    }
+    // Holiday calendars: a schedule whose calendar ends within 60 days.
+    for s in builtin.schedules() {
+        if let llmcost_core::ScheduleKind::PeakWindows { holidays, .. } = &s.kind
+            && let Some(&last) = holidays.iter().next_back()
+        {
+            let last_date = jiff::civil::Date::constant(1970, 1, 1)
+                .checked_add(jiff::Span::new().days(last))
+                .ok();
+            if let Some(d) = last_date {
+                let end = jiff::civil::Date::new(d.year(), 12, 31)?;
+                let end_ts = end.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
+                let left = -age_days(at, end_ts);
+                if left <= 60 {
+                    warnings.push(format!(
+                        "schedule `{}`: its holiday calendar ends {end} ({}); after it, holidays are priced as working days",
+                        s.name,
+                        if left < 0 {
+                            format!("{} days ago", -left)
+                        } else {
+                            format!("in {left} days")
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    let j = StatusJson {
+        at: at.to_string(),
+        layers,
+        warnings,
+    };
+    if a.format == OutFormat::Json {
+        crate::output::write_json(out, &j)?;
+        return Ok(ExitStatus::Success);
+    }
+    let mut t = Table::new(&[
+        ("layer", Align::Left),
+        ("name", Align::Left),
+        ("date", Align::Left),
+        ("age (days)", Align::Right),
+        ("models", Align::Right),
+        ("digest", Align::Left),
+    ]);
+    for l in &j.layers {
+        t.row(vec![
+            l.layer.clone(),
+            l.name.clone(),
+            l.date.clone().unwrap_or_else(|| "-".into()),
+            l.age_days.map_or_else(|| "-".into(), |d| d.to_string()),
+            l.models.map_or_else(|| "-".into(), |m| m.to_string()),
+            l.digest.clone().unwrap_or_default(),
+        ]);
+    }
+    write!(out, "{}", t.render())?;
+    writeln!(out)?;
+    if j.warnings.is_empty() {
+        writeln!(out, "no warnings")?;
+    }
+    for w in &j.warnings {
+        writeln!(out, "warning: {w}")?;
     }
     Ok(ExitStatus::Success)
 }

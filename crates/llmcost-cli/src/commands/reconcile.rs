@@ -337,7 +337,7 @@ struct TokensJson {
     cache_write_1h: u64,
     output: u64,
     reasoning: u64,
-    total_tokens: u64,
+    total_tokens: u128,
 }
 
 impl TokensJson {
@@ -388,7 +388,7 @@ struct Totals {
 struct UnpricedJson {
     model: String,
     records: u64,
-    total_tokens: u64,
+    total_tokens: u128,
     reason: String,
 }
 
@@ -554,8 +554,8 @@ fn explain(
             rates.effective(Bucket::Input),
             rates.effective(Bucket::Output),
         )
+        && let Ok(tokens) = u64::try_from(total_tokens(&u))
     {
-        let tokens = total_tokens(&u);
         let rec = super::estimate::reconcile(
             tokens,
             ledger,

@@ -398,8 +398,8 @@ pub(crate) struct Sum {
     pub usage: Usage,
     pub records: u64,
     pub cost: Decimal,
-    pub priced_tokens: u64,
-    pub unpriced_tokens: u64,
+    pub priced_tokens: u128,
+    pub unpriced_tokens: u128,
     pub unpriced_records: u64,
 }
 
@@ -531,8 +531,9 @@ impl Agg {
     }
 }
 
-pub(crate) fn total_tokens(u: &Usage) -> u64 {
-    u.input + u.cache_read + u.cache_write + u.cache_write_1h + u.output + u.reasoning
+/// Every token of a usage, modality buckets included; exact (`u128`).
+pub(crate) fn total_tokens(u: &Usage) -> u128 {
+    u.total()
 }
 
 /// A hasher for keys that are already hashes.
@@ -1005,7 +1006,23 @@ struct Tokens {
     cache_write_1h: u64,
     output: u64,
     reasoning: u64,
-    total_tokens: u64,
+    // Modality buckets (audio, image): keys present only when non-zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    input_audio: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    cache_read_audio: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    output_audio: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    input_image: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    output_image: u64,
+    total_tokens: u128,
+}
+
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's signature")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Tokens {
@@ -1017,6 +1034,11 @@ impl Tokens {
             cache_write_1h: u.cache_write_1h,
             output: u.output,
             reasoning: u.reasoning,
+            input_audio: u.input_audio,
+            cache_read_audio: u.cache_read_audio,
+            output_audio: u.output_audio,
+            input_image: u.input_image,
+            output_image: u.output_image,
             total_tokens: total_tokens(u),
         }
     }
@@ -1033,7 +1055,7 @@ struct ModelRow {
     currency: Currency,
     #[serde(with = "rust_decimal::serde::str_option")]
     cost_per_million: Option<Decimal>,
-    unpriced_tokens: u64,
+    unpriced_tokens: u128,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1049,7 +1071,7 @@ struct Row {
     currency: Currency,
     #[serde(with = "rust_decimal::serde::str_option")]
     cost_per_million: Option<Decimal>,
-    unpriced_tokens: u64,
+    unpriced_tokens: u128,
     #[serde(skip_serializing_if = "Option::is_none")]
     models: Option<Vec<ModelRow>>,
 }
@@ -1064,7 +1086,7 @@ struct Totals {
     currency: Currency,
     #[serde(with = "rust_decimal::serde::str_option")]
     cost_per_million: Option<Decimal>,
-    unpriced_tokens: u64,
+    unpriced_tokens: u128,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1123,9 +1145,10 @@ struct Report {
     files: Option<u64>,
 }
 
-fn per_million(cost: Decimal, tokens: u64) -> Option<Decimal> {
+fn per_million(cost: Decimal, tokens: u128) -> Option<Decimal> {
+    let t = Decimal::try_from_i128_with_scale(i128::try_from(tokens).ok()?, 0).ok()?;
     (tokens > 0).then(|| {
-        (cost * Decimal::from(1_000_000) / Decimal::from(tokens))
+        (cost * Decimal::from(1_000_000) / t)
             .round_dp(10)
             .normalize()
     })
@@ -1335,7 +1358,7 @@ fn write_csv(out: &mut dyn Write, r: &Report) -> Result<()> {
                 records: u64,
                 cost: Option<Decimal>,
                 cpm: Option<Decimal>,
-                unpriced: u64|
+                unpriced: u128|
      -> Result<()> {
         writeln!(
             out,
@@ -1470,7 +1493,7 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
                  tk: &Tokens,
                  cost: Option<Decimal>,
                  cpm: Option<Decimal>,
-                 unpriced: u64,
+                 unpriced: u128,
                  barv: Option<String>| {
         let mut c = vec![label];
         if show_project {

@@ -458,7 +458,28 @@ struct UsageJson {
     cache_write_1h: u64,
     output: u64,
     reasoning: u64,
-    total_tokens: u64,
+    // Modality buckets (audio, image): present only when non-zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    input_audio: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    cache_read_audio: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    output_audio: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    input_image: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    output_image: u64,
+    total_tokens: u128,
+}
+
+/// Uncached input of every modality (the table's `input` column).
+fn uncached_input(u: &Usage) -> u128 {
+    u128::from(u.input) + u128::from(u.input_audio) + u128::from(u.input_image)
+}
+
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's signature")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl From<&Usage> for UsageJson {
@@ -470,6 +491,11 @@ impl From<&Usage> for UsageJson {
             cache_write_1h: u.cache_write_1h,
             output: u.output,
             reasoning: u.reasoning,
+            input_audio: u.input_audio,
+            cache_read_audio: u.cache_read_audio,
+            output_audio: u.output_audio,
+            input_image: u.input_image,
+            output_image: u.output_image,
             total_tokens: u.total(),
         }
     }
@@ -489,7 +515,7 @@ struct ModelJson {
 struct UnpricedJson {
     model: String,
     records: u64,
-    tokens: u64,
+    tokens: u128,
     usage: UsageJson,
     reason: String,
 }
@@ -632,9 +658,9 @@ fn report(
                 t.row(vec![
                     k.clone(),
                     int(v.records),
-                    int(v.usage.input),
-                    int(v.usage.cache_read),
-                    int(v.usage.cache_write + v.usage.cache_write_1h),
+                    int(uncached_input(&v.usage)),
+                    int(u128::from(v.usage.cache_read) + u128::from(v.usage.cache_read_audio)),
+                    int(u128::from(v.usage.cache_write) + u128::from(v.usage.cache_write_1h)),
                     int(v.usage.completion_tokens()),
                     d.amount(v.total),
                 ]);
@@ -643,9 +669,9 @@ fn report(
             t.row(vec![
                 "total".into(),
                 int(priced),
-                int(usage.input),
-                int(usage.cache_read),
-                int(usage.cache_write + usage.cache_write_1h),
+                int(uncached_input(&usage)),
+                int(u128::from(usage.cache_read) + u128::from(usage.cache_read_audio)),
+                int(u128::from(usage.cache_write) + u128::from(usage.cache_write_1h)),
                 int(usage.completion_tokens()),
                 d.amount(total),
             ]);

@@ -1,6 +1,8 @@
 //! Integration tests of the `llmcost` binary.
 #![expect(clippy::expect_used, reason = "test helpers fail loudly with a reason")]
 
+mod breadth; // the breadth layer, `prices update` default sources, `prices status`, offline use
+mod clock; // answers that follow the clock: spread forecasts, weekly averages, regimes
 mod errors; // bad input: clear messages, non-zero exits, no panics
 mod identity; // issue 11: record identity, bad lines, read-only reports, migration
 mod import; // `import` and `reprice` through a temporary ledger

@@ -56,5 +56,6 @@ pub fn u(
         cache_write_1h,
         output,
         reasoning,
+        ..Usage::default()
     }
 }

@@ -247,7 +247,7 @@ async fn handle(State(mock): State<Mock>, req: Request) -> Response {
             anthropic_events(if model.starts_with("claude") {
                 &model
             } else {
-                "claude-sonnet-4-20250514"
+                "claude-sonnet-4-6"
             })
         } else if path.ends_with("/responses") {
             responses_events(&model)

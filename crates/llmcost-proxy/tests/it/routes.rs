@@ -121,10 +121,10 @@ async fn completions_embeddings_and_responses_are_metered() {
     let comp = by("gpt-4o-mini");
     assert_eq!(comp.cost, Some(dec(CHAT_COST)));
 
-    // No price for this embedding model: tokens kept, cost unknown (never 0).
+    // text-embedding-3-small at $0.02 per 1M input tokens: 8 × 0.02 / 1M = 0.00000016.
     let emb = by("text-embedding-3-small");
     assert_eq!(emb.usage.input, 8);
-    assert_eq!(emb.cost, None);
+    assert_eq!(emb.cost, Some(dec("0.00000016")));
     assert!(!emb.incomplete);
 
     // Responses: 36 input of which 6 cached, 87 output of which 12 reasoning;
@@ -157,7 +157,7 @@ async fn anthropic_messages_are_metered_with_cache_buckets() {
             ("x-api-key", "sk-ant-test"),
             ("anthropic-version", "2023-06-01"),
         ],
-        r#"{"model":"claude-sonnet-4-20250514","max_tokens":10,"messages":[]}"#,
+        r#"{"model":"claude-sonnet-4-6","max_tokens":10,"messages":[]}"#,
     )
     .await;
     assert_eq!(g.status, 200);

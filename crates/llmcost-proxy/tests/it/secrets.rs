@@ -134,7 +134,7 @@ async fn an_injected_key_replaces_the_clients() {
         "POST",
         &format!("{}/anthropic/v1/messages", h.url),
         &[("x-api-key", "placeholder")],
-        r#"{"model":"claude-sonnet-4-20250514"}"#,
+        r#"{"model":"claude-sonnet-4-6"}"#,
     )
     .await;
     assert_eq!(g.status, 200);

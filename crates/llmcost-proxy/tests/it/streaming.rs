@@ -88,13 +88,11 @@ async fn without_injection_a_stream_without_usage_is_recorded_incomplete() {
 async fn anthropic_stream_merges_message_start_and_message_delta() {
     let (up, _mock) = mock::start().await;
     let h = Harness::start(settings_for(&up)).await;
-    let body = r#"{"model":"claude-sonnet-4-20250514","stream":true,"max_tokens":5,"messages":[]}"#;
+    let body = r#"{"model":"claude-sonnet-4-6","stream":true,"max_tokens":5,"messages":[]}"#;
     let g = post(&client(), &format!("{}/anthropic/v1/messages", h.url), body).await;
     assert_eq!(
         g.body,
-        anthropic_events("claude-sonnet-4-20250514")
-            .concat()
-            .as_bytes()
+        anthropic_events("claude-sonnet-4-6").concat().as_bytes()
     );
     let r = h.ledger.wait_for(1).await.remove(0);
     assert_eq!(

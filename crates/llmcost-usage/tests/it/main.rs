@@ -2,6 +2,7 @@
 
 mod errors; // bad inputs give precise errors
 mod hints; // forcing a shape
+mod modal; // 2025–2026 shapes: modality details, cache writes, priced by hand
 mod props; // invariants over generated inputs
 mod shapes; // every provider shape, from realistic bodies
 mod time; // timestamps from `created`, `created_at`, `timestamp`, ...

@@ -12,8 +12,8 @@ proptest! {
             "prompt_tokens_details":{{"cached_tokens":{cached}}},"completion_tokens_details":{{"reasoning_tokens":{reasoning}}}}}}}"#
         );
         let u = extract(body.as_bytes()).expect("valid").usage;
-        prop_assert_eq!(u.prompt_tokens(), prompt);
-        prop_assert_eq!(u.completion_tokens(), completion);
+        prop_assert_eq!(u.prompt_tokens(), u128::from(prompt));
+        prop_assert_eq!(u.completion_tokens(), u128::from(completion));
         prop_assert_eq!(u.cache_read, cached);
         prop_assert_eq!(u.reasoning, reasoning);
     }
@@ -28,7 +28,7 @@ proptest! {
             m5 + h1
         );
         let u = extract(body.as_bytes()).expect("valid").usage;
-        prop_assert_eq!(u.prompt_tokens(), input + read + m5 + h1);
+        prop_assert_eq!(u.prompt_tokens(), u128::from(input + read + m5 + h1));
         prop_assert_eq!((u.cache_write, u.cache_write_1h, u.output), (m5, h1, output));
     }
 

@@ -18,6 +18,7 @@ fn usage(
         cache_write_1h,
         output,
         reasoning,
+        ..Usage::default()
     }
 }
 
@@ -336,6 +337,12 @@ fn value_and_bytes_agree_on_every_fixture() {
         "openai_batch_output_line.json",
         "anthropic_batch_result_line.json",
         "claude_code_line.json",
+        "openai_realtime_response_done.json",
+        "openai_chat_audio.json",
+        "openai_responses_cache_write.json",
+        "gemini_audio_input.json",
+        "gemini_image_output.json",
+        "xai_chat_modalities.json",
     ] {
         let bytes = fixture(name);
         let v: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");

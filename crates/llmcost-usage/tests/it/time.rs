@@ -89,3 +89,43 @@ fn invalid_timestamps_name_the_field() {
         "{m}"
     );
 }
+
+/// Issue 11: `created: 99999999999999` was read as milliseconds and priced in
+/// year 5138. Instants outside 1970-01-01..2200-01-01 are an error naming the field.
+#[test]
+fn timestamps_outside_1970_to_2200_are_refused() {
+    use llmcost_usage::{Error, extract};
+    let body = format!(r#"{{"created":99999999999999,{U}}}"#);
+    match extract(body.as_bytes()) {
+        Err(Error::TimestampOutOfRange {
+            field,
+            value,
+            read_as,
+        }) => {
+            assert_eq!(field, "created");
+            assert_eq!(value, "99999999999999");
+            // 99,999,999,999,999 ms after the epoch.
+            assert!(read_as.starts_with("5138-11-16T09:46:39"), "{read_as}");
+        }
+        other => panic!("expected TimestampOutOfRange, got {other:?}"),
+    }
+    let m = err(&format!(
+        r#"{{"response":{{"created_at":"2300-01-01T00:00:00Z",{U}}}}}"#
+    ));
+    assert!(m.contains("`response.created_at`"), "{m}");
+    assert!(m.contains("out of range"), "{m}");
+    assert!(err(&format!(r#"{{"created":-1,{U}}}"#)).contains("`created`"));
+    // The bounds: 1970-01-01T00:00:00Z is accepted, 2200-01-01T00:00:00Z is not,
+    // one second before it is.
+    assert_eq!(
+        at(&format!(r#"{{"created":0,{U}}}"#)).as_deref(),
+        Some("1970-01-01T00:00:00Z")
+    );
+    assert_eq!(
+        at(&format!(r#"{{"timestamp":"2199-12-31T23:59:59Z",{U}}}"#)).as_deref(),
+        Some("2199-12-31T23:59:59Z")
+    );
+    assert!(
+        err(&format!(r#"{{"timestamp":"2200-01-01T00:00:00Z",{U}}}"#)).contains("out of range")
+    );
+}

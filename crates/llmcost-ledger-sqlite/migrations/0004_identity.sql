@@ -1,4 +1,4 @@
--- llmcost ledger, schema version 3: record identity.
+-- llmcost ledger, schema version 4: record identity.
 --
 -- No table changes. The migration code (src/rekey.rs) gives the JSON Lines
 -- and CSV records the keys of `llmcost_ledger::identity`: a provider id only
