@@ -644,6 +644,13 @@ cases! {
         code: 1, says: &["{d}/u.csv:3:"],
         prints: &["\"records\": 1"],
     }
+    report_csv_smallest_unix_time {
+        // Found by fuzzing (csv_file): i64::MIN as a Unix time overflowed.
+        args: &["report", "daily", "{d}/u.csv", "--format", "json"],
+        files: &[("u.csv", b"date,model,input,output\n-9223372036854775808,deepseek-chat,1,1\n2025-03-01,deepseek-chat,1000,10\n")],
+        code: 1, says: &["{d}/u.csv:2:"],
+        prints: &["\"records\": 1"],
+    }
     report_csv_header_only {
         args: &["report", "daily", "{d}/u.csv", "--format", "json"],
         files: &[("u.csv", b"date,model,input,output\n")],
