@@ -296,14 +296,16 @@ fn stage_and_insert(tx: &mut Transaction<'_>, copy: &str) -> Result<u64> {
         .map_err(|e| LedgerError::Backend(Box::new(e)))?;
     w.finish().map_err(backend)?;
     // Keys are claimed in key order, so two writers lock them in the same order
-    // and never deadlock; the first occurrence of a key in a batch wins.
+    // and never deadlock; the first occurrence of a key in a batch wins. Records
+    // take their ids in batch order: records at the same instant read back in
+    // insertion order, as in SQLite.
     let sql = format!(
         "WITH s AS (SELECT DISTINCT ON (dedup_key) * FROM pg_temp.llmcost_stage \
                     ORDER BY dedup_key, ord), \
               k AS (INSERT INTO record_keys (dedup_key, at) \
                     SELECT dedup_key, at FROM s ORDER BY dedup_key \
                     ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key) \
-         INSERT INTO records (id, {cols}) SELECT k.id, {scols} FROM k JOIN s USING (dedup_key)",
+         INSERT INTO records ({cols}) SELECT {scols} FROM k JOIN s USING (dedup_key) ORDER BY s.ord",
         scols = cols
             .split(", ")
             .map(|c| if c == "dedup_key" {

@@ -23,8 +23,9 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         dedup_key text NOT NULL UNIQUE,
         at timestamptz NOT NULL
     );
+    CREATE SEQUENCE records_id_seq;
     CREATE TABLE records (
-        id bigint NOT NULL,
+        id bigint NOT NULL DEFAULT nextval('records_id_seq'),
         at timestamptz NOT NULL,
         at_nanos smallint NOT NULL DEFAULT 0 CHECK (at_nanos BETWEEN 0 AND 999),
         dedup_key text NOT NULL,

@@ -201,6 +201,18 @@ fn sub_microsecond_times_survive() {
 }
 
 #[test]
+fn records_at_the_same_instant_keep_insertion_order() {
+    let c = cluster();
+    let mut l = c.ledger();
+    let z = record("z", "2025-01-01T00:00:00Z", "m", 1, 0);
+    let a = record("a", "2025-01-01T00:00:00Z", "m", 2, 0);
+    let m = record("m", "2025-01-01T00:00:00Z", "m", 3, 0);
+    l.insert(&[z.clone(), a.clone()]).expect("insert");
+    l.insert(&[m.clone()]).expect("insert");
+    assert_eq!(all(&l, &Filter::default()), vec![z, a, m]);
+}
+
+#[test]
 fn migrations_are_versioned_and_a_newer_schema_is_refused() {
     let c = cluster();
     let url = c.url(&c.create_db());
