@@ -208,7 +208,7 @@ fn records_at_the_same_instant_keep_insertion_order() {
     let a = record("a", "2025-01-01T00:00:00Z", "m", 2, 0);
     let m = record("m", "2025-01-01T00:00:00Z", "m", 3, 0);
     l.insert(&[z.clone(), a.clone()]).expect("insert");
-    l.insert(&[m.clone()]).expect("insert");
+    l.insert(std::slice::from_ref(&m)).expect("insert");
     assert_eq!(all(&l, &Filter::default()), vec![z, a, m]);
 }
 
