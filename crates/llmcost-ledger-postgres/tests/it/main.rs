@@ -213,6 +213,25 @@ fn records_at_the_same_instant_keep_insertion_order() {
 }
 
 #[test]
+fn a_read_callback_using_the_ledger_gets_an_error_not_a_deadlock() {
+    let c = cluster();
+    let mut l = c.ledger();
+    l.insert(&[record("r:1", "2025-01-01T00:00:00Z", "m", 1, 0)])
+        .expect("insert");
+    let mut inner = None;
+    l.for_each(&Filter::default(), &mut |_| {
+        inner = Some(l.count());
+        Ok(())
+    })
+    .expect("outer read");
+    assert!(
+        matches!(inner, Some(Err(LedgerError::Conflict(_)))),
+        "{inner:?}"
+    );
+    assert_eq!(l.count().expect("count after"), 1);
+}
+
+#[test]
 fn migrations_are_versioned_and_a_newer_schema_is_refused() {
     let c = cluster();
     let url = c.url(&c.create_db());
