@@ -22,6 +22,7 @@ use llmcost_ledger::{
     CostUpdate, FileProgress, Filter, InsertSummary, LeanRecord, Ledger, LedgerError, Result,
     UsageRecord,
 };
+use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
 
@@ -207,9 +208,17 @@ impl PgLedger {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut client = self.client()?;
-            match write_tx(&mut client, &copy, records.len(), &progress_rows) {
-                Err(e) if attempt < 5 && retryable(&e) => continue,
+            let result = {
+                let mut client = self.client()?;
+                write_tx(&mut client, &copy, records.len(), &progress_rows)
+            };
+            match result {
+                Err(e) if attempt < 5 && retryable(&e) => {}
+                // A month partition was dropped (pruned) since this ledger made it.
+                Err(e) if attempt < 5 && sql_state(&e) == Some(&SqlState::CHECK_VIOLATION) => {
+                    self.months.clear();
+                    self.ensure_partitions(records)?;
+                }
                 other => return other,
             }
         }
@@ -241,16 +250,16 @@ impl PgLedger {
     }
 }
 
-fn retryable(e: &LedgerError) -> bool {
-    use postgres::error::SqlState;
+fn sql_state(e: &LedgerError) -> Option<&SqlState> {
     let LedgerError::Backend(b) = e else {
-        return false;
+        return None;
     };
-    let Some(e) = b.downcast_ref::<postgres::Error>() else {
-        return false;
-    };
+    b.downcast_ref::<postgres::Error>()?.code()
+}
+
+fn retryable(e: &LedgerError) -> bool {
     matches!(
-        e.code(),
+        sql_state(e),
         Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
     )
 }

@@ -177,6 +177,12 @@ fn a_month_is_dropped_whole() {
         .map(|r| r.dedup_key)
         .collect();
     assert_eq!(keys, ["p:2"]);
+    // The same ledger writes to that month again: the partition is made anew.
+    let s = l
+        .insert(&[record("p:3", "2025-01-20T00:00:00Z", "m", 3, 0)])
+        .expect("insert into the dropped month");
+    assert_eq!(s.inserted, 1);
+    assert_eq!(l.count().expect("count"), 2);
 }
 
 #[test]
