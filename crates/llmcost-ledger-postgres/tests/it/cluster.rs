@@ -42,7 +42,12 @@ pub fn cluster() -> Arc<Cluster> {
 }
 
 fn find_bin() -> PathBuf {
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    find_bin_in(Path::new("/usr/lib/postgresql"))
+}
+
+/// The newest `ROOT/<version>/bin` holding `initdb`; panics with the install command when none does.
+pub fn find_bin_in(root: &Path) -> PathBuf {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
         .into_iter()
         .flatten()
         .flatten()
@@ -56,9 +61,10 @@ fn find_bin() -> PathBuf {
     match found.pop() {
         Some((_, bin)) => bin,
         None => panic!(
-            "PostgreSQL is not installed: no /usr/lib/postgresql/*/bin/initdb. These tests start a \
-             throwaway cluster and never skip; install it with `apt-get install postgresql` \
-             (or run .ci/postgres.sh)"
+            "PostgreSQL is not installed: no {}/*/bin/initdb. These tests start a throwaway \
+             cluster and never skip; install it with `apt-get install postgresql` \
+             (or run .ci/postgres.sh)",
+            root.display()
         ),
     }
 }

@@ -333,6 +333,15 @@ fn password_from_pgpassword_or_pgpass() {
 }
 
 #[test]
+fn missing_postgresql_fails_loudly_with_the_install_command() {
+    let empty = tempfile::tempdir().expect("tmp");
+    let err = std::panic::catch_unwind(|| cluster::find_bin_in(empty.path()))
+        .expect_err("no initdb must fail, not skip");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("apt-get install postgresql"), "{msg}");
+}
+
+#[test]
 fn decimal_text_is_what_rust_decimal_parses() {
     // Guards the text route: NUMERIC's output form is Decimal's input form.
     assert_eq!(Decimal::from_str("0.10").expect("d").to_string(), "0.10");
