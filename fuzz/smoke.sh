@@ -10,9 +10,16 @@ export RUSTC_BOOTSTRAP=1
 unset CARGO_TARGET_DIR
 ./seed.sh
 cargo fuzz build -O -s none -a
+mkdir -p logs
 for t in $(cargo fuzz list); do
     echo "== $t (${SECONDS_EACH}s)"
-    cargo fuzz run -O -s none -a "$t" -- -max_total_time="$SECONDS_EACH" -print_final_stats=1 2>&1 \
-        | grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|==|SUMMARY|.*(panicked|deadly signal|ERROR))' || true
-    test "${PIPESTATUS[0]}" -eq 0 || { echo "fuzz target $t failed"; exit 1; }
+    rc=0
+    cargo fuzz run -O -s none -a "$t" -- -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
+        > "logs/smoke-$t.log" 2>&1 || rc=$?
+    grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "logs/smoke-$t.log" || true
+    if [ "$rc" -ne 0 ]; then
+        grep -E 'panicked|ERROR|SUMMARY|Test unit written' "logs/smoke-$t.log" || true
+        echo "fuzz target $t failed (fuzz/logs/smoke-$t.log)"
+        exit 1
+    fi
 done

@@ -145,3 +145,44 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context as _;
+
+    use super::{code, exit_code};
+    use crate::common::UsageError;
+
+    fn io(kind: std::io::ErrorKind) -> anyhow::Error {
+        anyhow::Error::new(std::io::Error::from(kind)).context("cannot read x")
+    }
+
+    #[test]
+    fn errors_map_to_the_policy() {
+        // A usage error stays one under context.
+        let e = anyhow::Error::new(UsageError::new("bad flag")).context("invalid --at");
+        assert_eq!(exit_code(&e), code::USAGE);
+        assert_eq!(exit_code(&io(std::io::ErrorKind::NotFound)), code::USAGE);
+        assert_eq!(
+            exit_code(&io(std::io::ErrorKind::PermissionDenied)),
+            code::FAILED
+        );
+        let unknown = llmcost_catalog::LookupError::UnknownModel {
+            name: "x".into(),
+            suggestions: vec![],
+        };
+        assert_eq!(exit_code(&anyhow::Error::new(unknown)), code::USAGE);
+        let ledger = llmcost_ledger::LedgerError::Conflict("locked".into());
+        assert_eq!(
+            exit_code(&anyhow::Error::new(ledger).context("cannot write to the ledger")),
+            code::FAILED
+        );
+        // Unclassified: the command failed.
+        assert_eq!(exit_code(&anyhow::anyhow!("something broke")), code::FAILED);
+        let r: Result<(), std::io::Error> = Err(std::io::ErrorKind::InvalidInput.into());
+        assert_eq!(
+            exit_code(&r.context("cannot listen on here").unwrap_err()),
+            code::USAGE
+        );
+    }
+}
