@@ -107,6 +107,21 @@ pub struct CostArgs {
     /// model prices them apart).
     #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
     pub reasoning: Option<u64>,
+    /// Audio input tokens not read from cache (not counted in --input).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub input_audio: Option<u64>,
+    /// Audio input tokens read from the prompt cache (not counted in --cache-read).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub cache_read_audio: Option<u64>,
+    /// Audio output tokens (not counted in --output).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub output_audio: Option<u64>,
+    /// Image input tokens (not counted in --input).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub input_image: Option<u64>,
+    /// Image output tokens (not counted in --output).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub output_image: Option<u64>,
     /// Price at the batch API rates.
     #[arg(long, conflicts_with = "service_tier")]
     pub batch: bool,
@@ -115,7 +130,7 @@ pub struct CostArgs {
     pub service_tier: Option<String>,
     /// A provider response body or usage object (`-` for stdin); also a JSON array or
     /// JSON Lines of them, priced one by one at their own time and model.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning", "input_audio", "cache_read_audio", "output_audio", "input_image", "output_image"])]
     pub usage: Option<PathBuf>,
     #[command(flatten)]
     pub price: PriceOpts,

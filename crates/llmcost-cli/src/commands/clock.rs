@@ -378,10 +378,10 @@ where
     Ok(Valued {
         value,
         fraction: None,
+        warning: note.or_else(|| super::calendar::instant_warning(&priced, s.at)),
         priced,
         regime: regime_of(cat, model, s.at, s).key(),
         rates: Vec::new(),
-        warning: note,
     })
 }
 

@@ -34,6 +34,9 @@ pub struct EstimateJson {
     /// Present only with `--billed`.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub reconciliation: Option<ReconcileJson>,
+    /// What the answer cannot account for (a holiday calendar that has ended).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Reconciliation keys of `estimate --billed`.
@@ -203,6 +206,9 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                     explained: r.explained,
                     explanation: r.explanation.clone(),
                 }),
+                warnings: super::calendar::instant_warning(&p, s.at)
+                    .into_iter()
+                    .collect(),
             };
             write_json(out, &j)?;
         }
@@ -223,6 +229,9 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             write!(out, "{text}")?;
             if let Some(h) = super::clock::bare_date_hint(args.price.at.as_deref(), &p, s.at) {
                 writeln!(out, "{h}")?;
+            }
+            if let Some(w) = super::calendar::instant_warning(&p, s.at) {
+                writeln!(out, "warning: {w}")?;
             }
             if let (Some(b), Some(r)) = (billed, &rec) {
                 writeln!(out)?;

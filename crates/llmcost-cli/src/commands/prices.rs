@@ -193,6 +193,9 @@ struct ModelJson {
 struct PricesJson {
     at: Timestamp,
     models: Vec<ModelJson>,
+    /// A holiday calendar that has ended by `at` (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
@@ -245,10 +248,15 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     // Sorted: the catalog keeps aliases in a hash map, whose order means nothing.
     let mut timed: Vec<_> = cat.timed_aliases().collect();
     timed.sort_by(|a, b| (a.from, &a.name).cmp(&(b.from, &b.name)));
+    let warnings = super::calendar::rows_warnings(
+        models.iter().flat_map(|m| m.rows_at(at)).map(AsRef::as_ref),
+        at,
+    );
     match args.format {
         Format::Json => {
             let j = PricesJson {
                 at,
+                warnings,
                 models: models
                     .iter()
                     .map(|m| ModelJson {
@@ -448,6 +456,9 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                         out,
                         "\n(peak), (off-peak), (standard): the price depends on the hour; the rates in force at that instant are shown (--history shows both)"
                     )?;
+                }
+                for w in &warnings {
+                    writeln!(out, "warning: {w}")?;
                 }
             }
             if let Some(f) = d.footnote() {

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use llmcost_catalog::Catalog;
-use llmcost_core::{Currency, Decimal, ServiceTier, Usage};
+use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Usage};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -186,6 +186,19 @@ struct Agg {
     error_count: u64,
     errors: Vec<(usize, String)>,
     fx: BTreeMap<Currency, Decimal>,
+    /// The first bucket whose sum over records left 64 bits (refused at the end).
+    overflow: Option<Bucket>,
+}
+
+/// `into += add`, bucket by bucket; a sum past `u64::MAX` is noted, never
+/// saturated silently.
+fn add_usage(overflow: &mut Option<Bucket>, into: &mut Usage, add: &Usage) {
+    match into.checked_add(add) {
+        Ok(u) => *into = u,
+        Err(b) => {
+            overflow.get_or_insert(b);
+        }
+    }
 }
 
 impl Agg {
@@ -194,13 +207,13 @@ impl Agg {
         for (k, v) in o.models {
             let e = self.models.entry(k).or_default();
             e.records += v.records;
-            e.usage += v.usage;
+            add_usage(&mut self.overflow, &mut e.usage, &v.usage);
             e.total += v.total;
         }
         for (k, v) in o.unpriced {
             let e = self.unpriced.entry(k).or_default();
             e.records += v.records;
-            e.usage += v.usage;
+            add_usage(&mut self.overflow, &mut e.usage, &v.usage);
             if e.reason.is_empty() {
                 e.reason = v.reason;
             }
@@ -210,6 +223,9 @@ impl Agg {
         self.errors.sort_by_key(|e| e.0);
         self.errors.truncate(MAX_ERRORS_SHOWN);
         self.fx.extend(o.fx);
+        if self.overflow.is_none() {
+            self.overflow = o.overflow;
+        }
         self
     }
 
@@ -262,7 +278,7 @@ impl Agg {
             Ok(total) => {
                 if let Some(m) = self.models.get_mut(model) {
                     m.records += 1;
-                    m.usage += ex.usage;
+                    add_usage(&mut self.overflow, &mut m.usage, &ex.usage);
                     m.total += total;
                 } else {
                     self.models.insert(
@@ -278,7 +294,7 @@ impl Agg {
             Err(e) => {
                 let u = self.unpriced.entry(model.to_string()).or_default();
                 u.records += 1;
-                u.usage += ex.usage;
+                add_usage(&mut self.overflow, &mut u.usage, &ex.usage);
                 if u.reason.is_empty() {
                     u.reason = format!("{e:#}");
                 }
@@ -585,10 +601,17 @@ fn report(
     let mut total = Decimal::ZERO;
     let mut usage = Usage::default();
     let mut priced = 0;
+    let mut overflow = agg.overflow;
     for m in agg.models.values() {
         total += m.total;
-        usage += m.usage;
+        add_usage(&mut overflow, &mut usage, &m.usage);
         priced += m.records;
+    }
+    if let Some(b) = overflow {
+        bail!(
+            "{name}: the `{b}` tokens of the records add up to more than 18446744073709551615 \
+             (2^64 − 1), which no sum here can hold; price the file in parts"
+        );
     }
     if agg.records == 0 && agg.error_count > 0 && agg.errors.len() as u64 == agg.error_count {
         // Nothing readable at all: say what was expected.
