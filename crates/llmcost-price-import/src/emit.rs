@@ -92,6 +92,14 @@ pub(crate) fn write(
     let mut seen: HashSet<String> = HashSet::with_capacity(entries.len());
     let mut kept: Vec<Entry> = Vec::with_capacity(entries.len());
     for e in entries {
+        // Found by fuzzing: an empty key made a file the catalog refuses.
+        if e.id.trim().is_empty() {
+            skipped.push(Skipped {
+                model: e.id,
+                reason: "empty model id".into(),
+            });
+            continue;
+        }
         if seen.insert(e.id.to_ascii_lowercase()) {
             kept.push(e);
         } else {

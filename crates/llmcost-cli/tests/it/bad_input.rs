@@ -969,7 +969,6 @@ cases! {
         files: &[("proxy.toml", b"[[upstream\nname = ")],
         code: 2, says: &["invalid config"],
     }
-    #[ignore = "fixed on branch proxy"]
     proxy_budget_in_a_currency_without_fx {
         args: &["proxy", "--listen", "127.0.0.1:0", "--upstream", "x=http://127.0.0.1:9", "--budget", "global=5EUR/day", "--ledger", "{d}/ledger.db"],
         code: 2, says: &["EUR", "--fx"],
