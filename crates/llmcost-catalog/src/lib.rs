@@ -267,7 +267,19 @@ static BUILTIN: OnceLock<Result<Catalog, LoadError>> = OnceLock::new();
 /// Provenance texts of price rows, made once per row by
 /// [`Catalog::price_usage_with`] (keyed by the row's address in one catalog).
 #[derive(Debug, Default)]
-pub struct PriceRefs(rustc_hash::FxHashMap<(usize, usize), String>);
+pub struct PriceRefs(
+    rustc_hash::FxHashMap<(usize, usize), String>,
+    Vec<Arc<Schedule>>,
+);
+
+impl PriceRefs {
+    /// Schedules whose holiday calendar had ended at an instant priced with
+    /// these refs (each once): those records were priced by the weekday rule.
+    #[must_use]
+    pub fn calendars_ended(&self) -> &[Arc<Schedule>] {
+        &self.1
+    }
+}
 
 impl Catalog {
     /// The catalog embedded in the binary, parsed and validated once.
@@ -456,6 +468,12 @@ impl Catalog {
             std::ptr::from_ref(model) as usize,
             Arc::as_ptr(row) as usize,
         );
+        if let Some(o) = &row.spec().off_peak
+            && o.schedule.beyond_calendar(at)
+            && !refs.1.iter().any(|s| Arc::ptr_eq(s, &o.schedule))
+        {
+            refs.1.push(o.schedule.clone());
+        }
         let text = refs.0.entry(key).or_insert_with(|| row_ref(model, row));
         Ok((total, text.clone()))
     }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use llmcost_core::schedule::epoch_day;
+use llmcost_core::schedule::{calendar_end_of, epoch_day};
 use llmcost_core::{
     Currency, DayWindow, Decimal, LongContext, OffPeak, PriceRow, PriceRowSpec, Rates, Schedule,
     ScheduleKind, ServiceTier, TierBasis, TierPricing, Timestamp,
@@ -376,11 +376,28 @@ fn load_schedules(cat: &mut Catalog, ctx: &Ctx<'_>) -> Result<(), LoadError> {
         let line = e.span().map_or(0, |s| ctx.line_of(s.start));
         ctx.err_at(line_span(ctx, line), e.message().to_string())
     })?;
-    let mut calendars: HashMap<String, BTreeSet<i64>> = HashMap::new();
+    // Holiday dates and the last date each calendar covers.
+    let mut calendars: HashMap<String, (BTreeSet<i64>, jiff::civil::Date)> = HashMap::new();
     for c in sf.calendar {
+        let name = c.name.get_ref().clone();
         if c.source.trim().is_empty() {
-            return ctx.err(format!("calendar `{}` has no `source`", c.name));
+            return ctx.err_at(c.name.span(), format!("calendar `{name}` has no `source`"));
         }
+        let Some(until) = &c.covers_until else {
+            return ctx.err_at(
+                c.name.span(),
+                format!(
+                    "calendar `{name}` has no `covers_until`: give the last date it covers \
+                     (YYYY-MM-DD), so that later dates are reported as not covered"
+                ),
+            );
+        };
+        let until_date: jiff::civil::Date = until.get_ref().trim().parse().or_else(|_| {
+            ctx.err_at(
+                until.span(),
+                format!("`{}` is not a date (YYYY-MM-DD)", until.get_ref()),
+            )
+        })?;
         let mut days = BTreeSet::new();
         for d in &c.dates {
             let date: jiff::civil::Date = d.get_ref().trim().parse().or_else(|_| {
@@ -389,9 +406,18 @@ fn load_schedules(cat: &mut Catalog, ctx: &Ctx<'_>) -> Result<(), LoadError> {
                     format!("`{}` is not a date (YYYY-MM-DD)", d.get_ref()),
                 )
             })?;
+            if date > until_date {
+                return ctx.err_at(
+                    d.span(),
+                    format!(
+                        "holiday {date} is after the calendar's `covers_until` ({until_date}): \
+                         move `covers_until` to the end of the year the new dates cover"
+                    ),
+                );
+            }
             days.insert(epoch_day(date));
         }
-        calendars.insert(c.name.clone(), days);
+        calendars.insert(name, (days, until_date));
     }
     for s in sf.schedule {
         if s.source.trim().is_empty() {
@@ -416,18 +442,31 @@ fn load_schedules(cat: &mut Catalog, ctx: &Ctx<'_>) -> Result<(), LoadError> {
                     .as_ref()
                     .map(|w| ctx.instant(w, "weekends_off_peak_from"))
                     .transpose()?;
-                let holidays = match &s.holidays {
-                    None => BTreeSet::new(),
-                    Some(h) => calendars.get(h.get_ref()).cloned().map_or_else(
-                        || ctx.err_at(h.span(), format!("unknown calendar `{}`", h.get_ref())),
-                        Ok,
-                    )?,
+                let (holidays, calendar_end) = match &s.holidays {
+                    None => (BTreeSet::new(), None),
+                    Some(h) => {
+                        let (days, until) = calendars.get(h.get_ref()).cloned().map_or_else(
+                            || ctx.err_at(h.span(), format!("unknown calendar `{}`", h.get_ref())),
+                            Ok,
+                        )?;
+                        let end = calendar_end_of(until, utc_offset_seconds).map_or_else(
+                            || {
+                                ctx.err_at(
+                                    h.span(),
+                                    format!("calendar `{}` ends out of range", h.get_ref()),
+                                )
+                            },
+                            Ok,
+                        )?;
+                        (days, Some(end))
+                    }
                 };
                 ScheduleKind::PeakWindows {
                     windows,
                     utc_offset_seconds,
                     weekends_off_peak_from,
                     holidays,
+                    calendar_end,
                 }
             }
             other => {

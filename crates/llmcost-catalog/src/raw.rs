@@ -223,8 +223,10 @@ pub(crate) struct RawSchedule {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCalendar {
-    pub name: String,
+    pub name: Spanned<String>,
     pub source: String,
+    /// The last date the calendar covers (required: later dates are unknown).
+    pub covers_until: Option<Spanned<String>>,
     pub dates: Vec<Spanned<String>>,
     #[serde(default)]
     #[expect(dead_code, reason = "a remark for readers of the data file")]

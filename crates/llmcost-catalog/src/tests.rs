@@ -417,3 +417,55 @@ fn negative_modality_rate_names_its_field() {
     let unknown = MODAL.replace("output_image = \"30\"", "output_video = \"30\"");
     assert!(Catalog::from_files(&[("schedules.toml", SCHED), ("acme.toml", &unknown)]).is_err());
 }
+
+const CAL_SCHED: &str = r#"
+[[schedule]]
+name = "peak"
+kind = "peak_windows"
+windows_utc = ["01:00-04:00"]
+calendar_utc_offset = "+08:00"
+holidays = "hol"
+source = "https://example.com/s"
+
+[[calendar]]
+name = "hol"
+source = "https://example.com/c"
+covers_until = "2026-12-31"
+dates = ["2026-10-01"]
+"#;
+
+#[test]
+fn calendars_declare_the_last_date_they_cover() {
+    let cat = Catalog::from_files(&[("schedules.toml", CAL_SCHED)]).expect("valid");
+    let s = cat.schedule("peak").expect("schedule");
+    assert_eq!(s.calendar_until(), Some(jiff::civil::date(2026, 12, 31)));
+    // 2027-01-01 00:00 at UTC+08:00 = 2026-12-31T16:00:00Z.
+    assert_eq!(
+        s.calendar_end(),
+        Some("2026-12-31T16:00:00Z".parse().expect("ts"))
+    );
+    assert_eq!(cat.schedules().len(), 1);
+
+    // Missing: an error naming the key.
+    let missing = CAL_SCHED.replace("covers_until = \"2026-12-31\"\n", "");
+    let e = Catalog::from_files(&[("schedules.toml", &missing)]).expect_err("no covers_until");
+    assert!(e.to_string().contains("covers_until"), "{e}");
+    assert!(e.to_string().contains("schedules.toml:11"), "{e}");
+
+    // A holiday after the declared end.
+    let after = CAL_SCHED.replace("[\"2026-10-01\"]", "[\"2026-10-01\", \"2027-01-01\"]");
+    let e = Catalog::from_files(&[("schedules.toml", &after)]).expect_err("date past end");
+    assert!(
+        e.to_string()
+            .contains("after the calendar's `covers_until`"),
+        "{e}"
+    );
+
+    // Not a date.
+    let bad = CAL_SCHED.replace(
+        "covers_until = \"2026-12-31\"",
+        "covers_until = \"2026-13-01\"",
+    );
+    let e = Catalog::from_files(&[("schedules.toml", &bad)]).expect_err("bad date");
+    assert!(e.to_string().contains("is not a date"), "{e}");
+}

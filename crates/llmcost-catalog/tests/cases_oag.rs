@@ -208,7 +208,8 @@ fn anthropic_launches_changes_and_retirements() {
         },
         "0.471",
     );
-    // claude-sonnet-5 before the change at 2026-09-01T00:00:00Z (anthropic.com/news/claude-sonnet-5 via genai-prices: $2/$10 through 2026-08-31, $3/$15 from 2026-09-01):
+    // claude-sonnet-5 around 2026-09-01, when the announced rise to $3 / $15 was cancelled
+    // (claudit v1.8.1 from the live pricing page; PromptFuel v1.0.22; the model page keeps $2 / $10):
     // 0.1M x 2 + 0.03M x 0.20 + 0.01M x 2.50 + 0.01M x 4 + 0.02M x 10 = 0.471
     priced(
         "claude-sonnet-5",
@@ -223,8 +224,7 @@ fn anthropic_launches_changes_and_retirements() {
         },
         "0.471",
     );
-    // claude-sonnet-5 change at 2026-09-01T00:00:00Z (anthropic.com/news/claude-sonnet-5 via genai-prices: $2/$10 through 2026-08-31, $3/$15 from 2026-09-01):
-    // 0.1M x 3 + 0.03M x 0.30 + 0.01M x 3.75 + 0.01M x 6 + 0.02M x 15 = 0.7065
+    // At 2026-09-01 still 2 / 0.20 / 2.50 / 4 / 10 (not the peer's stale $3 / $15 = 0.7065): 0.471
     priced(
         "claude-sonnet-5",
         "2026-09-01T00:00:00Z",
@@ -236,7 +236,7 @@ fn anthropic_launches_changes_and_retirements() {
             output: 20_000,
             ..Usage::default()
         },
-        "0.7065",
+        "0.471",
     );
     // claude-opus-5 launch: not priced one second before
     not_yet("claude-opus-5", "2026-07-23T23:59:59Z");
@@ -1415,10 +1415,10 @@ fn claude_fable_5_1_launch() {
     };
     // Released 2026-09-01 (Anthropic announcement as cited by Magi-Server#16).
     not_yet("claude-fable-5-1", "2026-08-31T23:59:59Z");
-    // 10 / 1 / 12.50 / 20 / 50 ($10 / $50 on the model pages; 0.1x, 1.25x, 2x input):
-    // 0.1M x 10 + 0.03M x 1 + 0.01M x 12.50 + 0.01M x 20 + 0.02M x 50
-    // = 1 + 0.03 + 0.125 + 0.2 + 1 = 2.355
-    priced("claude-fable-5-1", "2026-09-01T00:00:00Z", u, "2.355");
+    // 10 / 0.25 / 12.50 / 20 / 50 ($10 / $50 on the model pages; cache rates per claudit v1.8.1):
+    // 0.1M x 10 + 0.03M x 0.25 + 0.01M x 12.50 + 0.01M x 20 + 0.02M x 50
+    // = 1 + 0.0075 + 0.125 + 0.2 + 1 = 2.3325
+    priced("claude-fable-5-1", "2026-09-01T00:00:00Z", u, "2.3325");
 }
 
 #[test]
@@ -1882,4 +1882,114 @@ fn claude_opus_5_5_launch() {
     // 4 / 0.20 / 5 / 8 / 20: 0.1M x 4 + 0.03M x 0.20 + 0.01M x 5 + 0.01M x 8 + 0.02M x 20
     // = 0.4 + 0.006 + 0.05 + 0.08 + 0.4 = 0.936
     priced("claude-opus-5-5", "2026-09-22T00:00:00Z", u, "0.936");
+}
+
+#[test]
+fn gpt_6_astra_launches_and_long_context() {
+    let u = |input| Usage {
+        input,
+        cache_read: 50_000,
+        cache_write: 50_000,
+        output: 100_000,
+        ..Usage::default()
+    };
+    // gpt-6-astra from 2026-09-03 at 10 / 1 / 12.50 / 50 (model page via litellm and codex-token-meter):
+    // 0.172M x 10 + 0.05M x 1 + 0.05M x 12.50 + 0.1M x 50 = 1.72 + 0.05 + 0.625 + 5 = 7.395
+    not_yet("gpt-6-astra", "2026-09-02T23:59:59Z");
+    priced("gpt-6-astra", "2026-09-03T00:00:00Z", u(172_000), "7.395");
+    // One token above 272K: 20 / 2 / 25 / 75 for the whole request:
+    // 0.172001M x 20 + 0.05M x 2 + 0.05M x 25 + 0.1M x 75 = 3.44002 + 0.1 + 1.25 + 7.5 = 12.29002
+    priced(
+        "gpt-6-astra",
+        "2026-09-03T00:00:00Z",
+        u(172_001),
+        "12.29002",
+    );
+    // gpt-6.2-astra from 2026-11-17 at 8 / 40, no cache prices (cache tokens bill at input 8):
+    // 0.1M x 8 + 0.05M x 8 + 0.05M x 8 + 0.1M x 40 = 0.8 + 0.4 + 0.4 + 4 = 5.6
+    not_yet("gpt-6.2-astra", "2026-11-16T23:59:59Z");
+    priced("gpt-6.2-astra", "2026-11-17T00:00:00Z", u(100_000), "5.6");
+}
+
+#[test]
+fn claude_5_5_cache_cut_and_haiku_5_5_prompt_tier() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 10_000,
+        cache_write_1h: 10_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Sonnet 5.5 cache read 0.20 -> 0.10 on 2026-10-07 (claudit v1.9.2, PromptFuel v1.0.23):
+    // before: 0.2 + 0.03M x 0.20 + 0.025 + 0.04 + 0.2 = 0.471
+    priced("claude-sonnet-5-5", "2026-10-06T23:59:59Z", u, "0.471");
+    // at: 0.2 + 0.03M x 0.10 + 0.025 + 0.04 + 0.2 = 0.468
+    priced("claude-sonnet-5-5", "2026-10-07T00:00:00Z", u, "0.468");
+    // Haiku 5.5 from 2026-10-07; prompt (input + cache reads + writes) of exactly 100,000:
+    // 0.05M x 0.10 + 0.025M x 0.01 + 0.025M x 0.125 + 0.01M x 0.50
+    // = 0.005 + 0.00025 + 0.003125 + 0.005 = 0.013375
+    let h = |input| Usage {
+        input,
+        cache_read: 25_000,
+        cache_write: 25_000,
+        output: 10_000,
+        ..Usage::default()
+    };
+    not_yet("claude-haiku-5-5", "2026-10-06T23:59:59Z");
+    priced(
+        "claude-haiku-5-5",
+        "2026-10-07T00:00:00Z",
+        h(50_000),
+        "0.013375",
+    );
+    // One token above 100K: every token at 0.50 / 0.05 / 0.625 / 2.50:
+    // 0.050001M x 0.50 + 0.025M x 0.05 + 0.025M x 0.625 + 0.01M x 2.50
+    // = 0.0250005 + 0.00125 + 0.015625 + 0.025 = 0.0668755
+    priced(
+        "claude-haiku-5-5",
+        "2026-10-07T00:00:00Z",
+        h(50_001),
+        "0.0668755",
+    );
+}
+
+#[test]
+fn gpt_5_6_sol_promotion_end() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 30_000,
+        cache_write: 20_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Promotion 4 / 0.40 / 5 (writes) / 20 through 2026-11-30 (docs.laozhang.ai, docs.apiyi.com),
+    // taken to end at 2026-12-01 00:00 PST = 08:00 UTC:
+    // 0.1M x 4 + 0.03M x 0.40 + 0.02M x 5 + 0.02M x 20 = 0.4 + 0.012 + 0.1 + 0.4 = 0.912
+    priced("gpt-5.6-sol", "2026-12-01T07:59:59Z", u, "0.912");
+    // List price again, 5 / 0.50 / 6.25 / 30:
+    // 0.1M x 5 + 0.03M x 0.50 + 0.02M x 6.25 + 0.02M x 30 = 0.5 + 0.015 + 0.125 + 0.6 = 1.24
+    priced("gpt-5.6-sol", "2026-12-01T08:00:00Z", u, "1.24");
+    priced("gpt-5.6", "2026-12-03T12:00:00Z", u, "1.24");
+}
+
+#[test]
+fn gemini_4_launch_and_december_price() {
+    let u = Usage {
+        input: 100_000,
+        cache_read: 50_000,
+        output: 20_000,
+        ..Usage::default()
+    };
+    // Launch 2 / 0.10 / 10 (litellm discussion 46238, TokenMeter, blockrun):
+    // 0.1M x 2 + 0.05M x 0.10 + 0.02M x 10 = 0.2 + 0.005 + 0.2 = 0.405
+    not_yet("gemini-4-argon", "2026-09-29T23:59:59Z");
+    priced("gemini-4-argon", "2026-09-30T00:00:00Z", u, "0.405");
+    not_yet("gemini-4-carbon", "2026-11-09T23:59:59Z");
+    priced("gemini-4-carbon", "2026-11-10T00:00:00Z", u, "0.405");
+    priced("gemini-4-argon", "2026-12-01T07:59:59Z", u, "0.405");
+    priced("gemini-4-carbon", "2026-12-01T07:59:59Z", u, "0.405");
+    // From 2026-12-01 00:00 PST, 4 / 0.20 / 20: 0.4 + 0.01 + 0.4 = 0.81
+    priced("gemini-4-argon", "2026-12-01T08:00:00Z", u, "0.81");
+    priced("gemini-4-carbon", "2026-12-01T08:00:00Z", u, "0.81");
 }

@@ -75,7 +75,7 @@ pub struct PriceOpts {
     pub currency: Option<String>,
     /// Exchange rate when a model has no list in --currency: `RATE` (one unit of the model's
     /// list currency in --currency) or `CUR=RATE` (repeatable, e.g. `--fx CNY=0.14`).
-    #[arg(long, value_name = "RATE")]
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
     pub fx: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -107,6 +107,21 @@ pub struct CostArgs {
     /// model prices them apart).
     #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
     pub reasoning: Option<u64>,
+    /// Audio input tokens not read from cache (not counted in --input).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub input_audio: Option<u64>,
+    /// Audio input tokens read from the prompt cache (not counted in --cache-read).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub cache_read_audio: Option<u64>,
+    /// Audio output tokens (not counted in --output).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub output_audio: Option<u64>,
+    /// Image input tokens (not counted in --input).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub input_image: Option<u64>,
+    /// Image output tokens (not counted in --output).
+    #[arg(long, value_name = "N", value_parser = parse_tokens, allow_negative_numbers = true)]
+    pub output_image: Option<u64>,
     /// Price at the batch API rates.
     #[arg(long, conflicts_with = "service_tier")]
     pub batch: bool,
@@ -115,7 +130,7 @@ pub struct CostArgs {
     pub service_tier: Option<String>,
     /// A provider response body or usage object (`-` for stdin); also a JSON array or
     /// JSON Lines of them, priced one by one at their own time and model.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning", "input_audio", "cache_read_audio", "output_audio", "input_image", "output_image"])]
     pub usage: Option<PathBuf>,
     #[command(flatten)]
     pub price: PriceOpts,
@@ -133,7 +148,7 @@ pub struct EstimateArgs {
     #[arg(long, value_name = "SHARE")]
     pub input_share: String,
     /// The amount actually billed, to reconcile against (in the output currency).
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
     pub billed: Option<String>,
     #[command(flatten)]
     pub price: PriceOpts,
@@ -196,7 +211,12 @@ pub struct ForecastArgs {
     #[arg(long, value_name = "R")]
     pub cache_hit_rate: Option<String>,
     /// Days in the period.
-    #[arg(long, value_name = "D", default_value_t = 30)]
+    #[arg(
+        long,
+        value_name = "D",
+        default_value_t = 30,
+        allow_negative_numbers = true
+    )]
     pub days: u32,
     /// First day of the period (YYYY-MM-DD, a date in --tz). Default: today, or the date of --at.
     #[arg(long, value_name = "DATE")]
@@ -245,6 +265,12 @@ pub fn parse_tokens(s: &str) -> Result<u64, String> {
     if t.starts_with('-') {
         return Err(format!("token counts cannot be negative (got `{s}`)"));
     }
-    t.parse::<u64>()
-        .map_err(|_| format!("`{s}` is not a whole number of tokens"))
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse::<u64>()
+            .map_err(|_| format!("`{s}` is too large: at most {} tokens", u64::MAX));
+    }
+    Err(format!(
+        "`{s}` is not a whole number of tokens (write e.g. 1200, 1_200 or 1,200)"
+    ))
 }

@@ -3,12 +3,74 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result};
 use llmcost_catalog::{Catalog, LookupError, Resolved};
 use llmcost_core::{Cost, Currency, Decimal, ServiceTier, Timestamp, Usage};
 use serde::Serialize;
 
 use crate::args::PriceOpts;
+
+/// A usage or configuration error: a bad flag value, a missing option, an
+/// invalid catalog or config file. Nothing was done; `main` exits 2.
+#[derive(Debug)]
+pub struct UsageError(String);
+
+impl UsageError {
+    pub fn new(msg: impl Into<String>) -> UsageError {
+        UsageError(msg.into())
+    }
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Returns a [`UsageError`] from the enclosing function (like `anyhow::bail!`).
+macro_rules! usage_bail {
+    ($($t:tt)*) => {
+        return Err($crate::common::UsageError::new(format!($($t)*)).into())
+    };
+}
+pub(crate) use usage_bail;
+
+/// A [`UsageError`] as an `anyhow::Error` (like `anyhow::anyhow!`).
+macro_rules! usage_err {
+    ($($t:tt)*) => {
+        anyhow::Error::from($crate::common::UsageError::new(format!($($t)*)))
+    };
+}
+pub(crate) use usage_err;
+
+/// Marks an error as a usage or configuration error (exit 2), keeping its message.
+pub fn into_usage(e: anyhow::Error) -> anyhow::Error {
+    if e.chain().any(|c| c.is::<UsageError>()) {
+        e
+    } else {
+        UsageError::new(format!("{e:#}")).into()
+    }
+}
+
+/// Prints a warning on stderr.
+#[expect(clippy::print_stderr, reason = "warnings go to stderr")]
+pub fn warn(msg: &str) {
+    eprintln!("warning: {msg}");
+}
+
+/// Warns on stderr that models were left unpriced (exit code 1).
+#[expect(clippy::print_stderr, reason = "warnings go to stderr")]
+pub fn warn_unpriced<'a>(models: impl Iterator<Item = &'a str>) {
+    let list: Vec<String> = models.map(|m| format!("`{m}`")).collect();
+    if !list.is_empty() {
+        eprintln!(
+            "warning: no price for {}: listed as unpriced, with no cost (never counted as zero)\n  hint: check the model names (`llmcost prices NAME`), or price them in a user catalog file",
+            list.join(", ")
+        );
+    }
+}
 
 /// Parses an RFC 3339 instant, a civil date-time taken as UTC, or a date (00:00 UTC).
 pub fn parse_time(s: &str) -> Result<Timestamp> {
@@ -21,7 +83,7 @@ pub fn parse_time(s: &str) -> Result<Timestamp> {
     {
         return Ok(z.timestamp());
     }
-    bail!(
+    usage_bail!(
         "`{s}` is not a time: use RFC 3339 such as `2025-03-10T18:00:00Z`, or a date `2025-03-10`"
     )
 }
@@ -77,7 +139,7 @@ impl Fx {
             }
         }
         if (fx.any.is_some() || !fx.per.is_empty()) && target.is_none() {
-            bail!("--fx needs --currency: the currency the rate converts into");
+            usage_bail!("--fx needs --currency: the currency the rate converts into");
         }
         Ok(fx)
     }
@@ -91,9 +153,9 @@ fn parse_positive(s: &str, what: &str) -> Result<Decimal> {
     let d: Decimal = s
         .trim()
         .parse()
-        .map_err(|_| anyhow!("{what}: `{s}` is not a decimal number"))?;
+        .map_err(|_| usage_err!("{what}: `{s}` is not a decimal number"))?;
     if d <= Decimal::ZERO {
-        bail!("{what}: `{s}` must be greater than zero");
+        usage_bail!("{what}: `{s}` must be greater than zero");
     }
     Ok(d)
 }
@@ -188,7 +250,7 @@ pub fn resolve<'c>(
                     .collect::<Vec<_>>()
                     .join(", ");
                 let first = available.first().map_or("USD", Currency::as_str);
-                bail!(
+                usage_bail!(
                     "`{model}` has no {currency} price list at {at} (it is listed in {list})\n\
                      hint: pass an exchange rate, e.g. `--fx {first}=RATE` (one {first} in {currency}), or drop --currency"
                 )
@@ -244,26 +306,26 @@ pub fn parse_share(s: &str, what: &str) -> Result<Decimal> {
         p.trim()
             .parse::<Decimal>()
             .map(|d| d / Decimal::ONE_HUNDRED)
-            .map_err(|_| anyhow!("{what}: `{s}` is not a percentage"))?
+            .map_err(|_| usage_err!("{what}: `{s}` is not a percentage"))?
     } else if let Some((a, b)) = t.split_once('/') {
         let a: Decimal = a
             .trim()
             .parse()
-            .map_err(|_| anyhow!("{what}: `{s}` is not a fraction"))?;
+            .map_err(|_| usage_err!("{what}: `{s}` is not a fraction"))?;
         let b: Decimal = b
             .trim()
             .parse()
-            .map_err(|_| anyhow!("{what}: `{s}` is not a fraction"))?;
+            .map_err(|_| usage_err!("{what}: `{s}` is not a fraction"))?;
         if b.is_zero() {
-            bail!("{what}: `{s}` divides by zero");
+            usage_bail!("{what}: `{s}` divides by zero");
         }
         a / b
     } else {
         t.parse::<Decimal>()
-            .map_err(|_| anyhow!("{what}: `{s}` is not a share (use 1/3, 0.25 or 25%)"))?
+            .map_err(|_| usage_err!("{what}: `{s}` is not a share (use 1/3, 0.25 or 25%)"))?
     };
     if v < Decimal::ZERO || v > Decimal::ONE {
-        bail!("{what}: `{s}` is outside [0, 1]");
+        usage_bail!("{what}: `{s}` is outside [0, 1]");
     }
     Ok(v)
 }
@@ -272,17 +334,17 @@ pub fn parse_share(s: &str, what: &str) -> Result<Decimal> {
 pub fn parse_ratio(s: &str) -> Result<(Decimal, Decimal)> {
     let (a, b) = s
         .split_once(':')
-        .ok_or_else(|| anyhow!("--ratio: `{s}` is not IN:OUT (e.g. 3:1)"))?;
+        .ok_or_else(|| usage_err!("--ratio: `{s}` is not IN:OUT (e.g. 3:1)"))?;
     let a: Decimal = a
         .trim()
         .parse()
-        .map_err(|_| anyhow!("--ratio: `{s}` is not IN:OUT (e.g. 3:1)"))?;
+        .map_err(|_| usage_err!("--ratio: `{s}` is not IN:OUT (e.g. 3:1)"))?;
     let b: Decimal = b
         .trim()
         .parse()
-        .map_err(|_| anyhow!("--ratio: `{s}` is not IN:OUT (e.g. 3:1)"))?;
+        .map_err(|_| usage_err!("--ratio: `{s}` is not IN:OUT (e.g. 3:1)"))?;
     if a < Decimal::ZERO || b < Decimal::ZERO || (a + b).is_zero() {
-        bail!("--ratio: `{s}` needs non-negative parts that are not both zero");
+        usage_bail!("--ratio: `{s}` needs non-negative parts that are not both zero");
     }
     Ok((a, b))
 }
@@ -290,7 +352,7 @@ pub fn parse_ratio(s: &str) -> Result<(Decimal, Decimal)> {
 /// Rounds a non-negative decimal to the nearest integer, halves up.
 pub fn round_tokens(d: Decimal) -> Result<u64> {
     let r = d.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    u64::try_from(r).map_err(|_| anyhow!("token count {d} out of range"))
+    u64::try_from(r).map_err(|_| usage_err!("token count {d} out of range"))
 }
 
 /// Blended price per million tokens at a ratio, with a cache-hit share of input.
@@ -314,14 +376,14 @@ pub fn blended(
     let rin = rates
         .effective(llmcost_core::Bucket::Input)
         .map(|x| x.0)
-        .ok_or_else(|| anyhow!("`{model}` has no input price"))?;
+        .ok_or_else(|| usage_err!("`{model}` has no input price"))?;
     let rhit = rates
         .effective(llmcost_core::Bucket::CacheRead)
         .map_or(rin, |x| x.0);
     let rout = rates
         .effective(llmcost_core::Bucket::Output)
         .map(|x| x.0)
-        .ok_or_else(|| anyhow!("`{model}` has no output price"))?;
+        .ok_or_else(|| usage_err!("`{model}` has no output price"))?;
     let (a, b) = ratio;
     let mut per_m = (a * ((Decimal::ONE - hit) * rin + hit * rhit) + b * rout) / (a + b);
     let mut cost = r.row.price(&probe, s.at, ServiceTier::Standard)?;

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use llmcost_ledger::LedgerError;
 use llmcost_ledger_sqlite::{SqliteLedger, default_ledger_path};
 
@@ -46,7 +46,7 @@ pub fn ledger_path(path: Option<&Path>) -> Result<PathBuf> {
         return Ok(PathBuf::from(p));
     }
     default_ledger_path().ok_or_else(|| {
-        anyhow!("no data directory is known on this system\nhint: choose a ledger file with `--ledger PATH` or `{LEDGER_ENV}`")
+        crate::common::usage_err!("no data directory is known on this system\nhint: choose a ledger file with `--ledger PATH` or `{LEDGER_ENV}`")
     })
 }
 

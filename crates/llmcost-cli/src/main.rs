@@ -1,6 +1,7 @@
 //! `llmcost`: exact LLM API costs from a curated, dated price catalog.
 
 mod args;
+mod bill;
 mod commands;
 mod common;
 mod ledger;
@@ -32,6 +33,82 @@ fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     }
 }
 
+/// Exit codes (documented in the README, "Exit codes").
+mod code {
+    /// Done, with at most notes (e.g. a last log line still being written).
+    pub const DONE: u8 = 0;
+    /// Done, but some input was skipped or left unpriced (JSON lists it in `issues`).
+    pub const PARTIAL: u8 = 1;
+    /// Usage or configuration error: nothing was done (clap's own errors too).
+    pub const USAGE: u8 = 2;
+    /// The command failed: I/O, the ledger, input that cannot be read at all.
+    pub const FAILED: u8 = 3;
+}
+
+/// The exit code of an error: the outermost error of a known kind decides;
+/// anything unclassified is a failure.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    use llmcost_logs::Error as LogsError;
+    use llmcost_proxy::ConfigError;
+    for c in e.chain() {
+        if c.is::<common::UsageError>()
+            || c.is::<clap::Error>()
+            || c.is::<llmcost_catalog::LookupError>()
+            || c.is::<llmcost_catalog::LoadError>()
+            || c.is::<llmcost_core::CurrencyError>()
+            || c.is::<ledger::MissingLedger>()
+            || c.is::<commands::import::UnknownCurrency>()
+        {
+            return code::USAGE;
+        }
+        if let Some(p) = c.downcast_ref::<llmcost_catalog::PriceError>() {
+            return match p {
+                llmcost_catalog::PriceError::Engine(llmcost_core::Error::Overflow) => code::FAILED,
+                _ => code::USAGE,
+            };
+        }
+        if let Some(p) = c.downcast_ref::<llmcost_core::Error>() {
+            return match p {
+                llmcost_core::Error::Overflow => code::FAILED,
+                _ => code::USAGE,
+            };
+        }
+        if let Some(l) = c.downcast_ref::<LogsError>() {
+            return match l {
+                LogsError::UnknownKind(_) | LogsError::NotFound(_) => code::USAGE,
+                LogsError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                    code::USAGE
+                }
+                _ => code::FAILED,
+            };
+        }
+        if let Some(p) = c.downcast_ref::<ConfigError>() {
+            return match p {
+                ConfigError::Ledger(_) | ConfigError::Io(_) => code::FAILED,
+                _ => code::USAGE,
+            };
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            // A path given on the command line that does not exist, an invalid address.
+            return if matches!(
+                io.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::InvalidInput
+            ) {
+                code::USAGE
+            } else {
+                code::FAILED
+            };
+        }
+        if c.is::<llmcost_ledger::LedgerError>()
+            || c.is::<llmcost_usage::Error>()
+            || c.is::<llmcost_price_import::ImportError>()
+        {
+            return code::FAILED;
+        }
+    }
+    code::FAILED
+}
+
 #[expect(clippy::print_stderr, reason = "main reports errors on stderr")]
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -43,8 +120,11 @@ fn main() -> ExitCode {
         Ok(s)
     });
     match result {
-        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
-        Ok(ExitStatus::Partial) => ExitCode::from(1),
+        // A user catalog file skipped is input skipped.
+        Ok(ExitStatus::Success) if commands::catalog_layers::skipped() == 0 => {
+            ExitCode::from(code::DONE)
+        }
+        Ok(ExitStatus::Success | ExitStatus::Partial) => ExitCode::from(code::PARTIAL),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
@@ -56,7 +136,7 @@ fn main() -> ExitCode {
             if !rest.is_empty() {
                 eprintln!("{rest}");
             }
-            ExitCode::from(1)
+            ExitCode::from(exit_code(&e))
         }
     }
 }
@@ -66,4 +146,45 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context as _;
+
+    use super::{code, exit_code};
+    use crate::common::UsageError;
+
+    fn io(kind: std::io::ErrorKind) -> anyhow::Error {
+        anyhow::Error::new(std::io::Error::from(kind)).context("cannot read x")
+    }
+
+    #[test]
+    fn errors_map_to_the_policy() {
+        // A usage error stays one under context.
+        let e = anyhow::Error::new(UsageError::new("bad flag")).context("invalid --at");
+        assert_eq!(exit_code(&e), code::USAGE);
+        assert_eq!(exit_code(&io(std::io::ErrorKind::NotFound)), code::USAGE);
+        assert_eq!(
+            exit_code(&io(std::io::ErrorKind::PermissionDenied)),
+            code::FAILED
+        );
+        let unknown = llmcost_catalog::LookupError::UnknownModel {
+            name: "x".into(),
+            suggestions: vec![],
+        };
+        assert_eq!(exit_code(&anyhow::Error::new(unknown)), code::USAGE);
+        let ledger = llmcost_ledger::LedgerError::Conflict("locked".into());
+        assert_eq!(
+            exit_code(&anyhow::Error::new(ledger).context("cannot write to the ledger")),
+            code::FAILED
+        );
+        // Unclassified: the command failed.
+        assert_eq!(exit_code(&anyhow::anyhow!("something broke")), code::FAILED);
+        let r: Result<(), std::io::Error> = Err(std::io::ErrorKind::InvalidInput.into());
+        assert_eq!(
+            exit_code(&r.context("cannot listen on here").unwrap_err()),
+            code::USAGE
+        );
+    }
 }

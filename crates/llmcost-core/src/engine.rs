@@ -23,6 +23,13 @@ pub struct Regime {
     pub long_context: bool,
     /// The service tier priced.
     pub service_tier: ServiceTier,
+    /// The time-of-day schedule was asked about an instant after its holiday
+    /// calendar ends: off-peak was decided by the weekday rule alone, and a
+    /// holiday announced later is not known. Absent from JSON when false. Set by
+    /// [`PriceRow::price`]; bulk callers of [`PriceRow::total`] ask
+    /// [`PriceRow::beyond_calendar`] (one comparison) when they need it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub beyond_calendar: bool,
 }
 
 /// One bucket of a priced usage.
@@ -77,6 +84,8 @@ impl PriceRow {
             long_context,
             off_peak: !long_context && self.is_off_peak(at),
             service_tier: tier,
+            // Set by `price` only: `total` (the bulk path) does not report it.
+            beyond_calendar: false,
         }
     }
 
@@ -166,7 +175,9 @@ impl PriceRow {
     /// # Errors
     /// Tokens in a bucket with no price, an unpublished service tier, overflow.
     pub fn price(&self, usage: &Usage, at: Timestamp, tier: ServiceTier) -> Result<Cost> {
-        let regime = self.regime(usage, at, tier);
+        let mut regime = self.regime(usage, at, tier);
+        // The schedule decided the rates only outside the long-context tier.
+        regime.beyond_calendar = !regime.long_context && self.beyond_calendar(at);
         let thinking = self.spec().thinking_output && usage.reasoning > 0;
         let chosen = self.choose(regime)?;
         let (compiled, rates) = match &chosen {

@@ -356,6 +356,17 @@ impl PriceRow {
             .is_some_and(|o| o.schedule.is_off_peak(at))
     }
 
+    /// Whether an instant falls after the holiday calendar of this row's
+    /// time-of-day schedule (see [`crate::Schedule::beyond_calendar`]).
+    #[inline]
+    #[must_use]
+    pub fn beyond_calendar(&self, at: Timestamp) -> bool {
+        self.spec
+            .off_peak
+            .as_ref()
+            .is_some_and(|o| o.schedule.beyond_calendar(at))
+    }
+
     /// The multiplier or explicit table of a service tier, if published.
     #[must_use]
     pub fn service_tier(&self, tier: ServiceTier) -> Option<&TierPricing> {

@@ -87,6 +87,11 @@ pub enum ScheduleKind {
         weekends_off_peak_from: Option<Timestamp>,
         /// Local dates that are off-peak all day (statutory holidays), as days since 1970-01-01.
         holidays: BTreeSet<i64>,
+        /// The first instant the holiday calendar does not cover (local midnight
+        /// after its last date); `None` when the schedule has no holiday calendar.
+        /// Later instants are decided by the weekday rule alone: see
+        /// [`Schedule::beyond_calendar`].
+        calendar_end: Option<Timestamp>,
     },
 }
 
@@ -104,6 +109,7 @@ impl Schedule {
                 utc_offset_seconds,
                 weekends_off_peak_from,
                 holidays,
+                ..
             } => {
                 let local = secs + i64::from(*utc_offset_seconds);
                 let local_day = local.div_euclid(DAY);
@@ -121,6 +127,67 @@ impl Schedule {
             }
         }
     }
+
+    /// The last local date its holiday calendar covers (`None`: no calendar).
+    #[must_use]
+    pub fn calendar_until(&self) -> Option<jiff::civil::Date> {
+        let ScheduleKind::PeakWindows {
+            utc_offset_seconds,
+            calendar_end: Some(end),
+            ..
+        } = &self.kind
+        else {
+            return None;
+        };
+        let last_local = end.as_second() - 1 + i64::from(*utc_offset_seconds);
+        civil_of_day(last_local.div_euclid(DAY))
+    }
+
+    /// The first instant its holiday calendar does not cover: local midnight
+    /// after [`Schedule::calendar_until`] (`None`: no calendar).
+    #[must_use]
+    pub fn calendar_end(&self) -> Option<Timestamp> {
+        match &self.kind {
+            ScheduleKind::PeakWindows { calendar_end, .. } => *calendar_end,
+            ScheduleKind::OffPeakWindows(_) => None,
+        }
+    }
+
+    /// Whether the instant falls after its holiday calendar, so that off-peak is
+    /// decided by the weekday rule alone (a holiday announced later is not
+    /// known). One comparison with the precomputed end.
+    #[inline]
+    #[must_use]
+    pub fn beyond_calendar(&self, at: Timestamp) -> bool {
+        match &self.kind {
+            ScheduleKind::PeakWindows {
+                calendar_end: Some(end),
+                ..
+            } => at >= *end,
+            _ => false,
+        }
+    }
+}
+
+/// The local midnight after `last` (the last date a calendar covers) in UTC, for
+/// a calendar `utc_offset_seconds` east of UTC.
+#[must_use]
+pub fn calendar_end_of(last: jiff::civil::Date, utc_offset_seconds: i32) -> Option<Timestamp> {
+    let secs = epoch_day(last)
+        .checked_add(1)?
+        .checked_mul(DAY)?
+        .checked_sub(i64::from(utc_offset_seconds))?;
+    Timestamp::from_second(secs).ok()
+}
+
+/// The civil date of a day count since 1970-01-01.
+fn civil_of_day(day: i64) -> Option<jiff::civil::Date> {
+    Some(
+        Timestamp::from_second(day.checked_mul(DAY)?)
+            .ok()?
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date(),
+    )
 }
 
 /// Days since 1970-01-01 of a civil date.
@@ -165,6 +232,7 @@ mod tests {
                 utc_offset_seconds: 8 * 3600,
                 weekends_off_peak_from: Some(ts("2026-08-22T16:00:00Z")),
                 holidays,
+                calendar_end: calendar_end_of(jiff::civil::date(2026, 12, 31), 8 * 3600),
             },
         }
     }
@@ -213,6 +281,21 @@ mod tests {
         assert!(s.is_off_peak(ts("2026-10-01T02:00:00Z")));
         // 2026-10-05 Monday is not in this test calendar: peak.
         assert!(!s.is_off_peak(ts("2026-10-05T02:00:00Z")));
+    }
+
+    #[test]
+    fn calendar_ends_at_local_midnight_after_its_last_date() {
+        let s = ds2026();
+        // 2027-01-01 00:00 Beijing = 2026-12-31 16:00 UTC.
+        assert_eq!(s.calendar_end(), Some(ts("2026-12-31T16:00:00Z")));
+        assert_eq!(s.calendar_until(), Some(jiff::civil::date(2026, 12, 31)));
+        // 2026-12-31 23:59:59 Beijing is covered; 2027-01-01 00:00:00 Beijing is not.
+        assert!(!s.beyond_calendar(ts("2026-12-31T15:59:59Z")));
+        assert!(s.beyond_calendar(ts("2026-12-31T16:00:00Z")));
+        // Without a calendar there is nothing to run past.
+        assert_eq!(ds2025().calendar_end(), None);
+        assert_eq!(ds2025().calendar_until(), None);
+        assert!(!ds2025().beyond_calendar(ts("2030-01-01T00:00:00Z")));
     }
 
     #[test]

@@ -111,40 +111,23 @@ impl Schedule {
     }
 }
 
-/// The last local date a schedule's holiday calendar speaks for: 31 December of
-/// the year of its last listed holiday (calendars are published a year at a
-/// time). `None` for a schedule without holidays. Later dates are priced as if
-/// no day were a holiday.
+/// The last local date a schedule's holiday calendar speaks for, as declared in
+/// the catalog ([`Schedule::calendar_until`]). `None` for a schedule without
+/// holidays. Later dates are priced as if no day were a holiday.
 #[must_use]
 pub fn holidays_known_until(s: &Schedule) -> Option<Date> {
-    let ScheduleKind::PeakWindows { holidays, .. } = &s.kind else {
-        return None;
-    };
-    let last = *holidays.last()?;
-    let d = Timestamp::from_second(last.checked_mul(DAY)?)
-        .ok()?
-        .to_zoned(TimeZone::UTC)
-        .date();
-    jiff::civil::date(d.year(), 12, 31).into()
+    s.calendar_until()
 }
 
 /// Whether `[start, end)` reaches past a schedule's holiday calendar (local dates).
 #[must_use]
 pub fn passes_calendar_end(s: &Schedule, end: Timestamp) -> Option<Date> {
-    let until = holidays_known_until(s)?;
-    let ScheduleKind::PeakWindows {
-        utc_offset_seconds, ..
-    } = &s.kind
-    else {
-        return None;
-    };
-    // The local date of the last second of the span.
-    let local = end.as_second() - 1 + i64::from(*utc_offset_seconds);
-    let day = Timestamp::from_second(local.div_euclid(DAY) * DAY)
-        .ok()?
-        .to_zoned(TimeZone::UTC)
-        .date();
-    (day > until).then_some(until)
+    // The span's last second is at or after the calendar's end.
+    if end > s.calendar_end()? {
+        s.calendar_until()
+    } else {
+        None
+    }
 }
 
 /// A stretch of time under one price row and one regime.
@@ -528,6 +511,7 @@ mod tests {
                 utc_offset_seconds: 8 * 3600,
                 weekends_off_peak_from: Some(t("2026-08-22T16:00:00Z")),
                 holidays,
+                calendar_end: crate::schedule::calendar_end_of(date(2026, 12, 31), 8 * 3600),
             },
         })
     }

@@ -460,8 +460,7 @@ impl SqliteLedger {
         if found <= 1 {
             copy_v1(&tx, &mut Interner::new(&mut self.interned))?;
         }
-        // Schema 4 keys every JSON Lines and CSV record by its identity
-        // (copied v1 rows included).
+        // Schema 4: JSON Lines and CSV records (copied v1 rows too) get their identity keys.
         if found <= 3 {
             rekey::rekey_v2(&tx)?;
         }

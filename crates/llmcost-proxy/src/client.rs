@@ -12,6 +12,7 @@
 //! on the same thread never wakes another one); other runtimes share slot 0.
 
 use std::cell::Cell;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -21,9 +22,41 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
 use tower_service::Service;
 
 use crate::config::Upstream;
+
+/// Opens a connection with `connector` and hands it to an HTTP/1.1 client.
+async fn dial<C>(mut connector: C, uri: http::Uri) -> Result<SendRequest<Body>, SendError>
+where
+    C: Service<http::Uri>,
+    C::Response: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    C::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let fail = |what: &str, e: Box<dyn std::error::Error + Send + Sync>| SendError {
+        connect: true,
+        message: format!("{what}: {}", crate::proxy::error_chain(e.as_ref())),
+    };
+    std::future::poll_fn(|cx| connector.poll_ready(cx))
+        .await
+        .map_err(|e| fail("connect", e.into()))?;
+    let io = connector
+        .call(uri)
+        .await
+        .map_err(|e| fail("connect", e.into()))?;
+    let (tx, conn) = http1::Builder::new()
+        .handshake(io)
+        .await
+        .map_err(|e| fail("handshake", Box::new(e)))?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::debug!(error = %e, "upstream connection closed with an error");
+        }
+    });
+    Ok(tx)
+}
 
 /// Most idle connections kept per upstream.
 const MAX_IDLE: usize = 1024;
@@ -57,12 +90,62 @@ pub(crate) struct SendError {
 /// Idle connections of one upstream, with when each was given back.
 type Idle = Vec<(SendRequest<Body>, Instant)>;
 
+/// How an upstream is reached.
+#[derive(Clone)]
+enum Connector {
+    Direct(HttpsConnector<HttpConnector>),
+    /// Through an HTTP proxy's `CONNECT` tunnel (`HTTPS_PROXY`).
+    Tunnel(HttpsConnector<Tunnel<HttpConnector>>),
+}
+
 /// Pools of idle connections, one per upstream and pool slot.
 pub(crate) struct Pools {
     /// Indexed by `slot * upstreams + upstream`.
     idle: Vec<Mutex<Idle>>,
     upstreams: usize,
-    connector: HttpsConnector<HttpConnector>,
+    /// One per upstream.
+    connectors: Vec<Connector>,
+}
+
+/// Where the proxy's own outbound connections go: `HTTPS_PROXY` and `NO_PROXY`.
+#[derive(Debug, Clone, Default)]
+pub struct OutboundProxy {
+    /// `http://[user:pass@]host:port` of a proxy that tunnels HTTPS upstreams (`CONNECT`).
+    pub https_proxy: Option<String>,
+    /// Hosts reached directly (`NO_PROXY`: comma-separated names, domains, IPs, CIDRs).
+    pub no_proxy: Option<String>,
+}
+
+/// The trusted roots: the Mozilla roots built in, the system's store (corporate
+/// CAs), and the certificates of `ca_file`.
+fn roots(ca_file: Option<&Path>) -> Result<rustls::RootCertStore, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        tracing::debug!(error = %e, "a system certificate could not be read");
+    }
+    let (added, _) = roots.add_parsable_certificates(native.certs);
+    tracing::debug!(certificates = added, "system certificates trusted");
+    if let Some(p) = ca_file {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject as _;
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(p)
+            .and_then(Iterator::collect)
+            .map_err(|e| format!("cannot read the CA file {}: {e}", p.display()))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "the CA file {} holds no PEM certificate",
+                p.display()
+            ));
+        }
+        for c in certs {
+            roots
+                .add(c)
+                .map_err(|e| format!("a certificate in {} is invalid: {e}", p.display()))?;
+        }
+    }
+    Ok(roots)
 }
 
 /// A connection in use; [`Checkin::give_back`] returns it to its pool.
@@ -89,23 +172,64 @@ impl Checkin {
 }
 
 impl Pools {
-    pub(crate) fn new(upstreams: usize, connect_timeout: Duration) -> Result<Pools, String> {
+    pub(crate) fn new(
+        upstreams: &[Upstream],
+        connect_timeout: Duration,
+        ca_file: Option<&Path>,
+        outbound: &OutboundProxy,
+    ) -> Result<Pools, String> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(connect_timeout));
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
-            .map_err(|e| e.to_string())?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots(ca_file)?)
+        .with_no_client_auth();
+        let wrap = |tls: rustls::ClientConfig| {
+            hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls)
+                .https_or_http()
+                .enable_http1()
+        };
+        let matcher = outbound.https_proxy.as_ref().map(|p| {
+            Matcher::builder()
+                .https(p.clone())
+                .no(outbound.no_proxy.clone().unwrap_or_default())
+                .build()
+        });
+        let mut connectors = Vec::with_capacity(upstreams.len());
+        for up in upstreams {
+            let via = matcher.as_ref().and_then(|m| {
+                let uri = http::Uri::builder()
+                    .scheme(up.scheme.clone())
+                    .authority(up.authority.clone())
+                    .path_and_query("/")
+                    .build()
+                    .ok()?;
+                m.intercept(&uri)
+            });
+            connectors.push(match via {
+                Some(i) => {
+                    let mut t = Tunnel::new(i.uri().clone(), http.clone());
+                    if let Some(auth) = i.basic_auth() {
+                        t = t.with_auth(auth.clone());
+                    }
+                    tracing::info!(upstream = %up.name, "reached through the HTTPS_PROXY tunnel");
+                    Connector::Tunnel(wrap(tls.clone()).wrap_connector(t))
+                }
+                None => Connector::Direct(wrap(tls.clone()).wrap_connector(http.clone())),
+            });
+        }
         Ok(Pools {
-            idle: (0..upstreams * SLOTS)
+            idle: (0..upstreams.len() * SLOTS)
                 .map(|_| Mutex::new(Vec::new()))
                 .collect(),
-            upstreams,
-            connector,
+            upstreams: upstreams.len(),
+            connectors,
         })
     }
 
@@ -131,7 +255,7 @@ impl Pools {
         None
     }
 
-    async fn connect(&self, up: &Upstream) -> Result<SendRequest<Body>, SendError> {
+    async fn connect(&self, ui: usize, up: &Upstream) -> Result<SendRequest<Body>, SendError> {
         let uri = http::Uri::builder()
             .scheme(up.scheme.clone())
             .authority(up.authority.clone())
@@ -141,30 +265,10 @@ impl Pools {
                 connect: true,
                 message: e.to_string(),
             })?;
-        let mut connector = self.connector.clone();
-        std::future::poll_fn(|cx| connector.poll_ready(cx))
-            .await
-            .map_err(|e| SendError {
-                connect: true,
-                message: format!("connect: {}", crate::proxy::error_chain(e.as_ref())),
-            })?;
-        let io = connector.call(uri).await.map_err(|e| SendError {
-            connect: true,
-            message: format!("connect: {}", crate::proxy::error_chain(e.as_ref())),
-        })?;
-        let (tx, conn) = http1::Builder::new()
-            .handshake(io)
-            .await
-            .map_err(|e| SendError {
-                connect: true,
-                message: format!("handshake: {}", crate::proxy::error_chain(&e)),
-            })?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "upstream connection closed with an error");
-            }
-        });
-        Ok(tx)
+        match &self.connectors[ui] {
+            Connector::Direct(c) => dial(c.clone(), uri).await,
+            Connector::Tunnel(c) => dial(c.clone(), uri).await,
+        }
     }
 
     /// Sends `req` (origin-form URI; the `Host` header is set here) to upstream
@@ -186,7 +290,7 @@ impl Pools {
                 Some(tx) => tx,
                 None => {
                     pooled = false;
-                    self.connect(up).await?
+                    self.connect(ui, up).await?
                 }
             };
             if tx.ready().await.is_err() {

@@ -168,8 +168,22 @@ pub struct FileConfig {
     pub flush_interval_ms: Option<u64>,
     /// Upstream connect timeout (ms).
     pub connect_timeout_ms: Option<u64>,
-    /// Largest request body read on metered routes (bytes).
+    /// Largest request body read on metered routes (bytes); 413 beyond.
     pub max_request_body: Option<usize>,
+    /// Largest non-streaming response body read on metered routes (bytes); 502 beyond.
+    pub max_response_body: Option<usize>,
+    /// Bound of the spill file next to the ledger (bytes, reserved at start).
+    pub spill_max_bytes: Option<u64>,
+    /// What happens once records can be neither written nor spilled: `refuse` or `serve`.
+    pub spill_full: Option<String>,
+    /// Longest a shutdown waits for calls in flight (ms).
+    pub drain_timeout_ms: Option<u64>,
+    /// Longest the proxy keeps reading a stream the client abandoned, for its usage (ms).
+    pub abandoned_stream_drain_ms: Option<u64>,
+    /// Exchange rates for budgets in currencies without a price list: `EUR = "0.92"` (per 1 USD).
+    pub fx: std::collections::BTreeMap<String, String>,
+    /// Extra CA certificates (PEM) trusted for HTTPS upstreams.
+    pub ca_file: Option<std::path::PathBuf>,
     /// Upstreams.
     #[serde(rename = "upstream")]
     pub upstreams: Vec<FileUpstream>,
@@ -347,8 +361,29 @@ pub struct Settings {
     pub writer: WriterSettings,
     /// Upstream connect timeout.
     pub connect_timeout: Duration,
-    /// Largest request body read on metered routes.
+    /// Largest request body read on metered routes; 413 beyond.
     pub max_request_body: usize,
+    /// Largest non-streaming response body read on metered routes; 502 beyond.
+    pub max_response_body: usize,
+    /// The spill file (`None`: records the ledger refuses are held in memory only).
+    pub spill_path: Option<std::path::PathBuf>,
+    /// Bound of the spill file, reserved at start.
+    pub spill_max_bytes: u64,
+    /// What happens once records can be neither written nor spilled.
+    pub spill_full: crate::writer::SpillFull,
+    /// Longest a shutdown waits for calls in flight before cutting them (and
+    /// recording them as incomplete).
+    pub drain_timeout: Duration,
+    /// Longest the proxy keeps reading a stream the client abandoned, to learn
+    /// its usage (0: not at all).
+    pub abandoned_stream_drain: Duration,
+    /// Exchange rates: units of the currency per 1 USD, for budgets in
+    /// currencies the catalog has no price list in.
+    pub fx: Vec<(Currency, Decimal)>,
+    /// Extra CA certificates (PEM) trusted for HTTPS upstreams.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Outbound proxy for HTTPS upstreams (`HTTPS_PROXY`, `NO_PROXY`).
+    pub outbound: crate::client::OutboundProxy,
 }
 
 impl Default for Settings {
@@ -362,6 +397,15 @@ impl Default for Settings {
             writer: WriterSettings::default(),
             connect_timeout: Duration::from_secs(10),
             max_request_body: 32 << 20,
+            max_response_body: 64 << 20,
+            spill_path: None,
+            spill_max_bytes: 16 << 20,
+            spill_full: crate::writer::SpillFull::Refuse,
+            drain_timeout: Duration::from_secs(10),
+            abandoned_stream_drain: Duration::from_secs(10),
+            fx: Vec::new(),
+            ca_file: None,
+            outbound: crate::client::OutboundProxy::default(),
         }
     }
 }
@@ -373,6 +417,8 @@ pub struct CliOverrides {
     pub upstreams: Vec<String>,
     /// `--budget` values.
     pub budgets: Vec<String>,
+    /// `--fx CUR=RATE` values.
+    pub fx: Vec<String>,
 }
 
 impl Settings {
@@ -478,6 +524,45 @@ impl Settings {
         if let Some(v) = file.max_request_body {
             s.max_request_body = v;
         }
+        if let Some(v) = file.max_response_body {
+            s.max_response_body = v;
+        }
+        if let Some(v) = file.spill_max_bytes {
+            s.spill_max_bytes = v;
+        }
+        if let Some(v) = &file.spill_full {
+            s.spill_full = match v.trim() {
+                "refuse" => crate::writer::SpillFull::Refuse,
+                "serve" => crate::writer::SpillFull::Serve,
+                other => {
+                    return Err(ConfigError::Invalid(format!(
+                        "spill-full `{other}`: expected `refuse` or `serve`"
+                    )));
+                }
+            };
+        }
+        if let Some(v) = file.drain_timeout_ms {
+            s.drain_timeout = Duration::from_millis(v);
+        }
+        if let Some(v) = file.abandoned_stream_drain_ms {
+            s.abandoned_stream_drain = Duration::from_millis(v);
+        }
+        s.ca_file.clone_from(&file.ca_file);
+        let var = |names: [&str; 2]| {
+            names
+                .iter()
+                .find_map(|n| env(n).filter(|v| !v.trim().is_empty()))
+        };
+        s.outbound = crate::client::OutboundProxy {
+            https_proxy: var(["HTTPS_PROXY", "https_proxy"]),
+            no_proxy: var(["NO_PROXY", "no_proxy"]),
+        };
+        for (cur, rate) in &file.fx {
+            s.put_fx(parse_fx(&format!("{cur}={rate}"))?);
+        }
+        for item in &cli.fx {
+            s.put_fx(parse_fx(item)?);
+        }
         for b in &file.budgets {
             let currency = match &b.currency {
                 Some(c) => Currency::new(c)
@@ -497,6 +582,17 @@ impl Settings {
             s.budgets.push(parse_budget_arg(item, s.currency)?);
         }
         Ok(s)
+    }
+
+    fn put_fx(&mut self, (c, r): (Currency, Decimal)) {
+        self.fx.retain(|x| x.0 != c);
+        self.fx.push((c, r));
+    }
+
+    /// The exchange rate of `currency` (units per 1 USD), if one was given.
+    #[must_use]
+    pub fn fx_rate(&self, currency: Currency) -> Option<Decimal> {
+        self.fx.iter().find(|x| x.0 == currency).map(|x| x.1)
     }
 
     fn put_upstream(&mut self, u: Upstream) {
@@ -581,6 +677,28 @@ pub fn parse_upstream_arg(item: &str) -> Result<(Upstream, bool), ConfigError> {
         u.api_key = Some(Secret::new(key));
     }
     Ok((u, is_default))
+}
+
+/// Parses `--fx CUR=RATE`: RATE units of CUR per 1 USD (`EUR=0.92`).
+///
+/// # Errors
+/// A malformed item, an unknown currency, a rate that is not positive.
+pub fn parse_fx(item: &str) -> Result<(Currency, Decimal), ConfigError> {
+    let bad = |why: String| {
+        ConfigError::Invalid(format!(
+            "--fx `{item}`: {why} (expected CUR=RATE, the units of CUR per 1 USD, e.g. EUR=0.92)"
+        ))
+    };
+    let (c, r) = item.split_once('=').ok_or_else(|| bad("no `=`".into()))?;
+    let cur = Currency::new(c.trim()).map_err(|e| bad(e.to_string()))?;
+    let rate: Decimal = r
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("`{}` is not a decimal rate", r.trim())))?;
+    if rate <= Decimal::ZERO {
+        return Err(bad(format!("the rate `{rate}` must be positive")));
+    }
+    Ok((cur, rate))
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -747,12 +865,41 @@ mod tests {
         assert_eq!(format!("{:?}", ds.api_key), "Some(Secret([redacted]))");
         assert_eq!(s.budgets.len(), 3);
         assert_eq!(s.writer.flush_interval, Duration::from_millis(50));
+        assert_eq!(s.spill_full, crate::writer::SpillFull::Refuse);
+        assert_eq!(s.spill_max_bytes, 16 << 20);
+        assert_eq!(s.drain_timeout, Duration::from_secs(10));
+        assert!(s.fx.is_empty());
         let missing =
             Settings::resolve(&file, &CliOverrides::default(), &no_env).expect_err("no key");
         assert!(
             missing.to_string().contains("DEEPSEEK_API_KEY"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn fx_and_spill_settings_from_the_file_and_the_command_line() {
+        let file = FileConfig::parse(
+            "spill-full = \"serve\"\ndrain-timeout-ms = 250\n[fx]\nEUR = \"0.92\"\nGBP = \"0.8\"\n",
+        )
+        .expect("parses");
+        let cli = CliOverrides {
+            fx: vec!["GBP=0.79".into()],
+            ..CliOverrides::default()
+        };
+        let s = Settings::resolve(&file, &cli, &no_env).expect("resolves");
+        assert_eq!(s.spill_full, crate::writer::SpillFull::Serve);
+        assert_eq!(s.drain_timeout, Duration::from_millis(250));
+        let eur = Currency::new("EUR").expect("EUR");
+        let gbp = Currency::new("GBP").expect("GBP");
+        assert_eq!(s.fx_rate(eur), Some(Decimal::new(92, 2)));
+        // The command line wins.
+        assert_eq!(s.fx_rate(gbp), Some(Decimal::new(79, 2)));
+        let bad = FileConfig::parse("spill-full = \"drop\"\n").expect("parses");
+        assert!(Settings::resolve(&bad, &CliOverrides::default(), &no_env).is_err());
+        for item in ["EUR", "EUR=x", "EUR=-1", "EU=1"] {
+            assert!(parse_fx(item).is_err(), "{item}");
+        }
     }
 
     #[test]
@@ -763,6 +910,7 @@ mod tests {
                 "openai=http://127.0.0.1:2".into(),
             ],
             budgets: vec!["global=1USD/day".into()],
+            fx: vec![],
         };
         let s = Settings::resolve(&FileConfig::default(), &cli, &no_env).expect("resolves");
         let d = s.default_upstream.expect("default set");

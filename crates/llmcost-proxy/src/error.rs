@@ -51,6 +51,12 @@ pub enum ProxyError {
     /// The request body could not be read or is too large.
     #[error("{0}")]
     BadRequest(String),
+    /// The request body is larger than the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The proxy cannot record calls (ledger and spill file both fail) and refuses new ones.
+    #[error("{0}")]
+    Unavailable(String),
     /// The upstream could not be reached or failed mid-response.
     #[error("upstream `{upstream}` failed: {message}")]
     Upstream {
@@ -69,6 +75,8 @@ impl ProxyError {
             ProxyError::NoUpstream { .. } => StatusCode::NOT_FOUND,
             ProxyError::BudgetExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ProxyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ProxyError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::Upstream { .. } => StatusCode::BAD_GATEWAY,
         }
     }
@@ -80,6 +88,8 @@ impl ProxyError {
             ProxyError::NoUpstream { .. } => "no_upstream",
             ProxyError::BudgetExceeded { .. } => "budget_exceeded",
             ProxyError::BadRequest(_) => "invalid_request_error",
+            ProxyError::TooLarge(_) => "request_too_large",
+            ProxyError::Unavailable(_) => "ledger_unavailable",
             ProxyError::Upstream { .. } => "upstream_error",
         }
     }
@@ -89,8 +99,10 @@ impl ProxyError {
     pub fn body(&self) -> String {
         let ty = match self {
             ProxyError::BudgetExceeded { .. } => "insufficient_quota",
-            ProxyError::BadRequest(_) | ProxyError::NoUpstream { .. } => "invalid_request_error",
-            ProxyError::Upstream { .. } => "api_error",
+            ProxyError::BadRequest(_) | ProxyError::TooLarge(_) | ProxyError::NoUpstream { .. } => {
+                "invalid_request_error"
+            }
+            ProxyError::Upstream { .. } | ProxyError::Unavailable(_) => "api_error",
         };
         serde_json::json!({
             "error": {
@@ -112,6 +124,10 @@ impl IntoResponse for ProxyError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if matches!(self, ProxyError::Unavailable(_)) {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if let ProxyError::BudgetExceeded { retry_after_s, .. } = &self {
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));

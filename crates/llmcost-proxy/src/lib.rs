@@ -18,8 +18,10 @@
 //!
 //! # What this crate must not do
 //!
-//! It never fails a user's call because of metering: a ledger error or a full
-//! queue is logged and counted. It never stores an API key (only a 12-hex-digit
+//! It never loses an acknowledged record to a ledger error: records the
+//! ledger refuses go to a spill file and are replayed (see `spill`); only when
+//! they can be neither written nor spilled are new calls refused (503, by
+//! default) rather than served unmetered. A full queue is logged and counted. It never stores an API key (only a 12-hex-digit
 //! SHA-256 fingerprint), never logs one, and never stores request or response
 //! bodies (only the usage JSON). It buffers whole only request bodies of
 //! metered routes and non-streaming responses of metered routes; SSE passes
@@ -33,6 +35,7 @@ pub mod error;
 pub mod metrics;
 mod proxy;
 mod server;
+mod spill;
 pub mod sse;
 mod writer;
 
@@ -51,14 +54,81 @@ use axum::serve::ListenerExt;
 use http::{HeaderValue, header};
 use llmcost_catalog::Catalog;
 use llmcost_core::{Currency, Timestamp};
-use llmcost_ledger::{Filter, Ledger};
+use llmcost_core::{Decimal, ServiceTier, Usage};
+use llmcost_ledger::{Filter, Ledger, UsageRecord};
 
 pub use crate::budget::{BudgetRule, Budgets, Period, Scope};
+pub use crate::client::OutboundProxy;
 pub use crate::config::{CliOverrides, FileConfig, ProviderKind, Settings, Upstream};
 pub use crate::error::{ConfigError, ProxyError};
 pub use crate::proxy::{Endpoint, fingerprint};
 pub use crate::server::serve_threads;
-pub use crate::writer::WriterReport;
+pub use crate::writer::{SpillFull, WriterReport};
+
+/// The spill file of a ledger at `ledger` (`<ledger>.spill.jsonl`).
+#[must_use]
+pub fn spill_path_for(ledger: &std::path::Path) -> std::path::PathBuf {
+    spill::Spill::path_for(ledger)
+}
+
+/// Where a ledger keeps the proxy's key-fingerprint salt: a `file_progress`
+/// entry of this name (no file path can have it), its `head_hash` the salt.
+pub const KEY_SALT_ENTRY: &str = "llmcost-meta:proxy-key-salt";
+
+/// The ledger's key-fingerprint salt: read from the ledger, or made (16
+/// random bytes, hex) and stored there on first use. If it cannot be stored
+/// (the ledger fails at start), this run uses it anyway and says so.
+///
+/// # Errors
+/// Reading the ledger fails; the system has no random source.
+pub fn key_salt(ledger: &mut dyn Ledger) -> Result<String, ConfigError> {
+    if let Some(p) = ledger.file_progress(KEY_SALT_ENTRY)?
+        && p.head_hash.len() == 32
+        && p.head_hash.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Ok(p.head_hash);
+    }
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ConfigError::Invalid(format!("no random source for the key salt: {e}")))?;
+    let salt: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let entry = llmcost_ledger::FileProgress {
+        path: KEY_SALT_ENTRY.to_string(),
+        offset: 0,
+        head_hash: salt.clone(),
+        lines: 0,
+    };
+    if let Err(e) = ledger.insert_with_progress(&[], &entry) {
+        tracing::warn!(error = %e, "cannot store the key-fingerprint salt in the ledger: this run's fingerprints will not match later runs'");
+    }
+    Ok(salt)
+}
+
+/// Checks that every budget's currency can be priced: the catalog lists
+/// prices in it, or `settings.fx` gives its rate.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the budget and the `--fx` to add.
+pub fn check_budget_currencies(settings: &Settings, catalog: &Catalog) -> Result<(), ConfigError> {
+    let mut listed: Vec<Currency> = catalog
+        .models()
+        .iter()
+        .flat_map(|m| m.currencies())
+        .collect();
+    listed.sort();
+    listed.dedup();
+    for b in &settings.budgets {
+        if !listed.contains(&b.currency) && settings.fx_rate(b.currency).is_none() {
+            let names: Vec<&str> = listed.iter().map(|c| c.as_str()).collect();
+            return Err(ConfigError::Invalid(format!(
+                "budget `{b}`: no price list is in {cur} (prices are listed in {list}), so this budget could never be spent; give an exchange rate with `--fx {cur}=RATE` (units of {cur} per 1 USD) or `[fx]` in the config, or set the budget in {list}",
+                cur = b.currency,
+                list = names.join(", "),
+            )));
+        }
+    }
+    Ok(())
+}
 
 /// The example config file shipped with llmcost (documented in `docs/proxy.md`).
 pub const EXAMPLE_CONFIG: &str = include_str!("../proxy.example.toml");
@@ -79,6 +149,7 @@ struct Shared {
     boot: String,
     seq: AtomicU64,
     upstream_names: String,
+    key_salt: String,
 }
 
 impl std::fmt::Debug for Shared {
@@ -102,6 +173,41 @@ impl Shared {
         }
         self.settings.default_upstream.map(|i| (i, 0))
     }
+}
+
+/// The cost of a call in `cur`, for budgets: the recorded cost when it is in
+/// that currency, else the catalog's price in it, else (a model not listed in
+/// `cur`) the USD price times the `--fx` rate of `cur`.
+#[expect(clippy::too_many_arguments, reason = "one flat pricing call")]
+pub(crate) fn cost_in(
+    catalog: &Catalog,
+    settings: &Settings,
+    cur: Currency,
+    recorded: Option<(Decimal, Currency)>,
+    model: &str,
+    at: Timestamp,
+    usage: &Usage,
+    tier: ServiceTier,
+) -> Option<Decimal> {
+    if let Some((c, rc)) = recorded
+        && rc == cur
+    {
+        return Some(c);
+    }
+    if let Ok((c, _)) = catalog.price_usage(model, at, cur, usage, tier) {
+        return Some(c);
+    }
+    let rate = settings.fx_rate(cur)?;
+    let usd = match recorded {
+        Some((c, Currency::USD)) => c,
+        _ => {
+            catalog
+                .price_usage(model, at, Currency::USD, usage, tier)
+                .ok()?
+                .0
+        }
+    };
+    Some(usd * rate)
 }
 
 /// A started proxy: its state and its ledger writer.
@@ -130,18 +236,43 @@ impl Proxy {
     /// As [`Proxy::start`].
     pub fn start_with_catalog(
         settings: Settings,
-        ledger: Box<dyn Ledger>,
+        mut ledger: Box<dyn Ledger>,
         catalog: &'static Catalog,
     ) -> Result<Proxy, ConfigError> {
+        check_budget_currencies(&settings, catalog)?;
+        let key_salt = key_salt(ledger.as_mut())?;
         let now = Timestamp::now();
         let budgets = Budgets::new(settings.budgets.clone());
+        let (spill, backlog) = match &settings.spill_path {
+            Some(p) => {
+                let (s, b) = spill::Spill::open(p, settings.spill_max_bytes).map_err(|e| {
+                    ConfigError::Invalid(format!("cannot open the spill file {}: {e}", p.display()))
+                })?;
+                if !b.records.is_empty() || b.skipped > 0 {
+                    tracing::warn!(
+                        records = b.records.len(),
+                        torn_lines = b.skipped,
+                        spill = %p.display(),
+                        "records left in the spill file by an earlier run: replaying them"
+                    );
+                }
+                (Some(s), b.records)
+            }
+            None => (None, Vec::new()),
+        };
         if let Some(since) = budgets.earliest_start(now) {
             let filter = Filter {
                 since: Some(since),
                 sources: vec!["proxy".to_string()],
                 ..Filter::default()
             };
-            ledger.for_each(&filter, &mut |r| {
+            // Spilled records not yet in the ledger count too (each exactly once).
+            let mut spilled: std::collections::HashMap<&str, &UsageRecord> = backlog
+                .iter()
+                .filter(|r| r.source == "proxy" && r.at >= since)
+                .map(|r| (r.dedup_key.as_str(), r))
+                .collect();
+            let preload = |r: &UsageRecord| {
                 budgets.preload(
                     r.at,
                     now,
@@ -149,28 +280,50 @@ impl Proxy {
                     &r.tags,
                     &r.model,
                     &|cur: Currency| {
-                        if r.currency == Some(cur) {
-                            r.cost
-                        } else {
-                            catalog
-                                .price_usage(&r.model, r.at, cur, &r.usage, r.service_tier)
-                                .ok()
-                                .map(|p| p.0)
-                        }
+                        cost_in(
+                            catalog,
+                            &settings,
+                            cur,
+                            r.cost.zip(r.currency),
+                            &r.model,
+                            r.at,
+                            &r.usage,
+                            r.service_tier,
+                        )
                     },
                 );
+            };
+            ledger.for_each(&filter, &mut |r| {
+                spilled.remove(r.dedup_key.as_str());
+                preload(&r);
                 Ok(())
             })?;
+            for r in spilled.into_values() {
+                preload(r);
+            }
         }
+        drop(backlog);
         let pools = Arc::new(
-            client::Pools::new(settings.upstreams.len(), settings.connect_timeout)
-                .map_err(ConfigError::Client)?,
+            client::Pools::new(
+                &settings.upstreams,
+                settings.connect_timeout,
+                settings.ca_file.as_deref(),
+                &settings.outbound,
+            )
+            .map_err(ConfigError::Client)?,
         );
         let metrics = Arc::new(metrics::Metrics::new(
             settings.upstreams.iter().map(|u| u.name.clone()),
         ));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (tx, handle) = writer::spawn(ledger, settings.writer, metrics.clone(), stop.clone())?;
+        let (tx, handle) = writer::spawn(
+            ledger,
+            spill,
+            settings.spill_full,
+            settings.writer,
+            metrics.clone(),
+            stop.clone(),
+        )?;
         let upstream_names = settings
             .upstreams
             .iter()
@@ -191,6 +344,7 @@ impl Proxy {
                 boot,
                 seq: AtomicU64::new(0),
                 upstream_names,
+                key_salt,
             })),
         })
     }
@@ -221,6 +375,28 @@ impl ProxyState {
         self.0
             .metrics
             .dropped
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The fingerprint this proxy records for `key` (salted per ledger).
+    #[must_use]
+    pub fn key_fingerprint(&self, key: &str) -> String {
+        fingerprint(&self.0.key_salt, key)
+    }
+
+    /// Why the ledger cannot be written, while it cannot (`/health`'s `reason`).
+    #[must_use]
+    pub fn degraded(&self) -> Option<String> {
+        self.0.metrics.health.reason()
+    }
+
+    /// Records in the spill file, waiting to be replayed.
+    #[must_use]
+    pub fn spill_backlog(&self) -> u64 {
+        self.0
+            .metrics
+            .health
+            .spill_backlog
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
@@ -278,7 +454,8 @@ pub fn router(state: ProxyState) -> Router {
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, lets calls in
-/// flight finish, then flushes the ledger writer and returns its totals.
+/// flight finish (for at most the drain timeout), then flushes the ledger
+/// writer and returns its totals.
 ///
 /// # Errors
 /// I/O errors of the listener.
@@ -291,21 +468,49 @@ pub async fn serve(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let (said, heard) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = said.send(());
+    };
+    let drain = state.settings().drain_timeout;
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+    tokio::select! {
+        r = served => r?,
+        () = async {
+            if heard.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(drain).await;
+        } => tracing::warn!("shutdown: calls still in flight after the drain timeout are cut"),
+    }
     Ok(state.close().await)
 }
 
 async fn health(State(state): State<ProxyState>) -> Response {
     let m = &state.0.metrics;
+    let h = &m.health;
+    let reason = h.reason();
+    let refusing = h.refusing.load(std::sync::atomic::Ordering::Relaxed);
+    let status = match (&reason, refusing) {
+        (_, true) => "failing",
+        (Some(_), false) => "degraded",
+        (None, false) => "ok",
+    };
     let body = serde_json::json!({
-        "status": "ok",
+        "status": status,
+        "reason": reason,
         "upstreams": state.0.settings.upstreams.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
         "ledger_queue_depth": m.queue_depth.load(std::sync::atomic::Ordering::Relaxed),
         "ledger_dropped": m.dropped.load(std::sync::atomic::Ordering::Relaxed),
+        "spill_backlog": h.spill_backlog.load(std::sync::atomic::Ordering::Relaxed),
+        "spill_bytes": h.spill_bytes.load(std::sync::atomic::Ordering::Relaxed),
+        "ledger_held": h.held.load(std::sync::atomic::Ordering::Relaxed),
     });
     let mut r = Response::new(Body::from(body.to_string()));
+    if refusing {
+        *r.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+    }
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -65,6 +65,44 @@ pub struct Metrics {
     pub budget_refused: AtomicU64,
     /// Calls for paths no upstream serves.
     pub no_upstream: AtomicU64,
+    /// Records written to the spill file because the ledger failed.
+    pub spilled: AtomicU64,
+    /// Records replayed from the spill file into the ledger.
+    pub replayed: AtomicU64,
+    /// Calls refused because records could be neither written nor spilled.
+    pub ledger_refused: AtomicU64,
+    /// The ledger's state, for `/health`.
+    pub health: Health,
+}
+
+/// The ledger's state as the writer last saw it.
+#[derive(Debug, Default)]
+pub struct Health {
+    /// Why the ledger cannot be written (`None`: it can).
+    pub reason: Mutex<Option<String>>,
+    /// Records in the spill file, waiting to be replayed.
+    pub spill_backlog: AtomicU64,
+    /// Bytes of records in the spill file.
+    pub spill_bytes: AtomicU64,
+    /// Records held in memory, neither written nor spilled (the spill is full or failing).
+    pub held: AtomicU64,
+    /// New calls are refused until the held records are written or spilled.
+    pub refusing: std::sync::atomic::AtomicBool,
+}
+
+impl Health {
+    /// The reason the ledger is degraded, if it is.
+    #[must_use]
+    pub fn reason(&self) -> Option<String> {
+        self.reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn set_reason(&self, r: Option<String>) {
+        *self.reason.lock().unwrap_or_else(PoisonError::into_inner) = r;
+    }
 }
 
 impl Metrics {
@@ -88,6 +126,10 @@ impl Metrics {
             ledger_errors: AtomicU64::new(0),
             budget_refused: AtomicU64::new(0),
             no_upstream: AtomicU64::new(0),
+            spilled: AtomicU64::new(0),
+            replayed: AtomicU64::new(0),
+            ledger_refused: AtomicU64::new(0),
+            health: Health::default(),
         }
     }
 
@@ -264,7 +306,8 @@ impl Metrics {
             let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {ty}");
             o.push_str(body);
         }
-        let scalars: [(&str, &str, &str, i128); 6] = [
+        let h = &self.health;
+        let scalars: [(&str, &str, &str, i128); 12] = [
             (
                 "llmcost_proxy_ledger_queue_depth",
                 "gauge",
@@ -300,6 +343,42 @@ impl Metrics {
                 "counter",
                 "Calls for paths no upstream serves.",
                 i128::from(self.no_upstream.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_ledger_degraded",
+                "gauge",
+                "1 while the ledger cannot be written (records go to the spill file).",
+                i128::from(h.reason().is_some()),
+            ),
+            (
+                "llmcost_proxy_ledger_spilled_total",
+                "counter",
+                "Records written to the spill file because the ledger could not be written.",
+                i128::from(self.spilled.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_ledger_replayed_total",
+                "counter",
+                "Records replayed from the spill file into the ledger.",
+                i128::from(self.replayed.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_spill_backlog",
+                "gauge",
+                "Records in the spill file waiting to be replayed.",
+                i128::from(h.spill_backlog.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_ledger_held",
+                "gauge",
+                "Records held in memory, neither written nor spilled.",
+                i128::from(h.held.load(Relaxed)),
+            ),
+            (
+                "llmcost_proxy_ledger_refused_total",
+                "counter",
+                "Calls refused (503) because records could be neither written nor spilled.",
+                i128::from(self.ledger_refused.load(Relaxed)),
             ),
         ];
         for (name, ty, help, v) in scalars {

@@ -97,10 +97,21 @@ impl Endpoint {
     }
 }
 
-/// Short, stable fingerprint of an API key: the first 12 hex digits of its SHA-256.
+/// Short fingerprint of an API key: the first 12 hex digits of
+/// SHA-256(`salt` `:` `key`), or of SHA-256(`key`) with an empty salt (what
+/// proxies before the per-ledger salt recorded). The salt is the ledger's
+/// ([`crate::key_salt`]), so the same key has unrelated fingerprints in two
+/// ledgers, and a short fingerprint cannot be matched against a list of
+/// leaked keys without the ledger.
 #[must_use]
-pub fn fingerprint(key: &str) -> String {
-    let h = Sha256::digest(key.as_bytes());
+pub fn fingerprint(salt: &str, key: &str) -> String {
+    let mut d = Sha256::new();
+    if !salt.is_empty() {
+        d.update(salt.as_bytes());
+        d.update(b":");
+    }
+    d.update(key.as_bytes());
+    let h = d.finalize();
     let mut s = String::with_capacity(12);
     for b in &h[..6] {
         s.push(char::from(HEX[usize::from(b >> 4)]));
@@ -315,13 +326,21 @@ impl Meter {
         let priced = price_in(currency);
         let reservation = std::mem::take(&mut self.reservation);
         if !reservation.is_empty() {
-            let cost = priced.as_ref().map(|p| p.0);
+            let recorded = priced.as_ref().map(|p| (p.0, currency));
             st.budgets.commit(reservation, &|cur| {
-                if cur == currency {
-                    cost
-                } else {
-                    price_in(cur).map(|p| p.0)
+                if !priceable {
+                    return None;
                 }
+                crate::cost_in(
+                    st.catalog,
+                    &st.settings,
+                    cur,
+                    recorded,
+                    &model,
+                    self.at,
+                    &usage,
+                    tier,
+                )
             });
         }
         st.metrics.observe(
@@ -413,7 +432,8 @@ impl Drop for Meter {
 /// A response body passed through unchanged while it is metered; at its end
 /// the upstream connection goes back to its pool.
 struct MeteredBody {
-    inner: Incoming,
+    /// `None` only once handed to the task that reads an abandoned stream to its usage.
+    inner: Option<Incoming>,
     meter: Option<Box<Meter>>,
     checkin: Option<Checkin>,
 }
@@ -427,10 +447,14 @@ impl http_body::Body for MeteredBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         let this = &mut *self;
-        let r = Pin::new(&mut this.inner).poll_frame(cx);
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let r = Pin::new(&mut *inner).poll_frame(cx);
+        let end = inner.is_end_stream();
         let ended = match &r {
             Poll::Ready(None) => true,
-            Poll::Ready(Some(Ok(_))) => this.inner.is_end_stream(),
+            Poll::Ready(Some(Ok(_))) => end,
             _ => false,
         };
         if ended && let Some(c) = this.checkin.take() {
@@ -443,7 +467,7 @@ impl http_body::Body for MeteredBody {
                         (Some(d), Some(p)) => p.push(d),
                         _ => false,
                     };
-                    if done || this.inner.is_end_stream() {
+                    if done || end {
                         m.finish_stream(false, false);
                         this.meter = None;
                     }
@@ -464,11 +488,62 @@ impl http_body::Body for MeteredBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.inner
+            .as_ref()
+            .is_none_or(http_body::Body::is_end_stream)
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .as_ref()
+            .map_or_else(|| SizeHint::with_exact(0), http_body::Body::size_hint)
+    }
+}
+
+impl Drop for MeteredBody {
+    /// The client went away mid-stream. The provider bills what it generated,
+    /// and OpenAI-style streams carry their usage only at the end: keep reading
+    /// the upstream for at most `abandoned_stream_drain` to learn it. The
+    /// record is incomplete either way (the client did not get the whole answer).
+    fn drop(&mut self) {
+        let Some(mut m) = self.meter.take() else {
+            return;
+        };
+        let limit = m.st.0.settings.abandoned_stream_drain;
+        let (Some(inner), Some(_), false, Ok(rt)) = (
+            self.inner.take(),
+            m.parser.as_ref(),
+            limit.is_zero(),
+            tokio::runtime::Handle::try_current(),
+        ) else {
+            m.finish_stream(true, false);
+            return;
+        };
+        let checkin = self.checkin.take();
+        rt.spawn(async move {
+            let mut inner = inner;
+            let read = tokio::time::timeout(limit, async {
+                while let Some(frame) = inner.frame().await {
+                    let Ok(frame) = frame else { return false };
+                    if let (Some(d), Some(p)) = (frame.data_ref(), m.parser.as_mut())
+                        && p.push(d)
+                    {
+                        return inner.is_end_stream();
+                    }
+                }
+                true
+            })
+            .await;
+            if read == Ok(true)
+                && inner.is_end_stream()
+                && let Some(c) = checkin
+            {
+                c.give_back();
+            }
+            tracing::debug!(read_to_usage = read.is_ok(), "abandoned stream drained");
+            // If this task is dropped instead (shutdown), `Meter`'s drop records it.
+            m.finish_stream(true, false);
+        });
     }
 }
 
@@ -486,6 +561,14 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
         }
         .into_response();
     };
+    if st.metrics.health.refusing.load(Relaxed) {
+        st.metrics.ledger_refused.fetch_add(1, Relaxed);
+        return ProxyError::Unavailable(format!(
+            "the proxy cannot record calls: {}; calls are refused until records can be written again",
+            st.metrics.health.reason().unwrap_or_else(|| "the ledger fails".into())
+        ))
+        .into_response();
+    }
     let up: &Upstream = &st.settings.upstreams[ui];
     let path = &parts.uri.path()[rest..];
     let endpoint = Endpoint::classify(&parts.method, path);
@@ -513,7 +596,7 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
     let session = header_str(h, &X_LLMCOST_SESSION);
     let key_fp = client_key(h)
         .or_else(|| up.api_key.as_ref().map(|k| k.expose()))
-        .map(fingerprint);
+        .map(|k| fingerprint(&st.key_salt, k));
     strip_hop_by_hop(h);
     h.remove(header::HOST);
     for n in [X_LLMCOST_TAG, X_LLMCOST_PROJECT, X_LLMCOST_SESSION] {
@@ -554,18 +637,30 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
     let body = if endpoint.metered() {
         // Compressed answers could not be read for usage.
         h.remove(header::ACCEPT_ENCODING);
-        let bytes = match http_body_util::Limited::new(body, st.settings.max_request_body)
-            .collect()
-            .await
-        {
+        let limit = st.settings.max_request_body;
+        let too_large = || {
+            ProxyError::TooLarge(format!(
+                "the request body is larger than the proxy's limit of {limit} bytes (max-request-body)"
+            ))
+            .into_response()
+        };
+        let declared = h
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            meter.done = true;
+            return too_large();
+        }
+        let bytes = match http_body_util::Limited::new(body, limit).collect().await {
             Ok(c) => c.to_bytes(),
             Err(e) => {
                 meter.done = true;
-                return ProxyError::BadRequest(format!(
-                    "could not read the request body (limit {} bytes): {e}",
-                    st.settings.max_request_body
-                ))
-                .into_response();
+                if e.is::<http_body_util::LengthLimitError>() {
+                    return too_large();
+                }
+                return ProxyError::BadRequest(format!("could not read the request body: {e}"))
+                    .into_response();
             }
         };
         let info: ReqInfo<'_> = serde_json::from_slice(&bytes).unwrap_or_default();
@@ -624,10 +719,17 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("text/event-stream"));
     if endpoint.metered() && !is_sse {
-        let bytes = match rbody.collect().await {
+        let limit = st.settings.max_response_body;
+        let bytes = match http_body_util::Limited::new(rbody, limit).collect().await {
             Ok(c) => c.to_bytes(),
             Err(e) => {
-                let message = error_chain(&e);
+                let message = if e.is::<http_body_util::LengthLimitError>() {
+                    format!(
+                        "the response body is larger than the proxy's limit of {limit} bytes (max-response-body)"
+                    )
+                } else {
+                    error_chain(e.as_ref())
+                };
                 meter.finish(Found::default(), true, true);
                 return ProxyError::Upstream {
                     upstream: up.name.clone(),
@@ -645,11 +747,11 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
         meter.parser = Some(SseUsage::new(endpoint.hint()));
     }
     let mut metered = MeteredBody {
-        inner: rbody,
+        inner: Some(rbody),
         meter: Some(Box::new(meter)),
         checkin: Some(checkin),
     };
-    if metered.inner.is_end_stream() {
+    if rbody_ended(&metered) {
         if let Some(mut m) = metered.meter.take() {
             m.finish_stream(false, false);
         }
@@ -658,6 +760,10 @@ pub(crate) async fn forward(State(state): State<ProxyState>, req: Request) -> Re
         }
     }
     Response::from_parts(rparts, Body::new(metered))
+}
+
+fn rbody_ended(b: &MeteredBody) -> bool {
+    b.inner.as_ref().is_none_or(http_body::Body::is_end_stream)
 }
 
 pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
@@ -722,12 +828,17 @@ mod tests {
 
     #[test]
     fn fingerprints_are_short_and_stable() {
-        // sha256("sk-test") = 0x4ad3...; only the first 6 bytes are kept.
-        let fp = fingerprint("sk-test");
+        // Unsalted: the first 6 bytes of sha256("sk-test") (`printf sk-test | sha256sum`).
+        let fp = fingerprint("", "sk-test");
+        assert_eq!(fp, "f3abf2a6cc4f");
         assert_eq!(fp.len(), 12);
-        assert_eq!(fp, fingerprint("sk-test"));
-        assert_ne!(fp, fingerprint("sk-test2"));
+        assert_ne!(fp, fingerprint("", "sk-test2"));
         assert!(!fp.contains("sk-"));
+        // Salted: sha256("s1:sk-test") (`printf s1:sk-test | sha256sum`), unrelated to the unsalted one.
+        let salted = fingerprint("s1", "sk-test");
+        assert_eq!(salted, "2ef30d608bdd");
+        assert_ne!(salted, fingerprint("s2", "sk-test"));
+        assert_eq!(salted, fingerprint("s1", "sk-test"));
     }
 
     #[test]

@@ -65,8 +65,9 @@ impl Open {
 }
 
 /// Serves `state` on `listener` with `threads` serving threads (at least 1)
-/// until `shutdown` resolves; then lets the calls in flight finish, flushes the
-/// ledger writer and returns its totals. Blocks the calling thread, which
+/// until `shutdown` resolves; then lets the calls in flight finish (for at
+/// most `drain_timeout`, after which they are cut and recorded as incomplete),
+/// flushes the ledger writer and returns its totals. Blocks the calling thread, which
 /// accepts connections (and polls `shutdown`) on a runtime of its own.
 ///
 /// # Errors
@@ -205,6 +206,7 @@ fn serving_thread(
             return;
         }
     };
+    let drain = state.settings().drain_timeout;
     rt.block_on(async move {
         let open = Arc::new(Open::default());
         loop {
@@ -225,7 +227,18 @@ fn serving_thread(
                 }
             }
         }
-        open.all_closed().await;
+        // Calls in flight get `drain_timeout` to finish; then the runtime is
+        // dropped with them, which records each as incomplete (status 499 if
+        // no answer had come).
+        if tokio::time::timeout(drain, open.all_closed())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                connections = open.count.load(Ordering::Acquire),
+                "shutdown: calls still in flight after the drain timeout are cut"
+            );
+        }
     });
 }
 

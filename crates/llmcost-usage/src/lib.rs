@@ -43,6 +43,7 @@
 //! |---|---|---|---|---|---|
 //! | OpenAI chat, Mistral, OpenRouter | `prompt_tokens_details.audio_tokens` | – | `prompt_tokens_details.image_tokens` | `completion_tokens_details.audio_tokens` | – |
 //! | OpenAI Realtime (`input_token_details`) | `audio_tokens − cached_tokens_details.audio_tokens` | `cached_tokens_details.audio_tokens` | `image_tokens − cached_tokens_details.image_tokens` | `output_token_details.audio_tokens` | – |
+//! | OpenAI Images / image models | – | – | `input_tokens_details.image_tokens` | – | `output_tokens_details.image_tokens`; the Images API (`input_tokens_details.text_tokens`, no output details): all of `output_tokens` |
 //! | Gemini | `promptTokensDetails` AUDIO − `cacheTokensDetails` AUDIO | `cacheTokensDetails` AUDIO | – (text, image, video input share one price) | `candidatesTokensDetails` AUDIO | `candidatesTokensDetails` IMAGE |
 //! | xAI | – (text, audio and image prompt tokens share the prompt price) | – | – | – | – |
 //!

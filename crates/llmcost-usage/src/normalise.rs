@@ -240,6 +240,9 @@ fn validate(c: &Counts, p: Path) -> Result<()> {
     }
 }
 
+/// The most parts [`Reader::minus`] takes.
+const MAX_PARTS: usize = 4;
+
 /// Reads counts of one usage object, naming fields for errors.
 struct Reader<'c> {
     c: &'c Counts,
@@ -261,8 +264,14 @@ impl Reader<'_> {
 
     /// `total − Σ parts`, where every part is a subset of `total`.
     fn minus(&self, total: Slot, parts: &[Slot]) -> Result<u64> {
-        let vals: Vec<(Slot, u64)> = parts.iter().map(|&s| (s, self.get(s))).collect();
-        self.minus_vals(total, &vals)
+        // On the stack: this runs a few times per record.
+        debug_assert!(parts.len() <= MAX_PARTS, "more parts than MAX_PARTS");
+        let mut vals = [(Slot::TotalTokens, 0); MAX_PARTS];
+        let n = parts.len().min(MAX_PARTS);
+        for (v, &s) in vals.iter_mut().zip(&parts[..n]) {
+            *v = (s, self.get(s));
+        }
+        self.minus_vals(total, &vals[..n])
     }
 
     /// `total − Σ values`, each value named by its slot (a part of a slot's
@@ -402,6 +411,41 @@ fn realtime(r: &Reader<'_>) -> Result<Usage> {
     })
 }
 
+/// Image models (Images API, image generation): image input and output tokens
+/// are taken out of `input_tokens` / `output_tokens`. The Images API reports
+/// `input_tokens_details.text_tokens` and no output details: its output tokens
+/// are "the number of image tokens in the output image".
+fn images(r: &Reader<'_>) -> Result<Usage> {
+    let input_image = r.get(Slot::InputImage);
+    let all_image_output =
+        r.has(Slot::InputText) && !r.has(Slot::OutputImage) && !r.has(Slot::OutputReasoning);
+    let output_image = if all_image_output {
+        r.get(Slot::OutputTokens)
+    } else {
+        r.get(Slot::OutputImage)
+    };
+    Ok(Usage {
+        input: r.minus(
+            Slot::InputTokens,
+            &[Slot::InputCached, Slot::InputCacheWrite, Slot::InputImage],
+        )?,
+        cache_read: r.get(Slot::InputCached),
+        cache_write: r.get(Slot::InputCacheWrite),
+        input_image,
+        output: if all_image_output {
+            0
+        } else {
+            r.minus(
+                Slot::OutputTokens,
+                &[Slot::OutputReasoning, Slot::OutputImage],
+            )?
+        },
+        output_image,
+        reasoning: r.get(Slot::OutputReasoning),
+        ..Usage::default()
+    })
+}
+
 /// The Realtime API's details are present.
 fn is_realtime(r: &Reader<'_>) -> bool {
     [
@@ -420,6 +464,9 @@ fn is_realtime(r: &Reader<'_>) -> bool {
 fn responses(r: &Reader<'_>, shape: Shape) -> Result<Usage> {
     if shape == Shape::OpenAiResponses && is_realtime(r) {
         return realtime(r);
+    }
+    if shape == Shape::OpenAiResponses && (r.has(Slot::InputImage) || r.has(Slot::OutputImage)) {
+        return images(r);
     }
     let mut u = Usage {
         input: r.minus(

@@ -582,10 +582,16 @@ pub(crate) enum Slot {
     GCandAudio,
     /// Gemini `candidatesTokensDetails` IMAGE (⊂ candidates).
     GCandImage,
+    /// `input_tokens_details.image_tokens` (Images API, ⊂ input).
+    InputImage,
+    /// `input_tokens_details.text_tokens` (only the Images API reports it).
+    InputText,
+    /// `output_tokens_details.image_tokens` (⊂ output).
+    OutputImage,
 }
 
 impl Slot {
-    const COUNT: usize = 37;
+    const COUNT: usize = 40;
 
     /// Counts that decide a bucket: one of them makes an object a usage object.
     const PRIMARY: u64 = Slot::PromptTokens.bit()
@@ -660,6 +666,9 @@ impl Slot {
             (Slot::GCandAudio, true) => "candidates_tokens_details[AUDIO].token_count",
             (Slot::GCandImage, false) => "candidatesTokensDetails[IMAGE].tokenCount",
             (Slot::GCandImage, true) => "candidates_tokens_details[IMAGE].token_count",
+            (Slot::InputImage, _) => "input_tokens_details.image_tokens",
+            (Slot::InputText, _) => "input_tokens_details.text_tokens",
+            (Slot::OutputImage, _) => "output_tokens_details.image_tokens",
         }
     }
 }
@@ -699,6 +708,7 @@ enum DKey {
     Ephemeral1h,
     Audio,
     Image,
+    Text,
     CachedDetails,
     Other,
 }
@@ -723,6 +733,9 @@ impl DetailsKind {
             (DetailsKind::RtCached, DKey::Audio) => Slot::RtCachedAudio,
             (DetailsKind::RtCached, DKey::Image) => Slot::RtCachedImage,
             (DetailsKind::RtOutput, DKey::Audio) => Slot::RtOutAudio,
+            (DetailsKind::Input, DKey::Image) => Slot::InputImage,
+            (DetailsKind::Input, DKey::Text) => Slot::InputText,
+            (DetailsKind::Output, DKey::Image) => Slot::OutputImage,
             _ => return None,
         })
     }
@@ -746,6 +759,7 @@ impl DKeyVisitor {
             b"ephemeral_1h_input_tokens" => DKey::Ephemeral1h,
             b"audio_tokens" => DKey::Audio,
             b"image_tokens" => DKey::Image,
+            b"text_tokens" => DKey::Text,
             b"cached_tokens_details" => DKey::CachedDetails,
             _ => DKey::Other,
         }

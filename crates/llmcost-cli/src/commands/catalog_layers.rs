@@ -4,10 +4,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use llmcost_catalog::{Catalog, CatalogFile, Prefer};
+
+use crate::common::UsageError;
 
 /// Options that choose the catalog (global: every command takes them).
 #[derive(Debug, Clone, Default, Args)]
@@ -27,7 +30,7 @@ pub struct CatalogOpts {
 }
 
 static OPTS: OnceLock<CatalogOpts> = OnceLock::new();
-static LAYERED: OnceLock<Result<Option<Catalog>, String>> = OnceLock::new();
+static LAYERED: OnceLock<Result<Option<Catalog>, (String, bool)>> = OnceLock::new();
 
 /// Records the catalog options of this run (called once by `main`).
 pub fn configure(o: &CatalogOpts) {
@@ -53,7 +56,7 @@ pub fn prefer() -> Result<Prefer> {
         .prefer
         .as_deref()
         .map_or(Ok(Prefer::Curated), str::parse)
-        .map_err(|e: String| anyhow!("invalid --prefer: {e}"))
+        .map_err(|e: String| UsageError::new(format!("invalid --prefer: {e}")).into())
 }
 
 /// Reads one catalog file; its name in provenance is the path as given.
@@ -67,58 +70,139 @@ pub fn read_file(path: &Path, name: Option<String>) -> Result<CatalogFile> {
 }
 
 /// The layer files of this run: `--catalog` files first, then the catalog
-/// directory's `*.toml` files by name (named by file name).
-pub fn layer_files() -> Result<Vec<CatalogFile>> {
+/// directory's `*.toml` files by name (named by file name). The second list
+/// holds the directory's files (with their paths), which may be skipped.
+///
+/// A `--catalog` file that cannot be read is a configuration error; a
+/// directory file that cannot be read is skipped with a warning.
+pub fn layer_files_split() -> Result<(Vec<CatalogFile>, Vec<DirFile>)> {
     let o = opts();
-    let mut files = Vec::new();
+    let mut given = Vec::new();
     for p in &o.catalog {
-        files.push(read_file(p, None)?);
+        given.push(read_file(p, None).map_err(|e| UsageError::new(format!("{e:#}")))?);
     }
+    let mut dir_files = Vec::new();
     if !o.no_user_catalog
         && let Some(dir) = user_dir()
         && dir.is_dir()
     {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .with_context(|| format!("cannot read the user catalog directory {}", dir.display()))?
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                skip(&format!(
+                    "cannot read the user catalog directory {}: {e}\n  hint: fix its permissions, or pass --no-user-catalog",
+                    dir.display()
+                ));
+                return Ok((given, dir_files));
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
         paths.sort();
         for p in paths {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-            files.push(read_file(&p, name)?);
+            match read_file(&p, name) {
+                Ok(f) => dir_files.push((f, p)),
+                Err(e) => skip(&format!(
+                    "{e:#}\n  hint: fix the file or move it out of {}",
+                    dir.display()
+                )),
+            }
         }
     }
+    Ok((given, dir_files))
+}
+
+/// A file of the user catalog directory, with its path.
+pub type DirFile = (CatalogFile, PathBuf);
+
+/// The layer files of this run in order: `--catalog` files, then the
+/// directory's (unreadable directory files skipped with a warning).
+pub fn layer_files() -> Result<Vec<CatalogFile>> {
+    let (mut files, dir) = layer_files_split()?;
+    files.extend(dir.into_iter().map(|(f, _)| f));
     Ok(files)
+}
+
+static SKIPPED: AtomicUsize = AtomicUsize::new(0);
+
+/// User catalog files skipped in this run (a broken file in the directory).
+pub fn skipped() -> usize {
+    SKIPPED.load(Ordering::Relaxed)
+}
+
+#[expect(clippy::print_stderr, reason = "a skipped catalog file is a warning")]
+fn skip(msg: &str) {
+    SKIPPED.fetch_add(1, Ordering::Relaxed);
+    eprintln!("warning: user catalog file skipped: {msg}");
 }
 
 fn builtin() -> Result<&'static Catalog> {
     Catalog::builtin().map_err(|e| anyhow!("the built-in price catalog is invalid: {e}"))
 }
 
+/// Layers the files on the built-in catalog. A directory file that does not
+/// load is skipped with a warning naming its path, line and field, and the
+/// rest is layered again; a `--catalog` file that does not load is a
+/// configuration error.
+fn build_layered() -> Result<Option<Catalog>> {
+    let (given, mut dir_files) = layer_files_split()?;
+    let prefer = prefer()?;
+    loop {
+        if given.is_empty() && dir_files.is_empty() && prefer == Prefer::Curated {
+            return Ok(None);
+        }
+        let files: Vec<CatalogFile> = given
+            .iter()
+            .cloned()
+            .chain(dir_files.iter().map(|(f, _)| f.clone()))
+            .collect();
+        let e = match builtin()?.clone().with_layers(&files, prefer) {
+            Ok(c) => return Ok(Some(c)),
+            Err(e) => e,
+        };
+        let in_dir = dir_files.iter().position(|(f, _)| f.name == e.file);
+        match in_dir {
+            Some(i) if !given.iter().any(|f| f.name == e.file) => {
+                let (_, path) = dir_files.remove(i);
+                let at = if e.line > 0 {
+                    format!("{}:{}", path.display(), e.line)
+                } else {
+                    path.display().to_string()
+                };
+                skip(&format!(
+                    "{at}: {}\n  hint: fix the file or move it out of {}; the other catalog files are used",
+                    e.message,
+                    path.parent()
+                        .map_or_else(String::new, |d| d.display().to_string())
+                ));
+            }
+            _ => {
+                return Err(UsageError::new(format!(
+                    "invalid catalog file {e}\nhint: fix the file, or leave out --catalog"
+                ))
+                .into());
+            }
+        }
+    }
+}
+
 /// The catalog of this run: built-in alone when there are no layer files,
 /// else built-in with the layers on it (built once).
 pub fn current() -> Result<&'static Catalog> {
-    let r = LAYERED.get_or_init(|| {
-        let build = || -> Result<Option<Catalog>> {
-            let files = layer_files()?;
-            let prefer = prefer()?;
-            if files.is_empty() && prefer == Prefer::Curated {
-                return Ok(None);
-            }
-            builtin()?
-                .clone()
-                .with_layers(&files, prefer)
-                .map(Some)
-                .map_err(|e| anyhow!("invalid catalog file {e}"))
-        };
-        build().map_err(|e| format!("{e:#}"))
-    });
+    let r = LAYERED.get_or_init(|| build_layered().map_err(|e| (format!("{e:#}"), exit_usage(&e))));
     match r {
         Ok(Some(c)) => Ok(c),
         Ok(None) => builtin(),
-        Err(e) => Err(anyhow!("{e}")),
+        Err((e, true)) => Err(UsageError::new(e.clone()).into()),
+        Err((e, false)) => Err(anyhow!("{e}")),
     }
+}
+
+fn exit_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<UsageError>())
 }
 
 /// One catalog file (TOML) or price file (LiteLLM / OpenRouter JSON,
@@ -160,5 +244,6 @@ pub fn standalone(spec: &str, at: llmcost_core::Timestamp) -> Result<Catalog> {
             text,
         }
     };
-    Catalog::files_only(&[file]).map_err(|e| anyhow!("invalid catalog file {e}"))
+    Catalog::files_only(&[file])
+        .map_err(|e| UsageError::new(format!("invalid catalog file {e}")).into())
 }

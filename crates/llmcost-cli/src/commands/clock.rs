@@ -221,9 +221,9 @@ pub fn zone(name: Option<&str>) -> Result<TimeZone> {
     if let Some(off) = fixed_offset(n) {
         return Ok(TimeZone::fixed(off));
     }
-    TimeZone::get(n).with_context(|| {
-        format!(
-            "--tz: `{n}` is not a time zone (use an IANA name such as Europe/Paris, UTC, or +08:00)"
+    TimeZone::get(n).map_err(|e| {
+        crate::common::usage_err!(
+            "--tz: `{n}` is not a time zone (use an IANA name such as Europe/Paris, UTC, or +08:00): {e}"
         )
     })
 }
@@ -248,7 +248,7 @@ fn fixed_offset(n: &str) -> Option<jiff::tz::Offset> {
 /// The dates and hours of a period.
 pub fn period(from: Date, days: u32, hours: Option<&str>, tz: TimeZone) -> Result<Vec<DaySpan>> {
     let hours = hours
-        .map(|h| DayWindow::parse(h).map_err(|e| anyhow::anyhow!("--hours: {e}")))
+        .map(|h| DayWindow::parse(h).map_err(|e| crate::common::usage_err!("--hours: {e}")))
         .transpose()?;
     Ok(Period {
         from,
@@ -378,10 +378,10 @@ where
     Ok(Valued {
         value,
         fraction: None,
+        warning: note.or_else(|| super::calendar::instant_warning(&priced, s.at)),
         priced,
         regime: regime_of(cat, model, s.at, s).key(),
         rates: Vec::new(),
-        warning: note,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use llmcost_core::{Currency, Decimal, ServiceTier, Usage, round_for_display};
 use serde::Serialize;
 
@@ -110,7 +110,7 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if let Some(first) = currencies.first()
         && let Some(other) = currencies.iter().find(|c| *c != first)
     {
-        bail!(
+        crate::common::usage_bail!(
             "the models are priced in different currencies ({first} and {other}): pass --currency, and --fx for models without a list in it"
         );
     }
@@ -122,7 +122,7 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 .find(|x| x.0.to_ascii_lowercase() == lower)
                 .map(|x| (x.0.clone(), x.1))
                 .ok_or_else(|| {
-                    anyhow!(
+                    crate::common::usage_err!(
                         "--reference `{r}` is not one of the compared models (add it with --model)"
                     )
                 })?

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use llmcost_core::{ServiceTier, Usage};
 use serde::Serialize;
 
@@ -32,6 +32,9 @@ pub struct CostJson<'a> {
     pub fx: Option<&'a FxApplied>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<String>,
+    /// What the answer cannot account for (a holiday calendar that has ended).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 pub fn tier_of(batch: bool, service_tier: Option<&str>) -> Result<ServiceTier> {
@@ -40,7 +43,9 @@ pub fn tier_of(batch: bool, service_tier: Option<&str>) -> Result<ServiceTier> {
     }
     match service_tier {
         None => Ok(ServiceTier::Standard),
-        Some(t) => t.parse().map_err(|e: String| anyhow::anyhow!(e)),
+        Some(t) => t
+            .parse()
+            .map_err(|e: String| crate::common::usage_err!("invalid --service-tier: {e}")),
     }
 }
 
@@ -51,7 +56,9 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         return super::usage_file::run(args, path, &s, tier, out);
     }
     let Some(model) = args.model.as_deref() else {
-        bail!("--model is required (or give --usage FILE with a response body)");
+        crate::common::usage_bail!(
+            "--model is required (or give --usage FILE with a response body)"
+        );
     };
     let usage = Usage {
         input: args.input.unwrap_or(0),
@@ -60,11 +67,15 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         cache_write_1h: args.cache_write_1h.unwrap_or(0),
         output: args.output.unwrap_or(0),
         reasoning: args.reasoning.unwrap_or(0),
-        ..Usage::default()
+        input_audio: args.input_audio.unwrap_or(0),
+        cache_read_audio: args.cache_read_audio.unwrap_or(0),
+        output_audio: args.output_audio.unwrap_or(0),
+        input_image: args.input_image.unwrap_or(0),
+        output_image: args.output_image.unwrap_or(0),
     };
     if usage.is_zero() {
-        bail!(
-            "no tokens given: pass at least one of --input, --cache-read, --cache-write, --cache-write-1h, --output, --reasoning"
+        crate::common::usage_bail!(
+            "no tokens given: pass at least one of --input, --cache-read, --cache-write, --cache-write-1h, --output, --reasoning (or an audio/image bucket: --input-audio, --cache-read-audio, --output-audio, --input-image, --output-image)"
         );
     }
     let cat = catalog()?;
@@ -104,6 +115,9 @@ pub fn render(
                 price: &p.price,
                 fx: p.fx.as_ref(),
                 shape,
+                warnings: super::calendar::instant_warning(p, at)
+                    .into_iter()
+                    .collect(),
             },
         ),
         Format::Table => {
@@ -113,6 +127,9 @@ pub fn render(
                 "{}",
                 table(&mut d, model, usage, at, p, shape.as_deref())
             )?;
+            if let Some(w) = super::calendar::instant_warning(p, at) {
+                writeln!(out, "warning: {w}")?;
+            }
             Ok(())
         }
     }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::Result;
 use llmcost_core::{Bucket, Decimal, ServiceTier, Usage, round_for_display};
 use serde::Serialize;
 
@@ -34,6 +34,9 @@ pub struct EstimateJson {
     /// Present only with `--billed`.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub reconciliation: Option<ReconcileJson>,
+    /// What the answer cannot account for (a holiday calendar that has ended).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Reconciliation keys of `estimate --billed`.
@@ -144,14 +147,14 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let billed = args
         .billed
         .as_deref()
-        .map(|b| {
+        .map(|b| -> Result<Decimal> {
             let d: Decimal = b
                 .trim()
                 .trim_start_matches(['$', '¥', '€'])
                 .parse()
-                .map_err(|_| anyhow!("--billed: `{b}` is not an amount"))?;
+                .map_err(|_| crate::common::usage_err!("--billed: `{b}` is not an amount"))?;
             if d < Decimal::ZERO {
-                bail!("--billed: `{b}` is negative");
+                crate::common::usage_bail!("--billed: `{b}` is negative");
             }
             Ok(d)
         })
@@ -171,11 +174,11 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let rin = rates
         .effective(Bucket::Input)
         .map(|x| x.0 * fx)
-        .ok_or_else(|| anyhow!("`{}` has no input price", args.model))?;
+        .ok_or_else(|| crate::common::usage_err!("`{}` has no input price", args.model))?;
     let rout = rates
         .effective(Bucket::Output)
         .map(|x| x.0 * fx)
-        .ok_or_else(|| anyhow!("`{}` has no output price", args.model))?;
+        .ok_or_else(|| crate::common::usage_err!("`{}` has no output price", args.model))?;
     let cur = p.cost.currency;
     let rec = billed.map(|b| reconcile(t, p.cost.total, b, rin, rout, cur.as_str()));
     let explained = rec.as_ref().is_none_or(|r| r.explained);
@@ -203,6 +206,9 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                     explained: r.explained,
                     explanation: r.explanation.clone(),
                 }),
+                warnings: super::calendar::instant_warning(&p, s.at)
+                    .into_iter()
+                    .collect(),
             };
             write_json(out, &j)?;
         }
@@ -223,6 +229,9 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             write!(out, "{text}")?;
             if let Some(h) = super::clock::bare_date_hint(args.price.at.as_deref(), &p, s.at) {
                 writeln!(out, "{h}")?;
+            }
+            if let Some(w) = super::calendar::instant_warning(&p, s.at) {
+                writeln!(out, "warning: {w}")?;
             }
             if let (Some(b), Some(r)) = (billed, &rec) {
                 writeln!(out)?;
@@ -258,7 +267,9 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if explained {
         Ok(ExitStatus::Success)
     } else {
-        bail!("{}", rec.map(|r| r.explanation).unwrap_or_default())
+        // Done, but the bill is not explained: exit 1.
+        crate::common::warn(&rec.map(|r| r.explanation).unwrap_or_default());
+        Ok(ExitStatus::Partial)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use llmcost_core::{Currency, Decimal, Ratio, ServiceTier, Usage};
 use serde::Serialize;
 
@@ -87,10 +87,12 @@ pub struct ForecastRate {
 pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
     if args.days == 0 {
-        bail!("--days must be at least 1");
+        crate::common::usage_bail!("--days must be at least 1");
     }
     if args.from.is_some() && args.price.at.is_some() {
-        bail!("give --from DATE or --at TIME, not both: the period starts on one day");
+        crate::common::usage_bail!(
+            "give --from DATE or --at TIME, not both: the period starts on one day"
+        );
     }
     let hit = args
         .cache_hit_rate
@@ -100,10 +102,10 @@ pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let n = args.requests_per_day;
     let input_day = n
         .checked_mul(args.input)
-        .ok_or_else(|| anyhow::anyhow!("input tokens per day overflow"))?;
+        .ok_or_else(|| crate::common::usage_err!("input tokens per day overflow"))?;
     let output_day = n
         .checked_mul(args.output)
-        .ok_or_else(|| anyhow::anyhow!("output tokens per day overflow"))?;
+        .ok_or_else(|| crate::common::usage_err!("output tokens per day overflow"))?;
     let cached = round_tokens(Decimal::from(input_day) * hit.unwrap_or(Decimal::ZERO))?;
     let usage = Usage {
         input: input_day - cached,
@@ -131,7 +133,7 @@ pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     };
     let rates = spread_of(&usage)?;
     let Some(first) = rates.first() else {
-        bail!("nothing to price in the period");
+        crate::common::usage_bail!("nothing to price in the period");
     };
     let days = Ratio::new(i128::from(args.days), 1)?;
     let daily = clock::weighted(&rates)?;

@@ -251,6 +251,9 @@ pub struct ImportSummary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<IssueJson>,
     pub failed_files: Vec<FailedFile>,
+    /// A holiday calendar that ended before some records (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -419,6 +422,7 @@ fn import_files_with<L: Ledger>(
         },
         notes: Vec::new(),
         failed_files: Vec::new(),
+        warnings: Vec::new(),
     };
 
     // Plan each file: where to start reading.
@@ -462,6 +466,7 @@ fn import_files_with<L: Ledger>(
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::sync_channel::<Msg>(workers * 4);
     let mut unpriced_all = BTreeMap::new();
+    let mut calendars = super::calendar::Ended::default();
     let mut issues_first: Vec<IssueJson> = Vec::new();
 
     let write_result: Result<()> = std::thread::scope(|s| {
@@ -500,7 +505,7 @@ fn import_files_with<L: Ledger>(
                             break;
                         }
                     }
-                    unpriced
+                    (unpriced, refs)
                 })
             })
             .collect();
@@ -626,7 +631,12 @@ fn import_files_with<L: Ledger>(
         drop(rx);
         for h in handles {
             match h.join() {
-                Ok(u) => merge_unpriced(&mut unpriced_all, u),
+                Ok((u, refs)) => {
+                    merge_unpriced(&mut unpriced_all, u);
+                    for sc in refs.calendars_ended() {
+                        calendars.note(sc);
+                    }
+                }
                 Err(_) => {
                     if result.is_ok() {
                         result = Err(anyhow::anyhow!("an import worker stopped unexpectedly"));
@@ -644,6 +654,7 @@ fn import_files_with<L: Ledger>(
         )
     })?;
     summary.issues.first = issues_first;
+    summary.warnings = calendars.warnings_at(None);
     summary.unpriced = unpriced_all
         .into_iter()
         .map(|(model, u)| UnpricedJson {
@@ -710,8 +721,26 @@ fn head_hash(path: &Path, offset: u64) -> Result<String> {
 
 fn report(s: &ImportSummary, format: Format, out: &mut dyn Write) -> Result<ExitStatus> {
     warn_issues(s);
+    for w in &s.warnings {
+        warn(w);
+    }
     match format {
-        Format::Json => crate::output::write_json(out, s)?,
+        Format::Json => {
+            // Exit policy: a model left unpriced is an issue too (exit 1).
+            let mut j = s.clone();
+            for u in &s.unpriced {
+                j.issues.count += 1;
+                j.issues.first.push(IssueJson {
+                    path: String::new(),
+                    line: 0,
+                    message: format!(
+                        "`{}` has no price ({}): {} records stored without a cost",
+                        u.model, u.reason, u.records
+                    ),
+                });
+            }
+            crate::output::write_json(out, &j)?;
+        }
         Format::Table => {
             writeln!(out, "ledger:              {}", s.ledger)?;
             writeln!(
@@ -753,6 +782,7 @@ fn report(s: &ImportSummary, format: Format, out: &mut dyn Write) -> Result<Exit
             }
         }
     }
+    crate::common::warn_unpriced(s.unpriced.iter().map(|u| u.model.as_str()));
     // Skipped input or records stored without a cost: done, but not all of it.
     Ok(
         if s.issues.count > 0 || !s.failed_files.is_empty() || !s.unpriced.is_empty() {

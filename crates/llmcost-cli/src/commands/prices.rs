@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use llmcost_catalog::{Layer, Model, Origin};
 use llmcost_core::{Currency, Decimal, PriceRow, Rates, TierPricing, Timestamp};
 use serde::Serialize;
@@ -193,6 +193,9 @@ struct ModelJson {
 struct PricesJson {
     at: Timestamp,
     models: Vec<ModelJson>,
+    /// A holiday calendar that has ended by `at` (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
@@ -216,14 +219,14 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if let Some(p) = &args.provider {
         let p = p.trim().to_ascii_lowercase();
         if !cat.providers().contains(&p) {
-            bail!(
+            crate::common::usage_bail!(
                 "--provider: no provider `{p}` in the catalog; known: {}",
                 cat.providers().join(", ")
             );
         }
         models.retain(|m| m.provider == p);
         if models.is_empty() {
-            bail!("no {p} model matches `{q}`");
+            crate::common::usage_bail!("no {p} model matches `{q}`");
         }
     }
     // Models with a price in force at `at` first, then retired or ended ones.
@@ -232,9 +235,9 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if models.is_empty() {
         let sug = cat.suggestions(&q, 3);
         if sug.is_empty() {
-            bail!("no model matches `{q}`");
+            crate::common::usage_bail!("no model matches `{q}`");
         }
-        bail!(
+        crate::common::usage_bail!(
             "no model matches `{q}`; closest known: {}",
             sug.iter()
                 .map(|s| format!("`{s}`"))
@@ -245,10 +248,15 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     // Sorted: the catalog keeps aliases in a hash map, whose order means nothing.
     let mut timed: Vec<_> = cat.timed_aliases().collect();
     timed.sort_by(|a, b| (a.from, &a.name).cmp(&(b.from, &b.name)));
+    let warnings = super::calendar::rows_warnings(
+        models.iter().flat_map(|m| m.rows_at(at)).map(AsRef::as_ref),
+        at,
+    );
     match args.format {
         Format::Json => {
             let j = PricesJson {
                 at,
+                warnings,
                 models: models
                     .iter()
                     .map(|m| ModelJson {
@@ -448,6 +456,9 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                         out,
                         "\n(peak), (off-peak), (standard): the price depends on the hour; the rates in force at that instant are shown (--history shows both)"
                     )?;
+                }
+                for w in &warnings {
+                    writeln!(out, "warning: {w}")?;
                 }
             }
             if let Some(f) = d.footnote() {

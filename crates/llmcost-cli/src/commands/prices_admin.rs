@@ -166,8 +166,9 @@ pub fn run(cmd: &PricesCommand, out: &mut dyn Write) -> Result<ExitStatus> {
 
 fn generate_breadth(a: &GenerateBreadthArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let date = |s: &str, flag: &str| -> Result<jiff::civil::Date> {
-        s.parse()
-            .map_err(|e| anyhow!("--{flag}: `{s}` is not a date (YYYY-MM-DD): {e}"))
+        s.parse().map_err(|e| {
+            crate::common::usage_err!("--{flag}: `{s}` is not a date (YYYY-MM-DD): {e}")
+        })
     };
     let read = |p: &Path| {
         std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
@@ -266,9 +267,11 @@ fn generate_breadth(a: &GenerateBreadthArgs, out: &mut dyn Write) -> Result<Exit
 
 fn parse_format(given: Option<&str>, text: &str, what: &str) -> Result<Format> {
     match given {
-        Some(f) => f.parse().map_err(|e: String| anyhow!("--format: {e}")),
+        Some(f) => f
+            .parse()
+            .map_err(|e: String| crate::common::usage_err!("--format: {e}")),
         None => Format::detect(text).ok_or_else(|| {
-            anyhow!(
+            crate::common::usage_err!(
                 "{what}: cannot tell whether this is a LiteLLM, OpenRouter or genai-prices price file\n\
                  hint: pass --format litellm, --format openrouter or --format genai-prices"
             )
@@ -282,7 +285,9 @@ fn default_output(given: Option<&Path>, format: Format) -> Result<PathBuf> {
     }
     user_dir()
         .map(|d| d.join(format!("{}.toml", format.key())))
-        .ok_or_else(|| anyhow!("no user config directory here\nhint: pass --output FILE"))
+        .ok_or_else(|| {
+            crate::common::usage_err!("no user config directory here\nhint: pass --output FILE")
+        })
 }
 
 /// The import instant (whole seconds) and the start of its UTC day.
@@ -979,7 +984,7 @@ fn digest(text: &str) -> String {
 fn update(a: &UpdateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let Some(source) = &a.source else {
         if a.output.is_some() || a.format.is_some() {
-            return Err(anyhow!(
+            return Err(crate::common::usage_err!(
                 "--output and --format need --from (the default sources write one file each)"
             ));
         }

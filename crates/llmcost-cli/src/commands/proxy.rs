@@ -36,17 +36,52 @@ pub struct ProxyArgs {
     /// Ledger file (default: $LLMCOST_LEDGER, else the user's data directory).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+    /// An exchange rate for budgets in a currency the catalog lists no prices in:
+    /// `CUR=RATE`, RATE units of CUR per 1 USD (e.g. `EUR=0.92`). Repeatable.
+    #[arg(long, value_name = "CUR=RATE")]
+    pub fx: Vec<String>,
+    /// On SIGINT/SIGTERM, how long calls in flight may take to finish before they
+    /// are cut (and recorded as incomplete), in seconds (default 10).
+    #[arg(long, value_name = "SECS")]
+    pub drain_timeout: Option<u64>,
+    /// Largest request body of a metered call, in bytes (default 33554432); 413 beyond.
+    #[arg(long, value_name = "BYTES")]
+    pub max_request_body: Option<usize>,
+    /// Extra CA certificates (PEM) trusted for HTTPS upstreams, besides the system's
+    /// store and the built-in Mozilla roots.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
     /// Worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Print the example config file and exit.
     #[arg(long)]
     pub print_config_example: bool,
+    /// Read an API key from stdin and print the fingerprint this ledger records for
+    /// it (salted per ledger), e.g. for a `key:FINGERPRINT` budget; then exit.
+    #[arg(long)]
+    pub print_key_fingerprint: bool,
 }
 
 pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if args.print_config_example {
         out.write_all(llmcost_proxy::EXAMPLE_CONFIG.as_bytes())?;
+        return Ok(ExitStatus::Success);
+    }
+    if args.print_key_fingerprint {
+        let mut key = String::new();
+        std::io::stdin()
+            .read_line(&mut key)
+            .context("cannot read the key from stdin")?;
+        let key = key.trim();
+        if key.is_empty() {
+            crate::common::usage_bail!(
+                "no key on stdin\nhint: pipe the key in: `printenv OPENAI_API_KEY | llmcost proxy --print-key-fingerprint`"
+            );
+        }
+        let mut ledger = crate::ledger::open_ledger(args.ledger.as_deref())?;
+        let salt = llmcost_proxy::key_salt(&mut ledger).context("cannot read the ledger")?;
+        writeln!(out, "{}", llmcost_proxy::fingerprint(&salt, key))?;
         return Ok(ExitStatus::Success);
     }
     init_tracing();
@@ -61,14 +96,28 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let cli = CliOverrides {
         upstreams: args.upstream.clone(),
         budgets: args.budget.clone(),
+        fx: args.fx.clone(),
     };
-    let settings =
-        Settings::resolve(&file, &cli, &|v| std::env::var(v).ok()).with_context(|| {
-            args.config.as_ref().map_or_else(
-                || "invalid proxy settings".to_string(),
-                |p| format!("invalid proxy settings (config {})", p.display()),
-            )
-        })?;
+    let where_ = || {
+        args.config.as_ref().map_or_else(
+            || "invalid proxy settings".to_string(),
+            |p| format!("invalid proxy settings (config {})", p.display()),
+        )
+    };
+    // Configuration errors (`ConfigError`) exit with 2, before anything is opened or bound.
+    let mut settings =
+        Settings::resolve(&file, &cli, &|v| std::env::var(v).ok()).with_context(where_)?;
+    if let Some(s) = args.drain_timeout {
+        settings.drain_timeout = std::time::Duration::from_secs(s);
+    }
+    if let Some(n) = args.max_request_body {
+        settings.max_request_body = n;
+    }
+    if let Some(p) = &args.ca_file {
+        settings.ca_file = Some(p.clone());
+    }
+    let catalog = super::catalog()?;
+    llmcost_proxy::check_budget_currencies(&settings, catalog).with_context(where_)?;
     let listen = args
         .listen
         .clone()
@@ -76,6 +125,13 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let ledger_path = crate::ledger::ledger_path(args.ledger.as_deref())?;
     let ledger = crate::ledger::open_ledger(Some(&ledger_path))?;
+    // A locked ledger must not hold the writer for SQLite's usual 30 s: after
+    // 1 s the records go to the spill file and are replayed later.
+    ledger
+        .connection()
+        .busy_timeout(std::time::Duration::from_secs(1))
+        .context("setting the ledger's busy timeout")?;
+    settings.spill_path = Some(llmcost_proxy::spill_path_for(&ledger_path));
     // Checkpoints run on a connection of their own, beside the writer's inserts
     // (as in `import`): the writer never stops to copy the log into the file,
     // which would hold up the records queued behind it.
@@ -96,7 +152,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let default = settings
         .default_upstream
         .map(|i| settings.upstreams[i].base_url());
-    let proxy = Proxy::start_with_catalog(settings, Box::new(ledger), super::catalog()?)
+    let proxy = Proxy::start_with_catalog(settings, Box::new(ledger), catalog)
         .context("cannot start the proxy")?;
     tracing::info!(
         listen = %local,
@@ -127,8 +183,13 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let dropped = state.dropped();
     writeln!(
         out,
-        "llmcost proxy stopped: {} records written, {} dropped (queue full), {} failed (ledger errors)",
-        report.written, dropped, report.failed
+        "llmcost proxy stopped: {} records written, {} dropped (queue full), {} failed (ledger errors), {} spilled, {} replayed, {} left in the spill file",
+        report.written,
+        dropped,
+        report.failed,
+        report.spilled,
+        report.replayed,
+        report.left_in_spill
     )?;
     Ok(ExitStatus::Success)
 }

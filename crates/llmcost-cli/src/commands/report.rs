@@ -44,7 +44,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 use llmcost_catalog::Catalog;
@@ -234,7 +234,7 @@ impl Settings {
         if let (Some(a), Some(b)) = (since, until)
             && a >= b
         {
-            bail!("--since ({a}) is not before --until ({b})");
+            crate::common::usage_bail!("--since ({a}) is not before --until ({b})");
         }
         Ok(Settings {
             price,
@@ -273,6 +273,9 @@ struct Cached {
     until: Option<Timestamp>,
     row: Arc<PriceRow>,
     rate: Option<(Currency, Decimal)>,
+    /// The end of the row's holiday calendar, if any (records at or after it
+    /// are noted once in `Pricer::calendars`).
+    calendar_end: Option<Timestamp>,
 }
 
 /// Prices usages of many records; caches per model the row in force and its
@@ -285,6 +288,8 @@ pub(crate) struct Pricer<'a> {
     unknown: HashMap<Arc<str>, String, foldhash::fast::RandomState>,
     /// Conversions used.
     pub fx: BTreeMap<Currency, Decimal>,
+    /// Schedules whose holiday calendar had ended at a record priced.
+    pub calendars: super::calendar::Ended,
 }
 
 impl<'a> Pricer<'a> {
@@ -295,6 +300,7 @@ impl<'a> Pricer<'a> {
             cache: Vec::new(),
             unknown: HashMap::default(),
             fx: BTreeMap::new(),
+            calendars: super::calendar::Ended::default(),
         }
     }
 
@@ -324,6 +330,13 @@ impl<'a> Pricer<'a> {
         };
         let c = &self.cache[i].1;
         let total = c.row.total(usage, at, tier).map_err(|e| e.to_string())?;
+        // One comparison; past the calendar the row's schedule is noted once.
+        if c.calendar_end.is_some_and(|e| at >= e) {
+            let row = c.row.clone();
+            self.cache[i].1.calendar_end = None;
+            self.calendars.note_row(&row, at);
+        }
+        let c = &self.cache[i].1;
         Ok(match c.rate {
             Some((from, rate)) => {
                 self.fx.insert(from, rate);
@@ -354,6 +367,10 @@ impl<'a> Pricer<'a> {
                     until,
                     row: r.row.clone(),
                     rate: conv.map(|(from, _, rate)| (from, rate)),
+                    calendar_end: spec
+                        .off_peak
+                        .as_ref()
+                        .and_then(|o| o.schedule.calendar_end()),
                 };
                 let i = match self.cache.iter().position(|(m, _)| **m == **model) {
                     Some(i) => {
@@ -432,6 +449,8 @@ pub(crate) struct Agg {
     /// Not problems: a last line still being written (path mode).
     pub notes: Vec<Issue>,
     pub fx: BTreeMap<Currency, Decimal>,
+    /// Schedules whose holiday calendar had ended at a record priced.
+    pub calendars: super::calendar::Ended,
     pub files: u64,
     /// Claude Code message ids counted outside a side chain (path mode).
     pub parents: Vec<u64>,
@@ -457,6 +476,7 @@ impl Agg {
         self.issues.truncate(MAX_ISSUES_SHOWN);
         self.notes.extend(o.notes);
         self.fx.extend(o.fx);
+        self.calendars.extend(o.calendars);
         self.files += o.files;
         self.parents.extend(o.parents);
         self
@@ -754,6 +774,7 @@ pub(crate) fn aggregate_paths(
             }),
         }
         agg.fx.extend(std::mem::take(&mut pricer.fx));
+        agg.calendars.extend(std::mem::take(&mut pricer.calendars));
         (agg, deferred)
     };
     // While a file is read, the next few in its thread's run are fetched
@@ -813,6 +834,7 @@ pub(crate) fn aggregate_paths(
         );
     }
     agg.fx.extend(pricer.fx);
+    agg.calendars.extend(pricer.calendars);
     Ok(agg)
 }
 
@@ -956,6 +978,7 @@ fn aggregate_range(
     })
     .context("cannot read the ledger")?;
     agg.fx = pricer.fx;
+    agg.calendars = pricer.calendars;
     Ok(agg)
 }
 
@@ -1143,6 +1166,9 @@ struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<IssueRow>,
     files: Option<u64>,
+    /// A holiday calendar that ended before some records (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 fn per_million(cost: Decimal, tokens: u128) -> Option<Decimal> {
@@ -1245,6 +1271,7 @@ fn build(period: Period, s: &Settings, agg: Agg, mode: &'static str, breakdown: 
         },
         notes: agg.notes.into_iter().map(IssueRow::of).collect(),
         files: (mode == "paths").then_some(agg.files),
+        warnings: agg.calendars.warnings_at(None),
     }
 }
 
@@ -1259,7 +1286,8 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         args.since.as_deref(),
         args.until.as_deref(),
         &args.model,
-    )?;
+    )
+    .map_err(crate::common::into_usage)?;
     let mut paths = args.paths.clone();
     paths.extend(args.path.iter().cloned());
     let source = args
@@ -1271,7 +1299,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if args.logs {
         let roots = llmcost_logs::default_roots();
         if roots.is_empty() {
-            bail!(
+            crate::common::usage_bail!(
                 "no Claude Code or Codex log folder was found\nhint: set CLAUDE_CONFIG_DIR or CODEX_HOME, or give the PATHs to read"
             );
         }
@@ -1279,7 +1307,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     }
     let (agg, mode) = if paths.is_empty() {
         if source.is_some() {
-            bail!("--source applies to paths read directly; give the PATHs to read");
+            crate::common::usage_bail!(
+                "--source applies to paths read directly; give the PATHs to read"
+            );
         }
         (
             aggregate_ledger(args.period, &s, args.ledger.as_deref())?,
@@ -1287,19 +1317,33 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         )
     } else {
         if args.ledger.is_some() {
-            bail!(
+            crate::common::usage_bail!(
                 "give either PATHs to read directly or --ledger, not both\nhint: `llmcost import PATH... --ledger FILE` adds logs to a ledger"
             );
         }
         (aggregate_paths(args.period, &s, &paths, source)?, "paths")
     };
-    let report = build(args.period, &s, agg, mode, args.breakdown);
+    let mut report = build(args.period, &s, agg, mode, args.breakdown);
+    let unread = report.issues.clone();
+    // Exit policy: a model left unpriced is an issue too (exit 1).
+    for u in &report.unpriced {
+        report.issues.count += 1;
+        report.issues.first.push(IssueRow {
+            path: String::new(),
+            line: 0,
+            message: format!(
+                "`{}` has no price ({}): {} records left out of the cost",
+                u.model, u.reason, u.records
+            ),
+        });
+    }
     match args.format {
         ReportFormat::Json => crate::output::write_json(out, &report)?,
         ReportFormat::Csv => write_csv(out, &report)?,
         ReportFormat::Table => write_table(out, &report)?,
     }
-    report_issues(&report.issues, &report.notes);
+    report_issues(&unread, &report.notes);
+    crate::common::warn_unpriced(report.unpriced.iter().map(|u| u.model.as_str()));
     // Skipped input or unpriced usage: done, but not everything is counted.
     Ok(if report.issues.count > 0 || !report.unpriced.is_empty() {
         ExitStatus::Partial
@@ -1589,6 +1633,9 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
             "fx: 1 {} = {} {} (given with --fx)",
             f.from, f.rate, f.to
         );
+    }
+    for w in &r.warnings {
+        let _ = writeln!(s, "warning: {w}");
     }
     let _ = write!(
         s,

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use llmcost_catalog::Catalog;
-use llmcost_core::{Currency, Decimal, ServiceTier, Usage};
+use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Usage};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -76,7 +76,9 @@ pub fn run(
             .model
             .clone()
             .or_else(|| ex.model.clone())
-            .ok_or_else(|| anyhow!("{name}: the body names no model; pass --model"))?;
+            .ok_or_else(|| {
+                crate::common::usage_err!("{name}: the body names no model; pass --model")
+            })?;
         let at = if s.at_given {
             s.at
         } else {
@@ -184,6 +186,19 @@ struct Agg {
     error_count: u64,
     errors: Vec<(usize, String)>,
     fx: BTreeMap<Currency, Decimal>,
+    /// The first bucket whose sum over records left 64 bits (refused at the end).
+    overflow: Option<Bucket>,
+}
+
+/// `into += add`, bucket by bucket; a sum past `u64::MAX` is noted, never
+/// saturated silently.
+fn add_usage(overflow: &mut Option<Bucket>, into: &mut Usage, add: &Usage) {
+    match into.checked_add(add) {
+        Ok(u) => *into = u,
+        Err(b) => {
+            overflow.get_or_insert(b);
+        }
+    }
 }
 
 impl Agg {
@@ -192,13 +207,13 @@ impl Agg {
         for (k, v) in o.models {
             let e = self.models.entry(k).or_default();
             e.records += v.records;
-            e.usage += v.usage;
+            add_usage(&mut self.overflow, &mut e.usage, &v.usage);
             e.total += v.total;
         }
         for (k, v) in o.unpriced {
             let e = self.unpriced.entry(k).or_default();
             e.records += v.records;
-            e.usage += v.usage;
+            add_usage(&mut self.overflow, &mut e.usage, &v.usage);
             if e.reason.is_empty() {
                 e.reason = v.reason;
             }
@@ -208,6 +223,9 @@ impl Agg {
         self.errors.sort_by_key(|e| e.0);
         self.errors.truncate(MAX_ERRORS_SHOWN);
         self.fx.extend(o.fx);
+        if self.overflow.is_none() {
+            self.overflow = o.overflow;
+        }
         self
     }
 
@@ -260,7 +278,7 @@ impl Agg {
             Ok(total) => {
                 if let Some(m) = self.models.get_mut(model) {
                     m.records += 1;
-                    m.usage += ex.usage;
+                    add_usage(&mut self.overflow, &mut m.usage, &ex.usage);
                     m.total += total;
                 } else {
                     self.models.insert(
@@ -276,7 +294,7 @@ impl Agg {
             Err(e) => {
                 let u = self.unpriced.entry(model.to_string()).or_default();
                 u.records += 1;
-                u.usage += ex.usage;
+                add_usage(&mut self.overflow, &mut u.usage, &ex.usage);
                 if u.reason.is_empty() {
                     u.reason = format!("{e:#}");
                 }
@@ -554,6 +572,21 @@ struct ManyJson {
     unpriced: Vec<UnpricedJson>,
     errors: ErrorsJson,
     fx: Vec<FxJson>,
+    /// What makes the exit code 1: lines skipped and models left unpriced.
+    issues: IssuesJson,
+}
+
+#[derive(Serialize)]
+struct IssuesJson {
+    count: u64,
+    first: Vec<IssueJson>,
+}
+
+#[derive(Serialize)]
+struct IssueJson {
+    path: String,
+    line: usize,
+    message: String,
 }
 
 fn report(
@@ -568,10 +601,17 @@ fn report(
     let mut total = Decimal::ZERO;
     let mut usage = Usage::default();
     let mut priced = 0;
+    let mut overflow = agg.overflow;
     for m in agg.models.values() {
         total += m.total;
-        usage += m.usage;
+        add_usage(&mut overflow, &mut usage, &m.usage);
         priced += m.records;
+    }
+    if let Some(b) = overflow {
+        bail!(
+            "{name}: the `{b}` tokens of the records add up to more than 18446744073709551615 \
+             (2^64 − 1), which no sum here can hold; price the file in parts"
+        );
     }
     if agg.records == 0 && agg.error_count > 0 && agg.errors.len() as u64 == agg.error_count {
         // Nothing readable at all: say what was expected.
@@ -590,9 +630,32 @@ fn report(
             agg.error_count - agg.errors.len() as u64
         ));
     }
+    crate::common::warn_unpriced(agg.unpriced.keys().map(String::as_str));
     match format {
         Format::Json => {
+            let mut first: Vec<IssueJson> = agg
+                .errors
+                .iter()
+                .map(|(l, m)| IssueJson {
+                    path: name.to_string(),
+                    line: *l,
+                    message: format!("skipped: {m}"),
+                })
+                .collect();
+            first.extend(agg.unpriced.iter().map(|(k, v)| IssueJson {
+                path: name.to_string(),
+                line: 0,
+                message: format!(
+                    "`{k}` has no price ({}): {} records left out of the total",
+                    v.reason, v.records
+                ),
+            }));
+            let issues = IssuesJson {
+                count: agg.error_count + agg.unpriced.len() as u64,
+                first,
+            };
             let j = ManyJson {
+                issues,
                 records: agg.records,
                 priced_records: priced,
                 currency: cur,

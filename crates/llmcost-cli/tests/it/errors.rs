@@ -1,4 +1,5 @@
 //! Bad input: a clear message on stderr, a non-zero exit, never a panic or a made-up price.
+//! Exit codes: 2 for a usage or configuration error, 3 for a failure (README, "Exit codes").
 
 use crate::llmcost;
 
@@ -30,7 +31,7 @@ fn unknown_model_names_the_closest_ids() {
             "--at",
             "2025-03-01T00:00:00Z",
         ],
-        1,
+        2,
         "unknown model `deepseek-chta`; closest known: `deepseek-chat`",
     );
 }
@@ -51,7 +52,7 @@ fn negative_and_fractional_tokens() {
 
 #[test]
 fn no_tokens_at_all() {
-    fails(&["cost", "--model", "gpt-4o"], 1, "no tokens given");
+    fails(&["cost", "--model", "gpt-4o"], 2, "no tokens given");
 }
 
 #[test]
@@ -66,7 +67,7 @@ fn before_the_model_existed() {
             "--at",
             "2024-01-01T00:00:00Z",
         ],
-        1,
+        2,
         "has no price before 2025-08-07",
     );
 }
@@ -83,7 +84,7 @@ fn retired_alias_names_its_successor() {
             "--at",
             "2026-08-01T00:00:00Z",
         ],
-        1,
+        2,
         "successor is `deepseek-v4-flash`",
     );
 }
@@ -102,7 +103,7 @@ fn currency_without_a_list_needs_a_rate() {
             "--at",
             "2025-03-01T00:00:00Z",
         ],
-        1,
+        2,
         "--fx USD=RATE",
     );
     fails(
@@ -115,7 +116,7 @@ fn currency_without_a_list_needs_a_rate() {
             "--currency",
             "ZZ",
         ],
-        1,
+        2,
         "not a currency code",
     );
 }
@@ -132,7 +133,7 @@ fn bad_time_and_share_and_ratio() {
             "--at",
             "yesterday",
         ],
-        1,
+        2,
         "is not a time",
     );
     fails(
@@ -145,7 +146,7 @@ fn bad_time_and_share_and_ratio() {
             "--input-share",
             "1.5",
         ],
-        1,
+        2,
         "outside [0, 1]",
     );
     fails(
@@ -158,12 +159,12 @@ fn bad_time_and_share_and_ratio() {
             "--input-share",
             "abc",
         ],
-        1,
+        2,
         "is not a share",
     );
     fails(
         &["blend", "--model", "gpt-4o", "--ratio", "3-1"],
-        1,
+        2,
         "is not IN:OUT",
     );
 }
@@ -203,7 +204,8 @@ fn unrecognised_usage_body_says_what_was_expected() {
         &["cost", "--usage", "-", "--model", "gpt-4o"],
         Some(r#"{"hello": "world"}"#),
     );
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    // Input that cannot be read at all: the command failed.
+    assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("error:"), "{}", r.stderr);
     assert!(!r.stderr.contains("panicked"));
 }
@@ -212,7 +214,7 @@ fn unrecognised_usage_body_says_what_was_expected() {
 fn missing_usage_file() {
     fails(
         &["cost", "--usage", "/nonexistent/usage.json"],
-        1,
+        2,
         "cannot read /nonexistent/usage.json",
     );
 }

@@ -116,8 +116,15 @@ fn import_round_trip_prices_each_record() {
     assert_eq!(v["lines"], 5);
     assert_eq!(v["records_new"], 4);
     assert_eq!(v["duplicates"], 0);
-    assert_eq!(v["issues"]["count"], 1);
+    // The malformed line, and the model left unpriced (exit policy).
+    assert_eq!(v["issues"]["count"], 2);
     assert_eq!(v["issues"]["first"][0]["line"], 3);
+    assert!(
+        v["issues"]["first"][1]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`my-private-model` has no price")),
+        "{v}"
+    );
     assert_eq!(v["currency"], "USD");
     assert_eq!(v["unpriced"][0]["model"], "my-private-model");
     assert_eq!(v["unpriced"][0]["tokens"], 1500);
@@ -312,7 +319,7 @@ fn bad_source_and_missing_path_are_clear_errors() {
     let s = Setup::new();
     let logs = s.logs();
     let r = llmcost(&["import", logs.to_str().expect("utf-8"), "--source", "excel"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("invalid --source"), "{}", r.stderr);
     assert!(
         r.stderr.contains("unknown source format `excel`"),
@@ -326,7 +333,7 @@ fn bad_source_and_missing_path_are_clear_errors() {
         "--ledger",
         ledger.to_str().expect("utf-8"),
     ]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }

@@ -1,7 +1,9 @@
 //! Integration tests of the `llmcost` binary.
 #![expect(clippy::expect_used, reason = "test helpers fail loudly with a reason")]
 
+mod bad_input; // the table of bad inputs: exit code, message, no panic, ledger consistent
 mod breadth; // the breadth layer, `prices update` default sources, `prices status`, offline use
+mod calendar; // answers priced after a holiday calendar ends say so
 mod clock; // answers that follow the clock: spread forecasts, weekly averages, regimes
 mod errors; // bad input: clear messages, non-zero exits, no panics
 mod identity; // issue 11: record identity, bad lines, read-only reports, migration

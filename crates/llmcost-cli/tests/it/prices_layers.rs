@@ -151,7 +151,7 @@ fn three_lines_of_my_own_price_an_unknown_model() {
             "1",
         ],
     );
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("unknown model `my-private-model`"),
         "{}",
@@ -567,7 +567,7 @@ fn diff_two_catalog_files() {
 fn import_and_prefer_errors_are_clear() {
     let d = tmp();
     let r = run(d.path(), &["prices", "import", "missing.json"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("cannot read missing.json"),
         "{}",
@@ -575,7 +575,7 @@ fn import_and_prefer_errors_are_clear() {
     );
     std::fs::write(d.path().join("x.json"), "[1, 2]").expect("write");
     let r = run(d.path(), &["prices", "import", "x.json"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("hint: pass --format litellm"),
         "{}",
@@ -585,14 +585,14 @@ fn import_and_prefer_errors_are_clear() {
         d.path(),
         &["prices", "import", "x.json", "--format", "litellm"],
     );
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 3);
     assert!(
         r.stderr.contains("not a litellm price file"),
         "{}",
         r.stderr
     );
     let r = run(d.path(), &["prices", "import", "x.json", "--format", "csv"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("unknown price file format `csv`"),
         "{}",
@@ -604,10 +604,10 @@ fn import_and_prefer_errors_are_clear() {
             "cost", "--prefer", "mine", "--model", "gpt-4o", "--input", "1",
         ],
     );
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("invalid --prefer"), "{}", r.stderr);
     let r = run(d.path(), &["prices", "which", "no-such-model-xyz"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("unknown model `no-such-model-xyz`"),
         "{}",

@@ -108,3 +108,120 @@ fn json_lines_larger_than_one_block_are_streamed_with_exact_line_numbers() {
     // 69,999 × (1000 × 0.15 + 500 × 0.6) / 1M = 69,999 × 0.00045
     assert_eq!(s(&v, "total"), "31.49955");
 }
+
+/// Issue 11: three buckets of u64::MAX showed a total of u64::MAX. Totals are
+/// exact (u128); a per-bucket sum over records that leaves 64 bits is refused.
+#[test]
+fn token_totals_never_saturate() {
+    const MAX: u64 = u64::MAX;
+    let one = format!(
+        r#"{{"type":"message","model":"claude-sonnet-4-5","usage":{{"input_tokens":{MAX},"cache_read_input_tokens":{MAX},"output_tokens":{MAX}}}}}"#
+    );
+    let two = format!("{one}\n{one}\n");
+    // One record: the table's total is 3 × (2^64 − 1) = 55,340,232,221,128,654,845.
+    let r = llmcost_stdin(&["cost", "--usage", "-", "--at", "2026-01-01"], Some(&one));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("55,340,232,221,128,654,845"),
+        "{}",
+        r.stdout
+    );
+    // Two records: each bucket's sum is 2 × (2^64 − 1), refused with the bucket named.
+    let r = llmcost_stdin(
+        &[
+            "cost",
+            "--usage",
+            "-",
+            "--at",
+            "2026-01-01",
+            "--format",
+            "json",
+        ],
+        Some(&two),
+    );
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("`input` tokens"), "{}", r.stderr);
+    assert!(r.stderr.contains("2^64"), "{}", r.stderr);
+    // Modality buckets appear in JSON only when non-zero, and count in total_tokens.
+    // gpt-4o has no audio rates: audio bills at the text rates (2.50 / 10), so
+    // 2 × (1500 × 2.5 + 1200 × 10) = 2 × 15750 = 31500 per 1M = 0.0315 USD.
+    let audio = concat!(
+        r#"{"model":"gpt-4o","usage":{"prompt_tokens":1500,"completion_tokens":1200,"#,
+        r#""prompt_tokens_details":{"audio_tokens":1000},"completion_tokens_details":{"audio_tokens":1000}}}"#
+    );
+    let lines = format!("{audio}\n{audio}\n");
+    let r = llmcost_stdin(
+        &[
+            "cost",
+            "--usage",
+            "-",
+            "--at",
+            "2026-01-01",
+            "--format",
+            "json",
+        ],
+        Some(&lines),
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let u = &v["usage"];
+    assert_eq!(
+        (u["input"].as_u64(), u["input_audio"].as_u64()),
+        (Some(1000), Some(2000))
+    );
+    assert_eq!(
+        (u["output"].as_u64(), u["output_audio"].as_u64()),
+        (Some(400), Some(2000))
+    );
+    assert!(u.get("input_image").is_none(), "{u}");
+    assert_eq!(u["total_tokens"].as_u64(), Some(5400));
+    assert_eq!(crate::s(&v, "total"), "0.0315");
+}
+
+/// The modality flags of `cost`, priced by a user row with audio and image
+/// rates (gemini-2.5-flash's: 0.30 / audio 1.00 / cached 0.03, audio 0.10 /
+/// 2.50) and an image-output rate of 30.
+#[test]
+fn modality_flags_price_at_their_own_rates() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("voice.toml");
+    std::fs::write(
+        &file,
+        "[[model]]\nid = \"my-voice\"\n[[model.price]]\ninput = \"0.30\"\ncache_read = \"0.03\"\n\
+         output = \"2.50\"\ninput_audio = \"1.00\"\ncache_read_audio = \"0.10\"\noutput_image = \"30\"\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let v = llmcost(&[
+        "cost",
+        "--model",
+        "my-voice",
+        "--catalog",
+        path,
+        "--input",
+        "1000",
+        "--input-audio",
+        "10000",
+        "--cache-read-audio",
+        "4000",
+        "--output-audio",
+        "500",
+        "--output-image",
+        "1290",
+        "--format",
+        "json",
+    ])
+    .json();
+    // 1000×0.30 + 10000×1.00 + 4000×0.10 + 500×2.50 (no audio-output rate: output)
+    // + 1290×30 = 300 + 10000 + 400 + 1250 + 38700 = 50650 per 1M = 0.05065 USD.
+    assert_eq!(s(&v, "total"), "0.05065");
+    let items = v["items"].as_array().expect("items");
+    let audio_out = items
+        .iter()
+        .find(|i| i["bucket"] == "output_audio")
+        .expect("output_audio item");
+    assert_eq!(audio_out["rate_of"], "output");
+    assert_eq!(v["usage"]["input_audio"], 10000);
+    // Modality flags and --usage exclude each other.
+    let r = llmcost(&["cost", "--usage", "-", "--input-audio", "1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

@@ -162,7 +162,7 @@ async fn tag_and_key_budgets_cover_only_their_calls() {
     );
     let g = call("Bearer sk-a", None).await;
     assert_eq!(g.status, 429);
-    let fp = llmcost_proxy::fingerprint("sk-a");
+    let fp = h.state.key_fingerprint("sk-a");
     assert!(
         g.json()["error"]["message"]
             .as_str()

@@ -7,8 +7,10 @@
 
 mod budgets; // budgets: sequential, concurrent (reserve/commit), scopes, spend read at start
 mod errors; // upstream errors passed through unchanged, unreachable upstream, dropped streams
+mod faults; // fault injection: failing/locked/full ledger and the spill file, hangs, drains, limits
 mod mock; // the mock upstream
 mod ops; // /health, /metrics, shutdown flushes, ledger failures never fail a call
+mod outbound; // HTTPS verification, --ca-file, HTTPS_PROXY, forwarding only to configured upstreams
 mod routes; // every route and provider shape, JSON
 mod secrets; // keys never reach the ledger or the logs; injected keys
 mod streaming; // SSE pass-through byte for byte, usage from streams, disconnects
@@ -31,6 +33,7 @@ use llmcost_proxy::{Proxy, ProxyState, Settings, WriterReport};
 pub struct MemLedger {
     pub records: Arc<Mutex<Vec<UsageRecord>>>,
     pub fail: Arc<Mutex<bool>>,
+    pub progress: Arc<Mutex<Vec<FileProgress>>>,
 }
 
 impl MemLedger {
@@ -72,13 +75,23 @@ impl Ledger for MemLedger {
     fn insert_with_progress(
         &mut self,
         records: &[UsageRecord],
-        _progress: &FileProgress,
+        progress: &FileProgress,
     ) -> llmcost_ledger::Result<InsertSummary> {
-        self.insert(records)
+        let s = self.insert(records)?;
+        let mut p = self.progress.lock().expect("lock");
+        p.retain(|x| x.path != progress.path);
+        p.push(progress.clone());
+        Ok(s)
     }
 
-    fn file_progress(&self, _path: &str) -> llmcost_ledger::Result<Option<FileProgress>> {
-        Ok(None)
+    fn file_progress(&self, path: &str) -> llmcost_ledger::Result<Option<FileProgress>> {
+        Ok(self
+            .progress
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|p| p.path == path)
+            .cloned())
     }
 
     fn for_each(
@@ -124,7 +137,15 @@ impl Harness {
     }
 
     pub async fn with_ledger(settings: Settings, ledger: MemLedger) -> Harness {
-        let proxy = Proxy::start(settings, Box::new(ledger.clone())).expect("proxy starts");
+        let mut h = Harness::with_any(settings, Box::new(ledger.clone())).await;
+        h.ledger = ledger;
+        h
+    }
+
+    /// A proxy over any ledger (`self.ledger` is then an unused [`MemLedger`]).
+    pub async fn with_any(settings: Settings, ledger: Box<dyn Ledger>) -> Harness {
+        let proxy = Proxy::start(settings, ledger).expect("proxy starts");
+        let ledger = MemLedger::default();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -173,6 +194,7 @@ pub fn settings_for(mock_url: &str) -> Settings {
             mock_url.to_string(),
         ],
         budgets: vec![],
+        fx: vec![],
     };
     let file = llmcost_proxy::FileConfig {
         builtin_upstreams: Some(false),

@@ -4,8 +4,10 @@
 //!
 //! The request's `model` picks a behaviour: `error-429`, `error-500`,
 //! `slow-json` (answers after 300 ms), `slow` (SSE with 40 ms between events),
-//! `drop` (SSE cut after two events), `no-usage`; anything else answers
-//! normally, echoing the model.
+//! `drop` (SSE cut after two events), `no-usage`, `hang` (never answers),
+//! `huge-header` (a 1 MiB response header), `deepseek-slow` (a DeepSeek stream
+//! with its usage last), `garbage-sse` (malformed SSE, then a normal stream);
+//! anything else answers normally, echoing the model.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -230,6 +232,38 @@ async fn handle(State(mock): State<Mock>, req: Request) -> Response {
             );
         }
         "slow-json" => tokio::time::sleep(Duration::from_millis(300)).await,
+        // Never answers (the proxy's drain timeout must cut it).
+        "hang" => tokio::time::sleep(Duration::from_secs(3600)).await,
+        "huge-header" => {
+            // 1 MiB of header: more than any HTTP client should buffer.
+            return Response::builder()
+                .header("content-type", "application/json")
+                .header("x-huge", "a".repeat(1 << 20))
+                .body(Body::from(json_body(&path, "gpt-4o-mini-2024-07-18")))
+                .expect("response");
+        }
+        "deepseek-slow" => {
+            // A DeepSeek stream whose usage comes in the last chunk, 40 ms apart.
+            let mut ev = chat_events("deepseek-v4-flash", false);
+            ev.insert(
+                ev.len() - 1,
+                format!("data: {{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"deepseek-v4-flash\",\"choices\":[],\"usage\":{DEEPSEEK_USAGE}}}\n\n"),
+            );
+            return sse(ev, Duration::from_millis(40), None);
+        }
+        "garbage-sse" => {
+            // Broken lines, a non-JSON data line, an event without data, a line
+            // split across chunks, then the real usage chunk.
+            let mut ev = vec![
+                "data: {not json\n\n".to_string(),
+                ": comment\nevent: x\n\n".into(),
+                "data: \u{0}\u{1}\u{2}\n\n".into(),
+                "data: {\"id\":\"c1\",\"model\":".into(),
+                "\"gpt-4o-mini-2024-07-18\",\"choices\":[]}\n\n".into(),
+            ];
+            ev.extend(chat_events("gpt-4o-mini-2024-07-18", true));
+            return sse(ev, Duration::ZERO, None);
+        }
         "slow-budget" => tokio::time::sleep(Duration::from_millis(100)).await,
         _ => {}
     }

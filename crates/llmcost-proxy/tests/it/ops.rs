@@ -79,31 +79,57 @@ async fn shutdown_flushes_every_queued_record() {
 }
 
 #[tokio::test]
-async fn a_failing_ledger_never_fails_a_call() {
+async fn a_failing_ledger_without_a_spill_file_holds_records_and_refuses_new_calls() {
     let (up, _mock) = mock::start().await;
     let h = Harness::start(settings_for(&up)).await;
     *h.ledger.fail.lock().expect("lock") = true;
     let c = client();
-    for _ in 0..3 {
-        let g = post(&c, &format!("{}/v1/chat/completions", h.url), BODY).await;
-        assert_eq!(g.status, 200);
-        assert_eq!(g.json()["usage"]["total_tokens"], 110);
-    }
+    let url = format!("{}/v1/chat/completions", h.url);
+    let g = post(&c, &url, BODY).await;
+    assert_eq!(g.status, 200);
+    assert_eq!(g.json()["usage"]["total_tokens"], 110);
+    // After two retries (50 + 250 ms) the record is held in memory: with no
+    // spill file to take it, new calls are refused rather than left unrecorded.
     let t = std::time::Instant::now();
-    while !h
-        .state
-        .metrics_text()
-        .contains("llmcost_proxy_ledger_errors_total 3")
-    {
-        assert!(
-            t.elapsed() < Duration::from_secs(5),
-            "{}",
-            h.state.metrics_text()
-        );
+    loop {
+        let g = send(&c, "GET", &format!("{}/health", h.url), &[], "").await;
+        if g.status == 503 {
+            assert_eq!(g.json()["status"], "failing");
+            assert_eq!(g.json()["ledger_held"], 1);
+            assert!(
+                g.json()["reason"].as_str().is_some_and(|r| r
+                    .contains("the test ledger is failing")
+                    && r.contains("no spill file")),
+                "{}",
+                g.json()
+            );
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(5));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let g = post(&c, &url, BODY).await;
+    assert_eq!(g.status, 503);
+    assert_eq!(g.json()["error"]["code"], "ledger_unavailable");
+    assert_eq!(g.headers["retry-after"], "1");
+    // The ledger works again: the held record is written, calls are served.
+    *h.ledger.fail.lock().expect("lock") = false;
+    h.ledger.wait_for(1).await;
+    let t = std::time::Instant::now();
+    while post(&c, &url, BODY).await.status != 200 {
+        assert!(t.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let ledger = h.ledger.clone();
+    drop(c);
     let report = h.stop().await;
-    assert_eq!(report.failed, 3);
+    assert_eq!(report.failed, 0);
+    assert_eq!(ledger.all().len(), 2);
+    assert!(h_metrics_ok(&report));
+}
+
+fn h_metrics_ok(r: &llmcost_proxy::WriterReport) -> bool {
+    r.written == 2 && r.duplicates == 0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -2,7 +2,6 @@
 //! routing by prefix and the default upstream.
 
 use llmcost_core::{ServiceTier, Usage};
-use llmcost_proxy::fingerprint;
 
 use crate::mock::{self, CHAT_USAGE};
 use crate::{CHAT_COST, Harness, USD, client, dec, post, send, settings_for};
@@ -69,7 +68,10 @@ async fn chat_completion_is_forwarded_unchanged_and_recorded_with_its_cost() {
     assert_eq!(r.status, Some(200));
     assert_eq!(r.tags, vec!["ci", "nightly"]);
     assert_eq!(r.project.as_deref(), Some("billing"));
-    assert_eq!(r.key_fingerprint, Some(fingerprint("sk-test-key")));
+    assert_eq!(
+        r.key_fingerprint,
+        Some(h.state.key_fingerprint("sk-test-key"))
+    );
     assert_eq!(r.raw_usage.as_deref(), Some(CHAT_USAGE));
     assert!(r.latency_ms.is_some() && r.ttfb_ms.is_some());
     assert!(!r.incomplete);
@@ -177,7 +179,10 @@ async fn anthropic_messages_are_metered_with_cache_buckets() {
     );
     // 9×3 + 100×3.75 + 200×0.3 + 57×15 = 27 + 375 + 60 + 855 = 1317 per million.
     assert_eq!(r.cost, Some(dec("0.001317")));
-    assert_eq!(r.key_fingerprint, Some(fingerprint("sk-ant-test")));
+    assert_eq!(
+        r.key_fingerprint,
+        Some(h.state.key_fingerprint("sk-ant-test"))
+    );
     h.stop().await;
 }
 
@@ -377,5 +382,24 @@ async fn an_upstream_that_closes_every_connection_is_reconnected() {
         assert_eq!(g.json()["usage"]["total_tokens"], 110);
     }
     assert_eq!(h.ledger.wait_for(3).await.len(), 3);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_model_without_a_price_keeps_its_tokens_and_has_no_cost() {
+    let (up, _mock) = mock::start().await;
+    let h = Harness::start(settings_for(&up)).await;
+    let g = post(
+        &client(),
+        &format!("{}/openai/v1/chat/completions", h.url),
+        r#"{"model":"no-such-model-in-the-catalog"}"#,
+    )
+    .await;
+    assert_eq!(g.status, 200);
+    let r = h.ledger.wait_for(1).await.remove(0);
+    assert_eq!((r.usage.input, r.usage.output), (58, 52));
+    // Unknown, never 0.
+    assert_eq!(r.cost, None);
+    assert!(!r.incomplete);
     h.stop().await;
 }

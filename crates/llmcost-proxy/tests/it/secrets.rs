@@ -5,7 +5,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use llmcost_proxy::config::{Secret, parse_budget_arg};
-use llmcost_proxy::fingerprint;
 
 use crate::mock;
 use crate::{Harness, USD, client, send, settings_for};
@@ -101,9 +100,10 @@ async fn keys_are_absent_from_the_ledger_and_the_logs() {
 
     let recs = h.ledger.wait_for(3).await;
     let recs2 = h2.ledger.wait_for(1).await;
+    let fp_key = h.state.key_fingerprint(KEY);
     h.stop().await;
     h2.stop().await;
-    assert_eq!(recs[0].key_fingerprint, Some(fingerprint(KEY)));
+    assert_eq!(recs[0].key_fingerprint, Some(fp_key.clone()));
     for r in recs.iter().chain(&recs2) {
         let json = serde_json::to_string(r).expect("serialises");
         assert!(
@@ -154,7 +154,41 @@ async fn an_injected_key_replaces_the_clients() {
     let recs = h.ledger.wait_for(2).await;
     // The client's own credential identifies it when it sends one; else the injected key.
     let fps: Vec<_> = recs.iter().map(|r| r.key_fingerprint.clone()).collect();
-    assert!(fps.contains(&Some(fingerprint("placeholder"))));
-    assert!(fps.contains(&Some(fingerprint("sk-injected-777"))));
+    assert!(fps.contains(&Some(h.state.key_fingerprint("placeholder"))));
+    assert!(fps.contains(&Some(h.state.key_fingerprint("sk-injected-777"))));
+    h.stop().await;
+}
+
+/// Fingerprints are salted per ledger: the same key has unrelated
+/// fingerprints in two ledgers and the same one across restarts of one.
+#[tokio::test]
+async fn key_fingerprints_are_salted_per_ledger_and_stable_across_restarts() {
+    use llmcost_ledger::Ledger as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let open = |name: &str| {
+        llmcost_ledger_sqlite::SqliteLedger::open(dir.path().join(name)).expect("ledger")
+    };
+    let mut a = open("a.db");
+    let salt_a = llmcost_proxy::key_salt(&mut a).expect("salt");
+    assert_eq!(salt_a.len(), 32);
+    // Stored in the ledger: read back, not made again.
+    let mut a2 = open("a.db");
+    assert_eq!(llmcost_proxy::key_salt(&mut a2).expect("salt"), salt_a);
+    let p = a2
+        .file_progress(llmcost_proxy::KEY_SALT_ENTRY)
+        .expect("read")
+        .expect("stored");
+    assert_eq!(p.head_hash, salt_a);
+    let mut b = open("b.db");
+    let salt_b = llmcost_proxy::key_salt(&mut b).expect("salt");
+    assert_ne!(salt_a, salt_b);
+    let fa = llmcost_proxy::fingerprint(&salt_a, KEY);
+    let fb = llmcost_proxy::fingerprint(&salt_b, KEY);
+    assert_ne!(fa, fb);
+    assert_ne!(fa, llmcost_proxy::fingerprint("", KEY));
+    // A proxy on ledger a records fa.
+    let (up, _mock) = mock::start().await;
+    let h = Harness::with_any(settings_for(&up), Box::new(a)).await;
+    assert_eq!(h.state.key_fingerprint(KEY), fa);
     h.stop().await;
 }

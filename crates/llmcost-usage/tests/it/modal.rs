@@ -383,3 +383,59 @@ fn deepseek_hit_and_miss_priced() {
     // 220×4 + 1280×1 + (11 + 81)×16 = 880 + 1280 + 1472 = 3632 per 1M.
     assert_eq!(cost(&e.usage, r), d("0.003632"));
 }
+
+/// Gemini thinking and tool use (ai.google.dev/api/generate-content#UsageMetadata:
+/// `thoughtsTokenCount` apart from candidates, `toolUsePromptTokenCount` billed as
+/// input, `cachedContentTokenCount` ⊂ prompt), gemini-2.5-flash 0.30 / 0.03 / 2.50.
+#[test]
+fn gemini_thinking_tool_use_and_cache_priced() {
+    let e = extract_fixture("gemini_thinking_tools.json");
+    let r = rates(&[
+        ("input", "0.30"),
+        ("cache_read", "0.03"),
+        ("output", "2.50"),
+    ]);
+    // (1200 − 1024 + 300)×0.30 + 1024×0.03 + (40 + 850)×2.50
+    // = 142.8 + 30.72 + 2225 = 2398.52 per 1M = 0.00239852 USD.
+    assert_eq!(cost(&e.usage, r), d("0.00239852"));
+}
+
+/// The Images API usage example (platform.openai.com/docs/api-reference/images/object:
+/// `input_tokens_details.{text_tokens,image_tokens}`, `output_tokens` "the number
+/// of image tokens in the output image"; the same example in
+/// developer.4d.com/docs/21-R3/aikit/Classes/openaiimagesresult). gpt-image-1 at
+/// openai.com/api/pricing: text input 5, image input 10, image output 40.
+#[test]
+fn openai_images_api_tokens_are_image_tokens() {
+    let e = extract_fixture("openai_images_gpt_image_1.json");
+    assert_eq!(e.shape, llmcost_usage::Shape::OpenAiResponses);
+    assert_eq!(
+        e.usage,
+        Usage {
+            input: 10,
+            input_image: 40,
+            output_image: 50,
+            ..Usage::default()
+        }
+    );
+    let r = rates(&[
+        ("input", "5"),
+        ("input_image", "10"),
+        ("output_image", "40"),
+    ]);
+    // 10×5 + 40×10 + 50×40 = 50 + 400 + 2000 = 2450 per 1M = 0.00245 USD.
+    assert_eq!(cost(&e.usage, r), d("0.00245"));
+    // An image model that splits its output (`output_tokens_details`).
+    let e = ex(r#"{"usage":{"input_tokens":120,"output_tokens":1100,
+        "input_tokens_details":{"text_tokens":20,"image_tokens":100,"cached_tokens":0},
+        "output_tokens_details":{"text_tokens":44,"image_tokens":1056}}}"#);
+    assert_eq!(
+        (
+            e.usage.input,
+            e.usage.input_image,
+            e.usage.output,
+            e.usage.output_image
+        ),
+        (20, 100, 44, 1056)
+    );
+}

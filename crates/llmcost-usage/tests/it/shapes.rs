@@ -343,6 +343,7 @@ fn value_and_bytes_agree_on_every_fixture() {
         "gemini_audio_input.json",
         "gemini_image_output.json",
         "xai_chat_modalities.json",
+        "openai_images_gpt_image_1.json",
     ] {
         let bytes = fixture(name);
         let v: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");
