@@ -346,9 +346,23 @@ fn retag_breadth(part: &mut Part) {
         layer: Layer::Breadth,
         file,
     };
+    // Rows written without `source` take the database's, from the header.
+    let source = part.import.as_ref().map(|i| i.source.clone());
+    let default = part.origin.label();
     for pm in &mut part.models {
         for o in &mut pm.model.origins {
             *o = origin.clone();
+        }
+        if let Some(src) = &source {
+            for row in &mut pm.model.rows {
+                if row.spec().source == default {
+                    let mut spec = row.spec().clone();
+                    spec.source.clone_from(src);
+                    if let Ok(r) = PriceRow::new(spec) {
+                        *row = Arc::new(r);
+                    }
+                }
+            }
         }
     }
     for (a, _) in &mut part.aliases {

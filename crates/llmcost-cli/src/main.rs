@@ -56,6 +56,8 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             || c.is::<llmcost_catalog::LookupError>()
             || c.is::<llmcost_catalog::LoadError>()
             || c.is::<llmcost_core::CurrencyError>()
+            || c.is::<ledger::MissingLedger>()
+            || c.is::<commands::import::UnknownCurrency>()
         {
             return code::USAGE;
         }

@@ -64,17 +64,6 @@ const COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.in
      e.cost, e.currency, e.price_ref, e.tags, e.key_fingerprint, e.incomplete, e.detail, \
      e.input_audio, e.cache_read_audio, e.output_audio, e.input_image, e.output_image";
 
-/// [`COLUMNS`] of a schema-2 ledger read as it is: the modality buckets it lacks read 0.
-const COLUMNS_V2: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
-     e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
-     e.cost, e.currency, e.price_ref, e.tags, e.key_fingerprint, e.incomplete, e.detail, \
-     0, 0, 0, 0, 0";
-
-/// [`LEAN_COLUMNS`] of a schema-2 ledger read as it is.
-const LEAN_COLUMNS_V2: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
-     e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
-     e.cost, e.currency, 0, 0, 0, 0, 0";
-
 /// Columns read back by [`Ledger::for_each_lean`], in [`read_lean`] order.
 const LEAN_COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
      e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
@@ -146,13 +135,11 @@ pub struct SqliteLedger {
     yield_every: usize,
     /// Opened with [`SqliteLedger::open_read_only`]: never writes.
     read_only: bool,
-    /// A schema-2 file read as it is: it has no modality columns.
-    pre_modal: bool,
 }
 
 /// The oldest schema a read-only connection reads without migrating (schema
-/// 3 changed keys, not tables).
-pub const MIN_READ_VERSION: i64 = 2;
+/// 4 changed keys, not tables; schema 3 added the modality columns).
+pub const MIN_READ_VERSION: i64 = 3;
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> LedgerError {
     LedgerError::Backend(Box::new(e))
@@ -248,7 +235,6 @@ impl SqliteLedger {
             interned: FxHashMap::default(),
             yield_every: 0,
             read_only: false,
-            pre_modal: false,
         };
         // Only takes effect on a new, empty file (an existing ledger keeps its
         // page size). 16 KiB pages: a quarter of the write-ahead-log frames of
@@ -296,7 +282,6 @@ impl SqliteLedger {
             interned: FxHashMap::default(),
             yield_every: 0,
             read_only: true,
-            pre_modal: false,
         };
         ledger.conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         ledger
@@ -313,8 +298,6 @@ impl SqliteLedger {
                 supported: SCHEMA_VERSION,
             });
         }
-        let mut ledger = ledger;
-        ledger.pre_modal = found < 3;
         if found == 0 {
             return Err(LedgerError::Conflict(
                 "this is not an llmcost ledger (no schema version)".into(),
@@ -346,7 +329,6 @@ impl SqliteLedger {
             interned: FxHashMap::default(),
             yield_every: 0,
             read_only: false,
-            pre_modal: false,
         };
         ledger.configure(false)?;
         ledger.migrate()?;
@@ -503,8 +485,7 @@ impl SqliteLedger {
     ) -> Result<()> {
         let dict = Dict::load(&self.conn)?;
         let (clause, params) = where_clause(filter)?;
-        let columns = if self.pre_modal { COLUMNS_V2 } else { COLUMNS };
-        let query = format!("SELECT {columns} FROM entries AS e{clause}{order}");
+        let query = format!("SELECT {COLUMNS} FROM entries AS e{clause}{order}");
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
@@ -631,12 +612,7 @@ impl SqliteLedger {
             params.push(Value::Integer(from));
             params.push(Value::Integer(to));
         }
-        let columns = if self.pre_modal {
-            LEAN_COLUMNS_V2
-        } else {
-            LEAN_COLUMNS
-        };
-        let query = format!("SELECT {columns} FROM entries AS e{clause}");
+        let query = format!("SELECT {LEAN_COLUMNS} FROM entries AS e{clause}");
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))

@@ -34,7 +34,7 @@ struct Old {
     tier: ServiceTier,
 }
 
-/// Gives every `jsonl` and `csv` record its schema-3 key. Part of the
+/// Gives every `jsonl` and `csv` record its schema-4 key. Part of the
 /// migration's transaction: all or nothing.
 pub(crate) fn rekey_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     let dict = Dict::load(tx)?;
@@ -128,7 +128,7 @@ pub(crate) fn rekey_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
-/// The schema-3 key of a stored record whose key was `old`.
+/// The schema-4 key of a stored record whose key was `old`.
 fn new_key(o: &Old, old: &str, origin: Option<&str>, occ: &mut Occurrences) -> String {
     let stem = origin
         .map(Path::new)

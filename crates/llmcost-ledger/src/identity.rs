@@ -18,7 +18,7 @@
 //! across versions: changing it would make the next import store every
 //! id-less record again (a schema migration would have to rewrite the keys).
 
-use llmcost_core::{ServiceTier, Timestamp, Usage};
+use llmcost_core::{Bucket, ServiceTier, Timestamp, Usage};
 
 /// The fields of a usage row that tell one call from another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,8 @@ pub struct Content<'a> {
     pub at: Timestamp,
     /// The model as the source names it (surrounding spaces ignored).
     pub model: &'a str,
-    /// Tokens per bucket.
+    /// Tokens per bucket (the six text buckets always; a modality bucket
+    /// when it is not 0).
     pub usage: Usage,
     /// Service tier.
     pub tier: ServiceTier,
@@ -52,6 +53,15 @@ impl Content<'_> {
             self.usage.reasoning,
         ] {
             b.extend_from_slice(&v.to_le_bytes());
+        }
+        // Modality buckets only when used, with their names: a digest does
+        // not change when a bucket is added that the row does not use.
+        for m in Bucket::MODAL {
+            let v = self.usage.get(m);
+            if v != 0 {
+                put(&mut b, m.key().as_bytes());
+                b.extend_from_slice(&v.to_le_bytes());
+            }
         }
         put(&mut b, self.tier.key().as_bytes());
         match self.session.map(str::trim).filter(|s| !s.is_empty()) {
@@ -181,6 +191,13 @@ mod tests {
                 ..base
             },
             Content {
+                usage: Usage {
+                    output_audio: 1,
+                    ..u
+                },
+                ..base
+            },
+            Content {
                 session: Some("s1"),
                 ..base
             },
@@ -206,6 +223,33 @@ mod tests {
         assert_eq!(
             id_key("jsonl", "r1", 255),
             format!("jsonl:id:r1:{:032x}", 255)
+        );
+    }
+}
+
+#[cfg(test)]
+mod stable {
+    use super::*;
+
+    /// Keys are stored: a digest that changed would store every id-less
+    /// record again on the next import. This pins one.
+    #[test]
+    fn the_digest_does_not_change_between_versions() {
+        let c = Content {
+            at: Timestamp::from_second(1_736_503_200).unwrap_or(Timestamp::UNIX_EPOCH),
+            model: "deepseek-chat",
+            usage: Usage {
+                input: 6000,
+                cache_read: 4000,
+                output: 2000,
+                ..Usage::default()
+            },
+            tier: ServiceTier::Standard,
+            session: None,
+        };
+        assert_eq!(
+            format!("{:032x}", c.digest()),
+            "c99085fd6a9daba18a31bae7c434e7ba"
         );
     }
 }

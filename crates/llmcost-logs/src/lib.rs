@@ -455,24 +455,31 @@ pub const END_SECOND: i64 = 7_258_118_400;
 /// Whether `at` is a time a record may have (1970 to the end of 2199):
 /// anything else is a bad line, never priced or stored.
 #[must_use]
+#[inline]
 pub fn time_in_range(at: Timestamp) -> bool {
     (EARLIEST_SECOND..END_SECOND).contains(&at.as_second())
 }
 
 impl Out<'_> {
+    #[inline]
     pub(crate) fn emit(&mut self, e: Entry) {
         if !time_in_range(e.at) {
-            self.issue(
-                e.line,
-                format!(
-                    "the time {} is outside 1970–2199: skipped; fix the time in the source (seconds, not milliseconds?)",
-                    e.at
-                ),
-            );
+            self.out_of_range(e.line, e.at);
             return;
         }
         self.outcome.records += 1;
         (self.sink)(e);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn out_of_range(&mut self, line: u64, at: Timestamp) {
+        self.issue(
+            line,
+            format!(
+                "the time {at} is outside 1970–2199: skipped; fix the time in the source (seconds, not milliseconds?)"
+            ),
+        );
     }
 
     pub(crate) fn note(&mut self, line: u64, message: impl Into<String>) {

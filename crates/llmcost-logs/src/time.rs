@@ -74,7 +74,7 @@ pub(crate) fn parse(b: &[u8]) -> Option<Timestamp> {
 
 /// Unix seconds (or milliseconds, when too large to be seconds) as an instant.
 pub(crate) fn from_unix(v: i64) -> Option<Timestamp> {
-    if v.abs() >= 100_000_000_000 {
+    if v.unsigned_abs() >= 100_000_000_000 {
         Timestamp::from_millisecond(v).ok()
     } else {
         Timestamp::from_second(v).ok()

@@ -92,6 +92,14 @@ pub(crate) fn write(
     let mut seen: HashSet<String> = HashSet::with_capacity(entries.len());
     let mut kept: Vec<Entry> = Vec::with_capacity(entries.len());
     for e in entries {
+        // Found by fuzzing: an empty key made a file the catalog refuses.
+        if e.id.trim().is_empty() {
+            skipped.push(Skipped {
+                model: e.id,
+                reason: "empty model id".into(),
+            });
+            continue;
+        }
         if seen.insert(e.id.to_ascii_lowercase()) {
             kept.push(e);
         } else {
@@ -188,7 +196,7 @@ pub(crate) fn write(
     out.push_str("]\n");
     let note = match breadth {
         None => format!("imported from {} on {date}", opts.format),
-        Some(b) => format!("{} snapshot {} ({})", b.origin, b.snapshot, b.licence),
+        Some(b) => format!("{} {}, {}", b.origin, b.snapshot, b.licence),
     };
     for e in &kept {
         out.push_str("\n[[model]]\n");
@@ -226,7 +234,11 @@ pub(crate) fn write(
             }
             out.push_str("currency = \"USD\"\n");
             rates(&mut out, r);
-            let _ = writeln!(out, "source = {}", quote(&opts.source));
+            // Breadth rows take their source from the `[import]` header (the
+            // loader fills it in): the file stays small and parses fast.
+            if breadth.is_none() {
+                let _ = writeln!(out, "source = {}", quote(&opts.source));
+            }
             // A grade above C holds for the row in force at the snapshot only.
             let at_snapshot = *f <= opts.imported && until.is_none_or(|u| opts.imported < u);
             if let Some(c) = e.confidence {
@@ -235,7 +247,7 @@ pub(crate) fn write(
             }
             let start_unknown = breadth.is_some() && i == 0 && e.first_from.is_none();
             let n = if start_unknown {
-                format!("{row_note}; in force at the snapshot, start not recorded")
+                format!("{row_note}; start not recorded")
             } else {
                 row_note.clone()
             };

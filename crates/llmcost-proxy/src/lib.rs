@@ -457,6 +457,11 @@ pub fn router(state: ProxyState) -> Router {
 /// flight finish (for at most the drain timeout), then flushes the ledger
 /// writer and returns its totals.
 ///
+/// Calls still running after the drain timeout stay on the caller's runtime
+/// and are recorded only when it drops them, after the writer has stopped
+/// (they then count as dropped); [`serve_threads`], which `llmcost proxy`
+/// uses, drops them before the writer stops.
+///
 /// # Errors
 /// I/O errors of the listener.
 pub async fn serve(

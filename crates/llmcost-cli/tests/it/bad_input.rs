@@ -612,7 +612,6 @@ cases! {
         links: &[("loop.jsonl", "{d}/loop.jsonl")],
         code: 1, says: &["{d}/loop.jsonl"],
     }
-    #[ignore = "fixed on branch identity"]
     report_symlink_loop_beside_a_good_file {
         args: &["report", "daily", "{d}/logs", "--source", "jsonl", "--format", "json"],
         files: &[("logs/good.jsonl", SEED)],
@@ -620,7 +619,6 @@ cases! {
         code: 1, says: &["{d}/logs/loop.jsonl"],
         prints: &["\"records\": 1"],
     }
-    #[ignore = "fixed on branch identity"]
     import_symlink_loop_beside_a_good_file {
         args: &["import", "{d}/logs", "--source", "jsonl", "--ledger", "{d}/ledger.db"],
         files: &[("logs/good.jsonl", SEED)],
@@ -646,39 +644,41 @@ cases! {
         code: 1, says: &["{d}/u.csv:3:"],
         prints: &["\"records\": 1"],
     }
+    report_csv_smallest_unix_time {
+        // Found by fuzzing (csv_file): i64::MIN as a Unix time overflowed.
+        args: &["report", "daily", "{d}/u.csv", "--format", "json"],
+        files: &[("u.csv", b"date,model,input,output\n-9223372036854775808,deepseek-chat,1,1\n2025-03-01,deepseek-chat,1000,10\n")],
+        code: 1, says: &["{d}/u.csv:2:"],
+        prints: &["\"records\": 1"],
+    }
     report_csv_header_only {
         args: &["report", "daily", "{d}/u.csv", "--format", "json"],
         files: &[("u.csv", b"date,model,input,output\n")],
         code: 0, prints: &["\"records\": 0"],
     }
-    #[ignore = "fixed on branch identity"]
     report_csv_missing_fields {
         args: &["report", "daily", "{d}/u.csv", "--format", "json"],
         files: &[("u.csv", b"date,model,input,output\n2025-03-01,deepseek-chat,1000,10\n2025-03-01,deepseek-chat,1000\n")],
         code: 1, says: &["{d}/u.csv:3:"],
         prints: &["\"records\": 1"],
     }
-    #[ignore = "fixed on branch identity"]
     report_csv_year_2300 {
         args: &["report", "daily", "{d}/u.csv", "--format", "json"],
         files: &[("u.csv", b"date,model,input,output\n2025-03-01,deepseek-chat,1000,10\n2300-01-01,deepseek-chat,1000,10\n")],
         code: 1, says: &["{d}/u.csv:3:"],
         prints: &["\"records\": 1"],
     }
-    #[ignore = "fixed on branch identity"]
     report_codex_source_on_jsonl {
         args: &["report", "daily", "{d}/r.jsonl", "--source", "codex"],
         files: &[("r.jsonl", SEED)],
         code: 1, says: &["{d}/r.jsonl"],
     }
-    #[ignore = "fixed on branch identity"]
     report_mistyped_ledger {
         args: &["report", "daily", "--ledger", "{d}/ledgr.db"],
         seed: true,
         code: 2, says: &["{d}/ledgr.db"],
         ledger: Ledger::Unchanged,
     }
-    #[ignore = "fixed on branch identity"]
     report_shared_ids_are_distinct {
         args: &["report", "daily", "{d}/ds.jsonl", "--format", "json"],
         files: &[("ds.jsonl", br#"{"id":"chatcmpl-123","created":1740830400,"model":"deepseek-chat","usage":{"prompt_tokens":1000,"completion_tokens":10,"prompt_cache_hit_tokens":0,"prompt_cache_miss_tokens":1000}}
@@ -763,13 +763,11 @@ cases! {
         code: 1, says: &["{d}/o.json"],
         ledger: Ledger::Unchanged,
     }
-    #[ignore = "fixed on branch identity"]
     import_failed_leaves_no_ledger {
         args: &["import", "{d}/nope.jsonl", "--ledger", "{d}/ledger.db"],
         code: 2, says: &["{d}/nope.jsonl does not exist"],
         ledger: Ledger::Unchanged,
     }
-    #[ignore = "fixed on branch identity"]
     import_shared_ids_are_distinct {
         args: &["import", "{d}/ds.jsonl", "--ledger", "{d}/ledger.db"],
         files: &[("ds.jsonl", br#"{"id":"chatcmpl-123","created":1740830400,"model":"deepseek-chat","usage":{"prompt_tokens":1000,"completion_tokens":10,"prompt_cache_hit_tokens":0,"prompt_cache_miss_tokens":1000}}
@@ -781,7 +779,6 @@ cases! {
         code: 0,
         ledger: Ledger::Records(5),
     }
-    #[ignore = "fixed on branch identity"]
     import_csv_missing_fields {
         args: &["import", "{d}/u.csv", "--ledger", "{d}/ledger.db"],
         files: &[("u.csv", b"date,model,input,output\n2025-03-01,deepseek-chat,1000,10\n2025-03-01,deepseek-chat,1000\n")],
@@ -801,15 +798,14 @@ cases! {
         code: 1, says: &["{d}/f.jsonl:1:"],
         ledger: Ledger::Records(2),
     }
-    #[ignore = "fixed on branch identity"]
-    import_mistyped_ledger_folder {
-        args: &["import", "{d}/s.jsonl", "--ledger", "{d}/no-such-folder/ledger.db"],
+    import_into_a_new_folder {
+        // `import` creates the ledger (and its folder); read-only commands never do.
+        args: &["import", "{d}/s.jsonl", "--ledger", "{d}/new-folder/ledger.db"],
         files: &[("s.jsonl", SEED)],
-        code: 2, says: &["{d}/no-such-folder"],
+        code: 0, prints: &["new records:         1"],
     }
 
     // ---- reprice ------------------------------------------------------------------------
-    #[ignore = "fixed on branch identity"]
     reprice_currency_nobody_lists {
         args: &["reprice", "--currency", "XYZ", "--ledger", "{d}/ledger.db"],
         seed: true,
@@ -973,7 +969,6 @@ cases! {
         files: &[("proxy.toml", b"[[upstream\nname = ")],
         code: 2, says: &["invalid config"],
     }
-    #[ignore = "fixed on branch proxy"]
     proxy_budget_in_a_currency_without_fx {
         args: &["proxy", "--listen", "127.0.0.1:0", "--upstream", "x=http://127.0.0.1:9", "--budget", "global=5EUR/day", "--ledger", "{d}/ledger.db"],
         code: 2, says: &["EUR", "--fx"],

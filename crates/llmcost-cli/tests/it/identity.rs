@@ -351,8 +351,14 @@ fn an_old_ledger_is_migrated_and_the_merged_records_come_back() {
     };
     llmcost_ledger_sqlite::write_v2_ledger(&d.path("ledger.db"), &kept, &[progress])
         .expect("v2 ledger");
-    // A report reads the old ledger as it is, without changing it.
-    assert_eq!(total(&json(&ledger_report(&d))), (2, "0.004676".into()));
+    // A report only reads: it asks for the one import that upgrades it.
+    let r = ledger_report(&d);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("run `llmcost import` once to upgrade it"),
+        "{}",
+        r.stderr
+    );
 
     let v = json(&d.import(&[&f]));
     assert_eq!(

@@ -75,3 +75,21 @@ fn head_hash_is_stable() {
         llmcost_logs::head_hash(&fixture("csv/usage.csv")).unwrap()
     );
 }
+
+/// Found by the `csv_file` fuzz target: a Unix time of `i64::MIN` in a CSV
+/// date overflowed taking its absolute value (a panic with overflow checks).
+/// It is a bad line like any other time outside the ledger's range.
+#[test]
+fn the_smallest_unix_time_is_a_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("usage.csv");
+    std::fs::write(
+        &p,
+        "date,model,input,output\n-9223372036854775808,gpt-4o,1,1\n2025-09-01,gpt-4o,2,2\n",
+    )
+    .unwrap();
+    let (records, out) = super::scan(&p, SourceKind::Csv, 0);
+    assert_eq!(records.len(), 1);
+    assert_eq!(out.issue_count, 1);
+    assert_eq!(out.issues[0].line, 2);
+}

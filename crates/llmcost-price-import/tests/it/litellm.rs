@@ -280,3 +280,24 @@ fn not_a_litellm_file() {
     );
     assert_eq!(Format::detect("[]"), None);
 }
+
+/// Found by the `price_import` fuzz target: an entry with an empty key was
+/// written as a model with an empty id, and the whole file did not load.
+#[test]
+fn an_empty_model_id_is_skipped() {
+    let text = r#"{
+        "": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06, "litellm_provider": "cohere"},
+        "my-model": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06, "litellm_provider": "openai"}
+    }"#;
+    let i = run(text, Format::LiteLlm);
+    assert_eq!(i.models, 1);
+    assert!(
+        i.skipped
+            .iter()
+            .any(|s| s.model.is_empty() && s.reason == "empty model id"),
+        "{:?}",
+        i.skipped
+    );
+    // 1e-06 per token = 1 per 1M tokens
+    assert_eq!(rates(&load(&i.toml), "my-model").input, Some(d("1")));
+}

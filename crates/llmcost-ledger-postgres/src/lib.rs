@@ -1,0 +1,838 @@
+//! The PostgreSQL backend of the llmcost usage ledger.
+//!
+//! Records live in `records`, range-partitioned by month on the record time
+//! (`at`), so old months can be dropped whole. A record's identity is its
+//! `dedup_key`, kept unique across all partitions by the unpartitioned
+//! `record_keys` table. Money is `NUMERIC` end to end (sent and read as
+//! decimal text, never a float). Writes go through `COPY` into a temporary
+//! staging table, then one `INSERT … SELECT … ON CONFLICT DO NOTHING`.
+//! `docs/ledger-postgres.md` describes the schema.
+#![deny(missing_docs)]
+
+mod conn;
+mod schema;
+
+use std::cell::{RefCell, RefMut};
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::str::FromStr;
+
+use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Timestamp, Usage};
+use llmcost_ledger::{
+    CostUpdate, FileProgress, Filter, InsertSummary, LeanRecord, Ledger, LedgerError, Result,
+    UsageRecord,
+};
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Transaction};
+
+pub use conn::{pgpass_lookup, redact};
+pub use schema::SCHEMA_VERSION;
+
+/// Errors of connecting; they reach callers as [`LedgerError::Backend`] and
+/// never contain the password.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PgError {
+    /// The URL could not be read.
+    #[error("invalid PostgreSQL URL `{url}`: {message}")]
+    Url {
+        /// The URL, password redacted.
+        url: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `sslmode=require` was asked for; this build speaks plain TCP only.
+    #[error(
+        "`{url}` asks for TLS (sslmode=require), which the PostgreSQL ledger does not support yet; \
+         use a local or tunnelled connection with sslmode=disable or prefer"
+    )]
+    TlsUnsupported {
+        /// The URL, password redacted.
+        url: String,
+    },
+    /// The server could not be reached or refused the login.
+    #[error("cannot connect to the PostgreSQL ledger `{url}`: {message}")]
+    Connect {
+        /// The URL, password redacted.
+        url: String,
+        /// The driver's message, password removed.
+        message: String,
+    },
+}
+
+/// Bucket columns, in [`Bucket::ALL`] order (a unit test checks it).
+const BUCKET_COLS: [&str; 11] = [
+    "input",
+    "cache_read",
+    "cache_write",
+    "cache_write_1h",
+    "output",
+    "reasoning",
+    "input_audio",
+    "cache_read_audio",
+    "output_audio",
+    "input_image",
+    "output_image",
+];
+
+/// Data columns of `records` and the staging table, in COPY order.
+const HEAD_COLS: &str =
+    "at, at_nanos, dedup_key, source, origin, line, provider, model, project, session";
+const TAIL_COLS: &str = "service_tier, cost, currency, price_ref, billed, billed_currency, \
+                         raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete";
+
+fn data_cols() -> String {
+    format!("{HEAD_COLS}, {}, {TAIL_COLS}", BUCKET_COLS.join(", "))
+}
+
+/// A ledger in a PostgreSQL database.
+pub struct PgLedger {
+    client: RefCell<Client>,
+    /// Months (`year * 12 + month - 1`) whose partition is known to exist.
+    months: BTreeSet<i64>,
+}
+
+impl std::fmt::Debug for PgLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgLedger").finish_non_exhaustive()
+    }
+}
+
+fn backend(e: postgres::Error) -> LedgerError {
+    LedgerError::Backend(Box::new(e))
+}
+
+impl PgLedger {
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database`),
+    /// taking what the URL leaves out from `PGPASSWORD`, `~/.pgpass`
+    /// (`PGPASSFILE`), `PGUSER`, `PGHOST`, `PGPORT` and `PGDATABASE`, and
+    /// brings the schema up to date.
+    ///
+    /// # Errors
+    /// [`PgError`] (as [`LedgerError::Backend`]) when the URL is bad or the
+    /// server cannot be reached; [`LedgerError::SchemaTooNew`] when a newer
+    /// llmcost wrote the schema.
+    pub fn open(url: &str) -> Result<Self> {
+        Self::open_with_env(url, &|k| std::env::var(k).ok())
+    }
+
+    /// [`PgLedger::open`] with the environment read through `env`.
+    ///
+    /// # Errors
+    /// As [`PgLedger::open`].
+    pub fn open_with_env(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
+        let cfg = conn::config(url, env).map_err(|e| LedgerError::Backend(Box::new(e)))?;
+        let mut client = cfg.connect(NoTls).map_err(|e| {
+            let mut message = conn::scrub(&e.to_string(), url);
+            if let Some(pw) = cfg.get_password() {
+                let pw = String::from_utf8_lossy(pw);
+                if !pw.is_empty() {
+                    message = message.replace(pw.as_ref(), "***");
+                }
+            }
+            LedgerError::Backend(Box::new(PgError::Connect {
+                url: conn::redact(url),
+                message,
+            }))
+        })?;
+        schema::migrate(&mut client)?;
+        client.batch_execute(schema::SESSION_SQL).map_err(backend)?;
+        Ok(PgLedger {
+            client: RefCell::new(client),
+            months: BTreeSet::new(),
+        })
+    }
+
+    /// The connection, for tests and administration (e.g. dropping partitions).
+    ///
+    /// # Errors
+    /// When a callback of a running read calls back into the ledger.
+    pub fn client(&self) -> Result<RefMut<'_, Client>> {
+        self.client.try_borrow_mut().map_err(|_| {
+            LedgerError::Conflict(
+                "the ledger was used again from inside one of its own reads".into(),
+            )
+        })
+    }
+
+    /// Creates the monthly partitions the records need, each in its own
+    /// short transaction under an advisory lock (so two writers never race).
+    fn ensure_partitions(&mut self, records: &[UsageRecord]) -> Result<()> {
+        let need: BTreeSet<i64> = records
+            .iter()
+            .map(|r| month_index(r.at))
+            .filter(|m| !self.months.contains(m))
+            .collect();
+        if need.is_empty() {
+            return Ok(());
+        }
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(backend)?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[&schema::LOCK_PARTITIONS],
+        )
+        .map_err(backend)?;
+        for &m in &need {
+            tx.batch_execute(&partition_sql(m)).map_err(backend)?;
+        }
+        tx.commit().map_err(backend)?;
+        drop(client);
+        self.months.extend(need);
+        Ok(())
+    }
+
+    fn write(
+        &mut self,
+        records: &[UsageRecord],
+        progress: &[FileProgress],
+    ) -> Result<InsertSummary> {
+        // Refuse unstorable values before touching the database.
+        let mut copy = String::new();
+        for (ord, r) in records.iter().enumerate() {
+            copy_line(&mut copy, ord, r)?;
+        }
+        let progress_rows = progress
+            .iter()
+            .map(|p| {
+                Ok((
+                    p.path.as_str(),
+                    to_i64(p.offset, "offset")?,
+                    p.head_hash.as_str(),
+                    to_i64(p.lines, "lines")?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.ensure_partitions(records)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = {
+                let mut client = self.client()?;
+                write_tx(&mut client, &copy, records.len(), &progress_rows)
+            };
+            match result {
+                Err(e) if attempt < 5 && retryable(&e) => {}
+                // A month partition was dropped (pruned) since this ledger made it.
+                Err(e) if attempt < 5 && sql_state(&e) == Some(&SqlState::CHECK_VIOLATION) => {
+                    self.months.clear();
+                    self.ensure_partitions(records)?;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn walk(
+        &self,
+        filter: &Filter,
+        cols: &str,
+        ordered: bool,
+        f: &mut dyn FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        let (where_sql, params) = where_clause(filter)?;
+        let order = if ordered {
+            " ORDER BY at, at_nanos, id"
+        } else {
+            ""
+        };
+        let sql = format!("SELECT {cols} FROM records{where_sql}{order}");
+        let mut client = self.client()?;
+        let mut rows = client
+            .query_raw(&sql, params.iter().map(|p| &**p as &dyn ToSql))
+            .map_err(backend)?;
+        use postgres::fallible_iterator::FallibleIterator as _;
+        while let Some(row) = rows.next().map_err(backend)? {
+            f(&row)?;
+        }
+        Ok(())
+    }
+}
+
+fn sql_state(e: &LedgerError) -> Option<&SqlState> {
+    let LedgerError::Backend(b) = e else {
+        return None;
+    };
+    b.downcast_ref::<postgres::Error>()?.code()
+}
+
+fn retryable(e: &LedgerError) -> bool {
+    matches!(
+        sql_state(e),
+        Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+    )
+}
+
+type ProgressRow<'a> = (&'a str, i64, &'a str, i64);
+
+fn write_tx(
+    client: &mut Client,
+    copy: &str,
+    n: usize,
+    progress: &[ProgressRow<'_>],
+) -> Result<InsertSummary> {
+    let mut tx = client.transaction().map_err(backend)?;
+    let mut inserted = 0;
+    if n > 0 {
+        inserted = stage_and_insert(&mut tx, copy)?;
+    }
+    for (path, offset, head_hash, lines) in progress {
+        tx.execute(
+            "INSERT INTO file_progress (path, byte_offset, head_hash, lines) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (path) DO UPDATE SET byte_offset = excluded.byte_offset, \
+             head_hash = excluded.head_hash, lines = excluded.lines",
+            &[path, offset, head_hash, lines],
+        )
+        .map_err(backend)?;
+    }
+    tx.commit().map_err(backend)?;
+    let n = n as u64;
+    Ok(InsertSummary {
+        inserted,
+        duplicates: n - inserted.min(n),
+    })
+}
+
+fn stage_and_insert(tx: &mut Transaction<'_>, copy: &str) -> Result<u64> {
+    let cols = data_cols();
+    let mut w = tx
+        .copy_in(&format!(
+            "COPY pg_temp.llmcost_stage (ord, {cols}) FROM STDIN"
+        ))
+        .map_err(backend)?;
+    w.write_all(copy.as_bytes())
+        .map_err(|e| LedgerError::Backend(Box::new(e)))?;
+    w.finish().map_err(backend)?;
+    // Keys are claimed in key order, so two writers lock them in the same order
+    // and never deadlock; the first occurrence of a key in a batch wins. Records
+    // take their ids in batch order: records at the same instant read back in
+    // insertion order, as in SQLite.
+    let sql = format!(
+        "WITH s AS (SELECT DISTINCT ON (dedup_key) * FROM pg_temp.llmcost_stage \
+                    ORDER BY dedup_key, ord), \
+              k AS (INSERT INTO record_keys (dedup_key, at) \
+                    SELECT dedup_key, at FROM s ORDER BY dedup_key \
+                    ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key) \
+         INSERT INTO records ({cols}) SELECT {scols} FROM k JOIN s USING (dedup_key) ORDER BY s.ord",
+        scols = cols
+            .split(", ")
+            .map(|c| if c == "dedup_key" {
+                "k.dedup_key".to_string()
+            } else {
+                format!("s.{c}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let n = tx.execute(&sql, &[]).map_err(backend)?;
+    tx.execute("TRUNCATE pg_temp.llmcost_stage", &[])
+        .map_err(backend)?;
+    Ok(n)
+}
+
+fn to_i64(v: u64, what: &str) -> Result<i64> {
+    i64::try_from(v).map_err(|_| {
+        LedgerError::Conflict(format!(
+            "`{what}` = {v} does not fit the ledger's signed 64-bit integer"
+        ))
+    })
+}
+
+/// `year * 12 + month - 1` of an instant (UTC).
+fn month_index(at: Timestamp) -> i64 {
+    let d = at.to_zoned(jiff::tz::TimeZone::UTC).date();
+    i64::from(d.year()) * 12 + i64::from(d.month()) - 1
+}
+
+fn partition_sql(m: i64) -> String {
+    let (y, mo) = (m.div_euclid(12), m.rem_euclid(12) + 1);
+    let (ny, nmo) = ((m + 1).div_euclid(12), (m + 1).rem_euclid(12) + 1);
+    let bound = |y: i64, mo: i64| {
+        if y <= 0 {
+            // Year 0 is 1 BC in PostgreSQL's calendar.
+            format!("{:04}-{mo:02}-01 00:00:00+00 BC", 1 - y)
+        } else {
+            format!("{y:04}-{mo:02}-01 00:00:00+00")
+        }
+    };
+    let name = if y <= 0 {
+        format!("records_bc{:04}m{mo:02}", 1 - y)
+    } else {
+        format!("records_y{y:04}m{mo:02}")
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {name} PARTITION OF records \
+         FOR VALUES FROM ('{}') TO ('{}')",
+        bound(y, mo),
+        bound(ny, nmo)
+    )
+}
+
+/// Microseconds since the epoch and the nanoseconds below them.
+fn split_time(at: Timestamp) -> (i64, i16) {
+    let ns = at.as_nanosecond();
+    let us = ns.div_euclid(1000);
+    let rest = ns.rem_euclid(1000);
+    // jiff's range (years -9999..=9999) fits i64 microseconds.
+    (
+        i64::try_from(us).unwrap_or(i64::MAX),
+        i16::try_from(rest).unwrap_or(0),
+    )
+}
+
+fn micros_text(us: i64) -> String {
+    // The UTC text PostgreSQL reads exactly (microseconds, `Z`).
+    match Timestamp::from_microsecond(us) {
+        Ok(t) => format!("{t:.6}"),
+        Err(_) => "infinity".into(),
+    }
+}
+
+/// Appends one COPY text-format line for `r`.
+fn copy_line(out: &mut String, ord: usize, r: &UsageRecord) -> Result<()> {
+    let (us, nanos) = split_time(r.at);
+    let mut fields: Vec<Option<String>> = Vec::with_capacity(40);
+    fields.push(Some(ord.to_string()));
+    fields.push(Some(micros_text(us)));
+    fields.push(Some(nanos.to_string()));
+    fields.push(Some(r.dedup_key.clone()));
+    fields.push(Some(r.source.clone()));
+    fields.push(r.origin.clone());
+    fields.push(
+        r.line
+            .map(|v| to_i64(v, "line"))
+            .transpose()?
+            .map(|v| v.to_string()),
+    );
+    fields.push(r.provider.clone());
+    fields.push(Some(r.model.clone()));
+    fields.push(r.project.clone());
+    fields.push(r.session.clone());
+    for b in Bucket::ALL {
+        fields.push(Some(to_i64(r.usage.get(b), b.key())?.to_string()));
+    }
+    fields.push(Some(r.service_tier.key().to_string()));
+    fields.push(r.cost.map(|d| d.to_string()));
+    fields.push(r.currency.map(|c| c.as_str().to_string()));
+    fields.push(r.price_ref.clone());
+    fields.push(r.billed.map(|d| d.to_string()));
+    fields.push(r.billed_currency.map(|c| c.as_str().to_string()));
+    fields.push(r.raw_usage.clone());
+    fields.push(Some(array_literal(&r.tags)));
+    fields.push(r.status.map(|v| v.to_string()));
+    fields.push(
+        r.latency_ms
+            .map(|v| to_i64(v, "latency_ms"))
+            .transpose()?
+            .map(|v| v.to_string()),
+    );
+    fields.push(
+        r.ttfb_ms
+            .map(|v| to_i64(v, "ttfb_ms"))
+            .transpose()?
+            .map(|v| v.to_string()),
+    );
+    fields.push(r.key_fingerprint.clone());
+    fields.push(Some(if r.incomplete { "t" } else { "f" }.into()));
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        match f {
+            None => out.push_str("\\N"),
+            Some(s) => copy_escape(out, s)?,
+        }
+    }
+    out.push('\n');
+    Ok(())
+}
+
+fn copy_escape(out: &mut String, s: &str) -> Result<()> {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => {
+                return Err(LedgerError::Conflict(
+                    "PostgreSQL text cannot hold a NUL character".into(),
+                ));
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(())
+}
+
+/// A `text[]` literal: `{"a","b \"c\""}`.
+fn array_literal(items: &[String]) -> String {
+    let mut s = String::from("{");
+    for (i, t) in items.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('"');
+        for c in t.chars() {
+            if c == '"' || c == '\\' {
+                s.push('\\');
+            }
+            s.push(c);
+        }
+        s.push('"');
+    }
+    s.push('}');
+    s
+}
+
+type Param = Box<dyn ToSql + Sync>;
+
+fn where_clause(filter: &Filter) -> Result<(String, Vec<Param>)> {
+    let mut conds: Vec<String> = Vec::new();
+    let mut params: Vec<Param> = Vec::new();
+    let next = |params: &mut Vec<Param>, p: Param| {
+        params.push(p);
+        params.len()
+    };
+    if let Some(s) = filter.since {
+        let (us, ns) = split_time(s);
+        let a = next(&mut params, Box::new(micros_text(us)));
+        let b = next(&mut params, Box::new(ns));
+        conds.push(format!(
+            "at >= ${a}::text::timestamptz AND NOT (at = ${a}::text::timestamptz AND at_nanos < ${b})"
+        ));
+    }
+    if let Some(u) = filter.until {
+        let (us, ns) = split_time(u);
+        let a = next(&mut params, Box::new(micros_text(us)));
+        let b = next(&mut params, Box::new(ns));
+        conds.push(format!(
+            "at <= ${a}::text::timestamptz AND NOT (at = ${a}::text::timestamptz AND at_nanos >= ${b})"
+        ));
+    }
+    if !filter.models.is_empty() {
+        let a = next(&mut params, Box::new(filter.models.clone()));
+        conds.push(format!("model = ANY(${a}::text[])"));
+    }
+    if !filter.sources.is_empty() {
+        let a = next(&mut params, Box::new(filter.sources.clone()));
+        conds.push(format!("source = ANY(${a}::text[])"));
+    }
+    if let Some(p) = &filter.project {
+        let a = next(&mut params, Box::new(p.clone()));
+        conds.push(format!("project = ${a}::text"));
+    }
+    if let Some(t) = &filter.tag {
+        let a = next(&mut params, Box::new(t.clone()));
+        conds.push(format!("${a}::text = ANY(tags)"));
+    }
+    if let Some(k) = &filter.key_fingerprint {
+        let a = next(&mut params, Box::new(k.clone()));
+        conds.push(format!("key_fingerprint = ${a}::text"));
+    }
+    let sql = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    Ok((sql, params))
+}
+
+/// Columns a full read selects, in [`full_record`] order.
+fn full_cols() -> String {
+    let mut s = String::from(
+        "id, (extract(epoch FROM at) * 1000000)::bigint, at_nanos, dedup_key, source, origin, \
+         line, provider, model, project, session, ",
+    );
+    s.push_str(&BUCKET_COLS.join(", "));
+    s.push_str(
+        ", service_tier, cost::text, currency, price_ref, billed::text, billed_currency, \
+         raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete",
+    );
+    s
+}
+
+/// Columns a lean read selects, in [`lean_record`] order.
+fn lean_cols() -> String {
+    format!(
+        "id, (extract(epoch FROM at) * 1000000)::bigint, at_nanos, source, model, project, \
+         session, {}, service_tier, cost::text, currency",
+        BUCKET_COLS.join(", ")
+    )
+}
+
+struct Reader<'r> {
+    row: &'r Row,
+    id: i64,
+}
+
+impl<'r> Reader<'r> {
+    fn new(row: &'r Row) -> Result<Self> {
+        let id = row.try_get(0).map_err(backend)?;
+        Ok(Reader { row, id })
+    }
+
+    fn corrupt(&self, message: String) -> LedgerError {
+        LedgerError::Corrupt {
+            row: self.id,
+            message,
+        }
+    }
+
+    fn get<T: postgres::types::FromSql<'r>>(&self, i: usize) -> Result<T> {
+        self.row.try_get(i).map_err(backend)
+    }
+
+    fn unsigned(&self, i: usize, what: &str) -> Result<u64> {
+        let v: i64 = self.get(i)?;
+        u64::try_from(v).map_err(|_| self.corrupt(format!("`{what}` is negative: {v}")))
+    }
+
+    fn opt_unsigned(&self, i: usize, what: &str) -> Result<Option<u64>> {
+        let v: Option<i64> = self.get(i)?;
+        v.map(|v| u64::try_from(v).map_err(|_| self.corrupt(format!("`{what}` is negative: {v}"))))
+            .transpose()
+    }
+
+    fn at(&self) -> Result<Timestamp> {
+        let us: i64 = self.get(1)?;
+        let ns: i16 = self.get(2)?;
+        let total = i128::from(us) * 1000 + i128::from(ns);
+        Timestamp::from_nanosecond(total)
+            .map_err(|e| self.corrupt(format!("`at` is out of range: {e}")))
+    }
+
+    fn money(&self, i: usize, what: &str) -> Result<Option<Decimal>> {
+        let v: Option<&str> = self.get(i)?;
+        v.map(|s| {
+            Decimal::from_str(s)
+                .map_err(|_| self.corrupt(format!("`{what}` is not an exact decimal: `{s}`")))
+        })
+        .transpose()
+    }
+
+    fn currency(&self, i: usize, what: &str) -> Result<Option<Currency>> {
+        let v: Option<&str> = self.get(i)?;
+        v.map(|s| {
+            Currency::new(s).map_err(|_| self.corrupt(format!("`{what}` is not a currency: `{s}`")))
+        })
+        .transpose()
+    }
+
+    fn tier(&self, i: usize) -> Result<ServiceTier> {
+        let s: &str = self.get(i)?;
+        ServiceTier::from_str(s).map_err(|_| self.corrupt(format!("unknown service tier `{s}`")))
+    }
+
+    fn usage(&self, first: usize) -> Result<Usage> {
+        let mut u = Usage::default();
+        for (i, b) in Bucket::ALL.into_iter().enumerate() {
+            u.set(b, self.unsigned(first + i, b.key())?);
+        }
+        Ok(u)
+    }
+}
+
+fn full_record(row: &Row) -> Result<UsageRecord> {
+    let r = Reader::new(row)?;
+    let nb = BUCKET_COLS.len();
+    let t = 11 + nb;
+    let status: Option<i32> = r.get(t + 8)?;
+    Ok(UsageRecord {
+        at: r.at()?,
+        dedup_key: r.get(3)?,
+        source: r.get(4)?,
+        origin: r.get(5)?,
+        line: r.opt_unsigned(6, "line")?,
+        provider: r.get(7)?,
+        model: r.get(8)?,
+        project: r.get(9)?,
+        session: r.get(10)?,
+        usage: r.usage(11)?,
+        service_tier: r.tier(t)?,
+        cost: r.money(t + 1, "cost")?,
+        currency: r.currency(t + 2, "currency")?,
+        price_ref: r.get(t + 3)?,
+        billed: r.money(t + 4, "billed")?,
+        billed_currency: r.currency(t + 5, "billed_currency")?,
+        raw_usage: r.get(t + 6)?,
+        tags: r.get(t + 7)?,
+        status: status
+            .map(|s| {
+                u16::try_from(s)
+                    .map_err(|_| r.corrupt(format!("`status` is not an HTTP status: {s}")))
+            })
+            .transpose()?,
+        latency_ms: r.opt_unsigned(t + 9, "latency_ms")?,
+        ttfb_ms: r.opt_unsigned(t + 10, "ttfb_ms")?,
+        key_fingerprint: r.get(t + 11)?,
+        incomplete: r.get(t + 12)?,
+    })
+}
+
+fn lean_record(row: &Row) -> Result<LeanRecord<'_>> {
+    let r = Reader::new(row)?;
+    let t = 7 + BUCKET_COLS.len();
+    Ok(LeanRecord {
+        at: r.at()?,
+        source: r.get(3)?,
+        model: r.get(4)?,
+        project: r.get(5)?,
+        session: r.get(6)?,
+        usage: r.usage(7)?,
+        service_tier: r.tier(t)?,
+        cost: r.money(t + 1, "cost")?,
+        currency: r.currency(t + 2, "currency")?,
+    })
+}
+
+impl Ledger for PgLedger {
+    fn insert(&mut self, records: &[UsageRecord]) -> Result<InsertSummary> {
+        self.write(records, &[])
+    }
+
+    fn insert_with_progress(
+        &mut self,
+        records: &[UsageRecord],
+        progress: &FileProgress,
+    ) -> Result<InsertSummary> {
+        self.write(records, std::slice::from_ref(progress))
+    }
+
+    fn insert_with_progresses(
+        &mut self,
+        records: &[UsageRecord],
+        progress: &[FileProgress],
+    ) -> Result<InsertSummary> {
+        self.write(records, progress)
+    }
+
+    fn file_progress(&self, path: &str) -> Result<Option<FileProgress>> {
+        let mut client = self.client()?;
+        let row = client
+            .query_opt(
+                "SELECT byte_offset, head_hash, lines FROM file_progress WHERE path = $1",
+                &[&path],
+            )
+            .map_err(backend)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let offset: i64 = row.try_get(0).map_err(backend)?;
+        let lines: i64 = row.try_get(2).map_err(backend)?;
+        let bad = |what: &str, v: i64| {
+            LedgerError::Conflict(format!("file progress of `{path}`: negative {what} {v}"))
+        };
+        Ok(Some(FileProgress {
+            path: path.to_string(),
+            offset: u64::try_from(offset).map_err(|_| bad("offset", offset))?,
+            head_hash: row.try_get(1).map_err(backend)?,
+            lines: u64::try_from(lines).map_err(|_| bad("lines", lines))?,
+        }))
+    }
+
+    fn for_each(
+        &self,
+        filter: &Filter,
+        f: &mut dyn FnMut(UsageRecord) -> Result<()>,
+    ) -> Result<()> {
+        self.walk(filter, &full_cols(), true, &mut |row| f(full_record(row)?))
+    }
+
+    fn for_each_unordered(
+        &self,
+        filter: &Filter,
+        f: &mut dyn FnMut(UsageRecord) -> Result<()>,
+    ) -> Result<()> {
+        self.walk(filter, &full_cols(), false, &mut |row| f(full_record(row)?))
+    }
+
+    fn for_each_lean(
+        &self,
+        filter: &Filter,
+        f: &mut dyn FnMut(LeanRecord<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.walk(filter, &lean_cols(), false, &mut |row| f(lean_record(row)?))
+    }
+
+    fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64> {
+        if costs.is_empty() {
+            return Ok(0);
+        }
+        let keys: Vec<&str> = costs.iter().map(|c| c.0.as_str()).collect();
+        let cost: Vec<Option<String>> = costs.iter().map(|c| c.1.map(|d| d.to_string())).collect();
+        let cur: Vec<Option<String>> = costs
+            .iter()
+            .map(|c| c.2.map(|c| c.as_str().to_string()))
+            .collect();
+        let pref: Vec<Option<&str>> = costs.iter().map(|c| c.3.as_deref()).collect();
+        let mut client = self.client()?;
+        client
+            .execute(
+                "UPDATE records r SET cost = u.cost::numeric, currency = u.cur, price_ref = u.pref \
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(k, cost, cur, pref) \
+                 WHERE r.dedup_key = u.k",
+                &[&keys, &cost, &cur, &pref],
+            )
+            .map_err(backend)
+    }
+
+    fn count(&self) -> Result<u64> {
+        let mut client = self.client()?;
+        let n: i64 = client
+            .query_one("SELECT count(*) FROM records", &[])
+            .map_err(backend)?
+            .try_get(0)
+            .map_err(backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_columns_follow_the_core_buckets() {
+        let keys: Vec<&str> = Bucket::ALL.iter().map(|b| b.key()).collect();
+        assert_eq!(
+            keys, BUCKET_COLS,
+            "a new bucket needs a column and a migration"
+        );
+    }
+
+    #[test]
+    fn partitions_are_named_and_bounded_by_month() {
+        let m = month_index("2025-12-31T23:59:59.999999999Z".parse().unwrap());
+        assert_eq!(m, 2025 * 12 + 11);
+        assert_eq!(
+            partition_sql(m),
+            "CREATE TABLE IF NOT EXISTS records_y2025m12 PARTITION OF records \
+             FOR VALUES FROM ('2025-12-01 00:00:00+00') TO ('2026-01-01 00:00:00+00')"
+        );
+    }
+
+    #[test]
+    fn copy_text_escapes_and_arrays() {
+        let mut s = String::new();
+        copy_escape(&mut s, "a\tb\nc\\d").unwrap();
+        assert_eq!(s, "a\\tb\\nc\\\\d");
+        assert!(copy_escape(&mut s, "nul\0").is_err());
+        assert_eq!(
+            array_literal(&["x".into(), "say \"hi\" \\o/".into()]),
+            "{\"x\",\"say \\\"hi\\\" \\\\o/\"}"
+        );
+        assert_eq!(array_literal(&[]), "{}");
+    }
+
+    #[test]
+    fn time_splits_into_micros_and_nanos() {
+        let t: Timestamp = "2025-01-01T00:00:00.123456789Z".parse().unwrap();
+        let (us, ns) = split_time(t);
+        assert_eq!(ns, 789);
+        assert_eq!(micros_text(us), "2025-01-01T00:00:00.123456Z");
+        let before: Timestamp = "1969-12-31T23:59:59.999999999Z".parse().unwrap();
+        assert_eq!(split_time(before), (-1, 999));
+    }
+}

@@ -1,0 +1,348 @@
+//! The PostgreSQL ledger against a real throwaway cluster: the conformance
+//! story, then what only PostgreSQL can be asked.
+
+mod cluster;
+
+use std::str::FromStr;
+
+use cluster::{PASSWORD, cluster};
+use llmcost_core::{Currency, Decimal, Timestamp, Usage};
+use llmcost_ledger::{FileProgress, Filter, Ledger, LedgerError, UsageRecord};
+use llmcost_ledger_postgres::{PgLedger, SCHEMA_VERSION};
+use llmcost_ledger_tests::{all, dec, record, run_concurrent_story, run_story};
+
+#[test]
+fn story() {
+    let c = cluster();
+    run_story(|| c.ledger());
+}
+
+#[test]
+fn concurrent_writers_never_duplicate() {
+    let c = cluster();
+    let url = c.url(&c.create_db());
+    run_concurrent_story(|| PgLedger::open(&url).expect("open"));
+}
+
+#[test]
+fn money_is_numeric_and_exact_to_28_digits() {
+    let c = cluster();
+    let mut l = c.ledger();
+    let costs = [
+        "1234567890.123456789012345678",  // 28 significant digits
+        "0.0000000000000000000000000001", // the smallest step Decimal has (scale 28)
+        "79228162514264337593543950335",  // Decimal::MAX, 29 digits
+        "-0.5000",                        // refunds are negative; the scale stays
+    ];
+    let records: Vec<UsageRecord> = costs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut r = record(
+                &format!("n:{i}"),
+                &format!("2025-06-0{}T00:00:00Z", i + 1),
+                "m",
+                1,
+                1,
+            );
+            r.cost = Some(dec(c));
+            r.currency = Some(Currency::USD);
+            r.billed = Some(dec(c));
+            r.billed_currency = Some(Currency::EUR);
+            r
+        })
+        .collect();
+    l.insert(&records).expect("insert");
+    let got = all(&l, &Filter::default());
+    assert_eq!(got, records);
+    let texts: Vec<String> = got
+        .iter()
+        .filter_map(|r| r.cost.map(|d| d.to_string()))
+        .collect();
+    assert_eq!(texts, costs);
+
+    let mut client = l.client().expect("client");
+    let ty: String = client
+        .query_one("SELECT pg_typeof(cost)::text FROM records LIMIT 1", &[])
+        .expect("type")
+        .get(0);
+    assert_eq!(ty, "numeric");
+    // The sum PostgreSQL computes is exact too (worked by hand, aligning 28 decimals):
+    //   1234567890.1234567890123456780000000000
+    // + 0.0000000000000000000000000001
+    // - 0.5
+    // = 1234567889.6234567890123456780000000001 (38 digits: more than Decimal holds)
+    let sum: String = client
+        .query_one(
+            "SELECT sum(cost)::text FROM records WHERE dedup_key <> 'n:2'",
+            &[],
+        )
+        .expect("sum")
+        .get(0);
+    assert_eq!(sum, "1234567889.6234567890123456780000000001");
+}
+
+#[test]
+fn copy_imports_100k_records_once() {
+    const N: u64 = 100_000;
+    let c = cluster();
+    let mut l = c.ledger();
+    // Three months: Jan, Feb and Mar 2025 (one record a minute from 2025-01-01).
+    let start = 1_735_689_600; // 2025-01-01T00:00:00Z
+    let records: Vec<UsageRecord> = (0..N)
+        .map(|i| {
+            let at = Timestamp::from_second(start + i64::try_from(i).expect("small") * 60)
+                .expect("time");
+            let mut r = UsageRecord::new(
+                format!("bulk:{i}"),
+                at,
+                "jsonl",
+                "gpt-4o",
+                Usage {
+                    input: i,
+                    output: 1,
+                    ..Usage::default()
+                },
+            );
+            r.cost = Some(Decimal::new(i64::try_from(i).expect("small"), 6));
+            r.currency = Some(Currency::USD);
+            r.tags = vec![format!("t{}", i % 3), "tab\there".into()];
+            r.origin = Some("C:\\logs\\new\nline.jsonl".into());
+            r
+        })
+        .collect();
+    let t0 = std::time::Instant::now();
+    let s = l.insert(&records).expect("bulk insert");
+    let first = t0.elapsed();
+    assert_eq!((s.inserted, s.duplicates), (N, 0));
+    let s = l.insert(&records).expect("again");
+    assert_eq!((s.inserted, s.duplicates), (0, N));
+    assert_eq!(l.count().expect("count"), N);
+    eprintln!("COPY of {N} records: {first:?}");
+
+    let mut client = l.client().expect("client");
+    let row = client
+        .query_one(
+            "SELECT sum(input)::text, sum(cost)::text, count(DISTINCT tableoid) FROM records",
+            &[],
+        )
+        .expect("sums");
+    // sum(0..N) = N(N-1)/2 = 4_999_950_000; costs are the same in millionths: 4999.950000.
+    assert_eq!(row.get::<_, String>(0), "4999950000");
+    assert_eq!(row.get::<_, String>(1), "4999.950000");
+    // 100 000 minutes = 69.4 days from Jan 1: January, February and March.
+    assert_eq!(row.get::<_, i64>(2), 3);
+    let parts: Vec<String> = client
+        .query(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhparent = 'records'::regclass ORDER BY 1",
+            &[],
+        )
+        .expect("partitions")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        parts,
+        ["records_y2025m01", "records_y2025m02", "records_y2025m03"]
+    );
+    drop(client);
+    // Escaped text and arrays come back as written.
+    let feb = Filter {
+        since: Some("2025-02-01T00:00:00Z".parse().expect("t")),
+        until: Some("2025-02-01T00:01:00Z".parse().expect("t")),
+        ..Filter::default()
+    };
+    let got = all(&l, &feb);
+    assert_eq!(got.len(), 1);
+    // 31 days * 1440 minutes = 44 640.
+    assert_eq!(got[0], records[44_640]);
+}
+
+#[test]
+fn a_month_is_dropped_whole() {
+    let c = cluster();
+    let mut l = c.ledger();
+    l.insert(&[
+        record("p:1", "2025-01-15T00:00:00Z", "m", 1, 0),
+        record("p:2", "2025-02-15T00:00:00Z", "m", 2, 0),
+    ])
+    .expect("insert");
+    l.client()
+        .expect("client")
+        .batch_execute("DROP TABLE records_y2025m01")
+        .expect("drop partition");
+    let keys: Vec<String> = all(&l, &Filter::default())
+        .into_iter()
+        .map(|r| r.dedup_key)
+        .collect();
+    assert_eq!(keys, ["p:2"]);
+    // The same ledger writes to that month again: the partition is made anew.
+    let s = l
+        .insert(&[record("p:3", "2025-01-20T00:00:00Z", "m", 3, 0)])
+        .expect("insert into the dropped month");
+    assert_eq!(s.inserted, 1);
+    assert_eq!(l.count().expect("count"), 2);
+}
+
+#[test]
+fn sub_microsecond_times_survive() {
+    let c = cluster();
+    let mut l = c.ledger();
+    let a = record("t:a", "2025-01-01T00:00:00.000000999Z", "m", 1, 0);
+    let b = record("t:b", "2025-01-01T00:00:00.000001001Z", "m", 1, 0);
+    let before = record("t:0", "1969-12-31T23:59:59.999999999Z", "m", 1, 0);
+    l.insert(&[b.clone(), a.clone(), before.clone()])
+        .expect("insert");
+    assert_eq!(
+        all(&l, &Filter::default()),
+        vec![before, a.clone(), b.clone()]
+    );
+    let f = Filter {
+        since: Some("2025-01-01T00:00:00.000000999Z".parse().expect("t")),
+        until: Some("2025-01-01T00:00:00.000001001Z".parse().expect("t")),
+        ..Filter::default()
+    };
+    assert_eq!(all(&l, &f), vec![a]);
+}
+
+#[test]
+fn records_at_the_same_instant_keep_insertion_order() {
+    let c = cluster();
+    let mut l = c.ledger();
+    let z = record("z", "2025-01-01T00:00:00Z", "m", 1, 0);
+    let a = record("a", "2025-01-01T00:00:00Z", "m", 2, 0);
+    let m = record("m", "2025-01-01T00:00:00Z", "m", 3, 0);
+    l.insert(&[z.clone(), a.clone()]).expect("insert");
+    l.insert(std::slice::from_ref(&m)).expect("insert");
+    assert_eq!(all(&l, &Filter::default()), vec![z, a, m]);
+}
+
+#[test]
+fn a_read_callback_using_the_ledger_gets_an_error_not_a_deadlock() {
+    let c = cluster();
+    let mut l = c.ledger();
+    l.insert(&[record("r:1", "2025-01-01T00:00:00Z", "m", 1, 0)])
+        .expect("insert");
+    let mut inner = None;
+    l.for_each(&Filter::default(), &mut |_| {
+        inner = Some(l.count());
+        Ok(())
+    })
+    .expect("outer read");
+    assert!(
+        matches!(inner, Some(Err(LedgerError::Conflict(_)))),
+        "{inner:?}"
+    );
+    assert_eq!(l.count().expect("count after"), 1);
+}
+
+#[test]
+fn migrations_are_versioned_and_a_newer_schema_is_refused() {
+    let c = cluster();
+    let url = c.url(&c.create_db());
+    let mut l = PgLedger::open(&url).expect("open");
+    l.insert_with_progress(
+        &[record("s:1", "2025-01-01T00:00:00Z", "m", 1, 0)],
+        &FileProgress {
+            path: "/a".into(),
+            offset: 10,
+            head_hash: "h".into(),
+            lines: 1,
+        },
+    )
+    .expect("insert");
+    let versions = |l: &PgLedger| -> Vec<i64> {
+        l.client()
+            .expect("client")
+            .query("SELECT version FROM schema_version ORDER BY version", &[])
+            .expect("versions")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    assert_eq!(versions(&l), [1]);
+    assert_eq!(SCHEMA_VERSION, 1);
+    // Opening again migrates nothing and keeps the data.
+    let again = PgLedger::open(&url).expect("reopen");
+    assert_eq!(versions(&again), [1]);
+    assert_eq!(again.count().expect("count"), 1);
+    // A newer llmcost moved the schema on: this build refuses it, typed.
+    l.client()
+        .expect("client")
+        .batch_execute("INSERT INTO schema_version (version) VALUES (7)")
+        .expect("bump");
+    match PgLedger::open(&url) {
+        Err(LedgerError::SchemaTooNew { found, supported }) => {
+            assert_eq!((found, supported), (7, 1));
+        }
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+}
+
+#[test]
+fn passwords_never_appear_in_errors() {
+    let c = cluster();
+    let secret = "Sup3r-s3cret-pw";
+    let wrong = format!("postgres://postgres:{secret}@127.0.0.1:{}/postgres", c.port);
+    let closed = format!(
+        "postgresql://postgres:{secret}@127.0.0.1:{}/postgres?connect_timeout=5",
+        cluster::free_port()
+    );
+    let tls = format!(
+        "postgres://postgres:{secret}@127.0.0.1:{}/postgres?sslmode=require",
+        c.port
+    );
+    let bad = format!("postgres://postgres:{secret}@127.0.0.1:99999/postgres");
+    for url in [wrong, closed, tls, bad] {
+        let err = PgLedger::open(&url).expect_err("must fail");
+        let text = format!("{err} | {err:?}");
+        assert!(!text.contains(secret), "password leaked: {text}");
+        assert!(text.contains("***") || text.contains("sslmode"), "{text}");
+    }
+    // The right password works.
+    PgLedger::open(&c.url("postgres")).expect("right password");
+}
+
+#[test]
+fn password_from_pgpassword_or_pgpass() {
+    let c = cluster();
+    let db = c.create_db();
+    let url = format!("postgres://postgres@127.0.0.1:{}/{db}", c.port);
+    let env = |k: &str| (k == "PGPASSWORD").then(|| PASSWORD.to_string());
+    PgLedger::open_with_env(&url, &env).expect("PGPASSWORD");
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let pgpass = dir.path().join("pgpass");
+    std::fs::write(
+        &pgpass,
+        format!(
+            "# other\nelsewhere:*:*:*:nope\n127.0.0.1:{}:*:postgres:{PASSWORD}\n",
+            c.port
+        ),
+    )
+    .expect("write pgpass");
+    let path = pgpass.to_string_lossy().into_owned();
+    let env = |k: &str| (k == "PGPASSFILE").then(|| path.clone());
+    PgLedger::open_with_env(&url, &env).expect("pgpass");
+    let none = |_: &str| None;
+    assert!(
+        PgLedger::open_with_env(&url, &none).is_err(),
+        "no password, no login"
+    );
+}
+
+#[test]
+fn missing_postgresql_fails_loudly_with_the_install_command() {
+    let empty = tempfile::tempdir().expect("tmp");
+    let err = std::panic::catch_unwind(|| cluster::find_bin_in(empty.path()))
+        .expect_err("no initdb must fail, not skip");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("apt-get install postgresql"), "{msg}");
+}
+
+#[test]
+fn decimal_text_is_what_rust_decimal_parses() {
+    // Guards the text route: NUMERIC's output form is Decimal's input form.
+    assert_eq!(Decimal::from_str("0.10").expect("d").to_string(), "0.10");
+}
