@@ -1222,29 +1222,20 @@ fn status_cmd(a: &StatusArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             digest,
         });
     }
-    // Holiday calendars: a schedule whose calendar ends within 60 days.
+    // Holiday calendars: a schedule whose calendar ends within 60 days (its declared end).
     for s in builtin.schedules() {
-        if let llmcost_core::ScheduleKind::PeakWindows { holidays, .. } = &s.kind
-            && let Some(&last) = holidays.iter().next_back()
-        {
-            let last_date = jiff::civil::Date::constant(1970, 1, 1)
-                .checked_add(jiff::Span::new().days(last))
-                .ok();
-            if let Some(d) = last_date {
-                let end = jiff::civil::Date::new(d.year(), 12, 31)?;
-                let end_ts = end.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
-                let left = -age_days(at, end_ts);
-                if left <= 60 {
-                    warnings.push(format!(
-                        "schedule `{}`: its holiday calendar ends {end} ({}); after it, holidays are priced as working days",
-                        s.name,
-                        if left < 0 {
-                            format!("{} days ago", -left)
-                        } else {
-                            format!("in {left} days")
-                        }
-                    ));
-                }
+        if let (Some(until), Some(end_ts)) = (s.calendar_until(), s.calendar_end()) {
+            let left = -age_days(at, end_ts);
+            if left <= 60 {
+                warnings.push(format!(
+                    "schedule `{}`: its holiday calendar ends {until} ({}); after it, holidays are priced as working days",
+                    s.name,
+                    if left < 0 {
+                        format!("{} days ago", -left)
+                    } else {
+                        format!("in {left} days")
+                    }
+                ));
             }
         }
     }
