@@ -1993,3 +1993,89 @@ fn gemini_4_launch_and_december_price() {
     priced("gemini-4-argon", "2026-12-01T08:00:00Z", u, "0.81");
     priced("gemini-4-carbon", "2026-12-01T08:00:00Z", u, "0.81");
 }
+
+#[test]
+fn gpt_4o_audio_previews() {
+    // Model pages (developers.openai.com/api/docs/models/gpt-4o-audio-preview and
+    // gpt-4o-mini-audio-preview): text 2.50 / 10 and audio 40 / 80; mini text 0.15 / 0.60 and
+    // audio 10 / 20. The first snapshot (-2024-10-01) billed audio at 100 / 200 (grade C).
+    let u = || Usage {
+        input: 10_000,
+        input_audio: 100_000,
+        output: 5_000,
+        output_audio: 50_000,
+        ..Usage::default()
+    };
+    not_yet("gpt-4o-audio-preview", "2024-12-16T23:59:59Z");
+    // 0.01M x 2.50 + 0.1M x 40 + 0.005M x 10 + 0.05M x 80 = 0.025 + 4 + 0.05 + 4 = 8.075
+    priced("gpt-4o-audio-preview", "2024-12-17T00:00:00Z", u(), "8.075");
+    priced(
+        "gpt-4o-audio-preview-2024-12-17",
+        "2024-12-17T00:00:00Z",
+        u(),
+        "8.075",
+    );
+    // The 2025-06-03 snapshot resolves to the base from its date, at the same rates.
+    not_yet("gpt-4o-audio-preview-2025-06-03", "2025-06-02T23:59:59Z");
+    priced(
+        "gpt-4o-audio-preview-2025-06-03",
+        "2025-06-03T00:00:00Z",
+        u(),
+        "8.075",
+    );
+    not_yet("gpt-4o-audio-preview-2024-10-01", "2024-09-30T23:59:59Z");
+    // 0.01M x 2.50 + 0.1M x 100 + 0.005M x 10 + 0.05M x 200 = 0.025 + 10 + 0.05 + 10 = 20.075
+    priced(
+        "gpt-4o-audio-preview-2024-10-01",
+        "2024-10-01T00:00:00Z",
+        u(),
+        "20.075",
+    );
+    // Still its own price after the 2024-12-17 snapshot appeared.
+    priced(
+        "gpt-4o-audio-preview-2024-10-01",
+        "2025-01-15T00:00:00Z",
+        u(),
+        "20.075",
+    );
+    not_yet("gpt-4o-mini-audio-preview", "2024-12-16T23:59:59Z");
+    // 0.01M x 0.15 + 0.1M x 10 + 0.005M x 0.60 + 0.05M x 20 = 0.0015 + 1 + 0.003 + 1 = 2.0045
+    priced(
+        "gpt-4o-mini-audio-preview",
+        "2024-12-17T00:00:00Z",
+        u(),
+        "2.0045",
+    );
+    priced(
+        "gpt-4o-mini-audio-preview-2024-12-17",
+        "2024-12-17T00:00:00Z",
+        u(),
+        "2.0045",
+    );
+}
+
+#[test]
+fn anthropic_3x_retirements() {
+    // Retirement dates are date-only on Anthropic's deprecations page; they take effect at
+    // 00:00 America/Los_Angeles: 2025-10-22 (PDT) = 07:00 UTC, 2026-02-19 (PST) = 08:00 UTC.
+    let u = || Usage {
+        input: 100_000,
+        output: 10_000,
+        ..Usage::default()
+    };
+    // Sonnet 3.5 (3 / 15): 0.1M x 3 + 0.01M x 15 = 0.30 + 0.15 = 0.45
+    for m in ["claude-3-5-sonnet-20240620", "claude-3-5-sonnet-20241022"] {
+        priced(m, "2025-10-22T06:59:59Z", u(), "0.45");
+        retired(m, "2025-10-22T07:00:00Z", "claude-sonnet-4-5-20250929");
+    }
+    // Sonnet 3.7 (3 / 15): 0.45 as above
+    for m in ["claude-3-7-sonnet-20250219", "claude-3-7-sonnet-latest"] {
+        priced(m, "2026-02-19T07:59:59Z", u(), "0.45");
+        retired(m, "2026-02-19T08:00:00Z", "claude-sonnet-4-6");
+    }
+    // Haiku 3.5 (0.80 / 4): 0.1M x 0.80 + 0.01M x 4 = 0.08 + 0.04 = 0.12
+    for m in ["claude-3-5-haiku-20241022", "claude-3-5-haiku-latest"] {
+        priced(m, "2026-02-19T07:59:59Z", u(), "0.12");
+        retired(m, "2026-02-19T08:00:00Z", "claude-haiku-4-5-20251001");
+    }
+}

@@ -32,7 +32,7 @@
 //! | OpenAI chat, Mistral, OpenRouter | `prompt_tokens − cached_tokens − cache_write_tokens` | `cached_tokens` | `cache_write_tokens` | `completion_tokens − reasoning_tokens` | `reasoning_tokens` |
 //! | OpenAI Responses | `input_tokens − cached_tokens − cache_write_tokens` | `cached_tokens` | `cache_write_tokens` | `output_tokens − reasoning_tokens` | `reasoning_tokens` |
 //! | DeepSeek | `prompt_cache_miss_tokens` | `prompt_cache_hit_tokens` | – | `completion_tokens − reasoning_tokens` | `reasoning_tokens` |
-//! | xAI chat | `prompt_tokens − cached_tokens` | `cached_tokens` | – | `completion_tokens` | `reasoning_tokens` (added) |
+//! | xAI chat (and its native SDK) | `prompt_tokens − cached_tokens` (SDK: `− cached_prompt_text_tokens`) | `cached_tokens` / `cached_prompt_text_tokens` | – | `completion_tokens` | `reasoning_tokens` (added; SDK: top-level) |
 //! | Anthropic | `input_tokens` | `cache_read_input_tokens` | 5m / 1h split of `cache_creation_input_tokens` | `output_tokens` (thinking included) | – |
 //! | Gemini | `promptTokenCount − cachedContentTokenCount + toolUsePromptTokenCount` | `cachedContentTokenCount` | – | `candidatesTokenCount` | `thoughtsTokenCount` (added) |
 //!

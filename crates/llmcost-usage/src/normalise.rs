@@ -322,10 +322,15 @@ impl Reader<'_> {
 
 /// Chat Completions and its compatibles (DeepSeek, xAI, Mistral, OpenRouter).
 fn chat(r: &Reader<'_>, shape: Shape) -> Result<Usage> {
-    let cached = if r.has(Slot::PromptCached) || !r.has(Slot::NumCached) {
+    let cached = if r.has(Slot::PromptCached) {
         Slot::PromptCached
-    } else {
+    } else if r.has(Slot::XaiCachedText) {
+        // xAI's native SDK: `cached_prompt_text_tokens` ⊂ `prompt_tokens`.
+        Slot::XaiCachedText
+    } else if r.has(Slot::NumCached) {
         Slot::NumCached
+    } else {
+        Slot::PromptCached
     };
     let mut u = Usage::default();
     if shape == Shape::DeepSeek && (r.has(Slot::Hit) || r.has(Slot::Miss)) {
@@ -360,6 +365,10 @@ fn chat(r: &Reader<'_>, shape: Shape) -> Result<Usage> {
         u.input_image = r.get(Slot::PromptImage);
     }
     u.reasoning = r.get(Slot::CompletionReasoning);
+    if shape == Shape::Xai {
+        // The native SDK reports reasoning beside the completion, not in its details.
+        u.reasoning = r.plus(u.reasoning, Slot::XaiReasoning)?;
+    }
     u.output = if shape == Shape::Xai {
         // xAI counts reasoning apart from `completion_tokens`.
         r.get(Slot::CompletionTokens)

@@ -588,10 +588,14 @@ pub(crate) enum Slot {
     InputText,
     /// `output_tokens_details.image_tokens` (⊂ output).
     OutputImage,
+    /// xAI native (gRPC SDK) `cached_prompt_text_tokens` (⊂ prompt).
+    XaiCachedText,
+    /// xAI native (gRPC SDK) `reasoning_tokens` beside `completion_tokens` (not in it).
+    XaiReasoning,
 }
 
 impl Slot {
-    const COUNT: usize = 40;
+    const COUNT: usize = 42;
 
     /// Counts that decide a bucket: one of them makes an object a usage object.
     const PRIMARY: u64 = Slot::PromptTokens.bit()
@@ -669,6 +673,8 @@ impl Slot {
             (Slot::InputImage, _) => "input_tokens_details.image_tokens",
             (Slot::InputText, _) => "input_tokens_details.text_tokens",
             (Slot::OutputImage, _) => "output_tokens_details.image_tokens",
+            (Slot::XaiCachedText, _) => "cached_prompt_text_tokens",
+            (Slot::XaiReasoning, _) => "reasoning_tokens",
         }
     }
 }
@@ -852,6 +858,8 @@ fn classify(k: &[u8]) -> Key {
         b"prompt_cache_hit_tokens" => Key::Count(C::Slot(Slot::Hit)),
         b"prompt_cache_miss_tokens" => Key::Count(C::Slot(Slot::Miss)),
         b"num_cached_tokens" => Key::Count(C::Slot(Slot::NumCached)),
+        b"cached_prompt_text_tokens" => Key::Count(C::Slot(Slot::XaiCachedText)),
+        b"reasoning_tokens" => Key::Count(C::Slot(Slot::XaiReasoning)),
         b"prompt_tokens_details" => Key::Count(C::Details(DetailsKind::Prompt)),
         b"completion_tokens_details" => Key::Count(C::Details(DetailsKind::Completion)),
         b"input_tokens_details" => Key::Count(C::Details(DetailsKind::Input)),

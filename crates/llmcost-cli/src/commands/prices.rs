@@ -356,8 +356,8 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                         }
                         if let Some(l) = &s.long_context {
                             also.push(format!(
-                                ">{}k: {}/{}",
-                                l.threshold / 1000,
+                                "{}: {}/{}",
+                                threshold_label(l.threshold),
                                 show(&mut d, l.rates.input),
                                 show(&mut d, l.rates.output)
                             ));
@@ -467,4 +467,28 @@ pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// A long-context threshold as the provider words it: the tier applies when the count is
+/// above `t`, so `199999` is "≥200k", `200000` is ">200k"; any other value is shown exactly.
+fn threshold_label(t: u64) -> String {
+    match t.checked_add(1) {
+        Some(n) if n.is_multiple_of(1000) => format!("≥{}k", n / 1000),
+        _ if t.is_multiple_of(1000) => format!(">{}k", t / 1000),
+        _ => format!(">{t}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::threshold_label;
+
+    #[test]
+    fn thresholds_read_as_the_provider_words_them() {
+        // xAI ">= 200k prompt tokens" is stored as "above 199,999".
+        assert_eq!(threshold_label(199_999), "≥200k");
+        assert_eq!(threshold_label(200_000), ">200k");
+        assert_eq!(threshold_label(128_000), ">128k");
+        assert_eq!(threshold_label(131_072), ">131072");
+    }
 }

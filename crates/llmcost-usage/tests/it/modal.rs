@@ -439,3 +439,72 @@ fn openai_images_api_tokens_are_image_tokens() {
         (20, 100, 44, 1056)
     );
 }
+
+/// xAI's native (gRPC) SDK usage, as pydantic-ai's recorded bodies carry it
+/// (crates/llmcost-cli/tests/fixtures/peer): `cached_prompt_text_tokens` ⊂
+/// `prompt_tokens`, `reasoning_tokens` beside `completion_tokens`.
+#[test]
+fn xai_native_sdk_usage_reads_cache_and_reasoning() {
+    // grok-3 at 3 / 0.75 / 15: 1×3 + 258×0.75 + 26×15 = 586.5 per 1M.
+    let e = ex(
+        r#"{"id":"0df1fb1e","model":"grok-3","created":"2026-01-29T21:33:15.522327026Z",
+        "usage":{"completion_tokens":26,"prompt_tokens":259,"total_tokens":285,
+                 "prompt_text_tokens":259,"cached_prompt_text_tokens":258}}"#,
+    );
+    assert_eq!(e.shape, llmcost_usage::Shape::Xai);
+    assert_eq!(
+        e.usage,
+        Usage {
+            input: 1,
+            cache_read: 258,
+            output: 26,
+            ..Usage::default()
+        }
+    );
+    let r = rates(&[("input", "3"), ("cache_read", "0.75"), ("output", "15")]);
+    assert_eq!(cost(&e.usage, r), d("0.0005865"));
+
+    // grok-4-fast-reasoning at 0.2 / 0.05 / 0.5: 1073×0.2 + 771×0.05 + (140 + 202)×0.5
+    // = 214.6 + 38.55 + 171 = 424.15 per 1M (genai-prices: 0.00042415).
+    let e = ex(
+        r#"{"model":"grok-4-fast-reasoning","usage":{"completion_tokens":140,
+        "prompt_tokens":1844,"total_tokens":2186,"prompt_text_tokens":1844,
+        "reasoning_tokens":202,"cached_prompt_text_tokens":771}}"#,
+    );
+    assert_eq!(
+        (
+            e.usage.input,
+            e.usage.cache_read,
+            e.usage.output,
+            e.usage.reasoning
+        ),
+        (1073, 771, 140, 202)
+    );
+    let r = rates(&[("input", "0.2"), ("cache_read", "0.05"), ("output", "0.5")]);
+    assert_eq!(cost(&e.usage, r), d("0.00042415"));
+}
+
+/// A top-level `reasoning_tokens` outside xAI is not read as a second reasoning count.
+#[test]
+fn top_level_reasoning_tokens_count_only_for_xai() {
+    let e = ex(
+        r#"{"model":"gpt-4o-mini","usage":{"prompt_tokens":10,"completion_tokens":5,
+        "reasoning_tokens":3}}"#,
+    );
+    assert_eq!((e.usage.output, e.usage.reasoning), (5, 0));
+}
+
+/// More cached than prompt tokens is refused, naming both fields, never guessed.
+#[test]
+fn xai_native_cache_larger_than_prompt_is_refused() {
+    let e = llmcost_usage::extract(
+        br#"{"model":"grok-4-1-fast-non-reasoning","usage":{"completion_tokens":63,
+        "prompt_tokens":676,"cached_prompt_text_tokens":960}}"#,
+    )
+    .expect_err("cached > prompt");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("cached_prompt_text_tokens") && msg.contains("prompt_tokens"),
+        "{msg}"
+    );
+}
