@@ -149,6 +149,16 @@ pub fn when(t: llmcost_core::Timestamp) -> String {
     s.replace(":00 UTC", " UTC")
 }
 
+/// The start of a price row: [`when`], or "(start not recorded)" for a row whose source gives
+/// none (breadth and imported rows are stored from 1970-01-01).
+pub fn since(t: llmcost_core::Timestamp) -> String {
+    if t == llmcost_core::Timestamp::UNIX_EPOCH {
+        "(start not recorded)".to_string()
+    } else {
+        when(t)
+    }
+}
+
 /// Writes JSON (pretty, newline-terminated).
 pub fn write_json<T: serde::Serialize>(out: &mut dyn Write, v: &T) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut *out, v)?;

@@ -207,7 +207,7 @@ pub fn table(
         "price: {} {} list, in force {} → {}{}\n",
         pr.model,
         pr.currency,
-        when(pr.from),
+        crate::output::since(pr.from),
         until,
         pr.confidence
             .as_ref()

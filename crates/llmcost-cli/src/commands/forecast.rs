@@ -324,7 +324,7 @@ fn table(
                 "price: {} {} list, in force {} → {}{}",
                 p.model,
                 p.currency,
-                when(p.from),
+                crate::output::since(p.from),
                 p.until.map_or("now".into(), when),
                 p.confidence
                     .as_ref()

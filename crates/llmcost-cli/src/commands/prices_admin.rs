@@ -692,7 +692,7 @@ fn which_table(out: &mut dyn Write, j: &WhichJson) -> Result<()> {
         out,
         "row:        {} list, in force {} → {}{}",
         p.currency,
-        when(p.from),
+        crate::output::since(p.from),
         p.until.map_or("now".into(), when),
         p.confidence
             .as_ref()

@@ -300,3 +300,25 @@ fn generate_breadth_writes_loadable_files() {
     let list = std::fs::read_to_string(out.join("genai-prices-current.txt")).expect("list");
     assert!(list.contains("anthropic claude-sonnet-5"));
 }
+
+#[test]
+fn a_breadth_row_without_a_recorded_start_says_so() {
+    let d = tempfile::tempdir().expect("dir");
+    // genai-prices voyageai.yml: voyage-3.5 at $0.06 per MTok, no start date in the snapshot.
+    let r = run(
+        d.path(),
+        "",
+        &[
+            "cost",
+            "--model",
+            "voyage-3.5",
+            "--input",
+            "1000000",
+            "--at",
+            "2026-08-25T00:00:00Z",
+        ],
+    );
+    let out = ok(&r);
+    assert!(out.contains("in force (start not recorded) → now"), "{out}");
+    assert!(out.contains("breadth:genai-prices@2026-08-21"), "{out}");
+}
