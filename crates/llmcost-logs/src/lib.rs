@@ -755,7 +755,19 @@ pub fn read_ahead(path: &Path) {
 }
 
 /// Number of lines (newlines) in the first `upto` bytes of a file.
+///
+/// A last line that ends at `upto` without a newline was read whole (complete
+/// JSON), so it counts as a line before `upto` too: resuming there must not
+/// read it again.
 pub(crate) fn prefix_lines(path: &Path, upto: u64) -> Result<u64, Error> {
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
-    count_lines(&mut f, upto).map_err(|e| Error::io(path, e))
+    let n = count_lines(&mut f, upto).map_err(|e| Error::io(path, e))?;
+    if upto == 0 {
+        return Ok(n);
+    }
+    let mut last = [0u8; 1];
+    f.seek(SeekFrom::Start(upto - 1))
+        .and_then(|_| f.read_exact(&mut last))
+        .map_err(|e| Error::io(path, e))?;
+    Ok(if last[0] == b'\n' { n } else { n + 1 })
 }

@@ -95,3 +95,54 @@ fn resuming_keeps_the_previous_total() {
     assert_eq!(o.lines, 3);
     assert_eq!(o.issue_count, 0);
 }
+
+/// A complete last line without a newline is read; resuming at the end offset reads
+/// nothing again, and once the writer ends that line only the lines after it are new.
+#[test]
+fn resuming_after_an_unterminated_last_line_reads_nothing_again() {
+    let src = std::fs::read_to_string(fixture(&format!(
+        "{DIR}/rollout-2025-09-01T10-00-00-parent.jsonl"
+    )))
+    .unwrap();
+    let lines: Vec<&str> = src.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("rollout.jsonl");
+    // Line 5 repeats line 4's snapshot, and has no newline yet.
+    std::fs::write(&p, lines[..5].join("\n")).unwrap();
+    let (a, first) = scan(&p, SourceKind::Codex, 0);
+    assert_eq!(a.len(), 1);
+    assert_eq!(first.end_offset, std::fs::metadata(&p).unwrap().len());
+    let (b, o) = scan(&p, SourceKind::Codex, first.end_offset);
+    assert!(b.is_empty(), "{b:?}");
+    assert_eq!(o.end_offset, first.end_offset);
+    // The writer finishes the line and adds the next ones: only line 7 is new.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+    f.write_all(("\n".to_string() + &lines[5..7].join("\n") + "\n").as_bytes())
+        .unwrap();
+    drop(f);
+    let (c, _) = scan(&p, SourceKind::Codex, first.end_offset);
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].usage, u(500, 1000, 0, 0, 140, 60));
+    assert_eq!(c[0].line, Some(7));
+}
+
+/// Found by the `log_files` fuzz target (tests/fuzz-regressions/codex-resume.jsonl, damaged lines
+/// included): its complete last line has no newline, and resuming at the end offset used
+/// to read it again as a line of its own, with no previous total, adding a record.
+#[test]
+fn resuming_at_the_end_offset_of_a_damaged_log_finds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("session.jsonl");
+    let crash = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-regressions/codex-resume.jsonl");
+    std::fs::copy(crash, &p).unwrap();
+    let (a, first) = scan(&p, SourceKind::Codex, 0);
+    let (b, again) = scan(&p, SourceKind::Codex, first.end_offset);
+    assert!(
+        b.is_empty(),
+        "read {} then {} more: {b:?}",
+        a.len(),
+        b.len()
+    );
+    assert_eq!(again.end_offset, first.end_offset);
+}
