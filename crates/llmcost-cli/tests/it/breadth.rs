@@ -5,8 +5,6 @@
     reason = "test helpers fail the test on a setup error"
 )]
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 
@@ -48,32 +46,6 @@ fn json(r: &Run) -> serde_json::Value {
     serde_json::from_str(ok(r)).expect("json")
 }
 
-/// Serves `body` to every request on 127.0.0.1 (random port).
-fn serve(body: String, path: &str) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = l.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let mut buf = [0u8; 4096];
-            let mut req = Vec::new();
-            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => req.extend_from_slice(&buf[..n]),
-                }
-            }
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = s.write_all(head.as_bytes());
-            let _ = s.write_all(body.as_bytes());
-        }
-    });
-    format!("http://{addr}/{path}")
-}
-
 fn sha256(text: &str) -> String {
     use sha2::Digest as _;
     let h = sha2::Sha256::digest(text.as_bytes());
@@ -93,8 +65,8 @@ const GENAI: &str = r#"[{"id": "acme", "name": "Acme", "models": [
 fn update_reads_the_default_sources_shows_the_diff_and_keeps_the_digest() {
     let d = tempfile::tempdir().expect("dir");
     let litellm = std::fs::read_to_string(fixture("litellm_small.json")).expect("fixture");
-    let g = serve(GENAI.to_string(), "data.json");
-    let l = serve(litellm.clone(), "model_prices_and_context_window.json");
+    let g = crate::serve_http(GENAI.to_string(), "data.json");
+    let l = crate::serve_http(litellm.clone(), "model_prices_and_context_window.json");
     let sources = format!("{g},{l}");
     // No --from, not a terminal, no --yes: the diffs are shown, nothing is written.
     let r = run(d.path(), &sources, &["prices", "update"]);

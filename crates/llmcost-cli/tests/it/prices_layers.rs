@@ -4,8 +4,6 @@
     reason = "test helpers fail the test on a setup error"
 )]
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 
@@ -446,32 +444,6 @@ fn import_openrouter_json_report() {
     assert_eq!(j["price"]["catalog"], "imported:or.toml");
 }
 
-/// Serves `body` to every request on 127.0.0.1 (random port).
-fn serve(body: String) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = l.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let mut buf = [0u8; 4096];
-            let mut req = Vec::new();
-            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => req.extend_from_slice(&buf[..n]),
-                }
-            }
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = s.write_all(head.as_bytes());
-            let _ = s.write_all(body.as_bytes());
-        }
-    });
-    format!("http://{addr}/model_prices_and_context_window.json")
-}
-
 #[test]
 fn update_from_a_local_server_shows_the_diff_before_writing() {
     let d = tmp();
@@ -487,7 +459,7 @@ fn update_from_a_local_server_shows_the_diff_before_writing() {
             "\"output_cost_per_token\": 2.5e-06",
         )
         .replace("\"dashscope/qwen-max\"", "\"dashscope/qwen-max-2026\"");
-    let url = serve(after);
+    let url = crate::serve_http(after, "model_prices_and_context_window.json");
     // Not a terminal and no --yes: shows the diff, writes nothing.
     let r = run(d.path(), &["prices", "update", "--from", &url]);
     let shown = scrub(ok(&r), d.path()).replace(&url, "[URL]");
