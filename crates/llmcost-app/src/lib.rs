@@ -1,0 +1,7 @@
+//! The llmcost application layer.
+//!
+//! Everything a front end (the `llmcost` CLI, the proxy, the web dashboard)
+//! asks of llmcost, with no clap, no terminal and no process exit: reports
+//! from log paths or any ledger, reconcile, reprice, the import pipeline,
+//! price quotes (cost, estimate, compare, forecast, prices) and the one place
+//! where a ledger backend is chosen from a URL or path.
