@@ -29,8 +29,10 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use rustc_hash::FxHashMap;
 
+mod caps;
 mod details;
 mod rekey;
+pub use caps::CHECKPOINT_INTERVAL;
 use details::{BlockWriter, Details};
 pub use rekey::write_v2_ledger;
 
@@ -1525,6 +1527,22 @@ impl Ledger for SqliteLedger {
         f: &mut dyn FnMut(LeanRecord<'_>) -> Result<()>,
     ) -> Result<()> {
         self.for_each_lean_in(filter, None, f)
+    }
+
+    fn lean_parts(
+        &self,
+        parts: usize,
+        min_records: u64,
+    ) -> Result<Vec<Box<dyn llmcost_ledger::LeanPart>>> {
+        caps::lean_parts(self, parts, min_records)
+    }
+
+    fn reader(&self) -> Result<Box<dyn Ledger>> {
+        caps::reader(self)
+    }
+
+    fn bulk_load(&mut self) -> Result<llmcost_ledger::BulkLoad> {
+        caps::bulk_load(self, CHECKPOINT_INTERVAL)
     }
 
     fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64> {
