@@ -65,6 +65,9 @@ pub enum Error {
     /// A currency no model is priced in: nothing was done.
     #[error(transparent)]
     UnknownCurrency(#[from] UnknownCurrency),
+    /// A quote's error (price settings, resolving a model).
+    #[error(transparent)]
+    Quote(#[from] crate::quote::Error),
     /// A model name or currency the catalog cannot resolve.
     #[error(transparent)]
     Lookup(#[from] llmcost_catalog::LookupError),
@@ -153,6 +156,7 @@ impl Error {
                 Some(!matches!(e, llmcost_core::Error::Overflow))
             }
             Error::Price(_) => Some(true),
+            Error::Quote(q) => Some(q.is_invalid_input()),
             Error::Stopped(_) => Some(false),
             Error::Context { source, .. } => source.is_usage(),
             Error::Ledger { .. }
@@ -218,16 +222,11 @@ pub(crate) use usage_err;
 
 /// Adds a context to the error of a result (like `anyhow::Context`).
 pub(crate) trait ResultExt<T> {
-    /// The error under `context`.
-    fn context(self, context: impl Into<String>) -> Result<T>;
     /// The error under a context built only on failure.
     fn with_context<S: Into<String>>(self, f: impl FnOnce() -> S) -> Result<T>;
 }
 
 impl<T, E: Into<Error>> ResultExt<T> for std::result::Result<T, E> {
-    fn context(self, context: impl Into<String>) -> Result<T> {
-        self.map_err(|e| e.into().context(context))
-    }
     fn with_context<S: Into<String>>(self, f: impl FnOnce() -> S) -> Result<T> {
         self.map_err(|e| e.into().context(f()))
     }

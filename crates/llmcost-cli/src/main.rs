@@ -51,6 +51,13 @@ fn exit_code(e: &anyhow::Error) -> u8 {
     use llmcost_logs::Error as LogsError;
     use llmcost_proxy::ConfigError;
     for c in e.chain() {
+        if let Some(q) = c.downcast_ref::<llmcost_app::quote::Error>() {
+            return if q.is_invalid_input() {
+                code::USAGE
+            } else {
+                code::FAILED
+            };
+        }
         // An application-layer error says its kind, or leaves it to its source.
         if let Some(usage) = c
             .downcast_ref::<llmcost_app::Error>()

@@ -9,7 +9,7 @@ use llmcost_logs::Issue;
 
 use super::model::{civil_from_days, days_from_civil};
 use super::{MAX_ISSUES_SHOWN, Period, Pricer, ReportSettings};
-use crate::calendar::Ended;
+use crate::quote::calendar::Ended;
 
 /// What a row is keyed by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

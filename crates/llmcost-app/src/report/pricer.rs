@@ -7,8 +7,8 @@ use std::sync::Arc;
 use llmcost_catalog::Catalog;
 use llmcost_core::{Currency, Decimal, PriceRow, ServiceTier, Timestamp, Usage};
 
-use crate::calendar::Ended;
-use crate::pricing::PriceSettings;
+use crate::quote::PriceSettings;
+use crate::quote::calendar::Ended;
 
 /// A cached resolution: valid for instants in `[from, until)`.
 struct Cached {
@@ -96,7 +96,7 @@ impl<'a> Pricer<'a> {
     }
 
     fn refresh(&mut self, model: &Arc<str>, at: Timestamp) -> Result<usize, String> {
-        match crate::pricing::resolve(self.cat, model, at, self.s) {
+        match crate::quote::resolve(self.cat, model, at, self.s) {
             Ok((r, conv)) => {
                 let spec = r.row.spec();
                 let mut from = spec.from;

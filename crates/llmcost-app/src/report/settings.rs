@@ -5,7 +5,7 @@ use jiff::tz::TimeZone;
 use llmcost_core::{Currency, Timestamp};
 
 use crate::error::{Error, Result, ResultExt, usage_bail, usage_err};
-use crate::pricing::{PriceSettings, parse_time};
+use crate::quote::{PriceRequest, PriceSettings, parse_time};
 
 /// Resolved settings shared by `report` and `reconcile`.
 #[derive(Debug, Clone)]
@@ -97,7 +97,11 @@ impl ReportSettings {
     ) -> Result<ReportSettings> {
         let (tz, tz_name) = resolve_tz(tz)?;
         let cur = currency.unwrap_or("USD").to_string();
-        let price = PriceSettings::resolve_parts(None, Some(&cur), fx)?;
+        let price = PriceSettings::resolve(&PriceRequest {
+            at: None,
+            currency: Some(cur),
+            fx: fx.to_vec(),
+        })?;
         let currency = price.currency.unwrap_or(Currency::USD);
         let since = since
             .map(|s| parse_bound(s, &tz, false, "--since"))

@@ -1,23 +1,18 @@
-//! Schedules whose holiday calendar had ended at an instant priced
-//! (`covers_until` in catalog/schedules.toml). Such instants are still priced
-//! by the weekday rule, the best known answer; these words say so.
+//! Warnings for answers priced after a schedule's holiday calendar ends
+//! (`covers_until` in catalog/schedules.toml). Such instants are still priced by
+//! the weekday rule, the best known answer; these words say so.
 
 use std::sync::Arc;
 
 use llmcost_core::{PriceRow, Schedule, Timestamp};
 
-/// How instants past a calendar are priced.
-pub const RULE: &str = "the weekday rule, as if no later day were a holiday (weekdays at peak)";
+use super::Priced;
+use crate::text::when;
+use llmcost_catalog::Catalog;
 
-/// An instant as shown in messages: `2025-03-10 18:00 UTC` (seconds when not zero).
-#[must_use]
-pub fn when(t: Timestamp) -> String {
-    let s = t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string();
-    s.replace(":00 UTC", " UTC")
-}
+const RULE: &str = "the weekday rule, as if no later day were a holiday (weekdays at peak)";
 
 /// `the holiday calendar of schedule `x` ends 2026-12-31 (UTC+08:00 dates)`.
-#[must_use]
 pub fn ended(s: &Schedule) -> Option<String> {
     let until = s.calendar_until()?;
     let offset = match &s.kind {
@@ -33,6 +28,31 @@ pub fn ended(s: &Schedule) -> Option<String> {
         s.name,
         h.abs()
     ))
+}
+
+/// The warning for one answer priced at `at`, when the schedule of its row had
+/// run past its holiday calendar (`Regime::beyond_calendar`).
+pub fn instant_warning(cat: &Catalog, p: &Priced, at: Timestamp) -> Option<String> {
+    if !p.cost.regime.beyond_calendar {
+        return None;
+    }
+    let sched = super::clock::regime_of_priced(cat, p, at).1?;
+    Some(format!(
+        "{}: {}; {} is priced by {RULE}",
+        p.price.model,
+        ended(&sched)?,
+        when(at)
+    ))
+}
+
+/// The warning for a list of rows shown at `at` (`prices --at`): one per
+/// schedule whose calendar had ended by then.
+pub fn rows_warnings<'a>(rows: impl Iterator<Item = &'a PriceRow>, at: Timestamp) -> Vec<String> {
+    let mut seen = Ended::default();
+    for r in rows {
+        seen.note_row(r, at);
+    }
+    seen.warnings_at(Some(at))
 }
 
 /// Schedules whose holiday calendar had ended at some instant priced in a run
@@ -65,7 +85,6 @@ impl Ended {
     }
 
     /// One warning per schedule noted (records of a run, or rows at an instant).
-    #[must_use]
     pub fn warnings_at(&self, at: Option<Timestamp>) -> Vec<String> {
         let mut v: Vec<String> = self
             .0
