@@ -125,6 +125,9 @@ pub enum Error {
         #[source]
         source: llmcost_usage::Error,
     },
+    /// A bill that cannot be read.
+    #[error(transparent)]
+    Bill(#[from] crate::reconcile::BillError),
     /// A time zone or date that cannot be used.
     #[error("{context}")]
     Time {
@@ -157,7 +160,7 @@ impl Error {
             }
             Error::Price(_) => Some(true),
             Error::Quote(q) => Some(q.is_invalid_input()),
-            Error::Stopped(_) => Some(false),
+            Error::Stopped(_) | Error::Bill(_) => Some(false),
             Error::Context { source, .. } => source.is_usage(),
             Error::Ledger { .. }
             | Error::Logs { .. }

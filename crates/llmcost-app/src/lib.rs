@@ -9,6 +9,7 @@
 pub mod error;
 pub mod ledger;
 pub mod quote;
+pub mod reconcile;
 pub mod report;
 pub mod text;
 pub mod wire;

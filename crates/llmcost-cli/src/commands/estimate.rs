@@ -14,8 +14,6 @@ use crate::args::{EstimateArgs, Format};
 use crate::common::PriceSettings;
 use crate::output::{Display, int, write_json};
 
-pub use llmcost_app::quote::estimate::reconcile;
-
 pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
     let share = parse_share(&args.input_share, "--input-share")?;
