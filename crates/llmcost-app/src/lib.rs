@@ -7,10 +7,12 @@
 //! where a ledger backend is chosen from a URL or path.
 
 pub mod error;
+pub mod import;
 pub mod ledger;
 pub mod quote;
 pub mod reconcile;
 pub mod report;
+pub mod reprice;
 pub mod text;
 pub mod wire;
 

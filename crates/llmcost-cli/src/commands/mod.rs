@@ -1,7 +1,6 @@
 //! One module per command. Each takes its arguments and a writer for stdout.
 
 pub mod blend;
-pub mod calendar;
 pub mod catalog_layers;
 pub mod clock;
 pub mod compare;
