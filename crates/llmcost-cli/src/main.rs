@@ -58,6 +58,13 @@ fn exit_code(e: &anyhow::Error) -> u8 {
                 code::FAILED
             };
         }
+        // An application-layer error says its kind, or leaves it to its source.
+        if let Some(usage) = c
+            .downcast_ref::<llmcost_app::Error>()
+            .and_then(llmcost_app::Error::is_usage)
+        {
+            return if usage { code::USAGE } else { code::FAILED };
+        }
         if c.is::<common::UsageError>()
             || c.is::<clap::Error>()
             || c.is::<llmcost_catalog::LookupError>()

@@ -26,6 +26,7 @@ use llmcost_ledger::{
 use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap;
 
+mod caps;
 mod conn;
 mod details;
 mod filter;
@@ -35,6 +36,7 @@ mod schema;
 mod strings;
 mod write;
 
+pub use caps::CHECKPOINT_INTERVAL;
 pub use conn::AUTO_CHECKPOINT_PAGES;
 pub use rekey::write_v2_ledger;
 pub use schema::SCHEMA_VERSION;
@@ -181,6 +183,22 @@ impl Ledger for SqliteLedger {
         f: &mut dyn FnMut(LeanRecord<'_>) -> Result<()>,
     ) -> Result<()> {
         self.for_each_lean_in(filter, None, f)
+    }
+
+    fn lean_parts(
+        &self,
+        parts: usize,
+        min_records: u64,
+    ) -> Result<Vec<Box<dyn llmcost_ledger::LeanPart>>> {
+        caps::lean_parts(self, parts, min_records)
+    }
+
+    fn reader(&self) -> Result<Box<dyn Ledger>> {
+        caps::reader(self)
+    }
+
+    fn bulk_load(&mut self) -> Result<llmcost_ledger::BulkLoad> {
+        caps::bulk_load(self, CHECKPOINT_INTERVAL)
     }
 
     fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64> {
