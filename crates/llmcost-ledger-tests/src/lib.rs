@@ -2,8 +2,10 @@
 //! must do, written once over a generic `L: Ledger` (SQLite today, PostgreSQL
 //! later).
 //!
-//! This crate holds no backend: its integration tests choose them. It panics
-//! on failure, like any test helper.
+//! This crate holds no real backend: its integration tests choose them. It
+//! panics on failure, like any test helper. [`MemLedger`] is a ledger in
+//! memory that passes the story, for tests of code over any [`Ledger`] (with
+//! the `tokio` feature it can also wait for records to arrive).
 #![deny(missing_docs)]
 #![expect(
     clippy::expect_used,
@@ -11,6 +13,9 @@
 )]
 
 use std::str::FromStr;
+
+mod mem;
+pub use mem::MemLedger;
 
 use llmcost_core::{Currency, Decimal, Timestamp, Usage};
 use llmcost_ledger::{
