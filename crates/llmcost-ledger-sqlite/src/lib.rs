@@ -891,6 +891,7 @@ fn read_v1(row: &Row<'_>, id: i64) -> Result<UsageRecord> {
         ttfb_ms: col_opt_u64(row, id, 26, "ttfb_ms")?,
         key_fingerprint: text(27)?,
         incomplete: row.get(28).map_err(sql)?,
+        device: None,
     })
 }
 
