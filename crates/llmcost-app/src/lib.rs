@@ -7,3 +7,6 @@
 //! where a ledger backend is chosen from a URL or path.
 
 pub mod device;
+pub mod quote;
+pub mod text;
+pub mod wire;
