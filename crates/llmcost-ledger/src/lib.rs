@@ -7,9 +7,12 @@
 #![deny(missing_docs)]
 
 pub mod identity;
+pub mod rollup;
 
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
 use serde::{Deserialize, Serialize};
+
+pub use rollup::{Dim, RollupQuery, RollupRow};
 
 /// One usage record: a request, or one de-duplicated log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +66,11 @@ pub struct UsageRecord {
     pub ttfb_ms: Option<u64>,
     /// Proxy only: fingerprint of the API key (never the key).
     pub key_fingerprint: Option<String>,
+    /// The device that recorded it: the machine an import ran on (`import
+    /// --device`, default its host name) or the proxy instance. Not part of
+    /// the record's identity: two machines importing one log store it once.
+    #[serde(default)]
+    pub device: Option<String>,
     /// The usage may be partial (a stream the client dropped, a truncated log).
     pub incomplete: bool,
 }
@@ -100,6 +108,7 @@ impl UsageRecord {
             latency_ms: None,
             ttfb_ms: None,
             key_fingerprint: None,
+            device: None,
             incomplete: false,
         }
     }
@@ -334,6 +343,18 @@ pub trait Ledger: Send {
     /// # Errors
     /// Backend failures.
     fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64>;
+
+    /// The hourly rollups summed as `q` asks ([`rollup`] has the rules), or
+    /// `None` when this backend keeps no rollups or cannot answer `q` from
+    /// them (time bounds inside an hour): read the records then
+    /// ([`rollup::scan`] gives the same answer). The default is `None`.
+    ///
+    /// # Errors
+    /// Backend failures.
+    fn rollup(&self, q: &RollupQuery) -> Result<Option<Vec<RollupRow>>> {
+        let _ = q;
+        Ok(None)
+    }
 
     /// Number of records stored.
     ///

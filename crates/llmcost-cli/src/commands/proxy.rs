@@ -52,6 +52,10 @@ pub struct ProxyArgs {
     /// store and the built-in Mozilla roots.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
+    /// The device its records name (`--device` is the same): this proxy instance.
+    /// Default `proxy@<host name>:<port>`.
+    #[arg(long, visible_alias = "device", value_name = "NAME")]
+    pub instance: Option<String>,
     /// Worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -147,6 +151,11 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let local = listener
         .local_addr()
         .map_or(listen.clone(), |a| a.to_string());
+    let port = listener.local_addr().ok().map(|a| a.port());
+    settings.device = Some(llmcost_app::device::proxy_instance(
+        args.instance.as_deref(),
+        port,
+    ));
     let budgets: Vec<String> = settings.budgets.iter().map(ToString::to_string).collect();
     let default = settings
         .default_upstream
