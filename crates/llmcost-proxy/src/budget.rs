@@ -999,7 +999,10 @@ mod tests {
         assert_eq!(account_name(&each, Some("abc")), "key:abc|USD|day");
         assert_eq!(account_name(&one, Some("abc")), "key:abc|USD|day");
         assert_eq!(
-            account_name(&rule(Scope::Tag("ci".into()), "1", Period::Month), Some("ci")),
+            account_name(
+                &rule(Scope::Tag("ci".into()), "1", Period::Month),
+                Some("ci")
+            ),
             "tag:ci|USD|month"
         );
         let b = Budgets::new(vec![each, one, rule(Scope::Global, "5", Period::Day)]);

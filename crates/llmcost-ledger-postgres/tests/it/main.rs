@@ -263,11 +263,12 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
             .map(|r| r.get(0))
             .collect()
     };
-    assert_eq!(versions(&l), [1]);
-    assert_eq!(SCHEMA_VERSION, 1);
+    // 1: records; 2: fleet budgets.
+    assert_eq!(versions(&l), [1, 2]);
+    assert_eq!(SCHEMA_VERSION, 2);
     // Opening again migrates nothing and keeps the data.
     let again = PgLedger::open(&url).expect("reopen");
-    assert_eq!(versions(&again), [1]);
+    assert_eq!(versions(&again), [1, 2]);
     assert_eq!(again.count().expect("count"), 1);
     // A newer llmcost moved the schema on: this build refuses it, typed.
     l.client()
@@ -276,7 +277,7 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
         .expect("bump");
     match PgLedger::open(&url) {
         Err(LedgerError::SchemaTooNew { found, supported }) => {
-            assert_eq!((found, supported), (7, 1));
+            assert_eq!((found, supported), (7, 2));
         }
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
