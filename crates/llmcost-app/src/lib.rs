@@ -6,6 +6,7 @@
 //! price quotes (cost, estimate, compare, forecast, prices) and the one place
 //! where a ledger backend is chosen from a URL or path.
 
+pub mod device;
 pub mod error;
 pub mod import;
 pub mod ledger;

@@ -52,6 +52,15 @@ pub struct ProxyArgs {
     /// store and the built-in Mozilla roots.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
+    /// The device its records name (`--device` is the same): this proxy instance.
+    /// Default `proxy@<host name>:<port>`.
+    #[arg(long, visible_alias = "device", value_name = "NAME")]
+    pub instance: Option<String>,
+    /// Fleet budgets (a PostgreSQL ledger shared by several proxies): while the
+    /// database cannot be reached, `open` keeps serving on this proxy's view of
+    /// the spend, `closed` refuses calls with 503. Records are spilled either way.
+    #[arg(long, value_name = "MODE", value_parser = ["open", "closed"], default_value = "open")]
+    pub budget_fail: String,
     /// Worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -117,6 +126,10 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if let Some(p) = &args.ca_file {
         settings.ca_file = Some(p.clone());
     }
+    settings.budget_fail = args
+        .budget_fail
+        .parse()
+        .map_err(|e: String| crate::common::usage_err!("{e}"))?;
     let catalog = super::catalog()?;
     llmcost_proxy::check_budget_currencies(&settings, catalog).with_context(where_)?;
     let listen = args
@@ -147,6 +160,11 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let local = listener
         .local_addr()
         .map_or(listen.clone(), |a| a.to_string());
+    let port = listener.local_addr().ok().map(|a| a.port());
+    settings.device = Some(llmcost_app::device::proxy_instance(
+        args.instance.as_deref(),
+        port,
+    ));
     let budgets: Vec<String> = settings.budgets.iter().map(ToString::to_string).collect();
     let default = settings
         .default_upstream
