@@ -137,6 +137,18 @@ pub enum Error {
         #[source]
         source: jiff::Error,
     },
+    /// Input that cannot be used at all (an empty file, nothing readable).
+    #[error("{0}")]
+    Input(String),
+    /// JSON that cannot be read.
+    #[error("{context}")]
+    Json {
+        /// What was being read.
+        context: String,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
     /// A worker thread stopped unexpectedly.
     #[error("{0}")]
     Stopped(String),
@@ -160,12 +172,13 @@ impl Error {
             }
             Error::Price(_) => Some(true),
             Error::Quote(q) => Some(q.is_invalid_input()),
-            Error::Stopped(_) | Error::Bill(_) => Some(false),
+            Error::Stopped(_) | Error::Bill(_) | Error::Input(_) => Some(false),
             Error::Context { source, .. } => source.is_usage(),
             Error::Ledger { .. }
             | Error::Logs { .. }
             | Error::Io { .. }
             | Error::Body { .. }
+            | Error::Json { .. }
             | Error::Time { .. } => None,
         }
     }

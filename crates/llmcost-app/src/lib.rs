@@ -15,6 +15,7 @@ pub mod reconcile;
 pub mod report;
 pub mod reprice;
 pub mod text;
+pub mod usage_file;
 pub mod wire;
 
 pub use error::{Error, Result, UnknownCurrency, UsageError};
