@@ -940,6 +940,15 @@ impl Ledger for PgLedger {
     fn fleet_budgets(&self) -> Result<Option<Box<dyn llmcost_ledger::FleetBudgets>>> {
         Ok(Some(Box::new(fleet::PgFleet::new(self.connector.clone())?)))
     }
+
+    /// A new connection to the same database (the schema is up to date already).
+    fn reader(&self) -> Result<Box<dyn Ledger>> {
+        Ok(Box::new(PgLedger {
+            client: RefCell::new(self.connector.session()?),
+            months: BTreeSet::new(),
+            connector: self.connector.clone(),
+        }))
+    }
 }
 
 #[cfg(test)]

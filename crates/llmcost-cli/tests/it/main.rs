@@ -20,6 +20,8 @@ mod errors; // bad input: clear messages, non-zero exits, no panics
 mod identity; // issue 11: record identity, bad lines, read-only reports, migration
 mod import; // `import` and `reprice` through a temporary ledger
 mod peer; // issue 10: real recorded bodies priced like the peer database, differences explained
+#[cfg(feature = "cluster-tests")]
+mod pg; // `--ledger postgres://`: the same answers as a SQLite file (a throwaway cluster)
 mod prices_layers; // user and imported catalogs: precedence, provenance, import/which/update/diff
 mod proxy; // `proxy` end to end: metering, a budget, SIGTERM flush, `report` on its records
 mod report; // `report` and `reconcile` from log paths and a ledger
