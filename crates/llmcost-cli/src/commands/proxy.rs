@@ -61,6 +61,8 @@ pub struct ProxyArgs {
     /// it (salted per ledger), e.g. for a `key:FINGERPRINT` budget; then exit.
     #[arg(long)]
     pub print_key_fingerprint: bool,
+    #[command(flatten)]
+    pub dashboard: super::serve::DashboardArgs,
 }
 
 pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
@@ -123,6 +125,15 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .clone()
         .or_else(|| file.listen.clone())
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    // The dashboard off loopback needs a token: refused before anything is bound.
+    let dashboard_token = if args.dashboard.dashboard {
+        let t = args.dashboard.token.resolve()?;
+        llmcost_web::check_listen(&listen, t.as_deref())
+            .map_err(|e| crate::common::usage_err!("--dashboard: {e}"))?;
+        Some(t)
+    } else {
+        None
+    };
     let ledger_path = crate::ledger::ledger_path(args.ledger.as_deref())?;
     let ledger = crate::ledger::open_ledger(Some(&ledger_path))?;
     // A locked ledger must not hold the writer for SQLite's usual 30 s: after
@@ -163,6 +174,18 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         "llmcost proxy listening on http://{local}"
     );
     let state = proxy.state();
+    let extra = match dashboard_token {
+        Some(token) => Some(llmcost_proxy::ExtraRoutes {
+            router: llmcost_web::router(super::serve::web_state(
+                ledger_path.display().to_string(),
+                Vec::new(),
+                token,
+                Some(state.clone()),
+            )?),
+            claims: llmcost_web::claims,
+        }),
+        None => None,
+    };
     let stop = std::sync::atomic::AtomicBool::new(false);
     let report = std::thread::scope(|s| {
         if let Some(c) = checkpointer {
@@ -175,7 +198,13 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 }
             });
         }
-        let r = llmcost_proxy::serve_threads(listener, state.clone(), threads, shutdown_signal());
+        let r = llmcost_proxy::serve_threads_with(
+            listener,
+            state.clone(),
+            threads,
+            shutdown_signal(),
+            extra,
+        );
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         r
     })
