@@ -18,7 +18,7 @@ const W: i64 = 760;
 const H: i64 = 280;
 const LEFT: i64 = 72;
 const RIGHT: i64 = 16;
-const TOP: i64 = 12;
+const TOP: i64 = 24;
 const BOTTOM: i64 = 44;
 
 /// Colour classes cycle through this many.
@@ -156,7 +156,7 @@ fn axis_y(s: &mut String, max: Decimal, unit: &str) {
     let _ = write!(
         s,
         "<text class=\"unit\" x=\"4\" y=\"{}\">{}</text>",
-        TOP + 4,
+        14,
         esc(unit)
     );
 }
@@ -315,8 +315,8 @@ mod tests {
 
     #[test]
     fn stacked_segments_carry_exact_values_and_heights_add_up() {
-        // Axis max: totals 3 and 1.5 -> nice max 5; plot height 280-12-44 = 224 px.
-        // Day 1: 1 + 2 = 3 -> 44.8 + 89.6 px; day 2: 1.5 -> 67.2 px.
+        // Axis max: totals 3 and 1.5 -> nice max 5; plot height 280-24-44 = 212 px.
+        // Day 1: 1 + 2 = 3 -> 42.4 + 84.8 px; day 2: 1.5 -> 63.6 px.
         let b = Bars {
             title: "Cost per day".into(),
             unit: "USD".into(),
@@ -328,11 +328,11 @@ mod tests {
         };
         let svg = stacked_bars(&b);
         assert_eq!(svg.matches("<rect ").count(), 3, "a zero segment is not drawn");
-        assert!(svg.contains("height=\"44.8\" data-series=\"gpt-4o\" data-value=\"1\""));
-        assert!(svg.contains("height=\"89.6\" data-series=\"claude\" data-value=\"2\""));
-        assert!(svg.contains("height=\"67.2\" data-series=\"gpt-4o\" data-value=\"1.5\""));
-        // The stack starts at the bottom (y = 12 + 224 = 236): 236 - 44.8 = 191.2.
-        assert!(svg.contains("y=\"191.2\""));
+        assert!(svg.contains("height=\"42.4\" data-series=\"gpt-4o\" data-value=\"1\""));
+        assert!(svg.contains("height=\"84.8\" data-series=\"claude\" data-value=\"2\""));
+        assert!(svg.contains("height=\"63.6\" data-series=\"gpt-4o\" data-value=\"1.5\""));
+        // The stack starts at the bottom (y = 24 + 212 = 236): 236 - 42.4 = 193.6.
+        assert!(svg.contains("y=\"193.6\""));
         assert!(svg.contains("role=\"img\" aria-label=\"Cost per day\""));
         assert!(svg.contains("<title>2025-01-01 · claude: 2 USD</title>"));
         assert!(!svg.contains("style="));
@@ -362,8 +362,8 @@ mod tests {
         assert!(svg.contains("data-steps=\"3\""));
         assert!(svg.contains("data-rate=\"15\""));
         assert!(svg.contains("data-until=\"now\""));
-        // Rate axis to 20 (nice max of 15): y of 10 = 236 - 10*224/20 = 124.
-        assert!(svg.contains("y1=\"124\" y2=\"124\""));
+        // Rate axis to 20 (nice max of 15): y of 10 = 236 - 10*212/20 = 130.
+        assert!(svg.contains("y1=\"130\" y2=\"130\""));
         // The first step starts at the left edge (x = 72).
         assert!(svg.contains("x1=\"72\""));
     }

@@ -14,13 +14,22 @@ use crate::WebState;
 use crate::html::{Nav, esc, page as layout};
 use crate::svg::{Step, StepSeries, legend, step_chart};
 
-/// The JSON name of a bucket (`cache_write_1h`).
+/// The JSON name of a bucket (`cache_write_1h`), as in `prices --format json`.
 #[must_use]
-pub fn bucket_name(b: Bucket) -> String {
-    serde_json::to_value(b)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+pub fn bucket_name(b: Bucket) -> &'static str {
+    match b {
+        Bucket::Input => "input",
+        Bucket::CacheRead => "cache_read",
+        Bucket::CacheWrite => "cache_write",
+        Bucket::CacheWrite1h => "cache_write_1h",
+        Bucket::Output => "output",
+        Bucket::Reasoning => "reasoning",
+        Bucket::InputAudio => "input_audio",
+        Bucket::CacheReadAudio => "cache_read_audio",
+        Bucket::OutputAudio => "output_audio",
+        Bucket::InputImage => "input_image",
+        Bucket::OutputImage => "output_image",
+    }
 }
 
 fn rate(d: Option<rust_decimal::Decimal>) -> String {
@@ -154,7 +163,17 @@ fn schedule_text(kind: &ScheduleKind) -> String {
 /// `GET /prices/<model>`.
 pub async fn model(State(state): State<WebState>, Path(name): Path<String>) -> Response {
     let cat = state.catalog();
-    let Some(m) = cat.model(&name) else {
+    let now = Timestamp::now();
+    // An exact id first; then what the name means now (aliases, timed
+    // aliases: what `llmcost prices NAME` lists first); then any layer.
+    let mut via = Vec::new();
+    let found = cat
+        .models()
+        .iter()
+        .find(|m| m.id == name)
+        .or_else(|| cat.resolve_model(&name, now, None, &mut via).ok())
+        .or_else(|| cat.model(&name));
+    let Some(m) = found else {
         let sugg = cat.suggestions(&name, 5);
         let mut b = format!("<p>No model <strong>{}</strong> in the catalog.</p>", esc(&name));
         if !sugg.is_empty() {
@@ -168,7 +187,6 @@ pub async fn model(State(state): State<WebState>, Path(name): Path<String>) -> R
         *r.status_mut() = http::StatusCode::NOT_FOUND;
         return r;
     };
-    let now = Timestamp::now();
     let mut b = String::new();
     let _ = write!(
         b,
@@ -189,10 +207,31 @@ pub async fn model(State(state): State<WebState>, Path(name): Path<String>) -> R
     if name != m.id {
         let _ = write!(
             b,
-            "<p class=\"note\">{} is an alias of {}.</p>",
+            "<p class=\"note\">{} means {} now.</p>",
             esc(&name),
             esc(&m.id)
         );
+    }
+    let timed = cat.timed_alias(&name);
+    if !timed.is_empty() {
+        let rows: Vec<Vec<String>> = timed
+            .iter()
+            .map(|a| {
+                vec![
+                    a.target.clone(),
+                    a.from.to_string(),
+                    a.until.map_or_else(|| "now".to_string(), |u| u.to_string()),
+                    a.source.clone(),
+                ]
+            })
+            .collect();
+        b.push_str(&crate::html::table(
+            "timed-alias-table",
+            &format!("What {name} has pointed to"),
+            &["Model", "From", "Until", "Source"],
+            &[false, false, false, false],
+            &rows,
+        ));
     }
     let total_steps: usize = m
         .currencies()
