@@ -100,7 +100,8 @@ pub async fn budgets(State(state): State<WebState>) -> Response {
     let Some(p) = state.proxy() else {
         return error(&EngineError {
             status: 404,
-            message: "no proxy runs in this process: `llmcost proxy --dashboard` has budgets".into(),
+            message: "no proxy runs in this process: `llmcost proxy --dashboard` has budgets"
+                .into(),
         });
     };
     let views = crate::live::budget_views(p.budgets(), jiff::Timestamp::now());

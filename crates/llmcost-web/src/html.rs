@@ -47,7 +47,9 @@ pub fn page(title: &str, nav: Nav, body: &str) -> String {
     s.push_str("<link rel=\"stylesheet\" href=\"/assets/style.css\">\n");
     s.push_str("<script src=\"/assets/app.js\" defer></script>\n</head>\n<body>\n");
     s.push_str("<a class=\"skip\" href=\"#main\">Skip to content</a>\n");
-    s.push_str("<header class=\"top\"><span class=\"brand\">llmcost</span>\n<nav aria-label=\"Main\"><ul>");
+    s.push_str(
+        "<header class=\"top\"><span class=\"brand\">llmcost</span>\n<nav aria-label=\"Main\"><ul>",
+    );
     for (href, label, n) in [
         ("/", "Overview", Nav::Overview),
         ("/live", "Live", Nav::Live),
@@ -71,7 +73,13 @@ pub fn page(title: &str, nav: Nav, body: &str) -> String {
 /// A `<table>` whose header cells are sortable by the script (and plain with
 /// JavaScript off). `numeric[i]` right-aligns column `i` and sorts it as a number.
 #[must_use]
-pub fn table(testid: &str, caption: &str, head: &[&str], numeric: &[bool], rows: &[Vec<String>]) -> String {
+pub fn table(
+    testid: &str,
+    caption: &str,
+    head: &[&str],
+    numeric: &[bool],
+    rows: &[Vec<String>],
+) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
@@ -117,7 +125,10 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]

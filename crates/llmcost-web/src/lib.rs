@@ -200,10 +200,12 @@ pub fn router(state: WebState) -> Router {
 /// proxied (for [`llmcost_proxy::ExtraRoutes`]).
 #[must_use]
 pub fn claims(path: &str) -> bool {
-    matches!(path, "/" | "/live" | "/prices" | "/reconcile" | "/favicon.ico")
-        || ["/live/", "/prices/", "/api/", "/assets/"]
-            .iter()
-            .any(|p| path.starts_with(p))
+    matches!(
+        path,
+        "/" | "/live" | "/prices" | "/reconcile" | "/favicon.ico"
+    ) || ["/live/", "/prices/", "/api/", "/assets/"]
+        .iter()
+        .any(|p| path.starts_with(p))
 }
 
 /// Serves the dashboard on `listener` until `shutdown` resolves.
@@ -249,10 +251,23 @@ mod tests {
 
     #[test]
     fn claims_only_dashboard_paths() {
-        for p in ["/", "/live", "/live/events", "/prices/gpt-4o", "/api/report/daily", "/assets/app.js"] {
+        for p in [
+            "/",
+            "/live",
+            "/live/events",
+            "/prices/gpt-4o",
+            "/api/report/daily",
+            "/assets/app.js",
+        ] {
             assert!(claims(p), "{p}");
         }
-        for p in ["/openai/v1/chat/completions", "/v1/chat/completions", "/health", "/metrics", "/anthropic/v1/messages"] {
+        for p in [
+            "/openai/v1/chat/completions",
+            "/v1/chat/completions",
+            "/health",
+            "/metrics",
+            "/anthropic/v1/messages",
+        ] {
             assert!(!claims(p), "{p}");
         }
     }

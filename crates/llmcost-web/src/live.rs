@@ -193,7 +193,8 @@ pub fn budget_views(b: &Budgets, now: Timestamp) -> Vec<BudgetView> {
 }
 
 fn budgets_panel(state: &WebState) -> String {
-    let mut s = String::from("<section aria-labelledby=\"budgets-h\"><h2 id=\"budgets-h\">Budgets</h2>");
+    let mut s =
+        String::from("<section aria-labelledby=\"budgets-h\"><h2 id=\"budgets-h\">Budgets</h2>");
     let Some(p) = state.proxy() else {
         s.push_str("<p class=\"note\">Budgets are kept by a running proxy: run <code>llmcost proxy --dashboard</code> to see them here.</p></section>");
         return s;
@@ -228,7 +229,14 @@ fn budgets_panel(state: &WebState) -> String {
     s.push_str(&crate::html::table(
         "budgets",
         "Spend of each budget in its current period",
-        &["Budget", "Spent", "Limit", "Resets at", "Burn rate", "Projected exhaustion"],
+        &[
+            "Budget",
+            "Spent",
+            "Limit",
+            "Resets at",
+            "Burn rate",
+            "Projected exhaustion",
+        ],
         &[false, true, true, false, true, false],
         &rows,
     ));

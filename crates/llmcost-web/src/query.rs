@@ -72,8 +72,8 @@ pub struct Filters {
 
 /// Names of the filters, as in the URL.
 pub const NAMES: &[&str] = &[
-    "since", "until", "tz", "currency", "fx", "model", "project", "tag", "key", "device",
-    "source", "provider", "group", "period",
+    "since", "until", "tz", "currency", "fx", "model", "project", "tag", "key", "device", "source",
+    "provider", "group", "period",
 ];
 
 impl Filters {

@@ -71,7 +71,11 @@ fn label_num(d: Decimal) -> String {
 pub fn stacked_bars(b: &Bars) -> String {
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
-    let totals: Vec<Decimal> = b.bars.iter().map(|(_, v)| v.iter().copied().sum()).collect();
+    let totals: Vec<Decimal> = b
+        .bars
+        .iter()
+        .map(|(_, v)| v.iter().copied().sum())
+        .collect();
     let max = nice_max(totals.iter().copied().max().unwrap_or(Decimal::ZERO));
     let mut s = String::new();
     let _ = write!(
@@ -87,7 +91,8 @@ pub fn stacked_bars(b: &Bars) -> String {
     // At most ~12 x labels.
     let every = n.div_ceil(12).max(1);
     for (i, (label, values)) in b.bars.iter().enumerate() {
-        let x = Decimal::from(LEFT) + slot * Decimal::from(i as u64) + (slot - bar_w) / Decimal::TWO;
+        let x =
+            Decimal::from(LEFT) + slot * Decimal::from(i as u64) + (slot - bar_w) / Decimal::TWO;
         let mut y = Decimal::from(TOP + plot_h);
         let _ = write!(s, "<g class=\"bar\" data-label=\"{}\">", esc(label));
         for (j, v) in values.iter().enumerate() {
@@ -204,9 +209,8 @@ pub fn step_chart(title: &str, unit: &str, series: &[StepSeries], now: Timestamp
             + Decimal::from(plot_w) * Decimal::from(t.as_second() - t0.as_second())
                 / Decimal::from(span)
     };
-    let y_of = |r: Decimal| -> Decimal {
-        Decimal::from(TOP + plot_h) - r * Decimal::from(plot_h) / max
-    };
+    let y_of =
+        |r: Decimal| -> Decimal { Decimal::from(TOP + plot_h) - r * Decimal::from(plot_h) / max };
     let mut s = String::new();
     let _ = write!(
         s,
@@ -261,7 +265,8 @@ pub fn step_chart(title: &str, unit: &str, series: &[StepSeries], now: Timestamp
                 label_num(st.rate),
                 esc(unit),
                 st.from.strftime("%Y-%m-%d"),
-                st.until.map_or_else(|| "now".to_string(), |u| u.strftime("%Y-%m-%d").to_string()),
+                st.until
+                    .map_or_else(|| "now".to_string(), |u| u.strftime("%Y-%m-%d").to_string()),
                 name = esc(&ser.name),
                 y = px(y_of(st.rate)),
             );
@@ -327,7 +332,11 @@ mod tests {
             ],
         };
         let svg = stacked_bars(&b);
-        assert_eq!(svg.matches("<rect ").count(), 3, "a zero segment is not drawn");
+        assert_eq!(
+            svg.matches("<rect ").count(),
+            3,
+            "a zero segment is not drawn"
+        );
         assert!(svg.contains("height=\"42.4\" data-series=\"gpt-4o\" data-value=\"1\""));
         assert!(svg.contains("height=\"84.8\" data-series=\"claude\" data-value=\"2\""));
         assert!(svg.contains("height=\"63.6\" data-series=\"gpt-4o\" data-value=\"1.5\""));
@@ -350,15 +359,31 @@ mod tests {
         let ser = StepSeries {
             name: "output USD".into(),
             steps: vec![
-                Step { from: ts("2024-05-13T00:00:00Z"), until: Some(ts("2024-08-06T00:00:00Z")), rate: d("15") },
-                Step { from: ts("2024-08-06T00:00:00Z"), until: Some(ts("2025-01-01T00:00:00Z")), rate: d("10") },
+                Step {
+                    from: ts("2024-05-13T00:00:00Z"),
+                    until: Some(ts("2024-08-06T00:00:00Z")),
+                    rate: d("15"),
+                },
+                Step {
+                    from: ts("2024-08-06T00:00:00Z"),
+                    until: Some(ts("2025-01-01T00:00:00Z")),
+                    rate: d("10"),
+                },
                 // A gap, then a row still in force.
-                Step { from: ts("2025-02-01T00:00:00Z"), until: None, rate: d("8") },
+                Step {
+                    from: ts("2025-02-01T00:00:00Z"),
+                    until: None,
+                    rate: d("8"),
+                },
             ],
         };
         let svg = step_chart("gpt-4o output", "USD", std::slice::from_ref(&ser), now);
         assert_eq!(svg.matches("data-step=\"\"").count(), 3);
-        assert_eq!(svg.matches("class=\"riser\"").count(), 1, "the gap has no riser");
+        assert_eq!(
+            svg.matches("class=\"riser\"").count(),
+            1,
+            "the gap has no riser"
+        );
         assert!(svg.contains("data-steps=\"3\""));
         assert!(svg.contains("data-rate=\"15\""));
         assert!(svg.contains("data-until=\"now\""));

@@ -26,7 +26,12 @@ pub struct TokenArgs {
     /// Access token: required when listening on anything but loopback. Open the
     /// dashboard once with `?token=TOKEN` (a cookie keeps it), or send
     /// `Authorization: Bearer TOKEN`.
-    #[arg(long, value_name = "TOKEN", env = "LLMCOST_DASHBOARD_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "LLMCOST_DASHBOARD_TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
     /// Read the access token from this file (its first line).
     #[arg(long, value_name = "FILE", conflicts_with = "token")]
@@ -110,9 +115,7 @@ fn run_json(argv: Vec<String>) -> Result<Value, EngineError> {
             message: format!("the command's JSON cannot be read: {e}"),
         }),
         Err(e) => {
-            let missing = e
-                .chain()
-                .any(|c| c.is::<crate::ledger::MissingLedger>());
+            let missing = e.chain().any(|c| c.is::<crate::ledger::MissingLedger>());
             let status = if missing {
                 404
             } else if crate::exit_code(&e) == 2 {
@@ -133,7 +136,12 @@ fn flag(argv: &mut Vec<String>, name: &str, v: &str) {
 }
 
 fn filters(argv: &mut Vec<String>, f: &Filters, dimensions: bool) {
-    for (k, v) in [("since", &f.since), ("until", &f.until), ("tz", &f.tz), ("currency", &f.currency)] {
+    for (k, v) in [
+        ("since", &f.since),
+        ("until", &f.until),
+        ("tz", &f.tz),
+        ("currency", &f.currency),
+    ] {
         if let Some(v) = v {
             flag(argv, k, v);
         }
@@ -258,7 +266,12 @@ impl Engine for CliEngine {
 
     fn prices(&self, q: &[(String, String)]) -> Result<Value, EngineError> {
         let mut argv = vec!["prices".to_string(), "--format=json".into()];
-        argv.extend(quote_args(q, &["at", "provider"], &["history"], Some("model"))?);
+        argv.extend(quote_args(
+            q,
+            &["at", "provider"],
+            &["history"],
+            Some("model"),
+        )?);
         run_json(argv)
     }
 
@@ -266,7 +279,17 @@ impl Engine for CliEngine {
         let mut argv = vec!["compare".to_string(), "--format=json".into()];
         argv.extend(quote_args(
             q,
-            &["model", "input", "output", "cache_read", "ratio", "reference", "at", "currency", "fx"],
+            &[
+                "model",
+                "input",
+                "output",
+                "cache_read",
+                "ratio",
+                "reference",
+                "at",
+                "currency",
+                "fx",
+            ],
             &[],
             None,
         )?);
@@ -278,8 +301,18 @@ impl Engine for CliEngine {
         argv.extend(quote_args(
             q,
             &[
-                "model", "requests_per_day", "input", "output", "cache_hit_rate", "days", "from",
-                "hours", "tz", "at", "currency", "fx",
+                "model",
+                "requests_per_day",
+                "input",
+                "output",
+                "cache_hit_rate",
+                "days",
+                "from",
+                "hours",
+                "tz",
+                "at",
+                "currency",
+                "fx",
             ],
             &[],
             None,
@@ -321,7 +354,10 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     listener.set_nonblocking(true)?;
     let local = listener.local_addr()?;
-    writeln!(out, "llmcost dashboard on http://{local}/ (ledger {ledger}); Ctrl-C stops it")?;
+    writeln!(
+        out,
+        "llmcost dashboard on http://{local}/ (ledger {ledger}); Ctrl-C stops it"
+    )?;
     out.flush()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

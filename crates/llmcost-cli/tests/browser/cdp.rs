@@ -74,7 +74,9 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|e| format!("cannot start {exe}: {e}"))?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {exe}: {e}"))?;
         let stderr = child.stderr.take().ok_or("no stderr")?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -108,7 +110,12 @@ impl Browser {
             json!({"targetId": target, "flatten": true}),
         )?;
         b.session = s["sessionId"].as_str().ok_or("no sessionId")?.to_string();
-        for m in ["Page.enable", "Runtime.enable", "Network.enable", "Log.enable"] {
+        for m in [
+            "Page.enable",
+            "Runtime.enable",
+            "Network.enable",
+            "Log.enable",
+        ] {
             b.call(m, json!({}))?;
         }
         Ok(b)

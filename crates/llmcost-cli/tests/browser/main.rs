@@ -5,7 +5,11 @@
 //!
 //! Screenshots go to docs/screenshots/ (shown in the README).
 #![cfg(feature = "browser-tests")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly"
+)]
 
 mod cdp;
 
@@ -49,7 +53,12 @@ fn ledger_with_usage(dir: &Path) -> PathBuf {
     std::fs::write(&csv, USAGE).unwrap();
     let ledger = dir.join("ledger.db");
     let st = Command::new(BIN)
-        .args(["import", csv.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()])
+        .args([
+            "import",
+            csv.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -61,7 +70,13 @@ fn ledger_with_usage(dir: &Path) -> PathBuf {
 /// `llmcost serve` on a free loopback port; returns it and its base URL.
 fn serve(ledger: &Path) -> (Killed, String) {
     let mut child = Command::new(BIN)
-        .args(["serve", "--ledger", ledger.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -81,9 +96,8 @@ fn serve(ledger: &Path) -> (Killed, String) {
 
 fn cli_json(args: &[&str]) -> Value {
     let out = Command::new(BIN).args(args).output().unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr))
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
 fn text(b: &mut Browser, testid: &str) -> String {
@@ -105,7 +119,10 @@ fn assert_clean(b: &Browser, base: &str) {
             u.starts_with(base) || u == "about:blank",
             "a request left {base}: {u}"
         );
-        assert!(u.starts_with("http://127.0.0.1:") || u == "about:blank", "{u}");
+        assert!(
+            u.starts_with("http://127.0.0.1:") || u == "about:blank",
+            "{u}"
+        );
     }
 }
 
@@ -121,7 +138,15 @@ fn overview_filters_prices_and_reconcile_in_chromium() {
     let q = "since=2025-06-01&until=2025-06-30";
     b.navigate(&format!("{base}/?{q}")).unwrap();
     let cli = cli_json(&[
-        "report", "model", "--format", "json", "--ledger", l, "--since", "2025-06-01", "--until",
+        "report",
+        "model",
+        "--format",
+        "json",
+        "--ledger",
+        l,
+        "--since",
+        "2025-06-01",
+        "--until",
         "2025-06-30",
     ]);
     let total = text(&mut b, "total-cost");
@@ -133,17 +158,24 @@ fn overview_filters_prices_and_reconcile_in_chromium() {
     eprintln!("first contentful paint of the overview: {fcp} ms");
     for id in ["cost-chart", "model-table", "filter-model"] {
         let n = b
-            .eval(&format!("document.querySelectorAll('[data-testid=\"{id}\"]').length"))
+            .eval(&format!(
+                "document.querySelectorAll('[data-testid=\"{id}\"]').length"
+            ))
             .unwrap();
         assert_eq!(n, 1, "{id}");
     }
     let series_before = b
         .eval("[...new Set([...document.querySelectorAll('[data-testid=\"cost-chart\"] rect[data-series]')].map(r => r.dataset.series))].sort()")
         .unwrap();
-    assert_eq!(series_before.as_array().unwrap().len(), 3, "{series_before}");
+    assert_eq!(
+        series_before.as_array().unwrap().len(),
+        3,
+        "{series_before}"
+    );
     b.screenshot(&screenshots().join("overview.png")).unwrap();
     b.color_scheme("dark").unwrap();
-    b.screenshot(&screenshots().join("overview-dark.png")).unwrap();
+    b.screenshot(&screenshots().join("overview-dark.png"))
+        .unwrap();
     b.color_scheme("light").unwrap();
 
     // Filtering by a model (the control submits on change) changes chart and total.
@@ -159,8 +191,18 @@ fn overview_filters_prices_and_reconcile_in_chromium() {
         "the filter is in the URL: {search}"
     );
     let cli_m = cli_json(&[
-        "report", "model", "--format", "json", "--ledger", l, "--since", "2025-06-01", "--until",
-        "2025-06-30", "--model", "gpt-4o-2024-08-06",
+        "report",
+        "model",
+        "--format",
+        "json",
+        "--ledger",
+        l,
+        "--since",
+        "2025-06-01",
+        "--until",
+        "2025-06-30",
+        "--model",
+        "gpt-4o-2024-08-06",
     ]);
     let total_m = text(&mut b, "total-cost");
     assert_eq!(total_m, cli_m["totals"]["cost"].as_str().unwrap());
@@ -168,10 +210,18 @@ fn overview_filters_prices_and_reconcile_in_chromium() {
     let series_after = b
         .eval("[...new Set([...document.querySelectorAll('[data-testid=\"cost-chart\"] rect[data-series]')].map(r => r.dataset.series))]")
         .unwrap();
-    assert_eq!(series_after, serde_json::json!(["gpt-4o-2024-08-06"]), "the chart changed");
+    assert_eq!(
+        series_after,
+        serde_json::json!(["gpt-4o-2024-08-06"]),
+        "the chart changed"
+    );
 
     // A price history: one step per row per bucket and currency, as `prices --history`.
-    for model in ["deepseek-chat", "gpt-4o-2024-08-06", "claude-sonnet-4-20250514"] {
+    for model in [
+        "deepseek-chat",
+        "gpt-4o-2024-08-06",
+        "claude-sonnet-4-20250514",
+    ] {
         b.navigate(&format!("{base}/prices/{model}")).unwrap();
         let got = b
             .eval("Object.fromEntries([...document.querySelectorAll('[data-testid=\"price-history-chart\"] g.series')].map(g => [g.dataset.series, g.querySelectorAll('[data-step]').length]))")
@@ -186,8 +236,17 @@ fn overview_filters_prices_and_reconcile_in_chromium() {
         let mut want: BTreeMap<String, u64> = BTreeMap::new();
         for row in m["history"].as_array().unwrap() {
             for k in [
-                "input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning",
-                "input_audio", "cache_read_audio", "output_audio", "input_image", "output_image",
+                "input",
+                "cache_read",
+                "cache_write",
+                "cache_write_1h",
+                "output",
+                "reasoning",
+                "input_audio",
+                "cache_read_audio",
+                "output_audio",
+                "input_image",
+                "output_image",
             ] {
                 if row.get(k).is_some_and(|v| !v.is_null()) {
                     *want
@@ -204,10 +263,20 @@ fn overview_filters_prices_and_reconcile_in_chromium() {
     }
 
     // Reconcile against a billed amount.
-    b.navigate(&format!("{base}/reconcile?billed=20&{q}")).unwrap();
+    b.navigate(&format!("{base}/reconcile?billed=20&{q}"))
+        .unwrap();
     let rec = cli_json(&[
-        "reconcile", "--billed", "20", "--format", "json", "--ledger", l, "--since", "2025-06-01",
-        "--until", "2025-06-30",
+        "reconcile",
+        "--billed",
+        "20",
+        "--format",
+        "json",
+        "--ledger",
+        l,
+        "--since",
+        "2025-06-01",
+        "--until",
+        "2025-06-30",
     ]);
     assert_eq!(
         text(&mut b, "recorded-total"),
@@ -314,7 +383,10 @@ fn a_call_through_the_proxy_appears_on_live_within_a_second() {
     );
     let start = Instant::now();
     while TcpStream::connect(&addr).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "the proxy did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the proxy did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let base = format!("http://{addr}");
@@ -370,7 +442,10 @@ fn a_call_through_the_proxy_appears_on_live_within_a_second() {
     let budgets = b
         .eval("document.querySelector('[data-testid=\"budgets\"]').textContent")
         .unwrap();
-    assert!(budgets.as_str().unwrap().contains("0.0045 USD"), "{budgets}");
+    assert!(
+        budgets.as_str().unwrap().contains("0.0045 USD"),
+        "{budgets}"
+    );
     b.screenshot(&screenshots().join("live.png")).unwrap();
     assert_clean(&b, &base);
 }

@@ -17,7 +17,9 @@ use crate::query::Filters;
 use crate::svg::{Bars, legend, stacked_bars};
 
 /// Dimensions the chart can be stacked by (`group`).
-pub const GROUPS: &[&str] = &["model", "project", "provider", "source", "tag", "key", "device"];
+pub const GROUPS: &[&str] = &[
+    "model", "project", "provider", "source", "tag", "key", "device",
+];
 
 const BUCKETS: &[(&str, &str)] = &[
     ("input", "Input (uncached)"),
@@ -34,7 +36,11 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
 
 fn n(v: &Value, k: &str) -> u128 {
     v.get(k)
-        .and_then(|x| x.as_u64().map(u128::from).or_else(|| x.as_str()?.parse().ok()))
+        .and_then(|x| {
+            x.as_u64()
+                .map(u128::from)
+                .or_else(|| x.as_str()?.parse().ok())
+        })
         .or_else(|| v.get(k).and_then(|x| x.to_string().parse().ok()))
         .unwrap_or(0)
 }
@@ -44,7 +50,9 @@ fn dec(v: &Value, k: &str) -> Option<Decimal> {
 }
 
 fn rows(v: &Value) -> &[Value] {
-    v.get("rows").and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    v.get("rows")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// Thousands separators for display (`1234567` → `1,234,567`).
@@ -66,14 +74,20 @@ pub fn int(x: u128) -> String {
 #[must_use]
 pub fn previous(f: &Filters) -> Option<(String, String)> {
     let (a, b) = (f.since.as_deref()?, f.until.as_deref()?);
-    if let (Ok(a), Ok(b)) = (a.parse::<jiff::civil::Date>(), b.parse::<jiff::civil::Date>()) {
+    if let (Ok(a), Ok(b)) = (
+        a.parse::<jiff::civil::Date>(),
+        b.parse::<jiff::civil::Date>(),
+    ) {
         // `until` as a date includes that day: the period is b - a + 1 days.
         let days = a.until(b).ok()?.get_days() + 1;
         let pu = a.yesterday().ok()?;
         let ps = a.checked_sub(jiff::Span::new().days(days)).ok()?;
         return Some((ps.to_string(), pu.to_string()));
     }
-    let (a, b) = (a.parse::<jiff::Timestamp>().ok()?, b.parse::<jiff::Timestamp>().ok()?);
+    let (a, b) = (
+        a.parse::<jiff::Timestamp>().ok()?,
+        b.parse::<jiff::Timestamp>().ok()?,
+    );
     let len = a.duration_until(b);
     let ps = a.checked_sub(len).ok()?;
     Some((ps.to_string(), a.to_string()))
@@ -83,18 +97,51 @@ fn filter_form(f: &Filters, models: &[String]) -> String {
     let mut b = String::from(
         "<form class=\"filters\" action=\"/\" method=\"get\" aria-label=\"Filters\" data-testid=\"filters\">",
     );
-    let text = |b: &mut String, name: &str, label: &str, v: Option<&str>, kind: &str, hint: &str| {
+    let text = |b: &mut String,
+                name: &str,
+                label: &str,
+                v: Option<&str>,
+                kind: &str,
+                hint: &str| {
         let _ = write!(
             b,
             "<label>{label}<input type=\"{kind}\" name=\"{name}\" value=\"{}\" placeholder=\"{hint}\" data-testid=\"filter-{name}\"></label>",
             esc(v.unwrap_or("")),
         );
     };
-    text(&mut b, "since", "Since", f.since.as_deref(), "text", "2025-01-01");
-    text(&mut b, "until", "Until", f.until.as_deref(), "text", "2025-12-31");
+    text(
+        &mut b,
+        "since",
+        "Since",
+        f.since.as_deref(),
+        "text",
+        "2025-01-01",
+    );
+    text(
+        &mut b,
+        "until",
+        "Until",
+        f.until.as_deref(),
+        "text",
+        "2025-12-31",
+    );
     text(&mut b, "tz", "Time zone", f.tz.as_deref(), "text", "UTC");
-    text(&mut b, "currency", "Currency", f.currency.as_deref(), "text", "USD");
-    text(&mut b, "fx", "FX", f.fx.first().map(String::as_str), "text", "CNY=7.2");
+    text(
+        &mut b,
+        "currency",
+        "Currency",
+        f.currency.as_deref(),
+        "text",
+        "USD",
+    );
+    text(
+        &mut b,
+        "fx",
+        "FX",
+        f.fx.first().map(String::as_str),
+        "text",
+        "CNY=7.2",
+    );
     // The model filter: every model of the period (and the one chosen).
     b.push_str("<label>Model<select name=\"model\" data-testid=\"filter-model\"><option value=\"\">All models</option>");
     let mut all: Vec<&String> = models.iter().collect();
@@ -115,7 +162,14 @@ fn filter_form(f: &Filters, models: &[String]) -> String {
         ("device", "Device", &f.device),
         ("source", "Source", &f.source),
     ] {
-        text(&mut b, name, label, vals.first().map(String::as_str), "text", "");
+        text(
+            &mut b,
+            name,
+            label,
+            vals.first().map(String::as_str),
+            "text",
+            "",
+        );
     }
     b.push_str("<label>Bars<select name=\"period\" data-testid=\"filter-period\">");
     let period = f.period.as_deref().unwrap_or("daily");
@@ -123,13 +177,17 @@ fn filter_form(f: &Filters, models: &[String]) -> String {
         let sel = if p == period { " selected" } else { "" };
         let _ = write!(b, "<option value=\"{p}\"{sel}>{p}</option>");
     }
-    b.push_str("</select></label><label>Stacked by<select name=\"group\" data-testid=\"filter-group\">");
+    b.push_str(
+        "</select></label><label>Stacked by<select name=\"group\" data-testid=\"filter-group\">",
+    );
     let group = f.group.as_deref().unwrap_or("model");
     for g in GROUPS {
         let sel = if *g == group { " selected" } else { "" };
         let _ = write!(b, "<option value=\"{g}\"{sel}>{g}</option>");
     }
-    b.push_str("</select></label><button type=\"submit\">Apply</button> <a href=\"/\">Reset</a></form>");
+    b.push_str(
+        "</select></label><button type=\"submit\">Apply</button> <a href=\"/\">Reset</a></form>",
+    );
     b
 }
 
@@ -138,7 +196,11 @@ fn bars(report: &Value, group: &str, unit: &str, period: &str) -> Bars {
     let mut series: Vec<String> = Vec::new();
     let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
     for r in rows(report) {
-        for m in r.get("models").and_then(Value::as_array).map_or(&[][..], Vec::as_slice) {
+        for m in r
+            .get("models")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice)
+        {
             let name = m
                 .get(group)
                 .or_else(|| m.get("model"))
@@ -182,11 +244,14 @@ fn bars(report: &Value, group: &str, unit: &str, period: &str) -> Bars {
         })
         .collect();
     Bars {
-        title: format!("Cost per {} in {unit}, stacked by {group}", match period {
-            "weekly" => "week",
-            "monthly" => "month",
-            _ => "day",
-        }),
+        title: format!(
+            "Cost per {} in {unit}, stacked by {group}",
+            match period {
+                "weekly" => "week",
+                "monthly" => "month",
+                _ => "day",
+            }
+        ),
         unit: unit.to_string(),
         series,
         bars,
@@ -239,7 +304,10 @@ pub fn data(state: &WebState, f: &Filters) -> Result<Data, EngineError> {
     mf.group = None;
     let models = eng.report("model", &mf)?;
     let model_names = if f.model.is_empty() {
-        rows(&models).iter().map(|r| s(r, "period").to_string()).collect()
+        rows(&models)
+            .iter()
+            .map(|r| s(r, "period").to_string())
+            .collect()
     } else {
         let mut all = mf.clone();
         all.model.clear();
@@ -274,7 +342,10 @@ pub fn render(f: &Filters, d: &Data) -> String {
     let total = s(&totals, "cost");
     let mut prev_sub = String::new();
     if let Some(p) = &d.previous {
-        let pc = p.get("totals").and_then(|t| dec(t, "cost")).unwrap_or_default();
+        let pc = p
+            .get("totals")
+            .and_then(|t| dec(t, "cost"))
+            .unwrap_or_default();
         let now = dec(&totals, "cost").unwrap_or_default();
         let diff = now - pc;
         let pct = if pc.is_zero() {
@@ -293,7 +364,9 @@ pub fn render(f: &Filters, d: &Data) -> String {
     } else {
         prev_sub.push_str("give since and until to compare with the period before");
     }
-    b.push_str("<section aria-labelledby=\"sum-h\"><h2 id=\"sum-h\">Summary</h2><dl class=\"cards\">");
+    b.push_str(
+        "<section aria-labelledby=\"sum-h\"><h2 id=\"sum-h\">Summary</h2><dl class=\"cards\">",
+    );
     b.push_str(&card(
         &format!("Cost ({})", esc(&cur)),
         &esc(total),
@@ -308,15 +381,28 @@ pub fn render(f: &Filters, d: &Data) -> String {
         let r = Decimal::from(cache) * Decimal::from(100) / Decimal::from(input + cache);
         format!("{}%", r.round_dp(2).normalize())
     };
-    b.push_str(&card("Cache hit rate", &hit, "cache-hit-rate", "cache reads ÷ (cache reads + uncached input)"));
+    b.push_str(&card(
+        "Cache hit rate",
+        &hit,
+        "cache-hit-rate",
+        "cache reads ÷ (cache reads + uncached input)",
+    ));
     b.push_str(&card(
         "Cost per 1M tokens",
-        &esc(totals.get("cost_per_million").and_then(Value::as_str).unwrap_or("—")),
+        &esc(totals
+            .get("cost_per_million")
+            .and_then(Value::as_str)
+            .unwrap_or("—")),
         "cost-per-million",
         "over priced tokens",
     ));
     b.push_str(&card("Records", &int(n(&totals, "records")), "records", ""));
-    b.push_str(&card("Tokens", &int(n(&totals, "total_tokens")), "total-tokens", ""));
+    b.push_str(&card(
+        "Tokens",
+        &int(n(&totals, "total_tokens")),
+        "total-tokens",
+        "",
+    ));
     let unpriced = n(&totals, "unpriced_tokens");
     b.push_str(&card(
         "Unpriced tokens",
@@ -333,7 +419,13 @@ pub fn render(f: &Filters, d: &Data) -> String {
         .iter()
         .map(|(k, label)| vec![(*label).to_string(), int(n(&totals, k))])
         .collect();
-    b.push_str(&table("bucket-table", "Tokens per bucket", &["Bucket", "Tokens"], &[false, true], &rows_b));
+    b.push_str(&table(
+        "bucket-table",
+        "Tokens per bucket",
+        &["Bucket", "Tokens"],
+        &[false, true],
+        &rows_b,
+    ));
     b.push_str("</section>");
     // The chart.
     let group = f.group.as_deref().unwrap_or("model");
@@ -347,7 +439,11 @@ pub fn render(f: &Filters, d: &Data) -> String {
     );
     b.push_str(&stacked_bars(&bars));
     b.push_str(&legend(&bars.series));
-    let _ = write!(b, "<figcaption class=\"note\">{}</figcaption></figure></section>", esc(&bars.title));
+    let _ = write!(
+        b,
+        "<figcaption class=\"note\">{}</figcaption></figure></section>",
+        esc(&bars.title)
+    );
     // The model table.
     let mrows: Vec<Vec<String>> = rows(&d.models)
         .iter()
@@ -360,7 +456,10 @@ pub fn render(f: &Filters, d: &Data) -> String {
                 int(n(r, "cache_write") + n(r, "cache_write_1h")),
                 int(n(r, "output") + n(r, "reasoning")),
                 s(r, "cost").to_string(),
-                r.get("cost_per_million").and_then(Value::as_str).unwrap_or("—").to_string(),
+                r.get("cost_per_million")
+                    .and_then(Value::as_str)
+                    .unwrap_or("—")
+                    .to_string(),
                 int(n(r, "unpriced_tokens")),
             ]
         })
@@ -369,7 +468,17 @@ pub fn render(f: &Filters, d: &Data) -> String {
     b.push_str(&table(
         "model-table",
         &format!("Cost per model ({cur}), exact"),
-        &["Model", "Records", "Input", "Cache read", "Cache write", "Output", "Cost", "Per 1M", "Unpriced tokens"],
+        &[
+            "Model",
+            "Records",
+            "Input",
+            "Cache read",
+            "Cache write",
+            "Output",
+            "Cost",
+            "Per 1M",
+            "Unpriced tokens",
+        ],
         &[false, true, true, true, true, true, true, true, true],
         &mrows,
     ));
@@ -378,9 +487,22 @@ pub fn render(f: &Filters, d: &Data) -> String {
     {
         let urows: Vec<Vec<String>> = un
             .iter()
-            .map(|u| vec![s(u, "model").to_string(), int(n(u, "records")), int(n(u, "total_tokens")), s(u, "reason").to_string()])
+            .map(|u| {
+                vec![
+                    s(u, "model").to_string(),
+                    int(n(u, "records")),
+                    int(n(u, "total_tokens")),
+                    s(u, "reason").to_string(),
+                ]
+            })
             .collect();
-        b.push_str(&table("unpriced-table", "Usage without a price (not in the cost)", &["Model", "Records", "Tokens", "Why"], &[false, true, true, false], &urows));
+        b.push_str(&table(
+            "unpriced-table",
+            "Usage without a price (not in the cost)",
+            &["Model", "Records", "Tokens", "Why"],
+            &[false, true, true, false],
+            &urows,
+        ));
     }
     b.push_str("</section>");
     let q = f.to_query();
@@ -434,7 +556,10 @@ mod tests {
             ..Filters::default()
         };
         // 28 days, so the 28 days before: 2025-01-04 .. 2025-01-31.
-        assert_eq!(previous(&f), Some(("2025-01-04".into(), "2025-01-31".into())));
+        assert_eq!(
+            previous(&f),
+            Some(("2025-01-04".into(), "2025-01-31".into()))
+        );
         let f = Filters {
             since: Some("2025-02-01T00:00:00Z".into()),
             until: Some("2025-02-01T12:00:00Z".into()),
@@ -466,7 +591,12 @@ mod tests {
             "rows": [{"period": "2025-01-01", "cost": "0.0125", "models": [{"model": "gpt-4o", "cost": "0.0125"}]}],
             "totals": {"cost": "0.0125"}
         });
-        let d = Data { chart, models, model_names: vec!["gpt-4o".into()], previous: None };
+        let d = Data {
+            chart,
+            models,
+            model_names: vec!["gpt-4o".into()],
+            previous: None,
+        };
         let html = render(&Filters::default(), &d);
         assert!(html.contains("<span data-testid=\"total-cost\">0.0125</span>"));
         assert!(html.contains("data-testid=\"cost-chart\""));

@@ -175,7 +175,10 @@ pub async fn model(State(state): State<WebState>, Path(name): Path<String>) -> R
         .or_else(|| cat.model(&name));
     let Some(m) = found else {
         let sugg = cat.suggestions(&name, 5);
-        let mut b = format!("<p>No model <strong>{}</strong> in the catalog.</p>", esc(&name));
+        let mut b = format!(
+            "<p>No model <strong>{}</strong> in the catalog.</p>",
+            esc(&name)
+        );
         if !sugg.is_empty() {
             b.push_str("<p>Did you mean: ");
             for s in &sugg {
@@ -323,10 +326,23 @@ pub async fn model(State(state): State<WebState>, Path(name): Path<String>) -> R
         "price-history-table",
         "Every price row (per 1M tokens)",
         &[
-            "From", "Until", "Currency", "Input", "Cache read", "Cache write 5m", "Cache write 1h",
-            "Output", "Reasoning", "Time of day, tiers, notes", "Source", "Confidence", "Catalog",
+            "From",
+            "Until",
+            "Currency",
+            "Input",
+            "Cache read",
+            "Cache write 5m",
+            "Cache write 1h",
+            "Output",
+            "Reasoning",
+            "Time of day, tiers, notes",
+            "Source",
+            "Confidence",
+            "Catalog",
         ],
-        &[false, false, false, true, true, true, true, true, true, false, false, false, false],
+        &[
+            false, false, false, true, true, true, true, true, true, false, false, false, false,
+        ],
         &rows,
     ));
     b.push_str("<p class=\"note\">Confidence: A official page, B two catalogues agree, C one secondary source.</p></section>");

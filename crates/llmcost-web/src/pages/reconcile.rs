@@ -21,13 +21,20 @@ fn s(v: &Value, k: &str) -> String {
 }
 
 fn form(f: &Filters, billed: &str) -> String {
-    let mut b = String::from("<form class=\"filters\" action=\"/reconcile\" method=\"get\" aria-label=\"Reconcile\">");
+    let mut b = String::from(
+        "<form class=\"filters\" action=\"/reconcile\" method=\"get\" aria-label=\"Reconcile\">",
+    );
     let _ = write!(
         b,
         "<label>Billed (an amount, or a bill file given to <code>llmcost serve --bill</code>)<input type=\"text\" name=\"billed\" value=\"{}\" data-testid=\"billed\"></label>",
         esc(billed)
     );
-    for (name, v) in [("since", &f.since), ("until", &f.until), ("tz", &f.tz), ("currency", &f.currency)] {
+    for (name, v) in [
+        ("since", &f.since),
+        ("until", &f.until),
+        ("tz", &f.tz),
+        ("currency", &f.currency),
+    ] {
         let _ = write!(
             b,
             "<label>{name}<input type=\"text\" name=\"{name}\" value=\"{}\"></label>",
@@ -52,7 +59,14 @@ pub fn render(v: &Value) -> String {
         esc(&s(&t, "difference")),
         esc(&s(&t, "difference_percent")),
         esc(&s(v, "tolerance")),
-        if v.get("within_tolerance").and_then(Value::as_bool).unwrap_or(false) { "yes" } else { "<strong class=\"warn\">no</strong>" }
+        if v.get("within_tolerance")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+        {
+            "yes"
+        } else {
+            "<strong class=\"warn\">no</strong>"
+        }
     );
     let rows: Vec<Vec<String>> = v
         .get("rows")
@@ -62,11 +76,19 @@ pub fn render(v: &Value) -> String {
         .map(|r| {
             vec![
                 s(r, "date"),
-                if r.get("model").is_some_and(Value::is_null) { "(whole day)".into() } else { s(r, "model") },
+                if r.get("model").is_some_and(Value::is_null) {
+                    "(whole day)".into()
+                } else {
+                    s(r, "model")
+                },
                 s(r, "ledger_cost"),
                 s(r, "billed"),
                 s(r, "difference"),
-                if r.get("matches").and_then(Value::as_bool).unwrap_or(false) { "yes".into() } else { "no".into() },
+                if r.get("matches").and_then(Value::as_bool).unwrap_or(false) {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
                 s(r, "explanation"),
             ]
         })
@@ -74,7 +96,15 @@ pub fn render(v: &Value) -> String {
     b.push_str(&table(
         "reconcile-table",
         &format!("Billed against recorded ({cur})"),
-        &["Date", "Model", "Recorded", "Billed", "Difference", "Matches", "Explanation"],
+        &[
+            "Date",
+            "Model",
+            "Recorded",
+            "Billed",
+            "Difference",
+            "Matches",
+            "Explanation",
+        ],
         &[false, false, true, true, true, false, false],
         &rows,
     ));
@@ -106,7 +136,10 @@ pub async fn page(State(state): State<WebState>, RawQuery(q): RawQuery) -> Respo
         Err(e) => super::error_page(
             "Reconcile",
             Nav::Reconcile,
-            &EngineError { status: 500, message: e.to_string() },
+            &EngineError {
+                status: 500,
+                message: e.to_string(),
+            },
             &b,
         ),
     }
