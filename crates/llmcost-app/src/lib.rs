@@ -5,3 +5,7 @@
 //! from log paths or any ledger, reconcile, reprice, the import pipeline,
 //! price quotes (cost, estimate, compare, forecast, prices) and the one place
 //! where a ledger backend is chosen from a URL or path.
+
+pub mod quote;
+pub mod text;
+pub mod wire;

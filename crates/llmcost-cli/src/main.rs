@@ -52,6 +52,13 @@ fn exit_code(e: &anyhow::Error) -> u8 {
     use llmcost_logs::Error as LogsError;
     use llmcost_proxy::ConfigError;
     for c in e.chain() {
+        if let Some(q) = c.downcast_ref::<llmcost_app::quote::Error>() {
+            return if q.is_invalid_input() {
+                code::USAGE
+            } else {
+                code::FAILED
+            };
+        }
         if c.is::<common::UsageError>()
             || c.is::<clap::Error>()
             || c.is::<llmcost_catalog::LookupError>()

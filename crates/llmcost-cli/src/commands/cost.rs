@@ -3,51 +3,17 @@
 use std::io::Write;
 
 use anyhow::Result;
+use llmcost_app::quote::cost::{CostJson, CostRequest};
+use llmcost_app::quote::{self, clock};
+use llmcost_catalog::Catalog;
 use llmcost_core::{ServiceTier, Usage};
-use serde::Serialize;
 
 use super::{ExitStatus, catalog};
 use crate::args::{CostArgs, Format};
-use crate::common::{FxApplied, PriceSettings, Priced, Provenance, price};
+use crate::common::{PriceSettings, Priced};
 use crate::output::{Align, Display, Table, int, when};
 
-/// Wire format of `cost --format json` for one usage (stable; add only).
-#[derive(Debug, Serialize)]
-pub struct CostJson<'a> {
-    /// The name asked for.
-    pub model: &'a str,
-    /// The catalog model that priced it.
-    pub resolved_model: &'a str,
-    pub at: llmcost_core::Timestamp,
-    pub currency: llmcost_core::Currency,
-    /// Exact total, decimal string.
-    #[serde(with = "rust_decimal::serde::str")]
-    pub total: llmcost_core::Decimal,
-    pub items: &'a [llmcost_core::LineItem],
-    pub usage: &'a Usage,
-    pub regime: llmcost_core::Regime,
-    /// The time-of-day rate that priced it: `peak`, `off_peak` or `standard`.
-    pub rate_regime: llmcost_core::RateRegime,
-    pub price: &'a Provenance,
-    pub fx: Option<&'a FxApplied>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shape: Option<String>,
-    /// What the answer cannot account for (a holiday calendar that has ended).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-}
-
-pub fn tier_of(batch: bool, service_tier: Option<&str>) -> Result<ServiceTier> {
-    if batch {
-        return Ok(ServiceTier::Batch);
-    }
-    match service_tier {
-        None => Ok(ServiceTier::Standard),
-        Some(t) => t
-            .parse()
-            .map_err(|e: String| crate::common::usage_err!("invalid --service-tier: {e}")),
-    }
-}
+pub use llmcost_app::quote::tier_of;
 
 pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
@@ -73,16 +39,17 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         input_image: args.input_image.unwrap_or(0),
         output_image: args.output_image.unwrap_or(0),
     };
-    if usage.is_zero() {
-        crate::common::usage_bail!(
-            "no tokens given: pass at least one of --input, --cache-read, --cache-write, --cache-write-1h, --output, --reasoning (or an audio/image bucket: --input-audio, --cache-read-audio, --output-audio, --input-image, --output-image)"
-        );
-    }
+    let req = CostRequest {
+        model: model.to_string(),
+        usage,
+        tier,
+    };
+    req.check()?;
     let cat = catalog()?;
-    let p = price(cat, model, &usage, s.at, tier, &s)?;
-    render(out, args.price.format, model, &usage, s.at, &p, None)?;
+    let q = quote::cost::quote(cat, &req, &s)?;
+    write_answer(out, cat, args.price.format, &q.json, &q.priced)?;
     if args.price.format == Format::Table
-        && let Some(h) = super::clock::bare_date_hint(args.price.at.as_deref(), &p, s.at)
+        && let Some(h) = clock::bare_date_hint(cat, args.price.at.as_deref(), &q.priced, s.at)
     {
         writeln!(out, "{h}")?;
     }
@@ -99,35 +66,28 @@ pub fn render(
     p: &Priced,
     shape: Option<String>,
 ) -> Result<()> {
+    let cat = catalog()?;
+    let j = CostJson::new(cat, model, usage, at, p, shape);
+    write_answer(out, cat, format, &j, p)
+}
+
+fn write_answer(
+    out: &mut dyn Write,
+    cat: &Catalog,
+    format: Format,
+    j: &CostJson,
+    p: &Priced,
+) -> Result<()> {
     match format {
-        Format::Json => crate::output::write_json(
-            out,
-            &CostJson {
-                model,
-                resolved_model: &p.price.model,
-                at,
-                currency: p.cost.currency,
-                total: p.cost.total,
-                items: &p.cost.items,
-                usage,
-                regime: p.cost.regime,
-                rate_regime: super::clock::regime_of_priced(p, at).0,
-                price: &p.price,
-                fx: p.fx.as_ref(),
-                shape,
-                warnings: super::calendar::instant_warning(p, at)
-                    .into_iter()
-                    .collect(),
-            },
-        ),
+        Format::Json => crate::output::write_json(out, j),
         Format::Table => {
             let mut d = Display::default();
             write!(
                 out,
                 "{}",
-                table(&mut d, model, usage, at, p, shape.as_deref())
+                table(cat, &mut d, &j.model, &j.usage, j.at, p, j.shape.as_deref())
             )?;
-            if let Some(w) = super::calendar::instant_warning(p, at) {
+            for w in &j.warnings {
                 writeln!(out, "warning: {w}")?;
             }
             Ok(())
@@ -136,6 +96,7 @@ pub fn render(
 }
 
 pub fn table(
+    cat: &Catalog,
     d: &mut Display,
     model: &str,
     usage: &Usage,
@@ -155,10 +116,10 @@ pub fn table(
         s.push_str(&format!("usage read as: {sh}\n"));
     }
     let mut regime = Vec::new();
-    match super::clock::regime_of_priced(p, at) {
+    match clock::regime_of_priced(cat, p, at) {
         (r, Some(sched)) => regime.push(format!(
             "{r} rates (the price depends on the hour: {})",
-            super::clock::describe(&sched)
+            clock::describe(&sched)
         )),
         (_, None) if p.cost.regime.off_peak => regime.push("off-peak rates".to_string()),
         _ => {}

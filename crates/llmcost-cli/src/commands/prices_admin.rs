@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Subcommand};
 use llmcost_catalog::{Catalog, CatalogFile, LayerRow, RowOutcome};
-use llmcost_core::{Currency, Decimal, Rates, Timestamp};
+use llmcost_core::{Currency, Decimal, Timestamp};
 use llmcost_price_import::{Change, DiffRow, Format, ImportOptions, Imported};
 use serde::Serialize;
 
@@ -754,29 +754,7 @@ fn which_table(out: &mut dyn Write, j: &WhichJson) -> Result<()> {
 
 // ---------------------------------------------------------------- diff
 
-#[derive(Debug, Serialize)]
-struct RatesJson {
-    #[serde(with = "rust_decimal::serde::str_option")]
-    input: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    cache_read: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    cache_write: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    output: Option<Decimal>,
-}
-
-impl From<&Rates> for RatesJson {
-    fn from(r: &Rates) -> Self {
-        let n = |x: Option<Decimal>| x.map(|v| v.normalize());
-        RatesJson {
-            input: n(r.input),
-            cache_read: n(r.cache_read),
-            cache_write: n(r.cache_write),
-            output: n(r.output),
-        }
-    }
-}
+use llmcost_app::wire::RatesJson;
 
 #[derive(Debug, Serialize)]
 struct DiffRowJson {

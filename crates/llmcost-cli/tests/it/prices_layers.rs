@@ -588,3 +588,66 @@ fn import_and_prefer_errors_are_clear() {
     // Nothing was written.
     assert!(!d.path().join("litellm.toml").exists());
 }
+
+/// `prices diff --format json` shows every rate: a row whose only change is the
+/// 1-hour cache-write rate (or the reasoning rate) has different `before` and
+/// `after` (the old diff JSON had no such keys, so both looked identical).
+#[test]
+fn diff_json_shows_a_change_of_the_one_hour_cache_write_rate() {
+    let d = tmp();
+    std::fs::write(
+        d.path().join("a.toml"),
+        "[[model]]\nid = \"m1\"\nprice = [{ input = \"3\", cache_write = \"3.75\", cache_write_1h = \"6\", output = \"15\" }]\n\
+         [[model]]\nid = \"m2\"\nprice = [{ input = \"1\", output = \"2\", reasoning = \"4\" }]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("b.toml"),
+        "[[model]]\nid = \"m1\"\nprice = [{ input = \"3\", cache_write = \"3.75\", cache_write_1h = \"7.5\", output = \"15\" }]\n\
+         [[model]]\nid = \"m2\"\nprice = [{ input = \"1\", output = \"2\", reasoning = \"5\" }]\n",
+    )
+    .expect("write");
+    let r = run(
+        d.path(),
+        &[
+            "prices",
+            "diff",
+            "a.toml",
+            "b.toml",
+            "--at",
+            "2025-01-01",
+            "--format",
+            "json",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_str(ok(&r)).expect("json");
+    let rows = j["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2, "{j}");
+    let m1 = rows.iter().find(|x| x["model"] == "m1").expect("m1");
+    assert_eq!(m1["before"]["cache_write_1h"], "6");
+    assert_eq!(m1["after"]["cache_write_1h"], "7.5");
+    assert_eq!(m1["before"]["cache_write"], m1["after"]["cache_write"]);
+    assert_ne!(m1["before"], m1["after"]);
+    let m2 = rows.iter().find(|x| x["model"] == "m2").expect("m2");
+    assert_eq!(m2["before"]["reasoning"], "4");
+    assert_eq!(m2["after"]["reasoning"], "5");
+    // The shared rates object: the six text buckets always, modality keys only when
+    // published (serde_json's map lists keys sorted).
+    let keys: Vec<&str> = m1["after"]
+        .as_object()
+        .expect("rates")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "cache_read",
+            "cache_write",
+            "cache_write_1h",
+            "input",
+            "output",
+            "reasoning"
+        ]
+    );
+}
