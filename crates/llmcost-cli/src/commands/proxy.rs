@@ -71,6 +71,8 @@ pub struct ProxyArgs {
     /// it (salted per ledger), e.g. for a `key:FINGERPRINT` budget; then exit.
     #[arg(long)]
     pub print_key_fingerprint: bool,
+    #[command(flatten)]
+    pub dashboard: super::serve::DashboardArgs,
 }
 
 pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
@@ -137,6 +139,15 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .clone()
         .or_else(|| file.listen.clone())
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    // The dashboard off loopback needs a token: refused before anything is bound.
+    let dashboard_token = if args.dashboard.dashboard {
+        let t = args.dashboard.token.resolve()?;
+        llmcost_web::check_listen(&listen, t.as_deref())
+            .map_err(|e| crate::common::usage_err!("--dashboard: {e}"))?;
+        Some(t)
+    } else {
+        None
+    };
     let at = crate::ledger::location(args.ledger.as_deref())?;
     // A locked ledger must not hold the writer for SQLite's usual 30 s: after
     // 1 s the records go to the spill file and are replayed later.
@@ -180,8 +191,32 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         "llmcost proxy listening on http://{local}"
     );
     let state = proxy.state();
-    let report = llmcost_proxy::serve_threads(listener, state.clone(), threads, shutdown_signal())
-        .context("the proxy stopped with an error");
+    let extra = match dashboard_token {
+        Some(token) => {
+            let ledger = match &at {
+                llmcost_app::ledger::Location::Sqlite(p) => p.display().to_string(),
+                llmcost_app::ledger::Location::Postgres(url) => url.clone(),
+            };
+            Some(llmcost_proxy::ExtraRoutes {
+                router: llmcost_web::router(super::serve::web_state(
+                    ledger,
+                    Vec::new(),
+                    token,
+                    Some(state.clone()),
+                )?),
+                claims: llmcost_web::claims,
+            })
+        }
+        None => None,
+    };
+    let report = llmcost_proxy::serve_threads_with(
+        listener,
+        state.clone(),
+        threads,
+        shutdown_signal(),
+        extra,
+    )
+    .context("the proxy stopped with an error");
     drop(bulk);
     let report = report?;
     let dropped = state.dropped();
