@@ -247,3 +247,22 @@ impl<T, E: Into<Error>> ResultExt<T> for std::result::Result<T, E> {
         self.map_err(|e| e.into().context(f()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_context_keeps_the_kind_and_shows_the_chain() {
+        let e = Error::from(UsageError::new("`x` is not a time")).context("invalid --at");
+        assert_eq!(e.is_usage(), Some(true));
+        assert_eq!(crate::quote::chain(&e), "invalid --at: `x` is not a time");
+        let io = Error::io("cannot read b.csv", std::io::ErrorKind::NotFound.into());
+        // The source decides (a front end reads the I/O error's kind).
+        assert_eq!(io.is_usage(), None);
+        assert_eq!(
+            Error::Stopped("a worker stopped".into()).is_usage(),
+            Some(false)
+        );
+    }
+}

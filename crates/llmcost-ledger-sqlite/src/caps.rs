@@ -86,3 +86,68 @@ pub(crate) fn bulk_load(led: &mut SqliteLedger, every: Duration) -> Result<BulkL
         let _ = thread.join();
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use llmcost_core::Usage;
+    use llmcost_ledger::UsageRecord;
+
+    use super::*;
+    use crate::testutil::ts;
+
+    fn records(n: u64) -> Vec<UsageRecord> {
+        (0..n)
+            .map(|i| {
+                UsageRecord::new(
+                    format!("k:{i}"),
+                    ts("2025-06-01T00:00:00Z"),
+                    "jsonl",
+                    "m",
+                    Usage {
+                        input: i,
+                        ..Usage::default()
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parts_cover_every_record_once() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut led = SqliteLedger::open(dir.path().join("l.db")).expect("open");
+        led.insert(&records(1_000)).expect("insert");
+        // Fewer records than asked for: not split.
+        assert!(led.lean_parts(4, 1_001).expect("parts").is_empty());
+        let parts = led.lean_parts(4, 0).expect("parts");
+        assert_eq!(parts.len(), 4);
+        let (mut n, mut input) = (0u64, 0u64);
+        for p in &parts {
+            p.for_each_lean(&Filter::default(), &mut |r| {
+                n += 1;
+                input += r.usage.input;
+                Ok(())
+            })
+            .expect("read");
+        }
+        // 0 + 1 + … + 999 = 999 × 1000 / 2.
+        assert_eq!((n, input), (1_000, 499_500));
+        // In memory: one connection only, never split.
+        let mut mem = SqliteLedger::open_in_memory().expect("memory");
+        mem.insert(&records(10)).expect("insert");
+        assert!(mem.lean_parts(4, 0).expect("parts").is_empty());
+    }
+
+    #[test]
+    fn a_bulk_load_writes_and_a_reader_sees_it() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut led = SqliteLedger::open(dir.path().join("l.db")).expect("open");
+        let reader = led.reader().expect("reader");
+        let guard = led.bulk_load().expect("bulk load");
+        led.insert(&records(100)).expect("insert");
+        drop(guard);
+        assert_eq!(reader.count().expect("count"), 100);
+        led.insert(&records(101)).expect("insert after the guard");
+        assert_eq!(reader.count().expect("count"), 101);
+    }
+}

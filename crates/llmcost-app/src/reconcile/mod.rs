@@ -687,4 +687,70 @@ mod tests {
         assert!(!close(d("100.6"), d("100")));
         assert!(close(d("0.009"), d("0")));
     }
+
+    #[test]
+    fn a_bill_per_day_and_model_is_compared_and_explained() {
+        use llmcost_ledger::{Ledger, UsageRecord};
+        // deepseek-chat at peak (catalog/deepseek.toml, USD per million):
+        // input 0.27, cache hit 0.07, output 1.10.
+        let at = |s: &str| s.parse::<Timestamp>().expect("ts");
+        let mut led = llmcost_ledger_sqlite::SqliteLedger::open_in_memory().expect("ledger");
+        let miss_and_out = Usage {
+            input: 1_000_000,
+            output: 1_000_000,
+            ..Usage::default()
+        };
+        let hits = Usage {
+            cache_read: 1_000_000,
+            ..Usage::default()
+        };
+        led.insert(&[
+            UsageRecord::new(
+                "a",
+                at("2025-03-01T12:00:00Z"),
+                "jsonl",
+                "deepseek-chat",
+                miss_and_out,
+            ),
+            UsageRecord::new(
+                "b",
+                at("2025-03-02T12:00:00Z"),
+                "jsonl",
+                "deepseek-chat",
+                hits,
+            ),
+        ])
+        .expect("insert");
+        let s = ReportSettings::resolve(None, &[], Some("UTC"), None, None, &[]).expect("settings");
+        let d = |x: &str| x.parse::<Decimal>().expect("decimal");
+        let line = |day: i64, amount: &str| BillLine {
+            day,
+            model: Some("deepseek-chat".into()),
+            amount: d(amount),
+            currency: None,
+        };
+        // 2025-03-01 is day 20148: 0.27 + 1.10 = 1.37, billed as recorded.
+        // 2025-03-02: 0.07 recorded; billed 0.27, the cache hits at the input
+        // rate: 1M × (0.27 − 0.07) / 1M = 0.20 more.
+        let bill = Bill::Lines(vec![line(20_148, "1.37"), line(20_149, "0.27")]);
+        let cat = Catalog::builtin().expect("catalog");
+        let r = run(cat, &s, &bill, Tolerance::Default, Input::Ledger(&led)).expect("reconcile");
+        assert_eq!(r.rows.len(), 2);
+        assert_eq!(
+            (r.rows[0].date.as_str(), r.rows[0].matches),
+            ("2025-03-01", true)
+        );
+        assert_eq!(r.rows[1].difference, d("-0.2"));
+        assert!(
+            r.rows[1]
+                .explanation
+                .contains("cache-read tokens priced as cache misses"),
+            "{}",
+            r.rows[1].explanation
+        );
+        // 1.44 recorded against 1.64 billed: 0.2 off, beyond 0.5% of 1.64.
+        assert_eq!(r.totals.difference, d("-0.2"));
+        assert!(!r.within_tolerance);
+        assert_eq!(r.issues.count, 1);
+    }
 }
