@@ -55,6 +55,14 @@ mod export;
 mod index;
 mod json;
 mod jsonl;
+#[cfg_attr(
+    target_arch = "x86_64",
+    expect(
+        unsafe_code,
+        reason = "AVX2/AVX-512 loads and calls of #[target_feature] functions, each after CPU detection; see simd.rs"
+    )
+)]
+mod simd;
 mod time;
 
 pub use claude::bench_lines as bench_claude_lines;
