@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::Config;
-use postgres::config::{Host, SslMode};
+use postgres::config::Host;
 
 use crate::PgError;
 
@@ -76,7 +76,7 @@ pub(crate) fn scrub(message: &str, url: &str) -> String {
     out
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -101,27 +101,31 @@ fn percent_decode(s: &str) -> String {
 /// environment in [`crate::PgLedger::open`]; tests pass their own).
 ///
 /// # Errors
-/// A URL that is not a PostgreSQL URL, or one asking for TLS (not supported yet).
-pub(crate) fn config(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, PgError> {
+/// A URL that is not a PostgreSQL URL, or TLS settings that cannot be used.
+pub(crate) fn config(
+    url: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Config, crate::tls::Tls), PgError> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(PgError::Url {
             url: redact(url),
             message: "expected a URL starting with postgres:// or postgresql://".into(),
         });
     }
-    let mut full = url.to_string();
+    let (driver_url, tls) = crate::tls::split(url, env).map_err(|message| PgError::Tls {
+        url: redact(url),
+        message,
+    })?;
+    let mut full = driver_url;
     if !url_has_port(url)
         && let Some(port) = env("PGPORT").and_then(|p| p.parse::<u16>().ok())
     {
-        full = with_port(url, port);
+        full = with_port(&full, port);
     }
     let mut cfg = Config::from_str(&full).map_err(|e| PgError::Url {
         url: redact(url),
         message: scrub(&e.to_string(), url),
     })?;
-    if matches!(cfg.get_ssl_mode(), SslMode::Require) {
-        return Err(PgError::TlsUnsupported { url: redact(url) });
-    }
     if cfg.get_user().is_none() {
         let user = env("PGUSER")
             .or_else(|| env("USER"))
@@ -149,7 +153,7 @@ pub(crate) fn config(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<
             cfg.password(pw);
         }
     }
-    Ok(cfg)
+    Ok((cfg, tls))
 }
 
 /// The password `~/.pgpass` (or `PGPASSFILE`) gives for these settings.
@@ -262,24 +266,28 @@ mod tests {
             "PGPORT" => Some("6543".to_string()),
             _ => None,
         };
-        let cfg = config("postgres://localhost/ledger", &env).expect("config");
+        let (cfg, _) = config("postgres://localhost/ledger", &env).expect("config");
         assert_eq!(cfg.get_password(), Some(&b"from-env"[..]));
         assert_eq!(cfg.get_user(), Some("alice"));
         assert_eq!(cfg.get_ports(), [6543]);
-        let cfg = config("postgres://localhost:5000/ledger", &env).expect("config");
+        let (cfg, _) = config("postgres://localhost:5000/ledger", &env).expect("config");
         assert_eq!(cfg.get_ports(), [5000], "the URL's port wins");
         // The URL's own password wins over PGPASSWORD.
-        let cfg = config("postgres://bob:url-pw@localhost/ledger", &env).expect("config");
+        let (cfg, _) = config("postgres://bob:url-pw@localhost/ledger", &env).expect("config");
         assert_eq!(cfg.get_password(), Some(&b"url-pw"[..]));
         assert_eq!(cfg.get_user(), Some("bob"));
     }
 
     #[test]
-    fn tls_and_foreign_urls_are_refused_without_the_password() {
+    fn bad_tls_and_foreign_urls_are_refused_without_the_password() {
         let none = |_: &str| None;
-        let e = config("postgres://u:hunter22@h/d?sslmode=require", &none).expect_err("tls");
-        assert!(matches!(e, PgError::TlsUnsupported { .. }), "{e:?}");
+        let e = config("postgres://u:hunter22@h/d?sslmode=sure", &none).expect_err("tls");
+        assert!(matches!(e, PgError::Tls { .. }), "{e:?}");
         assert!(!format!("{e} {e:?}").contains("hunter22"));
+        let (cfg, tls) =
+            config("postgres://u:hunter22@h/d?sslmode=verify-full", &none).expect("ok");
+        assert_eq!(cfg.get_ssl_mode(), postgres::config::SslMode::Require);
+        assert_eq!(tls.mode, crate::tls::SslMode::VerifyFull);
         let e = config("mysql://u:hunter22@h/d", &none).expect_err("scheme");
         assert!(!format!("{e} {e:?}").contains("hunter22"), "{e}");
         let e = config("postgres://u:hunter22@h:notaport/d", &none).expect_err("port");

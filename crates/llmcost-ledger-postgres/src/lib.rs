@@ -11,6 +11,7 @@
 
 mod conn;
 mod schema;
+mod tls;
 
 use std::cell::{RefCell, RefMut};
 use std::collections::BTreeSet;
@@ -42,14 +43,13 @@ pub enum PgError {
         /// What is wrong.
         message: String,
     },
-    /// `sslmode=require` was asked for; this build speaks plain TCP only.
-    #[error(
-        "`{url}` asks for TLS (sslmode=require), which the PostgreSQL ledger does not support yet; \
-         use a local or tunnelled connection with sslmode=disable or prefer"
-    )]
-    TlsUnsupported {
+    /// The TLS settings (`sslmode`, `sslrootcert`) cannot be used.
+    #[error("TLS settings of `{url}`: {message}")]
+    Tls {
         /// The URL, password redacted.
         url: String,
+        /// What is wrong and what to do.
+        message: String,
     },
     /// The server could not be reached or refused the login.
     #[error("cannot connect to the PostgreSQL ledger `{url}`: {message}")]
@@ -99,6 +99,60 @@ impl std::fmt::Debug for PgLedger {
     }
 }
 
+/// Connects to `url` with the TLS `sslmode` asks for, the environment filling
+/// what the URL leaves out; errors never hold the password.
+pub(crate) fn connect(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Client> {
+    let (cfg, tls) = conn::config(url, env).map_err(|e| LedgerError::Backend(Box::new(e)))?;
+    let tls_config = tls::client_config(&tls).map_err(|message| {
+        LedgerError::Backend(Box::new(PgError::Tls {
+            url: conn::redact(url),
+            message,
+        }))
+    })?;
+    let connected = match tls_config {
+        None => cfg.connect(NoTls),
+        Some(c) => cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(c)),
+    };
+    connected.map_err(|e| {
+        let mut message = conn::scrub(&error_chain(&e), url);
+        if let Some(pw) = cfg.get_password() {
+            let pw = String::from_utf8_lossy(pw);
+            if !pw.is_empty() {
+                message = message.replace(pw.as_ref(), "***");
+            }
+        }
+        if message.contains("certificate") && tls.mode != tls::SslMode::Prefer {
+            message.push_str(&format!(
+                " (sslmode={} checks the server's certificate against sslrootcert: give the CA that signed it)",
+                match tls.mode {
+                    tls::SslMode::VerifyFull => "verify-full",
+                    tls::SslMode::VerifyCa => "verify-ca",
+                    _ => "require",
+                }
+            ));
+        }
+        LedgerError::Backend(Box::new(PgError::Connect {
+            url: conn::redact(url),
+            message,
+        }))
+    })
+}
+
+/// An error with its sources (the driver's top message hides the TLS reason).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
 fn backend(e: postgres::Error) -> LedgerError {
     LedgerError::Backend(Box::new(e))
 }
@@ -122,20 +176,7 @@ impl PgLedger {
     /// # Errors
     /// As [`PgLedger::open`].
     pub fn open_with_env(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
-        let cfg = conn::config(url, env).map_err(|e| LedgerError::Backend(Box::new(e)))?;
-        let mut client = cfg.connect(NoTls).map_err(|e| {
-            let mut message = conn::scrub(&e.to_string(), url);
-            if let Some(pw) = cfg.get_password() {
-                let pw = String::from_utf8_lossy(pw);
-                if !pw.is_empty() {
-                    message = message.replace(pw.as_ref(), "***");
-                }
-            }
-            LedgerError::Backend(Box::new(PgError::Connect {
-                url: conn::redact(url),
-                message,
-            }))
-        })?;
+        let mut client = connect(url, env)?;
         schema::migrate(&mut client)?;
         client.batch_execute(schema::SESSION_SQL).map_err(backend)?;
         Ok(PgLedger {

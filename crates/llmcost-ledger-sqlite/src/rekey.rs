@@ -20,7 +20,10 @@ use rusqlite::{OptionalExtension, params};
 use rustc_hash::FxHashMap;
 
 use crate::details::{self, BlockWriter};
-use crate::{Dict, col_i64, col_opt_i64, col_usage, corrupt, key_hashes, sql, timestamp};
+use crate::read::{col_i64, col_opt_i64, col_usage, timestamp};
+use crate::schema::MIGRATIONS;
+use crate::strings::Dict;
+use crate::{corrupt, key_hashes, sql};
 
 /// One stored record to rekey.
 struct Old {
@@ -209,8 +212,8 @@ pub fn write_v2_ledger(
     }
     let mut conn = rusqlite::Connection::open(path).map_err(sql)?;
     let tx = conn.transaction().map_err(sql)?;
-    tx.execute_batch(crate::MIGRATIONS[0]).map_err(sql)?;
-    tx.execute_batch(crate::MIGRATIONS[1]).map_err(sql)?;
+    tx.execute_batch(MIGRATIONS[0]).map_err(sql)?;
+    tx.execute_batch(MIGRATIONS[1]).map_err(sql)?;
     tx.execute_batch("DROP TABLE records_v1").map_err(sql)?;
     let mut ids: FxHashMap<String, i64> = FxHashMap::default();
     let mut id = |s: &str| -> Result<i64> {

@@ -85,6 +85,12 @@ pub fn free_port() -> u16 {
 
 impl Cluster {
     fn start() -> Cluster {
+        Cluster::start_with("", |_| {})
+    }
+
+    /// A cluster of its own: `prepare` writes files into the data directory
+    /// after `initdb`, and `extra` adds server options (`-c ssl=on ...`).
+    pub fn start_with(extra: &str, prepare: impl FnOnce(&Path)) -> Cluster {
         let bin = find_bin();
         let dir = tempfile::Builder::new()
             .prefix("llmcost-pg-")
@@ -128,9 +134,19 @@ impl Cluster {
                 "--no-sync".as_ref(),
             ],
         );
+        prepare(&c.data);
+        if c.as_postgres {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&c.data)
+                .status()
+                .expect("chown")
+                .success();
+            assert!(ok, "chown of {} to postgres failed", c.data.display());
+        }
         let opts = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB",
+             -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB {extra}",
             c.port,
             c.socket_dir().display()
         );

@@ -2,6 +2,7 @@
 //! story, then what only PostgreSQL can be asked.
 
 mod cluster;
+mod tls;
 
 use std::str::FromStr;
 
