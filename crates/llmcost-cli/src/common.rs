@@ -61,8 +61,6 @@ pub fn warn_unpriced<'a>(models: impl Iterator<Item = &'a str>) {
     }
 }
 
-#[cfg(test)]
-pub use llmcost_app::quote::Fx;
 pub use llmcost_app::quote::{PriceSettings, Priced, Provenance, parse_time, price, resolve};
 
 impl llmcost_app::quote::PriceInput for crate::args::PriceOpts {

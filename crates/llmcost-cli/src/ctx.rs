@@ -41,14 +41,18 @@ pub fn install(ctx: &'static Ctx) {
     let _ = RUN.set(ctx);
 }
 
-/// The catalog of the run, for those commands: see [`install`]. Without one (unit
-/// tests), the default options' catalog.
-pub fn run_catalog() -> Result<&'static Catalog> {
+/// The context of the run (see [`install`]); without one (unit tests), a context of
+/// the default options.
+pub fn current() -> &'static Ctx {
     RUN.get_or_init(|| {
         Box::leak(Box::new(Ctx::new(
             CatalogOpts::default(),
             Printer::current(),
         )))
     })
-    .catalog()
+}
+
+/// The catalog of the run, for the commands that take no `Ctx` yet.
+pub fn run_catalog() -> Result<&'static Catalog> {
+    current().catalog()
 }

@@ -33,6 +33,7 @@ fn run(cli: &Cli, ctx: &ctx::Ctx, out: &mut dyn Write) -> anyhow::Result<ExitSta
         Command::Report(a) => commands::report::run(a, out),
         Command::Reconcile(a) => commands::reconcile::run(a, out),
         Command::Proxy(a) => commands::proxy::run(a, out),
+        Command::Serve(a) => commands::serve::run(a, out),
         Command::Completions(a) => commands::shell::completions(a.shell, out),
         Command::Man => commands::shell::man(out),
     }
@@ -62,6 +63,13 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             } else {
                 code::FAILED
             };
+        }
+        // An application-layer error says its kind, or leaves it to its source.
+        if let Some(usage) = c
+            .downcast_ref::<llmcost_app::Error>()
+            .and_then(llmcost_app::Error::is_usage)
+        {
+            return if usage { code::USAGE } else { code::FAILED };
         }
         if c.is::<common::UsageError>()
             || c.is::<clap::Error>()
