@@ -41,6 +41,8 @@ pub enum Command {
     Reconcile(crate::commands::reconcile::ReconcileArgs),
     /// Metering reverse proxy: forward LLM API calls, record each call's cost, enforce budgets.
     Proxy(crate::commands::proxy::ProxyArgs),
+    /// Ledger administration: `init` a schema, `prune` old records, `copy` records between ledgers.
+    Ledger(crate::commands::ledger_admin::LedgerArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `llmcost man > llmcost.1`.
