@@ -11,6 +11,7 @@
 
 mod layers;
 mod load;
+mod origin;
 mod raw;
 
 use std::collections::HashMap;
@@ -18,8 +19,9 @@ use std::sync::{Arc, OnceLock};
 
 use llmcost_core::{Currency, PriceRow, Schedule, Timestamp};
 
-pub use layers::{CatalogFile, ImportInfo, Layer, LayerRow, Origin, Pattern, Prefer, RowOutcome};
+pub use layers::{CatalogFile, LayerRow, Prefer, RowOutcome};
 pub use load::LoadError;
+pub use origin::{ImportInfo, Layer, Origin, Pattern};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

@@ -10,8 +10,9 @@ use llmcost_core::{
 };
 use toml::Spanned;
 
+use crate::origin::{BEGINNING, ImportInfo, Layer, Origin, Pattern, sort_patterns};
 use crate::raw::{ProviderFile, RawPrice, RawRates, RawTier, SchedulesFile};
-use crate::{Catalog, ImportInfo, Layer, Model, Origin, TimedAlias};
+use crate::{Catalog, Model, TimedAlias};
 
 /// A catalog file that cannot be used, with where and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -227,12 +228,8 @@ pub(crate) fn load(files: &[(&str, &str)]) -> Result<Catalog, LoadError> {
                 cat.by_name.insert(key, idx);
             }
             for (p, _) in pm.patterns {
-                cat.patterns.push(crate::layers::Pattern::new(
-                    &p,
-                    &model,
-                    part.origin.clone(),
-                    1,
-                ));
+                cat.patterns
+                    .push(Pattern::new(&p, &model, part.origin.clone(), 1));
             }
             cat.models.push(model);
         }
@@ -243,7 +240,7 @@ pub(crate) fn load(files: &[(&str, &str)]) -> Result<Catalog, LoadError> {
                 .push(a);
         }
     }
-    crate::layers::sort_patterns(&mut cat.patterns);
+    sort_patterns(&mut cat.patterns);
     validate(&cat)?;
     Ok(cat)
 }
@@ -334,7 +331,7 @@ pub(crate) fn parse_file(
             None if ctx.builtin => {
                 return ctx.err_at(a.name.span(), "alias: missing field `from`");
             }
-            None => crate::layers::BEGINNING,
+            None => BEGINNING,
         };
         let until = a
             .until
@@ -594,7 +591,7 @@ fn load_row(
     let from = match &p.from {
         Some(f) => ctx.instant(f, "from")?,
         None if ctx.builtin => return missing("from"),
-        None => crate::layers::BEGINNING,
+        None => BEGINNING,
     };
     let until = p
         .until
