@@ -379,6 +379,7 @@ impl Meter {
         r.provider = Some(up.kind.provider().to_string());
         r.project = self.project.take();
         r.session = self.session.take();
+        r.device.clone_from(&st.settings.device);
         r.service_tier = tier;
         if let Some((cost, pref)) = priced {
             r.cost = Some(cost);

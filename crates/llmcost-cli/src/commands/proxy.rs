@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use llmcost_app::ledger::OpenMode;
 use llmcost_proxy::{CliOverrides, FileConfig, Proxy, Settings};
 
 use super::ExitStatus;
@@ -51,6 +52,10 @@ pub struct ProxyArgs {
     /// store and the built-in Mozilla roots.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
+    /// The device its records name (`--device` is the same): this proxy instance.
+    /// Default `proxy@<host name>:<port>`.
+    #[arg(long, visible_alias = "device", value_name = "NAME")]
+    pub instance: Option<String>,
     /// Worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -82,7 +87,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             );
         }
         let mut ledger = crate::ledger::open_ledger(args.ledger.as_deref())?;
-        let salt = llmcost_proxy::key_salt(&mut ledger).context("cannot read the ledger")?;
+        let salt = llmcost_proxy::key_salt(ledger.as_mut()).context("cannot read the ledger")?;
         writeln!(out, "{}", llmcost_proxy::fingerprint(&salt, key))?;
         return Ok(ExitStatus::Success);
     }
@@ -134,22 +139,20 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     } else {
         None
     };
-    let ledger_path = crate::ledger::ledger_path(args.ledger.as_deref())?;
-    let ledger = crate::ledger::open_ledger(Some(&ledger_path))?;
+    let at = crate::ledger::location(args.ledger.as_deref())?;
     // A locked ledger must not hold the writer for SQLite's usual 30 s: after
     // 1 s the records go to the spill file and are replayed later.
-    ledger
-        .connection()
-        .busy_timeout(std::time::Duration::from_secs(1))
-        .context("setting the ledger's busy timeout")?;
-    settings.spill_path = Some(llmcost_proxy::spill_path_for(&ledger_path));
+    let options = llmcost_app::ledger::OpenOptions {
+        lock_timeout: Some(std::time::Duration::from_secs(1)),
+    };
+    let mut ledger = llmcost_app::ledger::open_location_with(&at, OpenMode::Create, &options)?;
+    settings.spill_path = at.path().map(llmcost_proxy::spill_path_for);
     // Checkpoints run on a connection of their own, beside the writer's inserts
     // (as in `import`): the writer never stops to copy the log into the file,
     // which would hold up the records queued behind it.
-    let checkpointer = ledger.reopen().ok();
-    if checkpointer.is_some() {
-        ledger.set_auto_checkpoint(0)?;
-    }
+    let bulk = ledger
+        .bulk_load()
+        .context("cannot prepare the ledger for writing")?;
     // One single-threaded runtime per serving thread (see `llmcost_proxy::serve_threads`).
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -159,15 +162,20 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let local = listener
         .local_addr()
         .map_or(listen.clone(), |a| a.to_string());
+    let port = listener.local_addr().ok().map(|a| a.port());
+    settings.device = Some(llmcost_app::device::proxy_instance(
+        args.instance.as_deref(),
+        port,
+    ));
     let budgets: Vec<String> = settings.budgets.iter().map(ToString::to_string).collect();
     let default = settings
         .default_upstream
         .map(|i| settings.upstreams[i].base_url());
-    let proxy = Proxy::start_with_catalog(settings, Box::new(ledger), catalog)
-        .context("cannot start the proxy")?;
+    let proxy =
+        Proxy::start_with_catalog(settings, ledger, catalog).context("cannot start the proxy")?;
     tracing::info!(
         listen = %local,
-        ledger = %ledger_path.display(),
+        ledger = %at,
         default_upstream = default.as_deref().unwrap_or("-"),
         budgets = %budgets.join(" "),
         threads,
@@ -177,7 +185,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let extra = match dashboard_token {
         Some(token) => Some(llmcost_proxy::ExtraRoutes {
             router: llmcost_web::router(super::serve::web_state(
-                ledger_path.display().to_string(),
+                args.ledger.as_ref().map(|l| l.display().to_string()),
                 Vec::new(),
                 token,
                 Some(state.clone()),
@@ -186,29 +194,16 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         }),
         None => None,
     };
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let report = std::thread::scope(|s| {
-        if let Some(c) = checkpointer {
-            let stop = &stop;
-            s.spawn(move || {
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                    // A failed passive checkpoint is retried; the final one happens at close.
-                    let _ = c.checkpoint();
-                }
-            });
-        }
-        let r = llmcost_proxy::serve_threads_with(
-            listener,
-            state.clone(),
-            threads,
-            shutdown_signal(),
-            extra,
-        );
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        r
-    })
-    .context("the proxy stopped with an error")?;
+    let report = llmcost_proxy::serve_threads_with(
+        listener,
+        state.clone(),
+        threads,
+        shutdown_signal(),
+        extra,
+    )
+    .context("the proxy stopped with an error");
+    drop(bulk);
+    let report = report?;
     let dropped = state.dropped();
     writeln!(
         out,
