@@ -57,7 +57,7 @@ use llmcost_core::{Currency, Timestamp};
 use llmcost_core::{Decimal, ServiceTier, Usage};
 use llmcost_ledger::{Filter, Ledger, UsageRecord};
 
-pub use crate::budget::{BudgetRule, Budgets, Period, Scope};
+pub use crate::budget::{BudgetFail, BudgetRule, Budgets, Period, Scope};
 pub use crate::client::OutboundProxy;
 pub use crate::config::{CliOverrides, FileConfig, ProviderKind, Settings, Upstream};
 pub use crate::error::{ConfigError, ProxyError};
@@ -137,6 +137,9 @@ pub type CallEvent = Arc<UsageRecord>;
 /// The example config file shipped with llmcost (documented in `docs/proxy.md`).
 pub const EXAMPLE_CONFIG: &str = include_str!("../proxy.example.toml");
 
+/// Connections a proxy keeps for fleet budget admissions.
+const FLEET_SLOTS: usize = 4;
+
 /// Shared state of a running proxy.
 #[derive(Debug, Clone)]
 pub struct ProxyState(Arc<Shared>);
@@ -145,7 +148,7 @@ struct Shared {
     settings: Settings,
     catalog: &'static Catalog,
     pools: Arc<client::Pools>,
-    budgets: Budgets,
+    budgets: Arc<Budgets>,
     metrics: Arc<metrics::Metrics>,
     tx: SyncSender<writer::Msg>,
     writer: Mutex<Option<JoinHandle<WriterReport>>>,
@@ -248,7 +251,20 @@ impl Proxy {
         check_budget_currencies(&settings, catalog)?;
         let key_salt = key_salt(ledger.as_mut())?;
         let now = Timestamp::now();
-        let budgets = Budgets::new(settings.budgets.clone());
+        let boot = format!("{:x}-{:x}", now.as_nanosecond(), std::process::id());
+        let mut budgets = Budgets::new(settings.budgets.clone());
+        // A ledger several proxies share (PostgreSQL): budgets hold across the fleet.
+        if !settings.budgets.is_empty()
+            && let Some(settler) = ledger.fleet_budgets()?
+        {
+            let mut slots = Vec::new();
+            for _ in 0..FLEET_SLOTS {
+                if let Some(c) = ledger.fleet_budgets()? {
+                    slots.push(c);
+                }
+            }
+            budgets.set_fleet(slots, settler, boot.clone(), settings.budget_fail)?;
+        }
         let (spill, backlog) = match &settings.spill_path {
             Some(p) => {
                 let (s, b) = spill::Spill::open(p, settings.spill_max_bytes).map_err(|e| {
@@ -309,6 +325,35 @@ impl Proxy {
             }
         }
         drop(backlog);
+        let budgets = Arc::new(budgets);
+        let spend: Option<writer::SpendFn> = if budgets.is_fleet() {
+            let (b, st) = (budgets.clone(), Arc::new(settings.clone()));
+            Some(Arc::new(move |records: &[UsageRecord]| {
+                let mut out = Vec::new();
+                for (i, r) in records.iter().enumerate() {
+                    b.spend_of(
+                        i,
+                        r,
+                        &|cur| {
+                            cost_in(
+                                catalog,
+                                &st,
+                                cur,
+                                r.cost.zip(r.currency),
+                                &r.model,
+                                r.at,
+                                &r.usage,
+                                r.service_tier,
+                            )
+                        },
+                        &mut out,
+                    );
+                }
+                out
+            }))
+        } else {
+            None
+        };
         let pools = Arc::new(
             client::Pools::new(
                 &settings.upstreams,
@@ -324,6 +369,7 @@ impl Proxy {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (tx, handle) = writer::spawn(
             ledger,
+            spend,
             spill,
             settings.spill_full,
             settings.writer,
@@ -336,7 +382,6 @@ impl Proxy {
             .map(|u| format!("`{}`", u.name))
             .collect::<Vec<_>>()
             .join(", ");
-        let boot = format!("{:x}-{:x}", now.as_nanosecond(), std::process::id());
         Ok(Proxy {
             state: ProxyState(Arc::new(Shared {
                 settings,
@@ -438,10 +483,15 @@ impl ProxyState {
             .writer_stop
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = self.0.tx.send(writer::Msg::Shutdown);
-        handle.join().unwrap_or_else(|_| {
+        let report = handle.join().unwrap_or_else(|_| {
             tracing::error!("the ledger writer panicked");
             WriterReport::default()
-        })
+        });
+        // Fleet holds: settled, and dropped when every record is stored.
+        self.0
+            .budgets
+            .close_fleet(report.left_in_spill == 0 && report.failed == 0);
+        report
     }
 
     /// [`ProxyState::close_blocking`] on tokio's blocking pool.

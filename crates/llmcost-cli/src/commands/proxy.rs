@@ -56,6 +56,11 @@ pub struct ProxyArgs {
     /// Default `proxy@<host name>:<port>`.
     #[arg(long, visible_alias = "device", value_name = "NAME")]
     pub instance: Option<String>,
+    /// Fleet budgets (a PostgreSQL ledger shared by several proxies): while the
+    /// database cannot be reached, `open` keeps serving on this proxy's view of
+    /// the spend, `closed` refuses calls with 503. Records are spilled either way.
+    #[arg(long, value_name = "MODE", value_parser = ["open", "closed"], default_value = "open")]
+    pub budget_fail: String,
     /// Worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -123,6 +128,10 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if let Some(p) = &args.ca_file {
         settings.ca_file = Some(p.clone());
     }
+    settings.budget_fail = args
+        .budget_fail
+        .parse()
+        .map_err(|e: String| crate::common::usage_err!("{e}"))?;
     let catalog = super::catalog()?;
     llmcost_proxy::check_budget_currencies(&settings, catalog).with_context(where_)?;
     let listen = args
@@ -183,15 +192,19 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     );
     let state = proxy.state();
     let extra = match dashboard_token {
-        Some(token) => Some(llmcost_proxy::ExtraRoutes {
-            router: llmcost_web::router(super::serve::web_state(
-                args.ledger.as_ref().map(|l| l.display().to_string()),
-                Vec::new(),
-                token,
-                Some(state.clone()),
-            )?),
-            claims: llmcost_web::claims,
-        }),
+        Some(token) => {
+            // As given (a URL keeps its password); none: the commands' default.
+            let ledger = args.ledger.as_ref().map(|l| l.display().to_string());
+            Some(llmcost_proxy::ExtraRoutes {
+                router: llmcost_web::router(super::serve::web_state(
+                    ledger,
+                    Vec::new(),
+                    token,
+                    Some(state.clone()),
+                )?),
+                claims: llmcost_web::claims,
+            })
+        }
         None => None,
     };
     let report = llmcost_proxy::serve_threads_with(
