@@ -77,6 +77,10 @@ pub struct ImportArgs {
     /// Currency records are priced in (the provider's own list in it; no conversion).
     #[arg(long, value_name = "CUR", default_value = "USD")]
     pub currency: String,
+    /// The device the records name (default: this machine's host name). Not part of a
+    /// record's identity: the same log imported from two machines is stored once.
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
     /// No progress bar (it is shown only on a terminal anyway).
     #[arg(long, short)]
     pub quiet: bool,
@@ -329,7 +333,15 @@ fn import_into(
     let bulk = ledger
         .bulk_load()
         .context("cannot prepare the ledger for the import")?;
-    let result = import_files(ledger.as_mut(), files, currency, show_bar, ledger_name);
+    let device = llmcost_app::device::import_device(args.device.as_deref());
+    let result = import_files(
+        ledger.as_mut(),
+        files,
+        currency,
+        &device,
+        show_bar,
+        ledger_name,
+    );
     drop(bulk);
     result
 }
@@ -339,6 +351,7 @@ pub fn import_files<L: Ledger + ?Sized>(
     ledger: &mut L,
     files: &[(PathBuf, SourceKind)],
     currency: Currency,
+    device: &str,
     show_bar: bool,
     ledger_name: String,
 ) -> Result<ImportSummary> {
@@ -346,6 +359,7 @@ pub fn import_files<L: Ledger + ?Sized>(
         ledger,
         files,
         currency,
+        device,
         show_bar,
         ledger_name,
         COMMIT_RECORDS,
@@ -356,6 +370,7 @@ fn import_files_with<L: Ledger + ?Sized>(
     ledger: &mut L,
     files: &[(PathBuf, SourceKind)],
     currency: Currency,
+    device: &str,
     show_bar: bool,
     ledger_name: String,
     commit_every: usize,
@@ -445,6 +460,7 @@ fn import_files_with<L: Ledger + ?Sized>(
                                 if gone {
                                     return;
                                 }
+                                r.device = Some(device.to_owned());
                                 price_record(cat, &mut r, currency, &mut unpriced, &mut refs);
                                 buf.push(r);
                                 if buf.len() >= BATCH {
@@ -860,7 +876,15 @@ mod tests {
         files: &[(PathBuf, SourceKind)],
         commit_every: usize,
     ) -> Result<ImportSummary> {
-        import_files_with(l, files, Currency::USD, false, "test".into(), commit_every)
+        import_files_with(
+            l,
+            files,
+            Currency::USD,
+            "test-device",
+            false,
+            "test".into(),
+            commit_every,
+        )
     }
 
     #[test]
