@@ -100,6 +100,8 @@ pub enum Command {
     Reconcile(crate::commands::reconcile::ReconcileArgs),
     /// Metering reverse proxy: forward LLM API calls, record each call's cost, enforce budgets.
     Proxy(crate::commands::proxy::ProxyArgs),
+    /// Web dashboard of the ledger: spend, live proxy calls, price histories, reconcile.
+    Serve(crate::commands::serve::ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `llmcost man > llmcost.1`.

@@ -153,6 +153,11 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
             fill(&mut a.tz, tz);
         }
         Command::Proxy(a) => fill_path(&mut a.ledger),
+        Command::Serve(a) => {
+            if a.ledger.is_none() {
+                a.ledger = ledger.map(|p| p.display().to_string());
+            }
+        }
         Command::Prices(p) => {
             if let Some(crate::commands::prices_admin::PricesCommand::Which(w)) = &mut p.action {
                 fill(&mut w.price.currency, cur);

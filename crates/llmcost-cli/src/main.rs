@@ -32,6 +32,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Report(a) => commands::report::run(a, out),
         Command::Reconcile(a) => commands::reconcile::run(a, out),
         Command::Proxy(a) => commands::proxy::run(a, out),
+        Command::Serve(a) => commands::serve::run(a, out),
         Command::Completions(a) => commands::shell::completions(a.shell, out),
         Command::Man => commands::shell::man(out),
     }

@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod conn;
+mod fleet;
 mod rollup;
 mod schema;
 mod tls;
@@ -92,6 +93,8 @@ pub struct PgLedger {
     client: RefCell<Client>,
     /// Months (`year * 12 + month - 1`) whose partition is known to exist.
     months: BTreeSet<i64>,
+    /// To reconnect after the server went away (a restart, a network cut).
+    connector: Connector,
 }
 
 impl std::fmt::Debug for PgLedger {
@@ -100,19 +103,53 @@ impl std::fmt::Debug for PgLedger {
     }
 }
 
-/// Connects to `url` with the TLS `sslmode` asks for, the environment filling
-/// what the URL leaves out; errors never hold the password.
-pub(crate) fn connect(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Client> {
-    let (cfg, tls) = conn::config(url, env).map_err(|e| LedgerError::Backend(Box::new(e)))?;
-    let tls_config = tls::client_config(&tls).map_err(|message| {
-        LedgerError::Backend(Box::new(PgError::Tls {
-            url: conn::redact(url),
-            message,
-        }))
-    })?;
-    let connected = match tls_config {
+/// How to (re)connect: the driver's settings, the TLS set-up, and what errors may show.
+#[derive(Clone)]
+pub(crate) struct Connector {
+    cfg: postgres::Config,
+    tls: tls::Tls,
+    tls_config: Option<rustls::ClientConfig>,
+    /// The URL as given (kept to scrub its password out of messages).
+    url: String,
+}
+
+impl Connector {
+    /// Reads `url` with the TLS `sslmode` asks for, the environment filling
+    /// what the URL leaves out.
+    pub(crate) fn new(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
+        let (cfg, tls) = conn::config(url, env).map_err(|e| LedgerError::Backend(Box::new(e)))?;
+        let tls_config = tls::client_config(&tls).map_err(|message| {
+            LedgerError::Backend(Box::new(PgError::Tls {
+                url: conn::redact(url),
+                message,
+            }))
+        })?;
+        Ok(Connector {
+            cfg,
+            tls,
+            tls_config,
+            url: url.to_string(),
+        })
+    }
+
+    /// A new connection; errors never hold the password.
+    pub(crate) fn connect(&self) -> Result<Client> {
+        connect(self)
+    }
+
+    /// A new connection set up for this crate's statements (UTC, staging tables).
+    pub(crate) fn session(&self) -> Result<Client> {
+        let mut c = self.connect()?;
+        c.batch_execute(schema::SESSION_SQL).map_err(backend)?;
+        Ok(c)
+    }
+}
+
+fn connect(k: &Connector) -> Result<Client> {
+    let (cfg, tls, url) = (&k.cfg, &k.tls, k.url.as_str());
+    let connected = match &k.tls_config {
         None => cfg.connect(NoTls),
-        Some(c) => cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(c)),
+        Some(c) => cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(c.clone())),
     };
     connected.map_err(|e| {
         let mut message = conn::scrub(&error_chain(&e), url);
@@ -154,7 +191,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-fn backend(e: postgres::Error) -> LedgerError {
+pub(crate) fn backend(e: postgres::Error) -> LedgerError {
     LedgerError::Backend(Box::new(e))
 }
 
@@ -177,12 +214,14 @@ impl PgLedger {
     /// # Errors
     /// As [`PgLedger::open`].
     pub fn open_with_env(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
-        let mut client = connect(url, env)?;
+        let connector = Connector::new(url, env)?;
+        let mut client = connector.connect()?;
         schema::migrate(&mut client)?;
         client.batch_execute(schema::SESSION_SQL).map_err(backend)?;
         Ok(PgLedger {
             client: RefCell::new(client),
             months: BTreeSet::new(),
+            connector,
         })
     }
 
@@ -191,11 +230,16 @@ impl PgLedger {
     /// # Errors
     /// When a callback of a running read calls back into the ledger.
     pub fn client(&self) -> Result<RefMut<'_, Client>> {
-        self.client.try_borrow_mut().map_err(|_| {
+        let mut c = self.client.try_borrow_mut().map_err(|_| {
             LedgerError::Conflict(
                 "the ledger was used again from inside one of its own reads".into(),
             )
-        })
+        })?;
+        // The server went away (restarted, network cut): the next use reconnects.
+        if c.is_closed() {
+            *c = self.connector.session()?;
+        }
+        Ok(c)
     }
 
     /// Creates the monthly partitions the records need, each in its own
@@ -230,11 +274,21 @@ impl PgLedger {
         records: &[UsageRecord],
         progress: &[FileProgress],
     ) -> Result<InsertSummary> {
+        self.write_spend(records, progress, &[])
+    }
+
+    fn write_spend(
+        &mut self,
+        records: &[UsageRecord],
+        progress: &[FileProgress],
+        spend: &[llmcost_ledger::SpendDelta],
+    ) -> Result<InsertSummary> {
         // Refuse unstorable values before touching the database.
         let mut copy = String::new();
         for (ord, r) in records.iter().enumerate() {
             copy_line(&mut copy, ord, r)?;
         }
+        let spend_copy = fleet::spend_copy(records, spend)?;
         let progress_rows = progress
             .iter()
             .map(|p| {
@@ -252,7 +306,13 @@ impl PgLedger {
             attempt += 1;
             let result = {
                 let mut client = self.client()?;
-                write_tx(&mut client, &copy, records.len(), &progress_rows)
+                write_tx(
+                    &mut client,
+                    &copy,
+                    records.len(),
+                    &progress_rows,
+                    &spend_copy,
+                )
             };
             match result {
                 Err(e) if attempt < 5 && retryable(&e) => {}
@@ -313,11 +373,12 @@ fn write_tx(
     copy: &str,
     n: usize,
     progress: &[ProgressRow<'_>],
+    spend_copy: &str,
 ) -> Result<InsertSummary> {
     let mut tx = client.transaction().map_err(backend)?;
     let mut inserted = 0;
     if n > 0 {
-        inserted = stage_and_insert(&mut tx, copy)?;
+        inserted = stage_and_insert(&mut tx, copy, spend_copy)?;
     }
     for (path, offset, head_hash, lines) in progress {
         tx.execute(
@@ -336,27 +397,35 @@ fn write_tx(
     })
 }
 
-fn stage_and_insert(tx: &mut Transaction<'_>, copy: &str) -> Result<u64> {
-    let cols = data_cols();
-    let mut w = tx
-        .copy_in(&format!(
-            "COPY pg_temp.llmcost_stage (ord, {cols}) FROM STDIN"
-        ))
-        .map_err(backend)?;
-    w.write_all(copy.as_bytes())
+fn copy_in(tx: &mut Transaction<'_>, sql: &str, data: &str) -> Result<()> {
+    let mut w = tx.copy_in(sql).map_err(backend)?;
+    w.write_all(data.as_bytes())
         .map_err(|e| LedgerError::Backend(Box::new(e)))?;
     w.finish().map_err(backend)?;
+    Ok(())
+}
+
+fn stage_and_insert(tx: &mut Transaction<'_>, copy: &str, spend_copy: &str) -> Result<u64> {
+    let cols = data_cols();
+    copy_in(
+        tx,
+        &format!("COPY pg_temp.llmcost_stage (ord, {cols}) FROM STDIN"),
+        copy,
+    )?;
+    let with_spend = !spend_copy.is_empty();
+    if with_spend {
+        copy_in(
+            tx,
+            "COPY pg_temp.llmcost_spend_stage (ord, account, period_start, amount, holder) FROM STDIN",
+            spend_copy,
+        )?;
+    }
     // Keys are claimed in key order, so two writers lock them in the same order
     // and never deadlock; the first occurrence of a key in a batch wins. Records
     // take their ids in batch order: records at the same instant read back in
     // insertion order, as in SQLite.
-    let sql = format!(
-        "WITH s AS (SELECT DISTINCT ON (dedup_key) * FROM pg_temp.llmcost_stage \
-                    ORDER BY dedup_key, ord), \
-              k AS (INSERT INTO record_keys (dedup_key, at) \
-                    SELECT dedup_key, at FROM s ORDER BY dedup_key \
-                    ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key) \
-         INSERT INTO records ({cols}) SELECT {scols} FROM k JOIN s USING (dedup_key) ORDER BY s.ord",
+    let insert = format!(
+        "INSERT INTO records ({cols}) SELECT {scols} FROM k JOIN s USING (dedup_key) ORDER BY s.ord",
         scols = cols
             .split(", ")
             .map(|c| if c == "dedup_key" {
@@ -367,12 +436,24 @@ fn stage_and_insert(tx: &mut Transaction<'_>, copy: &str) -> Result<u64> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    // The stored rows are added to the hourly rollups in the same statement.
+    let head = "WITH s AS (SELECT DISTINCT ON (dedup_key) * FROM pg_temp.llmcost_stage \
+                    ORDER BY dedup_key, ord), \
+              k AS (INSERT INTO record_keys (dedup_key, at) \
+                    SELECT dedup_key, at FROM s ORDER BY dedup_key \
+                    ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key)";
+    // The stored rows are added to the hourly rollups in the same statement,
+    // and the spend of the records claimed here (new ones) to their budgets.
+    let spend_ctes = if with_spend { fleet::SPEND_CTES } else { "" };
+    let sql = rollup::insert_and_roll_up(&format!("{head} {insert}"), spend_ctes);
     let n: i64 = tx
-        .query_one(&rollup::insert_and_roll_up(&sql), &[])
+        .query_one(&sql, &[])
         .map_err(backend)?
         .try_get(0)
         .map_err(backend)?;
+    if with_spend {
+        tx.execute("TRUNCATE pg_temp.llmcost_spend_stage", &[])
+            .map_err(backend)?;
+    }
     let n = u64::try_from(n).unwrap_or(0);
     tx.execute("TRUNCATE pg_temp.llmcost_stage", &[])
         .map_err(backend)?;
@@ -418,7 +499,7 @@ fn partition_sql(m: i64) -> String {
 }
 
 /// Microseconds since the epoch and the nanoseconds below them.
-fn split_time(at: Timestamp) -> (i64, i16) {
+pub(crate) fn split_time(at: Timestamp) -> (i64, i16) {
     let ns = at.as_nanosecond();
     let us = ns.div_euclid(1000);
     let rest = ns.rem_euclid(1000);
@@ -429,7 +510,7 @@ fn split_time(at: Timestamp) -> (i64, i16) {
     )
 }
 
-fn micros_text(us: i64) -> String {
+pub(crate) fn micros_text(us: i64) -> String {
     // The UTC text PostgreSQL reads exactly (microseconds, `Z`).
     match Timestamp::from_microsecond(us) {
         Ok(t) => format!("{t:.6}"),
@@ -497,7 +578,7 @@ fn copy_line(out: &mut String, ord: usize, r: &UsageRecord) -> Result<()> {
     Ok(())
 }
 
-fn copy_escape(out: &mut String, s: &str) -> Result<()> {
+pub(crate) fn copy_escape(out: &mut String, s: &str) -> Result<()> {
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -846,6 +927,18 @@ impl Ledger for PgLedger {
             .try_get(0)
             .map_err(backend)?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn insert_with_spend(
+        &mut self,
+        records: &[UsageRecord],
+        spend: &[llmcost_ledger::SpendDelta],
+    ) -> Result<InsertSummary> {
+        self.write_spend(records, &[], spend)
+    }
+
+    fn fleet_budgets(&self) -> Result<Option<Box<dyn llmcost_ledger::FleetBudgets>>> {
+        Ok(Some(Box::new(fleet::PgFleet::new(self.connector.clone())?)))
     }
 }
 

@@ -78,7 +78,7 @@ fn aggregate(from: &str, where_sql: &str) -> String {
 /// The insert of `insert_sql` (`INSERT INTO records … `, without a
 /// `RETURNING`) with its stored rows added to `rollups` in the same
 /// statement; the statement returns the number of records stored.
-pub(crate) fn insert_and_roll_up(insert_sql: &str) -> String {
+pub(crate) fn insert_and_roll_up(insert_sql: &str, more_ctes: &str) -> String {
     let add: String = sum_cols()
         .split(", ")
         .map(|c| format!("{c} = rollups.{c} + excluded.{c}"))
@@ -92,8 +92,9 @@ pub(crate) fn insert_and_roll_up(insert_sql: &str) -> String {
     format!(
         "{ctes}ins AS ({insert} RETURNING at, {DIM_COLS}, cost, {buckets}), \
          r AS (INSERT INTO rollups (hour, {DIM_COLS}, {sums}) {select} \
-               ON CONFLICT ON CONSTRAINT rollups_key DO UPDATE SET {add}) \
+               ON CONFLICT ON CONSTRAINT rollups_key DO UPDATE SET {add}){sep}{more_ctes} \
          SELECT count(*) FROM ins",
+        sep = if more_ctes.is_empty() { "" } else { ", " },
         buckets = BUCKET_COLS.join(", "),
         sums = sum_cols(),
         select = aggregate("ins", ""),

@@ -8,7 +8,7 @@ use postgres::Client;
 use crate::backend;
 
 /// The newest schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Advisory lock keys (`llmcost` in ASCII, plus a suffix).
 const LOCK_MIGRATE: i64 = 0x6c6c_6d63_6f73_7401;
@@ -16,7 +16,8 @@ const LOCK_MIGRATE: i64 = 0x6c6c_6d63_6f73_7401;
 pub(crate) const LOCK_PARTITIONS: i64 = 0x6c6c_6d63_6f73_7402;
 
 /// Migrations, oldest first: `(version, SQL)`. Never edit a released one; add a new one.
-/// Version 2 (devices and hourly rollups) is built by [`crate::rollup::migration`].
+/// Version 2 (devices and hourly rollups) is built by [`crate::rollup::migration`];
+/// version 3 (fleet budgets) is [`BUDGETS`].
 const MIGRATIONS: &[(i64, &str)] = &[(
     1,
     "CREATE TABLE record_keys (
@@ -73,6 +74,62 @@ const MIGRATIONS: &[(i64, &str)] = &[(
     );",
 )];
 
+/// Version 3, fleet budgets: the stored spend per account and period, kept in the
+/// records' insert transaction, and each proxy's holds (reservations of calls in
+/// flight, spend not stored yet), alive while `seen` is fresh.
+const BUDGETS: &str = "CREATE TABLE budget_spend (
+        account text NOT NULL,
+        period_start timestamptz NOT NULL,
+        spent numeric NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, period_start)
+    );
+    CREATE TABLE budget_holds (
+        account text NOT NULL,
+        period_start timestamptz NOT NULL,
+        proxy text NOT NULL,
+        reserved numeric NOT NULL DEFAULT 0,
+        pending numeric NOT NULL DEFAULT 0,
+        calls bigint NOT NULL DEFAULT 0,
+        seen timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (account, period_start, proxy)
+    );
+    CREATE FUNCTION llmcost_budget_admit(p_proxy text, p_accounts text[], p_starts timestamptz[],
+            p_limits numeric[], p_ests numeric[], p_stale double precision)
+        RETURNS TABLE (refused boolean, spent numeric, pending numeric, reserved numeric, calls bigint)
+        LANGUAGE plpgsql AS $fn$
+    #variable_conflict use_column
+    DECLARE
+        n int := coalesce(array_length(p_accounts, 1), 0);
+        any_refused boolean := false;
+    BEGIN
+        -- Admissions of an account serialise across the fleet (the caller sorts the accounts).
+        FOR i IN 1..n LOOP
+            PERFORM pg_advisory_xact_lock(hashtextextended(p_accounts[i] || '@' || p_starts[i]::text, 7));
+        END LOOP;
+        FOR i IN 1..n LOOP
+            SELECT coalesce((SELECT b.spent FROM budget_spend b
+                              WHERE b.account = p_accounts[i] AND b.period_start = p_starts[i]), 0),
+                   coalesce(sum(h.pending), 0), coalesce(sum(h.reserved), 0), coalesce(sum(h.calls), 0)::bigint
+              INTO spent, pending, reserved, calls
+              FROM budget_holds h
+             WHERE h.account = p_accounts[i] AND h.period_start = p_starts[i]
+               AND h.seen > clock_timestamp() - make_interval(secs => p_stale);
+            refused := spent + pending >= p_limits[i]
+                OR (calls > 0 AND spent + pending + reserved + p_ests[i] > p_limits[i]);
+            any_refused := any_refused OR refused;
+            RETURN NEXT;
+        END LOOP;
+        IF NOT any_refused THEN
+            FOR i IN 1..n LOOP
+                INSERT INTO budget_holds AS h (account, period_start, proxy, reserved, calls, seen)
+                VALUES (p_accounts[i], p_starts[i], p_proxy, p_ests[i], 1, clock_timestamp())
+                ON CONFLICT (account, period_start, proxy) DO UPDATE
+                   SET reserved = h.reserved + excluded.reserved, calls = h.calls + 1, seen = excluded.seen;
+            END LOOP;
+        END IF;
+    END
+    $fn$;";
+
 /// Per-connection setup after migrating: UTC, and the staging table COPY fills.
 pub(crate) const SESSION_SQL: &str = "SET TIME ZONE 'UTC';
     CREATE TEMP TABLE IF NOT EXISTS llmcost_stage (
@@ -112,6 +169,13 @@ pub(crate) const SESSION_SQL: &str = "SET TIME ZONE 'UTC';
         key_fingerprint text,
         incomplete boolean NOT NULL,
         device text
+    ) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE IF NOT EXISTS llmcost_spend_stage (
+        ord bigint NOT NULL,
+        account text NOT NULL,
+        period_start timestamptz NOT NULL,
+        amount numeric NOT NULL,
+        holder text
     ) ON COMMIT DELETE ROWS;";
 
 /// Brings the schema to [`SCHEMA_VERSION`], or refuses a newer one.
@@ -141,7 +205,8 @@ pub(crate) fn migrate(client: &mut Client) -> Result<()> {
     let steps = MIGRATIONS
         .iter()
         .map(|(v, sql)| (v, *sql))
-        .chain(std::iter::once((&2, rollups.as_str())));
+        .chain(std::iter::once((&2, rollups.as_str())))
+        .chain(std::iter::once((&3, BUDGETS)));
     if found < 2 {
         check_server_version(&mut tx)?;
     }
@@ -178,7 +243,7 @@ mod tests {
     #[test]
     fn migrations_are_numbered_from_one_without_gaps() {
         let mut versions: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
-        versions.push(2);
+        versions.extend([2, 3]);
         let expected: Vec<i64> = (1..=SCHEMA_VERSION).collect();
         assert_eq!(versions, expected);
     }

@@ -237,6 +237,95 @@ pub enum LedgerError {
 /// A new cost for the record with this `dedup_key`: (key, cost, currency, price_ref).
 pub type CostUpdate = (String, Option<Decimal>, Option<Currency>, Option<String>);
 
+/// A stored record's part of a shared budget account (fleet budgets): added
+/// to the account's spend in the insert's transaction, only if the record is
+/// new (a duplicate adds nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpendDelta {
+    /// Index of the record in the inserted slice.
+    pub record: usize,
+    /// The account: who, currency and period (`global|USD|day`, `tag:ci|USD|month`).
+    pub account: String,
+    /// Start of the period the record falls in.
+    pub period_start: Timestamp,
+    /// What the record spends in the account's currency.
+    pub amount: Decimal,
+    /// The proxy instance that holds this spend as pending until the record is
+    /// stored (its hold is lowered by `amount` in the same transaction).
+    pub holder: Option<String>,
+}
+
+/// What one budget account asks of a fleet admission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetAsk {
+    /// The account (as in [`SpendDelta::account`]).
+    pub account: String,
+    /// Start of the current period.
+    pub period_start: Timestamp,
+    /// The limit.
+    pub limit: Decimal,
+    /// What the call is expected to cost (its reservation).
+    pub estimate: Decimal,
+}
+
+/// The fleet's state of one account, as an admission saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FleetSpend {
+    /// Spend of the records stored.
+    pub spent: Decimal,
+    /// Spend of finished calls whose records are not stored yet (every live proxy).
+    pub pending: Decimal,
+    /// Reservations of the calls in flight (every live proxy).
+    pub reserved: Decimal,
+    /// Calls in flight (every live proxy).
+    pub calls: i64,
+    /// This account refuses the call.
+    pub refused: bool,
+}
+
+/// A change of one proxy's hold on an account: a call admitted, or finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldDelta {
+    /// The account.
+    pub account: String,
+    /// Start of the period.
+    pub period_start: Timestamp,
+    /// Change of the reservations in flight.
+    pub reserved: Decimal,
+    /// Change of the spend finished but not stored.
+    pub pending: Decimal,
+    /// Change of the calls in flight.
+    pub calls: i64,
+}
+
+/// Budgets shared by every proxy writing one ledger (a capability of
+/// backends that several processes share, such as PostgreSQL): one
+/// connection of its own, used from the proxy's serving threads.
+pub trait FleetBudgets: Send {
+    /// Admits a call for `proxy` or refuses it, atomically across the fleet:
+    /// an account refuses when its spend (stored + pending) has reached the
+    /// limit, or when calls are in flight and spend + reservations + the
+    /// estimate would pass it. If no account refuses, the call's estimates and
+    /// one call in flight are added to `proxy`'s holds. Returns each account's
+    /// state, in `asks` order.
+    ///
+    /// # Errors
+    /// The database cannot be reached.
+    fn admit(&mut self, proxy: &str, asks: &[BudgetAsk]) -> Result<Vec<FleetSpend>>;
+
+    /// Applies finished calls' changes to `proxy`'s holds and marks it alive.
+    ///
+    /// # Errors
+    /// The database cannot be reached.
+    fn settle(&mut self, proxy: &str, deltas: &[HoldDelta]) -> Result<()>;
+
+    /// Drops `proxy`'s holds (a clean stop with nothing left unstored).
+    ///
+    /// # Errors
+    /// The database cannot be reached.
+    fn release(&mut self, proxy: &str) -> Result<()>;
+}
+
 /// Result with [`LedgerError`].
 pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
 
@@ -396,6 +485,30 @@ pub trait Ledger: Send {
     /// Backend failures.
     fn bulk_load(&mut self) -> Result<BulkLoad> {
         Ok(BulkLoad::none())
+    }
+
+    /// Stores records like [`Ledger::insert`] and, in the same transaction,
+    /// adds to shared budget accounts the `spend` of the records that were
+    /// new. The default ignores `spend` (a ledger without fleet budgets).
+    ///
+    /// # Errors
+    /// As [`Ledger::insert`].
+    fn insert_with_spend(
+        &mut self,
+        records: &[UsageRecord],
+        spend: &[SpendDelta],
+    ) -> Result<InsertSummary> {
+        let _ = spend;
+        self.insert(records)
+    }
+
+    /// A connection to this ledger's fleet budgets, when several processes
+    /// share it (PostgreSQL); `None` (the default) when budgets stay local.
+    ///
+    /// # Errors
+    /// The connection cannot be made.
+    fn fleet_budgets(&self) -> Result<Option<Box<dyn FleetBudgets>>> {
+        Ok(None)
     }
 }
 

@@ -17,11 +17,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use llmcost_core::{Currency, Decimal};
+use llmcost_ledger::{BudgetAsk, FleetBudgets, FleetSpend, HoldDelta, SpendDelta, UsageRecord};
 
 use crate::error::ProxyError;
 
@@ -87,6 +90,29 @@ impl Period {
     }
 }
 
+/// What calls get while fleet budgets cannot be checked (the database is unreachable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BudgetFail {
+    /// Admit on the local view: this proxy's spend and the fleet's last seen (default).
+    #[default]
+    Open,
+    /// Refuse with 503 until the database answers again.
+    Closed,
+}
+
+impl std::str::FromStr for BudgetFail {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "open" => Ok(BudgetFail::Open),
+            "closed" => Ok(BudgetFail::Closed),
+            other => Err(format!(
+                "budget-fail `{other}`: expected `open` or `closed`"
+            )),
+        }
+    }
+}
+
 /// One budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetRule {
@@ -139,6 +165,79 @@ struct Inner {
 pub struct Budgets {
     rules: Vec<BudgetRule>,
     inner: Mutex<Inner>,
+    fleet: Option<Fleet>,
+}
+
+/// A request to an admission thread.
+enum Job {
+    Admit(
+        Vec<BudgetAsk>,
+        std::sync::mpsc::SyncSender<llmcost_ledger::Result<Vec<FleetSpend>>>,
+    ),
+    Release(std::sync::mpsc::SyncSender<llmcost_ledger::Result<()>>),
+}
+
+/// The shared side of fleet budgets.
+struct Fleet {
+    /// Admission threads, each with its own connection (a blocking database
+    /// client cannot run on the serving threads' async runtimes).
+    slots: Vec<Mutex<Sender<Job>>>,
+    next: std::sync::atomic::AtomicUsize,
+    /// This proxy instance (its records' key stem).
+    proxy: String,
+    fail: BudgetFail,
+    /// While the database is unreachable, when to try it again.
+    retry_at: Mutex<Option<Instant>>,
+    /// Finished calls' hold changes, to the settling thread (`None` once closed).
+    settle: Mutex<Option<Sender<Vec<HoldDelta>>>>,
+    settler: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fleet")
+            .field("proxy", &self.proxy)
+            .field("fail", &self.fail)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Fleet {
+    /// Sends a job to the next admission thread and waits for its answer.
+    fn ask<T>(
+        &self,
+        job: impl FnOnce(std::sync::mpsc::SyncSender<llmcost_ledger::Result<T>>) -> Job,
+    ) -> llmcost_ledger::Result<T> {
+        let gone = || llmcost_ledger::LedgerError::Conflict("the admission thread stopped".into());
+        let n = self.slots.len();
+        if n == 0 {
+            return Err(gone());
+        }
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % n;
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.slots[i]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(job(tx))
+            .map_err(|_| gone())?;
+        rx.recv().map_err(|_| gone())?
+    }
+}
+
+/// How long an unreachable database is left alone before admissions try it again.
+const FLEET_RETRY: Duration = Duration::from_millis(500);
+
+/// The shared account of `rule` for `subject`: who, currency and period. Two
+/// rules over the same calls (`key` and `key:FP`) share an account.
+fn account_name(rule: &BudgetRule, subject: Option<&str>) -> String {
+    let who = match (&rule.scope, subject) {
+        (Scope::Global, _) => "global".to_string(),
+        (Scope::Tag(t), _) => format!("tag:{t}"),
+        (Scope::EachKey | Scope::Key(_), Some(k)) => format!("key:{k}"),
+        (Scope::EachKey, None) => "key".to_string(),
+        (Scope::Key(k), None) => format!("key:{k}"),
+    };
+    format!("{who}|{}|{}", rule.currency, rule.period.per())
 }
 
 /// What a call holds while in flight; give it back with [`Budgets::commit`].
@@ -146,6 +245,11 @@ pub struct Budgets {
 pub struct Reservation {
     entries: Vec<(AccountKey, Decimal)>,
     model: String,
+    /// Fleet accounts (deduplicated) and the estimate held in each; empty
+    /// when the fleet did not admit the call (local budgets, or a database outage).
+    fleet: Vec<(String, Timestamp, Decimal, Currency)>,
+    /// Fleet mode: finished calls settle their pending spend there.
+    fleet_accounts: Vec<(String, Timestamp, Currency)>,
 }
 
 impl Reservation {
@@ -176,6 +280,7 @@ impl Budgets {
         Budgets {
             rules,
             inner: Mutex::new(Inner::default()),
+            fleet: None,
         }
     }
 
@@ -208,7 +313,8 @@ impl Budgets {
     /// Admits a call at `at` or refuses it (429 naming the budget and when it resets).
     ///
     /// # Errors
-    /// [`ProxyError::BudgetExceeded`].
+    /// [`ProxyError::BudgetExceeded`]; [`ProxyError::Unavailable`] when fleet
+    /// budgets cannot be checked and `--budget-fail closed`.
     pub fn admit(
         &self,
         at: Timestamp,
@@ -217,43 +323,197 @@ impl Budgets {
         model: &str,
     ) -> Result<Reservation, ProxyError> {
         let mut res = Reservation {
-            entries: Vec::new(),
             model: model.to_string(),
+            ..Reservation::default()
         };
         if self.rules.is_empty() {
             return Ok(res);
         }
-        let mut inner = self.lock();
-        let Inner {
-            accounts,
-            estimates,
-        } = &mut *inner;
-        for (i, subject) in self.applicable(key_fp, tags) {
-            let rule = &self.rules[i];
-            let (start, end) = rule.period.bounds(at);
-            let key = AccountKey {
-                rule: i,
-                subject,
-                start,
-            };
-            let est = estimates
-                .get(&(model.to_string(), rule.currency))
-                .copied()
-                .unwrap_or_default();
-            let acct = accounts.get(&key).cloned().unwrap_or_default();
-            let over = acct.spent >= rule.limit;
-            let crowded = acct.in_flight > 0 && acct.spent + acct.reserved + est > rule.limit;
-            if over || crowded {
-                return Err(refusal(rule, &key, &acct, over, at, end));
+        // The accounts and estimates, under the local lock.
+        let mut wanted: Vec<(AccountKey, Decimal, Timestamp)> = Vec::new();
+        {
+            let inner = self.lock();
+            for (i, subject) in self.applicable(key_fp, tags) {
+                let rule = &self.rules[i];
+                let (start, end) = rule.period.bounds(at);
+                let est = inner
+                    .estimates
+                    .get(&(model.to_string(), rule.currency))
+                    .copied()
+                    .unwrap_or_default();
+                wanted.push((
+                    AccountKey {
+                        rule: i,
+                        subject,
+                        start,
+                    },
+                    est,
+                    end,
+                ));
             }
+        }
+        if let Some(fleet) = &self.fleet {
+            res.fleet_accounts = self.fleet_accounts(&wanted);
+            match self.admit_fleet(fleet, &wanted, at) {
+                Ok(held) => {
+                    res.fleet = held;
+                    let mut inner = self.lock();
+                    for (key, est, _) in wanted {
+                        let a = inner.accounts.entry(key.clone()).or_default();
+                        a.reserved += est;
+                        a.in_flight += 1;
+                        res.entries.push((key, est));
+                    }
+                    return Ok(res);
+                }
+                Err(FleetRefusal::Refused(e)) => return Err(e),
+                Err(FleetRefusal::Down(why)) => {
+                    if fleet.fail == BudgetFail::Closed {
+                        return Err(ProxyError::Unavailable(format!(
+                            "budgets cannot be checked: {why} (--budget-fail closed refuses calls until the ledger database answers)"
+                        )));
+                    }
+                    // Open: the local view decides below.
+                }
+            }
+        }
+        let mut inner = self.lock();
+        for (key, est, end) in &wanted {
+            let rule = &self.rules[key.rule];
+            let acct = inner.accounts.get(key).cloned().unwrap_or_default();
+            let over = acct.spent >= rule.limit;
+            let crowded = acct.in_flight > 0 && acct.spent + acct.reserved + *est > rule.limit;
+            if over || crowded {
+                return Err(refusal(rule, key, &acct, over, at, *end));
+            }
+        }
+        for (key, est, _) in wanted {
+            let a = inner.accounts.entry(key.clone()).or_default();
+            a.reserved += est;
+            a.in_flight += 1;
             res.entries.push((key, est));
         }
-        for (key, est) in &res.entries {
-            let a = accounts.entry(key.clone()).or_default();
-            a.reserved += *est;
-            a.in_flight += 1;
-        }
         Ok(res)
+    }
+
+    /// The fleet accounts of a call (deduplicated).
+    fn fleet_accounts(
+        &self,
+        wanted: &[(AccountKey, Decimal, Timestamp)],
+    ) -> Vec<(String, Timestamp, Currency)> {
+        let mut out: Vec<(String, Timestamp, Currency)> = Vec::new();
+        for (key, _, _) in wanted {
+            let rule = &self.rules[key.rule];
+            let name = account_name(rule, key.subject.as_deref());
+            if !out.iter().any(|(n, s, _)| *n == name && *s == key.start) {
+                out.push((name, key.start, rule.currency));
+            }
+        }
+        out
+    }
+
+    /// One round trip: the fleet admits the call (holding its estimates) or refuses it.
+    fn admit_fleet(
+        &self,
+        fleet: &Fleet,
+        wanted: &[(AccountKey, Decimal, Timestamp)],
+        at: Timestamp,
+    ) -> Result<Vec<(String, Timestamp, Decimal, Currency)>, FleetRefusal> {
+        {
+            let mut retry = fleet
+                .retry_at
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match *retry {
+                Some(t) if Instant::now() < t => {
+                    return Err(FleetRefusal::Down(
+                        "the ledger database is unreachable".into(),
+                    ));
+                }
+                Some(_) => *retry = None,
+                None => {}
+            }
+        }
+        // One ask per account (the smallest limit of the rules sharing it), sorted:
+        // admissions lock accounts in one order.
+        let mut asks: Vec<(BudgetAsk, Vec<usize>, Currency)> = Vec::new();
+        for (i, (key, est, _)) in wanted.iter().enumerate() {
+            let rule = &self.rules[key.rule];
+            let name = account_name(rule, key.subject.as_deref());
+            match asks
+                .iter_mut()
+                .find(|(a, _, _)| a.account == name && a.period_start == key.start)
+            {
+                Some((a, idx, _)) => {
+                    a.limit = a.limit.min(rule.limit);
+                    a.estimate = a.estimate.max(*est);
+                    idx.push(i);
+                }
+                None => asks.push((
+                    BudgetAsk {
+                        account: name,
+                        period_start: key.start,
+                        limit: rule.limit,
+                        estimate: *est,
+                    },
+                    vec![i],
+                    rule.currency,
+                )),
+            }
+        }
+        asks.sort_by(|a, b| {
+            (&a.0.account, a.0.period_start).cmp(&(&b.0.account, b.0.period_start))
+        });
+        let plain: Vec<BudgetAsk> = asks.iter().map(|(a, _, _)| a.clone()).collect();
+        let n = plain.len();
+        let answer = fleet.ask(|reply| Job::Admit(plain, reply));
+        let states = match answer {
+            Ok(s) if s.len() == n => s,
+            Ok(_) => {
+                return Err(FleetRefusal::Down(
+                    "a short answer from the database".into(),
+                ));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "fleet budgets: the ledger database is unreachable");
+                *fleet
+                    .retry_at
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + FLEET_RETRY);
+                return Err(FleetRefusal::Down(e.to_string()));
+            }
+        };
+        // The local view follows the fleet's (used while the database is unreachable).
+        {
+            let mut inner = self.lock();
+            for ((_, idx, _), st) in asks.iter().zip(&states) {
+                for &i in idx {
+                    let a = inner.accounts.entry(wanted[i].0.clone()).or_default();
+                    a.spent = a.spent.max(st.spent + st.pending);
+                }
+            }
+        }
+        for ((ask, idx, _), st) in asks.iter().zip(&states) {
+            if st.refused {
+                let (key, _, end) = &wanted[idx[0]];
+                let rule = &self.rules[key.rule];
+                let acct = Account {
+                    spent: st.spent + st.pending,
+                    reserved: st.reserved,
+                    in_flight: u32::try_from(st.calls).unwrap_or(u32::MAX),
+                };
+                let over = acct.spent >= ask.limit;
+                let mut rule = rule.clone();
+                rule.limit = ask.limit;
+                return Err(FleetRefusal::Refused(refusal(
+                    &rule, key, &acct, over, at, *end,
+                )));
+            }
+        }
+        Ok(asks
+            .into_iter()
+            .map(|(a, _, cur)| (a.account, a.period_start, a.estimate, cur))
+            .collect())
     }
 
     /// Records the cost of a call admitted with `res`: `cost_in(currency)` is its
@@ -281,11 +541,164 @@ impl Budgets {
                 a.spent += c;
             }
         }
-        for (cur, cost) in costs {
+        for (cur, cost) in &costs {
             if let Some(c) = cost
-                && c > Decimal::ZERO
+                && *c > Decimal::ZERO
             {
-                inner.estimates.insert((res.model.clone(), cur), c);
+                inner.estimates.insert((res.model.clone(), *cur), *c);
+            }
+        }
+        drop(inner);
+        if let Some(fleet) = &self.fleet {
+            let cost_of = |cur: Currency| {
+                costs
+                    .iter()
+                    .find(|(c, _)| *c == cur)
+                    .and_then(|(_, v)| *v)
+                    .unwrap_or_default()
+            };
+            let mut deltas: Vec<HoldDelta> = Vec::new();
+            for (account, start, cur) in &res.fleet_accounts {
+                let held = res
+                    .fleet
+                    .iter()
+                    .find(|(a, s, _, _)| a == account && s == start);
+                deltas.push(HoldDelta {
+                    account: account.clone(),
+                    period_start: *start,
+                    reserved: held.map_or(Decimal::ZERO, |h| -h.2),
+                    pending: cost_of(*cur),
+                    calls: if held.is_some() { -1 } else { 0 },
+                });
+            }
+            if let Some(tx) = fleet
+                .settle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+            {
+                let _ = tx.send(deltas);
+            }
+        }
+    }
+
+    /// Turns on fleet budgets: admissions go through `slots` (connections to
+    /// the shared ledger) for proxy instance `proxy`; finished calls' holds are
+    /// settled by a thread of their own, started here on `settler`, until
+    /// [`Budgets::close_fleet`].
+    ///
+    /// # Errors
+    /// The thread cannot be started.
+    pub fn set_fleet(
+        &mut self,
+        slots: Vec<Box<dyn FleetBudgets>>,
+        settler: Box<dyn FleetBudgets>,
+        proxy: String,
+        fail: BudgetFail,
+    ) -> std::io::Result<()> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let who = proxy.clone();
+        let handle = std::thread::Builder::new()
+            .name("llmcost-budget-settle".into())
+            .spawn(move || settle_loop(settler, &who, &rx))?;
+        let mut senders = Vec::new();
+        for mut conn in slots {
+            let (jtx, jrx) = std::sync::mpsc::channel::<Job>();
+            let who = proxy.clone();
+            std::thread::Builder::new()
+                .name("llmcost-budget-admit".into())
+                .spawn(move || {
+                    // Ends when the budgets (and their senders) are dropped.
+                    for job in jrx {
+                        match job {
+                            Job::Admit(asks, reply) => {
+                                let _ = reply.send(conn.admit(&who, &asks));
+                            }
+                            Job::Release(reply) => {
+                                let _ = reply.send(conn.release(&who));
+                            }
+                        }
+                    }
+                })?;
+            senders.push(Mutex::new(jtx));
+        }
+        self.fleet = Some(Fleet {
+            slots: senders,
+            next: std::sync::atomic::AtomicUsize::new(0),
+            proxy,
+            fail,
+            retry_at: Mutex::new(None),
+            settle: Mutex::new(Some(tx)),
+            settler: Mutex::new(Some(handle)),
+        });
+        Ok(())
+    }
+
+    /// Whether budgets are shared by a fleet.
+    #[must_use]
+    pub fn is_fleet(&self) -> bool {
+        self.fleet.is_some()
+    }
+
+    /// At shutdown, after the writer stopped: applies the queued hold changes
+    /// and, with `release` (nothing left unstored), drops this proxy's holds.
+    pub fn close_fleet(&self, release: bool) {
+        let Some(fleet) = &self.fleet else {
+            return;
+        };
+        drop(
+            fleet
+                .settle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+        let handle = fleet
+            .settler
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+        if release && let Err(e) = fleet.ask(Job::Release) {
+            tracing::warn!(error = %e, "fleet budgets: holds not released (they expire)");
+        }
+    }
+
+    /// What a stored record spends in each fleet account (for the writer's
+    /// insert transaction). `cost_in` prices it in a budget's currency.
+    pub fn spend_of(
+        &self,
+        index: usize,
+        r: &UsageRecord,
+        cost_in: &dyn Fn(Currency) -> Option<Decimal>,
+        out: &mut Vec<SpendDelta>,
+    ) {
+        let holder = r
+            .dedup_key
+            .strip_prefix("seq:proxy-")
+            .and_then(|k| k.rsplit_once(':'))
+            .map(|(stem, _)| stem.to_string());
+        let first = out.len();
+        for (i, subject) in self.applicable(r.key_fingerprint.as_deref(), &r.tags) {
+            let rule = &self.rules[i];
+            let (start, _) = rule.period.bounds(r.at);
+            let account = account_name(rule, subject.as_deref());
+            if out[first..]
+                .iter()
+                .any(|d| d.account == account && d.period_start == start)
+            {
+                continue;
+            }
+            if let Some(amount) = cost_in(rule.currency) {
+                out.push(SpendDelta {
+                    record: index,
+                    account,
+                    period_start: start,
+                    amount,
+                    holder: holder.clone(),
+                });
             }
         }
     }
@@ -350,6 +763,85 @@ impl Budgets {
             .collect();
         out.sort_by(|a, b| (a.rule.to_string(), &a.subject).cmp(&(b.rule.to_string(), &b.subject)));
         out
+    }
+}
+
+enum FleetRefusal {
+    Refused(ProxyError),
+    Down(String),
+}
+
+/// How long finished calls' hold changes gather before they are sent.
+const SETTLE_GATHER: Duration = Duration::from_millis(2);
+/// How often a proxy shows it is alive (its holds count while it does).
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// Applies finished calls' hold changes in small batches, and shows the
+/// proxy alive; keeps what the database refused and tries again.
+fn settle_loop(mut conn: Box<dyn FleetBudgets>, proxy: &str, rx: &Receiver<Vec<HoldDelta>>) {
+    let mut pending: Vec<HoldDelta> = Vec::new();
+    let mut last_beat = Instant::now();
+    let mut retry_at: Option<Instant> = None;
+    let mut open = true;
+    while open || !pending.is_empty() {
+        let wait = if pending.is_empty() {
+            HEARTBEAT
+        } else {
+            FLEET_RETRY
+        };
+        match rx.recv_timeout(wait) {
+            Ok(d) => merge(&mut pending, d),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => open = false,
+        }
+        if open {
+            std::thread::sleep(SETTLE_GATHER);
+        }
+        loop {
+            match rx.try_recv() {
+                Ok(d) => merge(&mut pending, d),
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    open = false;
+                    break;
+                }
+            }
+        }
+        let due = pending.is_empty() && last_beat.elapsed() >= HEARTBEAT;
+        if (pending.is_empty() && !due) || retry_at.is_some_and(|t| Instant::now() < t && open) {
+            continue;
+        }
+        match conn.settle(proxy, &pending) {
+            Ok(()) => {
+                pending.clear();
+                last_beat = Instant::now();
+                retry_at = None;
+            }
+            Err(e) => {
+                if !open {
+                    tracing::warn!(error = %e, "fleet budgets: holds not settled at exit (they expire)");
+                    return;
+                }
+                tracing::warn!(error = %e, "fleet budgets: cannot settle holds; retrying");
+                retry_at = Some(Instant::now() + FLEET_RETRY);
+            }
+        }
+    }
+}
+
+fn merge(into: &mut Vec<HoldDelta>, add: Vec<HoldDelta>) {
+    for d in add {
+        match into
+            .iter_mut()
+            .find(|x| x.account == d.account && x.period_start == d.period_start)
+        {
+            Some(x) => {
+                x.reserved += d.reserved;
+                x.pending += d.pending;
+                x.calls += d.calls;
+            }
+            None => into.push(d),
+        }
     }
 }
 
@@ -497,6 +989,47 @@ mod tests {
         assert!(e.to_string().contains("for key aaa"), "{e}");
         // No key: not covered by `key`.
         assert!(b.admit(now, None, &[], "m").is_ok());
+    }
+
+    #[test]
+    fn fleet_accounts_name_who_currency_and_period() {
+        let each = rule(Scope::EachKey, "1", Period::Day);
+        let one = rule(Scope::Key("abc".into()), "2", Period::Day);
+        // `key` and `key:abc` count the same spend: one account.
+        assert_eq!(account_name(&each, Some("abc")), "key:abc|USD|day");
+        assert_eq!(account_name(&one, Some("abc")), "key:abc|USD|day");
+        assert_eq!(
+            account_name(
+                &rule(Scope::Tag("ci".into()), "1", Period::Month),
+                Some("ci")
+            ),
+            "tag:ci|USD|month"
+        );
+        let b = Budgets::new(vec![each, one, rule(Scope::Global, "5", Period::Day)]);
+        let mut r = UsageRecord::new(
+            "seq:proxy-18f-2a:7",
+            ts("2026-11-23T10:00:00Z"),
+            "proxy",
+            "m",
+            llmcost_core::Usage::default(),
+        );
+        r.key_fingerprint = Some("abc".into());
+        let mut out = Vec::new();
+        b.spend_of(3, &r, &|_| Some(d("0.5")), &mut out);
+        let got: Vec<(&str, usize, Option<&str>)> = out
+            .iter()
+            .map(|x| (x.account.as_str(), x.record, x.holder.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("key:abc|USD|day", 3, Some("18f-2a")),
+                ("global|USD|day", 3, Some("18f-2a"))
+            ]
+        );
+        assert_eq!(out[0].period_start, ts("2026-11-23T00:00:00Z"));
+        assert_eq!("closed".parse::<BudgetFail>(), Ok(BudgetFail::Closed));
+        assert!("shut".parse::<BudgetFail>().is_err());
     }
 
     #[test]

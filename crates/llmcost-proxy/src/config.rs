@@ -371,6 +371,9 @@ pub struct Settings {
     pub spill_max_bytes: u64,
     /// What happens once records can be neither written nor spilled.
     pub spill_full: crate::writer::SpillFull,
+    /// Fleet budgets (a shared PostgreSQL ledger): what calls get while the
+    /// database cannot be reached.
+    pub budget_fail: crate::budget::BudgetFail,
     /// Longest a shutdown waits for calls in flight before cutting them (and
     /// recording them as incomplete).
     pub drain_timeout: Duration,
@@ -403,6 +406,7 @@ impl Default for Settings {
             spill_path: None,
             spill_max_bytes: 16 << 20,
             spill_full: crate::writer::SpillFull::Refuse,
+            budget_fail: crate::budget::BudgetFail::Open,
             drain_timeout: Duration::from_secs(10),
             abandoned_stream_drain: Duration::from_secs(10),
             fx: Vec::new(),

@@ -57,12 +57,12 @@ use llmcost_core::{Currency, Timestamp};
 use llmcost_core::{Decimal, ServiceTier, Usage};
 use llmcost_ledger::{Filter, Ledger, UsageRecord};
 
-pub use crate::budget::{BudgetRule, Budgets, Period, Scope};
+pub use crate::budget::{BudgetFail, BudgetRule, Budgets, Period, Scope};
 pub use crate::client::OutboundProxy;
 pub use crate::config::{CliOverrides, FileConfig, ProviderKind, Settings, Upstream};
 pub use crate::error::{ConfigError, ProxyError};
 pub use crate::proxy::{Endpoint, fingerprint};
-pub use crate::server::serve_threads;
+pub use crate::server::{ExtraRoutes, serve_threads, serve_threads_with};
 pub use crate::writer::{SpillFull, WriterReport};
 
 /// The spill file of a ledger at `ledger` (`<ledger>.spill.jsonl`).
@@ -130,8 +130,15 @@ pub fn check_budget_currencies(settings: &Settings, catalog: &Catalog) -> Result
     Ok(())
 }
 
+/// A call as the proxy recorded it, published to live views when it is
+/// queued for the ledger (see [`ProxyState::subscribe_calls`]).
+pub type CallEvent = Arc<UsageRecord>;
+
 /// The example config file shipped with llmcost (documented in `docs/proxy.md`).
 pub const EXAMPLE_CONFIG: &str = include_str!("../proxy.example.toml");
+
+/// Connections a proxy keeps for fleet budget admissions.
+const FLEET_SLOTS: usize = 4;
 
 /// Shared state of a running proxy.
 #[derive(Debug, Clone)]
@@ -141,7 +148,7 @@ struct Shared {
     settings: Settings,
     catalog: &'static Catalog,
     pools: Arc<client::Pools>,
-    budgets: Budgets,
+    budgets: Arc<Budgets>,
     metrics: Arc<metrics::Metrics>,
     tx: SyncSender<writer::Msg>,
     writer: Mutex<Option<JoinHandle<WriterReport>>>,
@@ -150,6 +157,8 @@ struct Shared {
     seq: AtomicU64,
     upstream_names: String,
     key_salt: String,
+    /// Each recorded call, for live views (`ProxyState::subscribe_calls`).
+    calls: tokio::sync::broadcast::Sender<CallEvent>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -242,7 +251,20 @@ impl Proxy {
         check_budget_currencies(&settings, catalog)?;
         let key_salt = key_salt(ledger.as_mut())?;
         let now = Timestamp::now();
-        let budgets = Budgets::new(settings.budgets.clone());
+        let boot = format!("{:x}-{:x}", now.as_nanosecond(), std::process::id());
+        let mut budgets = Budgets::new(settings.budgets.clone());
+        // A ledger several proxies share (PostgreSQL): budgets hold across the fleet.
+        if !settings.budgets.is_empty()
+            && let Some(settler) = ledger.fleet_budgets()?
+        {
+            let mut slots = Vec::new();
+            for _ in 0..FLEET_SLOTS {
+                if let Some(c) = ledger.fleet_budgets()? {
+                    slots.push(c);
+                }
+            }
+            budgets.set_fleet(slots, settler, boot.clone(), settings.budget_fail)?;
+        }
         let (spill, backlog) = match &settings.spill_path {
             Some(p) => {
                 let (s, b) = spill::Spill::open(p, settings.spill_max_bytes).map_err(|e| {
@@ -303,6 +325,35 @@ impl Proxy {
             }
         }
         drop(backlog);
+        let budgets = Arc::new(budgets);
+        let spend: Option<writer::SpendFn> = if budgets.is_fleet() {
+            let (b, st) = (budgets.clone(), Arc::new(settings.clone()));
+            Some(Arc::new(move |records: &[UsageRecord]| {
+                let mut out = Vec::new();
+                for (i, r) in records.iter().enumerate() {
+                    b.spend_of(
+                        i,
+                        r,
+                        &|cur| {
+                            cost_in(
+                                catalog,
+                                &st,
+                                cur,
+                                r.cost.zip(r.currency),
+                                &r.model,
+                                r.at,
+                                &r.usage,
+                                r.service_tier,
+                            )
+                        },
+                        &mut out,
+                    );
+                }
+                out
+            }))
+        } else {
+            None
+        };
         let pools = Arc::new(
             client::Pools::new(
                 &settings.upstreams,
@@ -318,6 +369,7 @@ impl Proxy {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (tx, handle) = writer::spawn(
             ledger,
+            spend,
             spill,
             settings.spill_full,
             settings.writer,
@@ -330,7 +382,6 @@ impl Proxy {
             .map(|u| format!("`{}`", u.name))
             .collect::<Vec<_>>()
             .join(", ");
-        let boot = format!("{:x}-{:x}", now.as_nanosecond(), std::process::id());
         Ok(Proxy {
             state: ProxyState(Arc::new(Shared {
                 settings,
@@ -345,6 +396,7 @@ impl Proxy {
                 seq: AtomicU64::new(0),
                 upstream_names,
                 key_salt,
+                calls: tokio::sync::broadcast::channel(1024).0,
             })),
         })
     }
@@ -400,6 +452,13 @@ impl ProxyState {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Every call recorded from now on, as it is queued for the ledger. A
+    /// receiver that falls more than 1,024 calls behind skips the oldest.
+    #[must_use]
+    pub fn subscribe_calls(&self) -> tokio::sync::broadcast::Receiver<CallEvent> {
+        self.0.calls.subscribe()
+    }
+
     /// The Prometheus text of `/metrics`.
     #[must_use]
     pub fn metrics_text(&self) -> String {
@@ -424,10 +483,15 @@ impl ProxyState {
             .writer_stop
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = self.0.tx.send(writer::Msg::Shutdown);
-        handle.join().unwrap_or_else(|_| {
+        let report = handle.join().unwrap_or_else(|_| {
             tracing::error!("the ledger writer panicked");
             WriterReport::default()
-        })
+        });
+        // Fleet holds: settled, and dropped when every record is stored.
+        self.0
+            .budgets
+            .close_fleet(report.left_in_spill == 0 && report.failed == 0);
+        report
     }
 
     /// [`ProxyState::close_blocking`] on tokio's blocking pool.

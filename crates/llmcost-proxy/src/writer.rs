@@ -32,7 +32,10 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use llmcost_ledger::{Ledger, UsageRecord};
+use llmcost_ledger::{Ledger, SpendDelta, UsageRecord};
+
+/// What records spend in fleet budget accounts (stored in their insert's transaction).
+pub(crate) type SpendFn = Arc<dyn Fn(&[UsageRecord]) -> Vec<SpendDelta> + Send + Sync>;
 
 use crate::config::WriterSettings;
 use crate::metrics::Metrics;
@@ -76,6 +79,7 @@ pub enum SpillFull {
 /// fails; records already in it are replayed first.
 pub(crate) fn spawn(
     ledger: Box<dyn Ledger>,
+    spend: Option<SpendFn>,
     spill: Option<Spill>,
     policy: SpillFull,
     settings: WriterSettings,
@@ -88,6 +92,7 @@ pub(crate) fn spawn(
         .spawn(move || {
             let mut w = Writer {
                 ledger,
+                spend,
                 spill,
                 policy,
                 held: Vec::new(),
@@ -109,8 +114,24 @@ const SLICE: Duration = Duration::from_millis(5);
 /// How often a degraded writer tries the ledger again.
 const PROBE: Duration = Duration::from_millis(500);
 
+/// Inserts records, with their fleet budget spend when budgets are shared.
+fn insert(
+    ledger: &mut Box<dyn Ledger>,
+    spend: Option<&SpendFn>,
+    records: &[UsageRecord],
+) -> llmcost_ledger::Result<llmcost_ledger::InsertSummary> {
+    match spend {
+        Some(f) => {
+            let deltas = f(records);
+            ledger.insert_with_spend(records, &deltas)
+        }
+        None => ledger.insert(records),
+    }
+}
+
 struct Writer<'a> {
     ledger: Box<dyn Ledger>,
+    spend: Option<SpendFn>,
     spill: Option<Spill>,
     policy: SpillFull,
     /// Records neither written nor spilled, oldest first.
@@ -158,7 +179,7 @@ impl Writer<'_> {
         self.next_probe = Instant::now() + PROBE;
         if !self.held.is_empty() {
             let held = std::mem::take(&mut self.held);
-            match self.ledger.insert(&held) {
+            match insert(&mut self.ledger, self.spend.as_ref(), &held) {
                 Ok(sum) => self.count_inserted(sum),
                 Err(e) => {
                     self.held = held;
@@ -182,7 +203,7 @@ impl Writer<'_> {
             };
             let mut sum = llmcost_ledger::InsertSummary::default();
             for chunk in records.chunks(1_000) {
-                match self.ledger.insert(chunk) {
+                match insert(&mut self.ledger, self.spend.as_ref(), chunk) {
                     Ok(s) => {
                         sum.inserted += s.inserted;
                         sum.duplicates += s.duplicates;
@@ -229,7 +250,7 @@ impl Writer<'_> {
         if !self.degraded() {
             let mut delays = [Duration::from_millis(50), Duration::from_millis(250)].into_iter();
             loop {
-                match self.ledger.insert(&records) {
+                match insert(&mut self.ledger, self.spend.as_ref(), &records) {
                     Ok(sum) => {
                         self.count_inserted(sum);
                         return;

@@ -56,6 +56,11 @@ pub struct ProxyArgs {
     /// Default `proxy@<host name>:<port>`.
     #[arg(long, visible_alias = "device", value_name = "NAME")]
     pub instance: Option<String>,
+    /// Fleet budgets (a PostgreSQL ledger shared by several proxies): while the
+    /// database cannot be reached, `open` keeps serving on this proxy's view of
+    /// the spend, `closed` refuses calls with 503. Records are spilled either way.
+    #[arg(long, value_name = "MODE", value_parser = ["open", "closed"], default_value = "open")]
+    pub budget_fail: String,
     /// Worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -66,6 +71,8 @@ pub struct ProxyArgs {
     /// it (salted per ledger), e.g. for a `key:FINGERPRINT` budget; then exit.
     #[arg(long)]
     pub print_key_fingerprint: bool,
+    #[command(flatten)]
+    pub dashboard: super::serve::DashboardArgs,
 }
 
 pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
@@ -121,6 +128,10 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if let Some(p) = &args.ca_file {
         settings.ca_file = Some(p.clone());
     }
+    settings.budget_fail = args
+        .budget_fail
+        .parse()
+        .map_err(|e: String| crate::common::usage_err!("{e}"))?;
     let catalog = super::catalog()?;
     llmcost_proxy::check_budget_currencies(&settings, catalog).with_context(where_)?;
     let listen = args
@@ -128,6 +139,15 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .clone()
         .or_else(|| file.listen.clone())
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    // The dashboard off loopback needs a token: refused before anything is bound.
+    let dashboard_token = if args.dashboard.dashboard {
+        let t = args.dashboard.token.resolve()?;
+        llmcost_web::check_listen(&listen, t.as_deref())
+            .map_err(|e| crate::common::usage_err!("--dashboard: {e}"))?;
+        Some(t)
+    } else {
+        None
+    };
     let at = crate::ledger::location(args.ledger.as_deref())?;
     // A locked ledger must not hold the writer for SQLite's usual 30 s: after
     // 1 s the records go to the spill file and are replayed later.
@@ -171,8 +191,32 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         "llmcost proxy listening on http://{local}"
     );
     let state = proxy.state();
-    let report = llmcost_proxy::serve_threads(listener, state.clone(), threads, shutdown_signal())
-        .context("the proxy stopped with an error");
+    let extra = match dashboard_token {
+        Some(token) => {
+            let ledger = match &at {
+                llmcost_app::ledger::Location::Sqlite(p) => p.display().to_string(),
+                llmcost_app::ledger::Location::Postgres(url) => url.clone(),
+            };
+            Some(llmcost_proxy::ExtraRoutes {
+                router: llmcost_web::router(super::serve::web_state(
+                    ledger,
+                    Vec::new(),
+                    token,
+                    Some(state.clone()),
+                )?),
+                claims: llmcost_web::claims,
+            })
+        }
+        None => None,
+    };
+    let report = llmcost_proxy::serve_threads_with(
+        listener,
+        state.clone(),
+        threads,
+        shutdown_signal(),
+        extra,
+    )
+    .context("the proxy stopped with an error");
     drop(bulk);
     let report = report?;
     let dropped = state.dropped();

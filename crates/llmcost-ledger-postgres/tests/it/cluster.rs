@@ -22,6 +22,7 @@ pub struct Cluster {
     data: PathBuf,
     pub port: u16,
     as_postgres: bool,
+    opts: std::sync::OnceLock<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -115,6 +116,7 @@ impl Cluster {
             data,
             port: free_port(),
             as_postgres,
+            opts: std::sync::OnceLock::new(),
             _dir: dir,
         };
         c.run(
@@ -150,12 +152,20 @@ impl Cluster {
             c.port,
             c.socket_dir().display()
         );
-        let log = c.data.join("server.log");
-        c.run(
+        let _ = c.opts.set(opts);
+        c.start_server();
+        c
+    }
+
+    /// Starts the server (again, after [`Cluster::stop_server`]), on the same port.
+    pub fn start_server(&self) {
+        let log = self.data.join("server.log");
+        let opts = self.opts.get().expect("options");
+        self.run(
             "pg_ctl",
             &[
                 "-D".as_ref(),
-                c.data.as_os_str(),
+                self.data.as_os_str(),
                 "-l".as_ref(),
                 log.as_os_str(),
                 "-w".as_ref(),
@@ -164,7 +174,21 @@ impl Cluster {
                 "start".as_ref(),
             ],
         );
-        c
+    }
+
+    /// Stops the server (`-m fast`: clients are cut off), as an outage.
+    pub fn stop_server(&self) {
+        self.run(
+            "pg_ctl",
+            &[
+                "-D".as_ref(),
+                self.data.as_os_str(),
+                "-m".as_ref(),
+                "fast".as_ref(),
+                "-w".as_ref(),
+                "stop".as_ref(),
+            ],
+        );
     }
 
     fn socket_dir(&self) -> &Path {

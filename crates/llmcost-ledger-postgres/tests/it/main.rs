@@ -2,6 +2,7 @@
 //! story, then what only PostgreSQL can be asked.
 
 mod cluster;
+mod fleet;
 mod tls;
 
 use std::str::FromStr;
@@ -63,12 +64,13 @@ fn a_version_1_ledger_gets_devices_and_its_rollups() {
         })
         .collect();
     l.insert(&records).expect("insert");
-    // Back to schema 1: no rollups, no device column.
+    // Back to schema 1: no rollups, no device column, no fleet budgets.
     l.client()
         .expect("client")
         .batch_execute(
             "DROP TABLE rollups; ALTER TABLE records DROP COLUMN device; \
-             DELETE FROM schema_version WHERE version = 2",
+             DROP TABLE budget_spend, budget_holds; DROP FUNCTION llmcost_budget_admit; \
+             DELETE FROM schema_version WHERE version >= 2",
         )
         .expect("downgrade");
     drop(l);
@@ -340,11 +342,12 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
             .map(|r| r.get(0))
             .collect()
     };
-    assert_eq!(versions(&l), [1, 2]);
-    assert_eq!(SCHEMA_VERSION, 2);
+    // 1: records; 2: devices and rollups; 3: fleet budgets.
+    assert_eq!(versions(&l), [1, 2, 3]);
+    assert_eq!(SCHEMA_VERSION, 3);
     // Opening again migrates nothing and keeps the data.
     let again = PgLedger::open(&url).expect("reopen");
-    assert_eq!(versions(&again), [1, 2]);
+    assert_eq!(versions(&again), [1, 2, 3]);
     assert_eq!(again.count().expect("count"), 1);
     // A newer llmcost moved the schema on: this build refuses it, typed.
     l.client()
@@ -353,7 +356,7 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
         .expect("bump");
     match PgLedger::open(&url) {
         Err(LedgerError::SchemaTooNew { found, supported }) => {
-            assert_eq!((found, supported), (7, 2));
+            assert_eq!((found, supported), (7, 3));
         }
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
