@@ -6,6 +6,12 @@
 //! price quotes (cost, estimate, compare, forecast, prices) and the one place
 //! where a ledger backend is chosen from a URL or path.
 
+pub mod device;
+pub mod error;
+pub mod ledger;
 pub mod quote;
+pub mod report;
 pub mod text;
 pub mod wire;
+
+pub use error::{Error, Result, UnknownCurrency, UsageError};

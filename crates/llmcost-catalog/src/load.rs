@@ -3,7 +3,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use llmcost_core::schedule::{calendar_end_of, epoch_day};
+use llmcost_core::civil::epoch_day;
+use llmcost_core::schedule::calendar_end_of;
 use llmcost_core::{
     Currency, DayWindow, Decimal, LongContext, OffPeak, PriceRow, PriceRowSpec, Rates, Schedule,
     ScheduleKind, ServiceTier, TierBasis, TierPricing, Timestamp,

@@ -9,12 +9,71 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Prices come from a curated, sourced catalog with history built into the binary:
 /// usage is priced at the price in force when the tokens were used.
 #[derive(Debug, Parser)]
-#[command(name = "llmcost", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "llmcost",
+    version,
+    about,
+    long_about,
+    max_term_width = 100,
+    disable_help_flag = true,
+    after_long_help = "Defaults for --currency, --tz, --ledger and --prefer can be kept in a config file: \
+        $LLMCOST_CONFIG, else <config dir>/llmcost/config.toml (keys currency, tz, ledger, prefer). \
+        Flags and environment variables win over it."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     #[command(flatten)]
     pub layers: crate::commands::catalog_layers::CatalogOpts,
+    #[command(flatten)]
+    pub global: GlobalOpts,
+}
+
+/// Options of every command: what reaches the terminal.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalOpts {
+    /// Print help (`-h` and `--help` print the same).
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::HelpLong, global = true)]
+    pub help: Option<bool>,
+    /// No progress, notes or warnings on stderr (data and errors are still shown).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Colour: auto (on a terminal, unless `NO_COLOR` is set), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// Tables in plain ASCII (rules, arrows and marks).
+    #[arg(long, global = true)]
+    pub ascii: bool,
+    /// Tables at full width: no text shortened to fit the terminal.
+    #[arg(long, global = true)]
+    pub wide: bool,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set or `TERM=dumb`.
+    #[default]
+    Auto,
+    /// Always, even into a pipe.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a stream that is (or is not) a terminal.
+    pub fn colors(self, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+                terminal && !no_color && !dumb
+            }
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +102,8 @@ pub enum Command {
     Proxy(crate::commands::proxy::ProxyArgs),
     /// Ledger administration: `init` a schema, `prune` old records, `copy` records between ledgers.
     Ledger(crate::commands::ledger_admin::LedgerArgs),
+    /// Web dashboard of the ledger: spend, live proxy calls, price histories, reconcile.
+    Serve(crate::commands::serve::ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `llmcost man > llmcost.1`.

@@ -45,26 +45,22 @@ pub fn into_usage(e: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// Prints a warning on stderr.
-#[expect(clippy::print_stderr, reason = "warnings go to stderr")]
+/// Prints a warning on stderr (through the printer of the run: `--quiet` silences it).
 pub fn warn(msg: &str) {
-    eprintln!("warning: {msg}");
+    crate::printer::Printer::current().warn(msg);
 }
 
 /// Warns on stderr that models were left unpriced (exit code 1).
-#[expect(clippy::print_stderr, reason = "warnings go to stderr")]
 pub fn warn_unpriced<'a>(models: impl Iterator<Item = &'a str>) {
     let list: Vec<String> = models.map(|m| format!("`{m}`")).collect();
     if !list.is_empty() {
-        eprintln!(
-            "warning: no price for {}: listed as unpriced, with no cost (never counted as zero)\n  hint: check the model names (`llmcost prices NAME`), or price them in a user catalog file",
+        warn(&format!(
+            "no price for {}: listed as unpriced, with no cost (never counted as zero)\n  hint: check the model names (`llmcost prices NAME`), or price them in a user catalog file",
             list.join(", ")
-        );
+        ));
     }
 }
 
-#[cfg(test)]
-pub use llmcost_app::quote::Fx;
 pub use llmcost_app::quote::{PriceSettings, Priced, Provenance, parse_time, price, resolve};
 
 impl llmcost_app::quote::PriceInput for crate::args::PriceOpts {

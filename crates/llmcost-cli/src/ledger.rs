@@ -1,39 +1,21 @@
-//! Opening the usage ledger for the commands that read or write it.
+//! Which ledger the commands that read or write it use: `--ledger PATH|URL`,
+//! else `$LLMCOST_LEDGER`, else the data directory. `llmcost_app::ledger`
+//! opens it (the backend is chosen there, from the path or URL).
 //!
-//! Commands that only read (`report`, `reconcile`) use [`open_ledger_read`]:
-//! they never create, migrate or write a ledger, and a missing one is a
+//! Commands that only read (`report`, `reconcile`) open it read-only: they
+//! never create, migrate or write a ledger, and a missing one is a
 //! [`MissingLedger`] error naming the path. `reprice` needs an existing one
-//! too ([`open_existing_ledger`]); only `import` and `proxy` create it.
+//! too; only `import` and `proxy` create it.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use llmcost_ledger::LedgerError;
-use llmcost_ledger_sqlite::{SqliteLedger, default_ledger_path};
+use anyhow::Result;
+use llmcost_app::ledger::{Location, OpenMode, default_ledger_path};
+use llmcost_ledger::Ledger;
 
-/// The environment variable naming the ledger file.
-pub const LEDGER_ENV: &str = "LLMCOST_LEDGER";
+pub use llmcost_app::ledger::{LEDGER_ENV, MissingLedger};
 
-/// No ledger where one was expected (a configuration error: nothing was done).
-#[derive(Debug)]
-pub struct MissingLedger {
-    /// Where it was looked for.
-    pub path: PathBuf,
-}
-
-impl std::fmt::Display for MissingLedger {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "there is no ledger at {}\nhint: run `llmcost import` to create it from your logs, or give the right file with `--ledger PATH` or `{LEDGER_ENV}`",
-            self.path.display()
-        )
-    }
-}
-
-impl std::error::Error for MissingLedger {}
-
-/// Where the ledger is: `--ledger PATH`, else `$LLMCOST_LEDGER`, else the
+/// Where the ledger is: `--ledger PATH|URL`, else `$LLMCOST_LEDGER`, else the
 /// user's data directory (`<data dir>/llmcost/ledger.db`).
 ///
 /// # Errors
@@ -50,40 +32,35 @@ pub fn ledger_path(path: Option<&Path>) -> Result<PathBuf> {
     })
 }
 
+/// Where the ledger is, as a path or URL ([`ledger_path`]).
+///
+/// # Errors
+/// As [`ledger_path`].
+pub fn location(path: Option<&Path>) -> Result<Location> {
+    Ok(Location::parse(ledger_path(path)?.as_os_str()))
+}
+
+/// Opens the ledger at `at` in `mode`.
+///
+/// # Errors
+/// [`MissingLedger`] when it must exist and does not; else when it cannot
+/// be created, opened or read, or was written by a newer llmcost.
+pub fn open_at(at: &Location, mode: OpenMode) -> Result<Box<dyn Ledger>> {
+    Ok(llmcost_app::ledger::open_location(at, mode)?)
+}
+
 /// Opens (creating if needed) the ledger chosen as [`ledger_path`] says.
 ///
 /// # Errors
-/// When the file cannot be created or opened, or was written by a newer llmcost.
-pub fn open_ledger(path: Option<&Path>) -> Result<SqliteLedger> {
-    let path = ledger_path(path)?;
-    SqliteLedger::open(&path).with_context(|| format!("cannot open the ledger {}", path.display()))
+/// As [`open_at`].
+pub fn open_ledger(path: Option<&Path>) -> Result<Box<dyn Ledger>> {
+    open_at(&location(path)?, OpenMode::Create)
 }
 
 /// Opens an existing ledger for reading only (nothing created or written).
 ///
 /// # Errors
-/// [`MissingLedger`] when there is no file; else when it cannot be read, is
-/// not a ledger, or was written by a newer llmcost.
-pub fn open_ledger_read(path: Option<&Path>) -> Result<SqliteLedger> {
-    let path = ledger_path(path)?;
-    match SqliteLedger::open_read_only(&path) {
-        Ok(l) => Ok(l),
-        Err(LedgerError::NotFound) => Err(MissingLedger { path }.into()),
-        Err(e) => {
-            Err(anyhow::Error::new(e).context(format!("cannot read the ledger {}", path.display())))
-        }
-    }
-}
-
-/// Opens an existing ledger for writing (migrating it if needed), without
-/// creating one.
-///
-/// # Errors
-/// [`MissingLedger`] when there is no file; else as [`open_ledger`].
-pub fn open_existing_ledger(path: Option<&Path>) -> Result<SqliteLedger> {
-    let path = ledger_path(path)?;
-    if !path.is_file() {
-        return Err(MissingLedger { path }.into());
-    }
-    SqliteLedger::open(&path).with_context(|| format!("cannot open the ledger {}", path.display()))
+/// As [`open_at`].
+pub fn open_ledger_read(path: Option<&Path>) -> Result<Box<dyn Ledger>> {
+    open_at(&location(path)?, OpenMode::ReadOnly)
 }

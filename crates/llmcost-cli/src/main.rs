@@ -4,13 +4,17 @@ mod args;
 mod bill;
 mod commands;
 mod common;
+mod config;
 mod ledger;
 mod output;
+mod printer;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use std::io::IsTerminal;
+
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::args::{Cli, Command};
 use crate::commands::ExitStatus;
@@ -29,6 +33,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Reconcile(a) => commands::reconcile::run(a, out),
         Command::Proxy(a) => commands::proxy::run(a, out),
         Command::Ledger(a) => commands::ledger_admin::run(a, out),
+        Command::Serve(a) => commands::serve::run(a, out),
         Command::Completions(a) => commands::shell::completions(a.shell, out),
         Command::Man => commands::shell::man(out),
     }
@@ -58,6 +63,13 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             } else {
                 code::FAILED
             };
+        }
+        // An application-layer error says its kind, or leaves it to its source.
+        if let Some(usage) = c
+            .downcast_ref::<llmcost_app::Error>()
+            .and_then(llmcost_app::Error::is_usage)
+        {
+            return if usage { code::USAGE } else { code::FAILED };
         }
         if c.is::<common::UsageError>()
             || c.is::<clap::Error>()
@@ -117,12 +129,34 @@ fn exit_code(e: &anyhow::Error) -> u8 {
     code::FAILED
 }
 
-#[expect(clippy::print_stderr, reason = "main reports errors on stderr")]
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let g = cli.global.clone();
+    let quiet = g.quiet || matches!(&cli.command, Command::Import(a) if a.quiet);
+    let printer =
+        printer::Printer::new(quiet, g.color.colors(std::io::stderr().is_terminal())).install();
+    output::set_style(output::Style {
+        color: g.color.colors(std::io::stdout().is_terminal()),
+        ascii: g.ascii,
+        width: if g.wide {
+            None
+        } else {
+            output::terminal_width()
+        },
+    });
+    match config::load() {
+        Ok(c) => config::apply(&c, &mut cli, &matches),
+        Err(e) => {
+            printer.error(&format!("{e:#}"));
+            return ExitCode::from(code::USAGE);
+        }
+    }
     commands::catalog_layers::configure(&cli.layers);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(printer.stdout());
     let result = run(&cli, &mut out).and_then(|s| {
         out.flush()?;
         Ok(s)
@@ -138,12 +172,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let _ = out.flush();
-            let msg = format!("{e:#}");
-            let (first, rest) = msg.split_once('\n').unwrap_or((&msg, ""));
-            eprintln!("error: {first}");
-            if !rest.is_empty() {
-                eprintln!("{rest}");
-            }
+            printer.error(&format!("{e:#}"));
             ExitCode::from(exit_code(&e))
         }
     }

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::float_arithmetic)]
 
+pub mod civil;
 pub mod engine;
 pub mod money;
 pub mod price;

@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub(crate) const DAY: i64 = 86_400;
+use crate::civil::{SECONDS_PER_DAY, date_of_day, epoch_day};
+
+pub(crate) const DAY: i64 = SECONDS_PER_DAY;
 
 /// A daily window `[start, end)` in seconds since 00:00 UTC. When `end <= start`
 /// the window wraps past midnight (16:30–00:30).
@@ -140,7 +142,7 @@ impl Schedule {
             return None;
         };
         let last_local = end.as_second() - 1 + i64::from(*utc_offset_seconds);
-        civil_of_day(last_local.div_euclid(DAY))
+        date_of_day(last_local.div_euclid(DAY))
     }
 
     /// The first instant its holiday calendar does not cover: local midnight
@@ -178,25 +180,6 @@ pub fn calendar_end_of(last: jiff::civil::Date, utc_offset_seconds: i32) -> Opti
         .checked_mul(DAY)?
         .checked_sub(i64::from(utc_offset_seconds))?;
     Timestamp::from_second(secs).ok()
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_of_day(day: i64) -> Option<jiff::civil::Date> {
-    Some(
-        Timestamp::from_second(day.checked_mul(DAY)?)
-            .ok()?
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date(),
-    )
-}
-
-/// Days since 1970-01-01 of a civil date.
-#[must_use]
-pub fn epoch_day(date: jiff::civil::Date) -> i64 {
-    // Dates within jiff's range always have a UTC midnight.
-    date.to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp().as_second().div_euclid(DAY))
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -482,7 +482,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::schedule::epoch_day;
+    use crate::civil::epoch_day;
     use jiff::civil::date;
 
     fn t(s: &str) -> Timestamp {

@@ -12,6 +12,7 @@
 mod conn;
 mod fleet;
 mod prune;
+mod rollup;
 mod schema;
 mod tls;
 
@@ -82,7 +83,7 @@ const BUCKET_COLS: [&str; 11] = [
 const HEAD_COLS: &str =
     "at, at_nanos, dedup_key, source, origin, line, provider, model, project, session";
 const TAIL_COLS: &str = "service_tier, cost, currency, price_ref, billed, billed_currency, \
-                         raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete";
+                         raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete, device";
 
 fn data_cols() -> String {
     format!("{HEAD_COLS}, {}, {TAIL_COLS}", BUCKET_COLS.join(", "))
@@ -441,24 +442,20 @@ fn stage_and_insert(tx: &mut Transaction<'_>, copy: &str, spend_copy: &str) -> R
               k AS (INSERT INTO record_keys (dedup_key, at) \
                     SELECT dedup_key, at FROM s ORDER BY dedup_key \
                     ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key)";
-    let n = if with_spend {
-        // Only the records claimed here (new ones) add their spend.
-        let sql = format!(
-            "{head}, r AS ({insert} RETURNING 1), {} SELECT count(*) FROM r",
-            fleet::SPEND_CTES
-        );
-        let n: i64 = tx
-            .query_one(&sql, &[])
-            .map_err(backend)?
-            .try_get(0)
-            .map_err(backend)?;
+    // The stored rows are added to the hourly rollups in the same statement,
+    // and the spend of the records claimed here (new ones) to their budgets.
+    let spend_ctes = if with_spend { fleet::SPEND_CTES } else { "" };
+    let sql = rollup::insert_and_roll_up(&format!("{head} {insert}"), spend_ctes);
+    let n: i64 = tx
+        .query_one(&sql, &[])
+        .map_err(backend)?
+        .try_get(0)
+        .map_err(backend)?;
+    if with_spend {
         tx.execute("TRUNCATE pg_temp.llmcost_spend_stage", &[])
             .map_err(backend)?;
-        u64::try_from(n).unwrap_or(0)
-    } else {
-        tx.execute(&format!("{head} {insert}"), &[])
-            .map_err(backend)?
-    };
+    }
+    let n = u64::try_from(n).unwrap_or(0);
     tx.execute("TRUNCATE pg_temp.llmcost_stage", &[])
         .map_err(backend)?;
     Ok(n)
@@ -568,6 +565,7 @@ fn copy_line(out: &mut String, ord: usize, r: &UsageRecord) -> Result<()> {
     );
     fields.push(r.key_fingerprint.clone());
     fields.push(Some(if r.incomplete { "t" } else { "f" }.into()));
+    fields.push(r.device.clone());
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
             out.push('\t');
@@ -681,7 +679,7 @@ fn full_cols() -> String {
     s.push_str(&BUCKET_COLS.join(", "));
     s.push_str(
         ", service_tier, cost::text, currency, price_ref, billed::text, billed_currency, \
-         raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete",
+         raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete, device",
     );
     s
 }
@@ -801,6 +799,7 @@ fn full_record(row: &Row) -> Result<UsageRecord> {
         ttfb_ms: r.opt_unsigned(t + 10, "ttfb_ms")?,
         key_fingerprint: r.get(t + 11)?,
         incomplete: r.get(t + 12)?,
+        device: r.get(t + 13)?,
     })
 }
 
@@ -901,14 +900,24 @@ impl Ledger for PgLedger {
             .collect();
         let pref: Vec<Option<&str>> = costs.iter().map(|c| c.3.as_deref()).collect();
         let mut client = self.client()?;
-        client
-            .execute(
-                "UPDATE records r SET cost = u.cost::numeric, currency = u.cur, price_ref = u.pref \
-                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(k, cost, cur, pref) \
-                 WHERE r.dedup_key = u.k",
-                &[&keys, &cost, &cur, &pref],
-            )
-            .map_err(backend)
+        let mut tx = client.transaction().map_err(backend)?;
+        // The rollups of the hours of the changed records are rebuilt with them.
+        let n = rollup::update_and_rebuild(
+            &mut tx,
+            "UPDATE records r SET cost = u.cost::numeric, currency = u.cur, price_ref = u.pref \
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(k, cost, cur, pref) \
+             WHERE r.dedup_key = u.k",
+            &[&keys, &cost, &cur, &pref],
+        )?;
+        tx.commit().map_err(backend)?;
+        Ok(n)
+    }
+
+    fn rollup(
+        &self,
+        q: &llmcost_ledger::RollupQuery,
+    ) -> Result<Option<Vec<llmcost_ledger::RollupRow>>> {
+        rollup::query(&mut *self.client()?, q)
     }
 
     fn count(&self) -> Result<u64> {

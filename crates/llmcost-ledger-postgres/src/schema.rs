@@ -8,7 +8,7 @@ use postgres::Client;
 use crate::backend;
 
 /// The newest schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Advisory lock keys (`llmcost` in ASCII, plus a suffix).
 const LOCK_MIGRATE: i64 = 0x6c6c_6d63_6f73_7401;
@@ -16,9 +16,10 @@ const LOCK_MIGRATE: i64 = 0x6c6c_6d63_6f73_7401;
 pub(crate) const LOCK_PARTITIONS: i64 = 0x6c6c_6d63_6f73_7402;
 
 /// Migrations, oldest first: `(version, SQL)`. Never edit a released one; add a new one.
-const MIGRATIONS: &[(i64, &str)] = &[
-    (
-        1,
+/// Version 2 (devices and hourly rollups) is built by [`crate::rollup::migration`];
+/// version 3 (fleet budgets) is [`BUDGETS`].
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
     "CREATE TABLE record_keys (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         dedup_key text NOT NULL UNIQUE,
@@ -71,13 +72,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
         head_hash text NOT NULL,
         lines bigint NOT NULL
     );",
-    ),
-    (
-        2,
-        // Fleet budgets: the stored spend per account and period, kept in the
-        // records' insert transaction, and each proxy's holds (reservations of
-        // calls in flight, spend not stored yet), alive while `seen` is fresh.
-        "CREATE TABLE budget_spend (
+)];
+
+/// Version 3, fleet budgets: the stored spend per account and period, kept in the
+/// records' insert transaction, and each proxy's holds (reservations of calls in
+/// flight, spend not stored yet), alive while `seen` is fresh.
+const BUDGETS: &str = "CREATE TABLE budget_spend (
         account text NOT NULL,
         period_start timestamptz NOT NULL,
         spent numeric NOT NULL DEFAULT 0,
@@ -128,9 +128,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
             END LOOP;
         END IF;
     END
-    $fn$;",
-    ),
-];
+    $fn$;";
 
 /// Per-connection setup after migrating: UTC, and the staging table COPY fills.
 pub(crate) const SESSION_SQL: &str = "SET TIME ZONE 'UTC';
@@ -169,7 +167,8 @@ pub(crate) const SESSION_SQL: &str = "SET TIME ZONE 'UTC';
         latency_ms bigint,
         ttfb_ms bigint,
         key_fingerprint text,
-        incomplete boolean NOT NULL
+        incomplete boolean NOT NULL,
+        device text
     ) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE IF NOT EXISTS llmcost_spend_stage (
         ord bigint NOT NULL,
@@ -202,7 +201,16 @@ pub(crate) fn migrate(client: &mut Client) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+    let rollups = crate::rollup::migration();
+    let steps = MIGRATIONS
+        .iter()
+        .map(|(v, sql)| (v, *sql))
+        .chain(std::iter::once((&2, rollups.as_str())))
+        .chain(std::iter::once((&3, BUDGETS)));
+    if found < 2 {
+        check_server_version(&mut tx)?;
+    }
+    for (version, sql) in steps.filter(|(v, _)| **v > found) {
         tx.batch_execute(sql).map_err(backend)?;
         tx.execute(
             "INSERT INTO schema_version (version) VALUES ($1)",
@@ -213,13 +221,29 @@ pub(crate) fn migrate(client: &mut Client) -> Result<()> {
     tx.commit().map_err(backend)
 }
 
+/// Rollups need `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15).
+fn check_server_version(tx: &mut postgres::Transaction<'_>) -> Result<()> {
+    let v: String = tx
+        .query_one("SHOW server_version_num", &[])
+        .map_err(backend)?
+        .try_get(0)
+        .map_err(backend)?;
+    match v.trim().parse::<u32>() {
+        Ok(n) if n < 150_000 => Err(LedgerError::Conflict(format!(
+            "the PostgreSQL ledger needs PostgreSQL 15 or newer (this server is version {n}); upgrade the server"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn migrations_are_numbered_from_one_without_gaps() {
-        let versions: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
+        let mut versions: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
+        versions.extend([2, 3]);
         let expected: Vec<i64> = (1..=SCHEMA_VERSION).collect();
         assert_eq!(versions, expected);
     }

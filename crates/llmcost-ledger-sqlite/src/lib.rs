@@ -27,15 +27,18 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap;
 
 mod admin;
+mod caps;
 mod conn;
 mod details;
 mod filter;
 mod read;
 mod rekey;
+mod rollup;
 mod schema;
 mod strings;
 mod write;
 
+pub use caps::CHECKPOINT_INTERVAL;
 pub use conn::AUTO_CHECKPOINT_PAGES;
 pub use rekey::write_v2_ledger;
 pub use schema::SCHEMA_VERSION;
@@ -184,12 +187,30 @@ impl Ledger for SqliteLedger {
         self.for_each_lean_in(filter, None, f)
     }
 
+    fn lean_parts(
+        &self,
+        parts: usize,
+        min_records: u64,
+    ) -> Result<Vec<Box<dyn llmcost_ledger::LeanPart>>> {
+        caps::lean_parts(self, parts, min_records)
+    }
+
+    fn reader(&self) -> Result<Box<dyn Ledger>> {
+        caps::reader(self)
+    }
+
+    fn bulk_load(&mut self) -> Result<llmcost_ledger::BulkLoad> {
+        caps::bulk_load(self, CHECKPOINT_INTERVAL)
+    }
+
     fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64> {
         self.write(|tx, strings, _| {
             let mut updated = 0;
+            let mut hours = rustc_hash::FxHashSet::default();
             let mut entry = tx
                 .prepare_cached(
-                    "UPDATE entries SET cost = ?2, currency = ?3, price_ref = ?4 WHERE id = ?1",
+                    "UPDATE entries SET cost = ?2, currency = ?3, price_ref = ?4 WHERE id = ?1 \
+                     RETURNING at",
                 )
                 .map_err(sql)?;
             for (key, cost, currency, price_ref) in costs {
@@ -199,18 +220,31 @@ impl Ledger for SqliteLedger {
                 };
                 let currency = strings.opt(tx, currency.as_ref().map(Currency::as_str))?;
                 let price_ref = strings.opt(tx, price_ref.as_deref())?;
-                entry
-                    .execute(params![
-                        id,
-                        cost.map(|d| d.to_string()),
-                        currency,
-                        price_ref
-                    ])
+                let at: i64 = entry
+                    .query_row(
+                        params![id, cost.map(|d| d.to_string()), currency, price_ref],
+                        |r| r.get(0),
+                    )
                     .map_err(sql)?;
+                hours.insert(rollup::hour(at));
                 updated += 1;
             }
+            drop(entry);
+            // The rollups of the hours whose records changed, from the records.
+            rollup::rebuild(tx, Some(&hours))?;
             Ok(updated)
         })
+    }
+
+    fn rollup(
+        &self,
+        q: &llmcost_ledger::RollupQuery,
+    ) -> Result<Option<Vec<llmcost_ledger::RollupRow>>> {
+        // A schema-3 or -4 ledger read as it is has no rollups yet.
+        if self.schema_version()? < 5 {
+            return Ok(None);
+        }
+        rollup::query(&self.conn, q)
     }
 
     fn count(&self) -> Result<u64> {

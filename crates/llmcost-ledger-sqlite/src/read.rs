@@ -18,7 +18,7 @@ use crate::{SqliteLedger, corrupt, sql};
 const COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
      e.cache_read, e.cache_write, e.cache_write_1h, e.output, e.reasoning, e.service_tier, \
      e.cost, e.currency, e.price_ref, e.tags, e.key_fingerprint, e.incomplete, e.detail, \
-     e.input_audio, e.cache_read_audio, e.output_audio, e.input_image, e.output_image";
+     e.input_audio, e.cache_read_audio, e.output_audio, e.input_image, e.output_image, e.device";
 
 /// Columns read back by [`Ledger::for_each_lean`], in [`read_lean`] order.
 const LEAN_COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session, e.input, \
@@ -69,7 +69,13 @@ impl SqliteLedger {
     ) -> Result<()> {
         let dict = Dict::load(&self.conn)?;
         let (clause, params) = where_clause(filter)?;
-        let query = format!("SELECT {COLUMNS} FROM entries AS e{clause}{order}");
+        // A schema-3 or -4 ledger read as it is has no device column.
+        let cols = if self.schema_version()? >= 5 {
+            COLUMNS.to_string()
+        } else {
+            COLUMNS.replace("e.device", "NULL")
+        };
+        let query = format!("SELECT {cols} FROM entries AS e{clause}{order}");
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
@@ -330,6 +336,7 @@ fn read_record(row: &Row<'_>, dict: &Dict) -> Result<(i64, i64, UsageRecord)> {
     r.tags = tags;
     r.key_fingerprint = owned(17, "key_fingerprint")?;
     r.incomplete = row.get(18).map_err(sql)?;
+    r.device = owned(25, "device")?;
     Ok((id, col_i64(row, 19)?, r))
 }
 

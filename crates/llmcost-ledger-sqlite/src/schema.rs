@@ -9,7 +9,7 @@ use rusqlite::{Row, TransactionBehavior};
 
 use crate::read::{col_decimal, col_i64, col_opt_u64, col_usage, timestamp};
 use crate::strings::Interner;
-use crate::{SqliteLedger, corrupt, rekey, sql};
+use crate::{SqliteLedger, corrupt, rekey, rollup, sql};
 
 /// Migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -17,6 +17,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_narrow.sql"),
     include_str!("../migrations/0003_modal_buckets.sql"),
     include_str!("../migrations/0004_identity.sql"),
+    include_str!("../migrations/0005_rollups.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -69,6 +70,14 @@ impl SqliteLedger {
         // Schema 4: JSON Lines and CSV records (copied v1 rows too) get their identity keys.
         if found <= 3 {
             rekey::rekey_v2(&tx)?;
+        }
+        // Schema 5: providers out of the details (rows copied from v1 have
+        // theirs), then the rollups of every stored record.
+        if (2..=4).contains(&found) {
+            rollup::copy_providers(&tx, &mut Interner::new(&mut self.interned))?;
+        }
+        if found <= 4 {
+            rollup::rebuild(&tx, None)?;
         }
         let done = tx.commit().map_err(sql);
         // Ids interned in a migration that failed may have been rolled back.
@@ -152,6 +161,7 @@ fn read_v1(row: &Row<'_>, id: i64) -> Result<UsageRecord> {
         ttfb_ms: col_opt_u64(row, id, 26, "ttfb_ms")?,
         key_fingerprint: text(27)?,
         incomplete: row.get(28).map_err(sql)?,
+        device: None,
     })
 }
 
@@ -291,7 +301,10 @@ mod tests {
             let mut l = SqliteLedger::open(&path).expect("create");
             assert_eq!(l.insert(&before).expect("insert").inserted, 3);
             let v2_view = &MIGRATIONS[1][MIGRATIONS[1].find("CREATE VIEW").expect("view")..];
-            let mut down = String::from("DROP VIEW records;");
+            let mut down = String::from(
+                "DROP VIEW records; DROP TABLE rollups; \
+                 ALTER TABLE entries DROP COLUMN provider; ALTER TABLE entries DROP COLUMN device;",
+            );
             for b in Bucket::MODAL {
                 down.push_str(&format!("ALTER TABLE entries DROP COLUMN {};", b.key()));
             }

@@ -17,7 +17,7 @@ pub(crate) const INTERN_CACHE_MAX: usize = 100_000;
 pub(crate) struct Interner<'a> {
     ids: &'a mut FxHashMap<String, i64>,
     /// The last string of each record field and its id.
-    last: [Option<(String, i64)>; 8],
+    last: [Option<(String, i64)>; 10],
 }
 
 impl<'a> Interner<'a> {

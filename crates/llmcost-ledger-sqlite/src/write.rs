@@ -7,17 +7,17 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::details::{self, BlockWriter};
 use crate::strings::{INTERN_CACHE_MAX, Interner};
-use crate::{SqliteLedger, backend, sql};
+use crate::{SqliteLedger, backend, rollup, sql};
 
 const INSERT_ENTRY_SQL: &str = "INSERT OR IGNORE INTO entries (key_hash, key_check, at, source, \
      model, project, session, input, cache_read, cache_write, cache_write_1h, output, reasoning, \
      service_tier, cost, currency, price_ref, tags, key_fingerprint, incomplete, detail, \
-     input_audio, cache_read_audio, output_audio, input_image, output_image) \
+     input_audio, cache_read_audio, output_audio, input_image, output_image, provider, device) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-     ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+     ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
 
 /// Columns of one entry in [`INSERT_ENTRY_SQL`].
-const ENTRY_PARAMS: usize = 26;
+const ENTRY_PARAMS: usize = 28;
 
 /// Rows per multi-row insert: one statement keeps its cursors open and
 /// positioned from row to row (appends need no seek from the root), and
@@ -138,6 +138,8 @@ impl SqliteLedger {
                     strings.opt_field(tx, 6, r.price_ref.as_deref())?,
                     tags,
                     strings.opt_field(tx, 7, r.key_fingerprint.as_deref())?,
+                    strings.opt_field(tx, 8, r.provider.as_deref())?,
+                    strings.opt_field(tx, 9, r.device.as_deref())?,
                 ],
             });
         }
@@ -154,6 +156,7 @@ impl SqliteLedger {
             text: String::new(),
             summary: InsertSummary::default(),
             used: vec![false; records.len().div_ceil(details::BLOCK_RECORDS)],
+            rollups: rollup::Acc::default(),
         };
         // Rows whose hashes differ from one another, for one statement.
         let mut group: Vec<&Prepared> = Vec::with_capacity(INSERT_GROUP);
@@ -179,8 +182,15 @@ impl SqliteLedger {
             }
         }
         rows.flush(&mut group)?;
-        let Rows { summary, used, .. } = rows;
+        let Rows {
+            summary,
+            used,
+            rollups,
+            ..
+        } = rows;
         PREPARED.with(|p| *p.borrow_mut() = prepared);
+        // The hourly rollups gain the records stored (duplicates add nothing).
+        rollups.store(tx)?;
         let blocks = match helper {
             Some(h) => h
                 .join()
@@ -284,12 +294,30 @@ fn sequenced(key: &str) -> Option<(&str, u64)> {
 
 /// A record about to be stored: its key hash halves, its index in the
 /// batch, and the ids of its text (source, model, project, session, tier,
-/// currency, price reference, tags, key fingerprint).
+/// currency, price reference, tags, key fingerprint, provider, device).
 struct Prepared {
     hash: i64,
     check: i64,
     index: usize,
-    text: [Option<i64>; 9],
+    text: [Option<i64>; 11],
+}
+
+impl Prepared {
+    /// The key of the rollup row the record adds to.
+    fn rollup_key(&self, r: &UsageRecord) -> rollup::Key {
+        let t = |i: usize| self.text[i].unwrap_or(0);
+        [
+            llmcost_ledger::rollup::hour_of(r.at),
+            t(1),
+            t(2),
+            t(0),
+            t(9),
+            t(7),
+            t(8),
+            t(10),
+            t(5),
+        ]
+    }
 }
 
 /// The entries of one insert being written: single-row and multi-row
@@ -305,6 +333,8 @@ struct Rows<'a> {
     summary: InsertSummary,
     /// Blocks of which some record was stored (one of duplicates only is not).
     used: Vec<bool>,
+    /// The stored records' sums for the hourly rollups.
+    rollups: rollup::Acc,
 }
 
 impl Rows<'_> {
@@ -317,6 +347,8 @@ impl Rows<'_> {
     fn stored(&mut self, p: &Prepared) {
         self.summary.inserted += 1;
         self.used[p.index / details::BLOCK_RECORDS] = true;
+        let r = &self.records[p.index];
+        self.rollups.add(p.rollup_key(r), &r.usage, r.cost);
     }
 
     /// Stores one record on its own: in its slot, or, when another key has
@@ -454,6 +486,8 @@ fn bind_entry(
         &int(r.usage.output_audio)?,
         &int(r.usage.input_image)?,
         &int(r.usage.output_image)?,
+        &t[9],
+        &t[10],
     ];
     for (i, v) in values.into_iter().enumerate() {
         stmt.raw_bind_parameter(base + i + 1, v).map_err(sql)?;

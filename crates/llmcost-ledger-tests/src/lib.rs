@@ -2,20 +2,29 @@
 //! must do, written once over a generic `L: Ledger` (SQLite today, PostgreSQL
 //! later).
 //!
-//! This crate holds no backend: its integration tests choose them. It panics
-//! on failure, like any test helper.
+//! This crate holds no real backend: its integration tests choose them. It
+//! panics on failure, like any test helper. [`MemLedger`] is a ledger in
+//! memory that passes the story, for tests of code over any [`Ledger`] (with
+//! the `tokio` feature it can also wait for records to arrive).
 #![deny(missing_docs)]
 #![expect(
     clippy::expect_used,
     reason = "a test helper: a failed expectation is a failed test"
 )]
 
+mod rollups;
+
 use std::str::FromStr;
+
+mod mem;
+pub use mem::MemLedger;
 
 use llmcost_core::{Currency, Decimal, Timestamp, Usage};
 use llmcost_ledger::{
     FileProgress, Filter, InsertSummary, LeanRecord, Ledger, LedgerError, UsageRecord,
 };
+
+pub use rollups::run_rollup_story;
 
 /// A timestamp from RFC 3339 text.
 #[must_use]
@@ -98,7 +107,8 @@ pub fn run_story<L: Ledger>(make: impl Fn() -> L) {
 
 fn idempotent_inserts<L: Ledger>(l: &mut L) {
     assert_eq!(l.count().expect("count"), 0, "a new ledger is empty");
-    let a = record("k:a", "2025-01-01T00:00:00Z", "gpt-4o", 10, 1);
+    let mut a = record("k:a", "2025-01-01T00:00:00Z", "gpt-4o", 10, 1);
+    a.device = Some("laptop-1".into());
     let b = record("k:b", "2025-01-02T00:00:00Z", "gpt-4o", 20, 2);
     let c = record("k:c", "2025-01-03T00:00:00Z", "deepseek-chat", 30, 3);
     let s = l.insert(&[a.clone(), b.clone()]).expect("insert");
@@ -484,4 +494,13 @@ pub fn run_concurrent_story<L: Ledger + 'static>(open: impl Fn() -> L + Sync) {
         .expect("progress")
         .expect("stored");
     assert_eq!((p.offset, p.lines), (2_000, 2_000));
+    // A backend with rollups kept them in step with both writers.
+    let q = llmcost_ledger::RollupQuery::default();
+    if let Some(rows) = first.rollup(&q).expect("rollup") {
+        assert_eq!(
+            rows,
+            llmcost_ledger::rollup::scan(&first, &q).expect("scan")
+        );
+        assert_eq!(rows.first().map(|r| r.sums.records), Some(N));
+    }
 }

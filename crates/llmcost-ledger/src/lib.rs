@@ -8,9 +8,12 @@
 
 pub mod copy;
 pub mod identity;
+pub mod rollup;
 
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
 use serde::{Deserialize, Serialize};
+
+pub use rollup::{Dim, RollupQuery, RollupRow};
 
 /// One usage record: a request, or one de-duplicated log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +67,11 @@ pub struct UsageRecord {
     pub ttfb_ms: Option<u64>,
     /// Proxy only: fingerprint of the API key (never the key).
     pub key_fingerprint: Option<String>,
+    /// The device that recorded it: the machine an import ran on (`import
+    /// --device`, default its host name) or the proxy instance. Not part of
+    /// the record's identity: two machines importing one log store it once.
+    #[serde(default)]
+    pub device: Option<String>,
     /// The usage may be partial (a stream the client dropped, a truncated log).
     pub incomplete: bool,
 }
@@ -101,6 +109,7 @@ impl UsageRecord {
             latency_ms: None,
             ttfb_ms: None,
             key_fingerprint: None,
+            device: None,
             incomplete: false,
         }
     }
@@ -221,6 +230,9 @@ pub enum LedgerError {
     /// The database driver failed.
     #[error(transparent)]
     Backend(#[from] Box<dyn std::error::Error + Send + Sync>),
+    /// The backend cannot do what was asked (an optional capability).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// A new cost for the record with this `dedup_key`: (key, cost, currency, price_ref).
@@ -433,11 +445,59 @@ pub trait Ledger: Send {
     /// Backend failures.
     fn update_costs(&mut self, costs: &[CostUpdate]) -> Result<u64>;
 
+    /// The hourly rollups summed as `q` asks ([`rollup`] has the rules), or
+    /// `None` when this backend keeps no rollups or cannot answer `q` from
+    /// them (time bounds inside an hour): read the records then
+    /// ([`rollup::scan`] gives the same answer). The default is `None`.
+    ///
+    /// # Errors
+    /// Backend failures.
+    fn rollup(&self, q: &RollupQuery) -> Result<Option<Vec<RollupRow>>> {
+        let _ = q;
+        Ok(None)
+    }
+
     /// Number of records stored.
     ///
     /// # Errors
     /// Backend failures.
     fn count(&self) -> Result<u64>;
+
+    /// Splits a lean read ([`Ledger::for_each_lean`]) into at most `parts`
+    /// parts of about equal size, each with its own read handle, to read on
+    /// as many threads. Empty when the backend does not split reads, or holds
+    /// fewer than about `min_records` records (then read on this thread).
+    /// The default does not split.
+    ///
+    /// # Errors
+    /// Backend failures.
+    fn lean_parts(&self, parts: usize, min_records: u64) -> Result<Vec<Box<dyn LeanPart>>> {
+        let _ = (parts, min_records);
+        Ok(Vec::new())
+    }
+
+    /// Another handle on the same ledger, to read (or write) from another
+    /// thread while this one is busy, e.g. a dashboard beside the proxy's
+    /// writer. The default cannot: [`LedgerError::Unsupported`].
+    ///
+    /// # Errors
+    /// Backend failures, or [`LedgerError::Unsupported`].
+    fn reader(&self) -> Result<Box<dyn Ledger>> {
+        Err(LedgerError::Unsupported(
+            "this ledger cannot open a second handle".into(),
+        ))
+    }
+
+    /// Prepares this handle for a long run of large writes (an import, the
+    /// proxy's writer) until the returned guard is dropped. SQLite moves its
+    /// write-ahead-log checkpoints to a thread of their own, beside the
+    /// inserts. The default does nothing.
+    ///
+    /// # Errors
+    /// Backend failures.
+    fn bulk_load(&mut self) -> Result<BulkLoad> {
+        Ok(BulkLoad::none())
+    }
 
     /// Stores records like [`Ledger::insert`] and, in the same transaction,
     /// adds to shared budget accounts the `spend` of the records that were
@@ -489,5 +549,56 @@ pub trait Ledger: Send {
     fn prune(&mut self, before: Timestamp, apply: bool) -> Result<Option<PruneSummary>> {
         let _ = (before, apply);
         Ok(None)
+    }
+}
+
+/// One part of a split lean read ([`Ledger::lean_parts`]): it owns its read
+/// handle and may be sent to another thread.
+pub trait LeanPart: Send {
+    /// Calls `f` with the [`LeanRecord`] of every record of this part that
+    /// matches `filter`, in storage order.
+    ///
+    /// # Errors
+    /// As [`Ledger::for_each`].
+    fn for_each_lean(
+        &self,
+        filter: &Filter,
+        f: &mut dyn FnMut(LeanRecord<'_>) -> Result<()>,
+    ) -> Result<()>;
+}
+
+/// A bulk load in progress ([`Ledger::bulk_load`]); dropping it ends it.
+#[must_use = "the bulk load ends when this guard is dropped"]
+pub struct BulkLoad {
+    end: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl BulkLoad {
+    /// A guard with nothing to end.
+    pub fn none() -> BulkLoad {
+        BulkLoad { end: None }
+    }
+
+    /// A guard that runs `end` when dropped.
+    pub fn new(end: impl FnOnce() + Send + 'static) -> BulkLoad {
+        BulkLoad {
+            end: Some(Box::new(end)),
+        }
+    }
+}
+
+impl std::fmt::Debug for BulkLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkLoad")
+            .field("active", &self.end.is_some())
+            .finish()
+    }
+}
+
+impl Drop for BulkLoad {
+    fn drop(&mut self) {
+        if let Some(end) = self.end.take() {
+            end();
+        }
     }
 }

@@ -46,8 +46,11 @@ struct Cols {
     session: Option<usize>,
 }
 
-/// Splits one CSV line (RFC 4180 quoting, no embedded newlines).
-pub(crate) fn fields(line: &str) -> Vec<String> {
+/// Splits one CSV line into its fields (RFC 4180 quoting: `"a,b"` is one
+/// field, `""` inside quotes is a quote; no embedded newlines). Bills read
+/// by `reconcile` use it too.
+#[must_use]
+pub fn fields(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut q = false;

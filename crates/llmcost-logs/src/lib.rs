@@ -58,6 +58,7 @@ mod jsonl;
 mod time;
 
 pub use claude::bench_lines as bench_claude_lines;
+pub use csv::fields as csv_fields;
 pub use discover::{Found, default_roots, detect, discover, find};
 
 /// Issues kept in full per scan; the rest are only counted.

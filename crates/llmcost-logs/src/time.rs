@@ -1,6 +1,8 @@
 //! Timestamps of log lines: a fast path for the common
 //! `YYYY-MM-DDTHH:MM:SS[.fraction]Z` form, jiff for everything else.
 
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
 use llmcost_core::Timestamp;
 
 fn digits(b: &[u8]) -> Option<i64> {
@@ -12,17 +14,6 @@ fn digits(b: &[u8]) -> Option<i64> {
         v = v * 10 + i64::from(c - b'0');
     }
     Some(v)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn fast(b: &[u8]) -> Option<Timestamp> {
@@ -38,9 +29,6 @@ fn fast(b: &[u8]) -> Option<Timestamp> {
     let h = digits(&b[11..13])?;
     let mi = digits(&b[14..16])?;
     let s = digits(&b[17..19])?;
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 59 {
-        return None;
-    }
     let mut rest = &b[19..];
     let mut nanos: i64 = 0;
     if let Some(frac) = rest.strip_prefix(b".") {
@@ -54,17 +42,18 @@ fn fast(b: &[u8]) -> Option<Timestamp> {
     if rest != b"Z" && rest != b"z" && rest != b"+00:00" {
         return None;
     }
-    let max_day = match mo {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    if d > max_day {
-        return None;
-    }
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
-    Timestamp::new(secs, i32::try_from(nanos).ok()?).ok()
+    // Checks the ranges (2025-02-30, 24:00 and 12:60 are refused).
+    let dt = DateTime::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(mo).ok()?,
+        i8::try_from(d).ok()?,
+        i8::try_from(h).ok()?,
+        i8::try_from(mi).ok()?,
+        i8::try_from(s).ok()?,
+        i32::try_from(nanos).ok()?,
+    )
+    .ok()?;
+    TimeZone::UTC.to_timestamp(dt).ok()
 }
 
 /// Parses an RFC 3339 timestamp (any offset), or `None`.
@@ -97,6 +86,11 @@ mod tests {
             assert_eq!(fast(s.as_bytes()), Some(want), "{s}");
         }
         assert_eq!(fast(b"2025-02-30T00:00:00Z"), None);
+        assert_eq!(fast(b"2025-13-01T00:00:00Z"), None);
+        assert_eq!(fast(b"2025-06-01T24:00:00Z"), None);
+        assert_eq!(fast(b"2025-06-01T12:60:00Z"), None);
+        assert_eq!(fast(b"2025-06-01T12:00:60Z"), None);
+        assert_eq!(fast(b"2025-00-01T00:00:00Z"), None);
         assert_eq!(
             parse(b"2025-06-01T02:00:00+02:00"),
             Some("2025-06-01T00:00:00Z".parse().unwrap())

@@ -389,6 +389,8 @@ pub struct Settings {
     pub ca_file: Option<std::path::PathBuf>,
     /// Outbound proxy for HTTPS upstreams (`HTTPS_PROXY`, `NO_PROXY`).
     pub outbound: crate::client::OutboundProxy,
+    /// The device every record names: this proxy instance (`None`: none).
+    pub device: Option<String>,
 }
 
 impl Default for Settings {
@@ -412,6 +414,7 @@ impl Default for Settings {
             fx: Vec::new(),
             ca_file: None,
             outbound: crate::client::OutboundProxy::default(),
+            device: None,
         }
     }
 }

@@ -62,7 +62,7 @@ pub use crate::client::OutboundProxy;
 pub use crate::config::{CliOverrides, FileConfig, ProviderKind, Settings, Upstream};
 pub use crate::error::{ConfigError, ProxyError};
 pub use crate::proxy::{Endpoint, fingerprint};
-pub use crate::server::serve_threads;
+pub use crate::server::{ExtraRoutes, serve_threads, serve_threads_with};
 pub use crate::writer::{SpillFull, WriterReport};
 
 /// The spill file of a ledger at `ledger` (`<ledger>.spill.jsonl`).
@@ -130,6 +130,10 @@ pub fn check_budget_currencies(settings: &Settings, catalog: &Catalog) -> Result
     Ok(())
 }
 
+/// A call as the proxy recorded it, published to live views when it is
+/// queued for the ledger (see [`ProxyState::subscribe_calls`]).
+pub type CallEvent = Arc<UsageRecord>;
+
 /// The example config file shipped with llmcost (documented in `docs/proxy.md`).
 pub const EXAMPLE_CONFIG: &str = include_str!("../proxy.example.toml");
 
@@ -153,6 +157,8 @@ struct Shared {
     seq: AtomicU64,
     upstream_names: String,
     key_salt: String,
+    /// Each recorded call, for live views (`ProxyState::subscribe_calls`).
+    calls: tokio::sync::broadcast::Sender<CallEvent>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -390,6 +396,7 @@ impl Proxy {
                 seq: AtomicU64::new(0),
                 upstream_names,
                 key_salt,
+                calls: tokio::sync::broadcast::channel(1024).0,
             })),
         })
     }
@@ -443,6 +450,13 @@ impl ProxyState {
             .health
             .spill_backlog
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Every call recorded from now on, as it is queued for the ledger. A
+    /// receiver that falls more than 1,024 calls behind skips the oldest.
+    #[must_use]
+    pub fn subscribe_calls(&self) -> tokio::sync::broadcast::Receiver<CallEvent> {
+        self.0.calls.subscribe()
     }
 
     /// The Prometheus text of `/metrics`.

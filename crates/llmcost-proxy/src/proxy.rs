@@ -379,6 +379,7 @@ impl Meter {
         r.provider = Some(up.kind.provider().to_string());
         r.project = self.project.take();
         r.session = self.session.take();
+        r.device.clone_from(&st.settings.device);
         r.service_tier = tier;
         if let Some((cost, pref)) = priced {
             r.cost = Some(cost);
@@ -401,6 +402,9 @@ impl Meter {
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         r.key_fingerprint = self.key_fp.take();
         r.incomplete = incomplete;
+        if st.calls.receiver_count() > 0 {
+            let _ = st.calls.send(std::sync::Arc::new(r.clone()));
+        }
         st.metrics.queue_depth.fetch_add(1, Relaxed);
         if st.tx.try_send(Msg::Record(Box::new(r))).is_err() {
             st.metrics.queue_depth.fetch_sub(1, Relaxed);

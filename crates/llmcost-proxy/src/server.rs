@@ -78,6 +78,31 @@ pub fn serve_threads(
     threads: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<WriterReport> {
+    serve_threads_with(listener, state, threads, shutdown, None)
+}
+
+/// Routes served beside the proxy on its port (the dashboard of
+/// `llmcost proxy --dashboard`): a request whose path `claims` accepts goes
+/// to `router`, every other one is proxied as usual.
+#[derive(Clone, Debug)]
+pub struct ExtraRoutes {
+    /// The routes.
+    pub router: Router,
+    /// Which paths are theirs.
+    pub claims: fn(&str) -> bool,
+}
+
+/// [`serve_threads`], also serving `extra` on the same port.
+///
+/// # Errors
+/// As [`serve_threads`].
+pub fn serve_threads_with(
+    listener: std::net::TcpListener,
+    state: ProxyState,
+    threads: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    extra: Option<ExtraRoutes>,
+) -> std::io::Result<WriterReport> {
     let threads = threads.max(1);
     listener.set_nonblocking(true)?;
     let app = router(state.clone());
@@ -90,9 +115,10 @@ pub fn serve_threads(
         let app = app.clone();
         let st = state.clone();
         let stop = stop_rx.clone();
+        let extra = extra.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("llmcost-proxy-{i}"))
-            .spawn(move || serving_thread(i, rx, app, st, stop));
+            .spawn(move || serving_thread(i, rx, app, st, stop, extra));
         match spawned {
             Ok(h) => {
                 senders.push(tx);
@@ -194,6 +220,7 @@ fn serving_thread(
     app: Router,
     state: ProxyState,
     mut stop: watch::Receiver<bool>,
+    extra: Option<ExtraRoutes>,
 ) {
     client::set_thread_slot(i);
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -214,7 +241,7 @@ fn serving_thread(
                 s = rx.recv() => match s {
                     Some(s) => match TcpStream::from_std(s) {
                         Ok(s) => {
-                            serve_connection(s, app.clone(), state.clone(), stop.clone(), &open);
+                            serve_connection(s, app.clone(), state.clone(), stop.clone(), &open, extra.clone());
                         }
                         Err(e) => tracing::debug!(error = %e, "accepted connection lost"),
                     },
@@ -254,6 +281,7 @@ fn serve_connection(
     state: ProxyState,
     mut stop: watch::Receiver<bool>,
     open: &Arc<Open>,
+    extra: Option<ExtraRoutes>,
 ) {
     let guard = OpenGuard::new(open);
     tokio::spawn(async move {
@@ -262,8 +290,14 @@ fn serve_connection(
             let req = req.map(Body::new);
             let app = app.clone();
             let state = state.clone();
+            let extra = extra.clone();
             async move {
-                if matches!(req.uri().path(), "/health" | "/metrics") {
+                if let Some(x) = extra
+                    && (x.claims)(req.uri().path())
+                {
+                    let mut r = x.router;
+                    r.call(req).await
+                } else if matches!(req.uri().path(), "/health" | "/metrics") {
                     let mut app = app;
                     app.call(req).await
                 } else {

@@ -133,10 +133,9 @@ pub fn skipped() -> usize {
     SKIPPED.load(Ordering::Relaxed)
 }
 
-#[expect(clippy::print_stderr, reason = "a skipped catalog file is a warning")]
 fn skip(msg: &str) {
     SKIPPED.fetch_add(1, Ordering::Relaxed);
-    eprintln!("warning: user catalog file skipped: {msg}");
+    crate::printer::Printer::current().warn(&format!("user catalog file skipped: {msg}"));
 }
 
 fn builtin() -> Result<&'static Catalog> {

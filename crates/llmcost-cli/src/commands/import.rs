@@ -31,16 +31,16 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use llmcost_app::ledger::{Location, OpenMode};
 use llmcost_catalog::{Catalog, PriceRefs};
 use llmcost_core::{Currency, Usage};
 use llmcost_ledger::{FileProgress, Ledger, UsageRecord};
-use llmcost_ledger_sqlite::{AUTO_CHECKPOINT_PAGES, SqliteLedger};
 use llmcost_logs::SourceKind;
 use serde::Serialize;
 
@@ -293,11 +293,11 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let files = found.files;
     // A ledger this import creates is removed again if the import fails
     // before storing anything: no empty ledger is left behind.
-    let path = crate::ledger::ledger_path(args.ledger.as_deref())?;
-    let created = !path.exists();
-    let result = import_into(args, &path, &files, currency);
+    let at = crate::ledger::location(args.ledger.as_deref())?;
+    let created = !at.exists();
+    let result = import_into(args, &at, &files, currency);
     if created && result.is_err() {
-        remove_empty_ledger(&path);
+        llmcost_app::ledger::remove_if_empty(&at);
     }
     let mut summary = result?;
     for i in found.skipped {
@@ -309,31 +309,14 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     report(&summary, args.format, out)
 }
 
-/// Removes a ledger file (and its journal files) that holds no record.
-fn remove_empty_ledger(path: &Path) {
-    let empty = SqliteLedger::open_read_only(path)
-        .and_then(|l| l.count())
-        .is_ok_and(|n| n == 0)
-        || std::fs::metadata(path).is_ok_and(|m| m.len() == 0);
-    if empty {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = path.as_os_str().to_owned();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
-        }
-    }
-}
-
 fn import_into(
     args: &ImportArgs,
-    path: &Path,
+    at: &Location,
     files: &[(PathBuf, SourceKind)],
     currency: Currency,
 ) -> Result<ImportSummary> {
-    let mut ledger = crate::ledger::open_ledger(Some(path))?;
-    let ledger_name = ledger
-        .path()
-        .map_or_else(|| ":memory:".to_string(), |p| p.display().to_string());
+    let mut ledger = crate::ledger::open_at(at, OpenMode::Create)?;
+    let ledger_name = at.to_string();
     if files.is_empty() {
         warn(if args.paths.is_empty() {
             "nothing to import: no Claude Code or Codex CLI logs in their default folders; give PATHs"
@@ -342,43 +325,17 @@ fn import_into(
         });
     }
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
-    with_background_checkpoints(&mut ledger, |l| {
-        import_files(l, files, currency, show_bar, ledger_name)
-    })
-}
-
-/// Runs `f` with the ledger's automatic checkpoints off and a second
-/// connection checkpointing the write-ahead log every 50 ms on another thread,
-/// so copying the log into the database overlaps the inserts. Without a
-/// second connection (an in-memory ledger) `f` just runs.
-fn with_background_checkpoints<T>(
-    ledger: &mut SqliteLedger,
-    f: impl FnOnce(&mut SqliteLedger) -> Result<T>,
-) -> Result<T> {
-    let Ok(checkpointer) = ledger.reopen() else {
-        return f(ledger);
-    };
-    ledger.set_auto_checkpoint(0)?;
-    let stop = AtomicBool::new(false);
-    let result = std::thread::scope(|s| {
-        let stop = &stop;
-        s.spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-                // A failed passive checkpoint is retried; the final one happens at close.
-                let _ = checkpointer.checkpoint();
-            }
-        });
-        let result = f(ledger);
-        stop.store(true, Ordering::Relaxed);
-        result
-    });
-    ledger.set_auto_checkpoint(AUTO_CHECKPOINT_PAGES)?;
+    // SQLite: the write-ahead log is checkpointed beside the inserts.
+    let bulk = ledger
+        .bulk_load()
+        .context("cannot prepare the ledger for the import")?;
+    let result = import_files(ledger.as_mut(), files, currency, show_bar, ledger_name);
+    drop(bulk);
     result
 }
 
 /// Imports `files` into `ledger`. Public to the crate for tests (any `Ledger`).
-pub fn import_files<L: Ledger>(
+pub fn import_files<L: Ledger + ?Sized>(
     ledger: &mut L,
     files: &[(PathBuf, SourceKind)],
     currency: Currency,
@@ -395,7 +352,7 @@ pub fn import_files<L: Ledger>(
     )
 }
 
-fn import_files_with<L: Ledger>(
+fn import_files_with<L: Ledger + ?Sized>(
     ledger: &mut L,
     files: &[(PathBuf, SourceKind)],
     currency: Currency,
@@ -669,7 +626,7 @@ fn import_files_with<L: Ledger>(
 
 /// Where to start reading `path`: after its recorded progress when its head is
 /// unchanged and it has not shrunk, else from the start.
-fn plan<L: Ledger>(ledger: &L, path: &Path, kind: SourceKind) -> Result<Plan> {
+fn plan<L: Ledger + ?Sized>(ledger: &L, path: &Path, kind: SourceKind) -> Result<Plan> {
     let canonical =
         std::fs::canonicalize(path).with_context(|| format!("cannot read {}", path.display()))?;
     let key = canonical.display().to_string();
@@ -826,6 +783,7 @@ fn warn_issues(s: &ImportSummary) {
 mod tests {
     use llmcost_core::Decimal;
     use llmcost_ledger::{CostUpdate, Filter, InsertSummary, LedgerError};
+    use llmcost_ledger_sqlite::SqliteLedger;
 
     use super::*;
 
@@ -897,7 +855,7 @@ mod tests {
         std::fs::write(path, text).expect("write");
     }
 
-    fn import<L: Ledger>(
+    fn import<L: Ledger + ?Sized>(
         l: &mut L,
         files: &[(PathBuf, SourceKind)],
         commit_every: usize,

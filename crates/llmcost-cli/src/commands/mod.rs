@@ -16,6 +16,7 @@ pub mod proxy;
 pub mod reconcile;
 pub mod report;
 pub mod reprice;
+pub mod serve;
 pub mod shell;
 pub mod usage_file;
 

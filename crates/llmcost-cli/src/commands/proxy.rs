@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use llmcost_app::ledger::OpenMode;
 use llmcost_proxy::{CliOverrides, FileConfig, Proxy, Settings};
 
 use super::ExitStatus;
@@ -51,6 +52,10 @@ pub struct ProxyArgs {
     /// store and the built-in Mozilla roots.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
+    /// The device its records name (`--device` is the same): this proxy instance.
+    /// Default `proxy@<host name>:<port>`.
+    #[arg(long, visible_alias = "device", value_name = "NAME")]
+    pub instance: Option<String>,
     /// Fleet budgets (a PostgreSQL ledger shared by several proxies): while the
     /// database cannot be reached, `open` keeps serving on this proxy's view of
     /// the spend, `closed` refuses calls with 503. Records are spilled either way.
@@ -66,6 +71,8 @@ pub struct ProxyArgs {
     /// it (salted per ledger), e.g. for a `key:FINGERPRINT` budget; then exit.
     #[arg(long)]
     pub print_key_fingerprint: bool,
+    #[command(flatten)]
+    pub dashboard: super::serve::DashboardArgs,
 }
 
 pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
@@ -85,7 +92,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             );
         }
         let mut ledger = crate::ledger::open_ledger(args.ledger.as_deref())?;
-        let salt = llmcost_proxy::key_salt(&mut ledger).context("cannot read the ledger")?;
+        let salt = llmcost_proxy::key_salt(ledger.as_mut()).context("cannot read the ledger")?;
         writeln!(out, "{}", llmcost_proxy::fingerprint(&salt, key))?;
         return Ok(ExitStatus::Success);
     }
@@ -132,22 +139,28 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .clone()
         .or_else(|| file.listen.clone())
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-    let ledger_path = crate::ledger::ledger_path(args.ledger.as_deref())?;
-    let ledger = crate::ledger::open_ledger(Some(&ledger_path))?;
+    // The dashboard off loopback needs a token: refused before anything is bound.
+    let dashboard_token = if args.dashboard.dashboard {
+        let t = args.dashboard.token.resolve()?;
+        llmcost_web::check_listen(&listen, t.as_deref())
+            .map_err(|e| crate::common::usage_err!("--dashboard: {e}"))?;
+        Some(t)
+    } else {
+        None
+    };
+    let at = crate::ledger::location(args.ledger.as_deref())?;
     // A locked ledger must not hold the writer for SQLite's usual 30 s: after
     // 1 s the records go to the spill file and are replayed later.
-    ledger
-        .connection()
-        .busy_timeout(std::time::Duration::from_secs(1))
-        .context("setting the ledger's busy timeout")?;
-    settings.spill_path = Some(llmcost_proxy::spill_path_for(&ledger_path));
+    let options = llmcost_app::ledger::OpenOptions {
+        lock_timeout: Some(std::time::Duration::from_secs(1)),
+    };
+    let mut ledger = llmcost_app::ledger::open_location_with(&at, OpenMode::Create, &options)?;
     // Checkpoints run on a connection of their own, beside the writer's inserts
     // (as in `import`): the writer never stops to copy the log into the file,
     // which would hold up the records queued behind it.
-    let checkpointer = ledger.reopen().ok();
-    if checkpointer.is_some() {
-        ledger.set_auto_checkpoint(0)?;
-    }
+    let bulk = ledger
+        .bulk_load()
+        .context("cannot prepare the ledger for writing")?;
     // One single-threaded runtime per serving thread (see `llmcost_proxy::serve_threads`).
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -157,38 +170,55 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let local = listener
         .local_addr()
         .map_or(listen.clone(), |a| a.to_string());
+    let port = listener.local_addr().ok().map(|a| a.port());
+    settings.device = Some(llmcost_app::device::proxy_instance(
+        args.instance.as_deref(),
+        port,
+    ));
+    settings.spill_path = spill_path(&at, port)?;
     let budgets: Vec<String> = settings.budgets.iter().map(ToString::to_string).collect();
     let default = settings
         .default_upstream
         .map(|i| settings.upstreams[i].base_url());
-    let proxy = Proxy::start_with_catalog(settings, Box::new(ledger), catalog)
-        .context("cannot start the proxy")?;
+    let proxy =
+        Proxy::start_with_catalog(settings, ledger, catalog).context("cannot start the proxy")?;
     tracing::info!(
         listen = %local,
-        ledger = %ledger_path.display(),
+        ledger = %at,
         default_upstream = default.as_deref().unwrap_or("-"),
         budgets = %budgets.join(" "),
         threads,
         "llmcost proxy listening on http://{local}"
     );
     let state = proxy.state();
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let report = std::thread::scope(|s| {
-        if let Some(c) = checkpointer {
-            let stop = &stop;
-            s.spawn(move || {
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                    // A failed passive checkpoint is retried; the final one happens at close.
-                    let _ = c.checkpoint();
-                }
-            });
+    let extra = match dashboard_token {
+        Some(token) => {
+            let ledger = match &at {
+                llmcost_app::ledger::Location::Sqlite(p) => p.display().to_string(),
+                llmcost_app::ledger::Location::Postgres(url) => url.clone(),
+            };
+            Some(llmcost_proxy::ExtraRoutes {
+                router: llmcost_web::router(super::serve::web_state(
+                    ledger,
+                    Vec::new(),
+                    token,
+                    Some(state.clone()),
+                )?),
+                claims: llmcost_web::claims,
+            })
         }
-        let r = llmcost_proxy::serve_threads(listener, state.clone(), threads, shutdown_signal());
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        r
-    })
-    .context("the proxy stopped with an error")?;
+        None => None,
+    };
+    let report = llmcost_proxy::serve_threads_with(
+        listener,
+        state.clone(),
+        threads,
+        shutdown_signal(),
+        extra,
+    )
+    .context("the proxy stopped with an error");
+    drop(bulk);
+    let report = report?;
     let dropped = state.dropped();
     writeln!(
         out,
@@ -201,6 +231,35 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         report.left_in_spill
     )?;
     Ok(ExitStatus::Success)
+}
+
+/// Where records go while the ledger cannot be written: next to a SQLite
+/// ledger; for a PostgreSQL ledger, a file of this proxy's own in the user's
+/// data directory (`llmcost/proxy-<url digest>-<port>.spill.jsonl`), so that
+/// an outage of the database loses nothing and the next start replays it.
+fn spill_path(
+    at: &llmcost_app::ledger::Location,
+    port: Option<u16>,
+) -> Result<Option<std::path::PathBuf>> {
+    use sha2::Digest as _;
+    match at {
+        llmcost_app::ledger::Location::Sqlite(p) => Ok(Some(llmcost_proxy::spill_path_for(p))),
+        llmcost_app::ledger::Location::Postgres(url) => {
+            let Some(dir) = llmcost_app::ledger::default_ledger_path()
+                .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            else {
+                return Ok(None);
+            };
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {} for the spill file", dir.display()))?;
+            let digest = sha2::Sha256::digest(llmcost_ledger_postgres::redact(url).as_bytes());
+            let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+            Ok(Some(dir.join(format!(
+                "proxy-{hex}-{}.spill.jsonl",
+                port.unwrap_or(0)
+            ))))
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -53,7 +53,11 @@ use clap::Args;
 use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Timestamp, Usage, round_for_display};
 use serde::Serialize;
 
-use super::report::{Agg, Key, Period, Settings, Sum, day_label, total_tokens};
+use llmcost_app::report::{Agg, Key, Period, ReportSettings as Settings, Sum, day_label};
+
+fn total_tokens(u: &Usage) -> u128 {
+    u.total()
+}
 use super::{ExitStatus, catalog};
 use crate::args::Format;
 use crate::bill::BillLine;
@@ -469,7 +473,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         args.until.as_deref(),
         &args.model,
     )
-    .map_err(crate::common::into_usage)?;
+    .map_err(|e| crate::common::into_usage(e.into()))?;
     if let Some(c) = bill_cur.iter().find(|c| **c != s.currency) {
         usage_bail!(
             "the bill is in {c} but the comparison is in {}: pass --currency {c}",
@@ -483,9 +487,10 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .transpose()
         .context("invalid --source")?;
     let agg = if args.paths.is_empty() {
-        super::report::aggregate_ledger(Period::Daily, &s, args.ledger.as_deref())?
+        let led = crate::ledger::open_ledger_read(args.ledger.as_deref())?;
+        llmcost_app::report::aggregate_ledger(catalog()?, led.as_ref(), Period::Daily, &s)?
     } else {
-        super::report::aggregate_paths(Period::Daily, &s, &args.paths, source)?
+        llmcost_app::report::aggregate_paths(catalog()?, Period::Daily, &s, &args.paths, source)?
     };
     let mut report = compare(&s, agg, &bill);
     let limit = tolerance.limit(report.totals.billed);

@@ -41,11 +41,9 @@ pub fn run(args: &RepriceArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if let Some(c) = currency {
         super::import::check_currency(catalog()?, c)?;
     }
-    let mut ledger = crate::ledger::open_existing_ledger(args.ledger.as_deref())?;
-    let name = ledger
-        .path()
-        .map_or_else(|| ":memory:".to_string(), |p| p.display().to_string());
-    let summary = reprice(&mut ledger, currency, name)?;
+    let at = crate::ledger::location(args.ledger.as_deref())?;
+    let mut ledger = crate::ledger::open_at(&at, llmcost_app::ledger::OpenMode::Existing)?;
+    let summary = reprice(ledger.as_mut(), currency, at.to_string())?;
     match args.format {
         Format::Json => crate::output::write_json(out, &summary)?,
         Format::Table => {
@@ -77,7 +75,7 @@ pub fn run(args: &RepriceArgs, out: &mut dyn Write) -> Result<ExitStatus> {
 
 /// Prices every record of `ledger` at its own time, in `currency` or else its
 /// own currency (USD when it had none), and stores the costs that changed.
-pub fn reprice<L: Ledger>(
+pub fn reprice<L: Ledger + ?Sized>(
     ledger: &mut L,
     currency: Option<Currency>,
     name: String,

@@ -1,7 +1,18 @@
 //! Integration tests of the `llmcost` binary.
 #![expect(clippy::expect_used, reason = "test helpers fail loudly with a reason")]
 
+/// Runs `llmcost` and snapshots the whole run in one inline snapshot: exit code,
+/// stdout and stderr (uv's `uv_snapshot!`). The first argument is a [`Run`]
+/// (`llmcost(&[...])`, `llmcost_env(&[...], &[...])`).
+macro_rules! llmcost_snapshot {
+    ($run:expr, @$snapshot:literal) => {{
+        let run: $crate::Run = $run;
+        insta::assert_snapshot!(run.snapshot(), @$snapshot);
+    }};
+}
+
 mod bad_input; // the table of bad inputs: exit code, message, no panic, ledger consistent
+mod basics; // the CLI basics: --quiet, --color, --ascii, --wide, the config file, -h
 mod breadth; // the breadth layer, `prices update` default sources, `prices status`, offline use
 mod calendar; // answers priced after a holiday calendar ends say so
 mod clock; // answers that follow the clock: spread forecasts, weekly averages, regimes
@@ -29,6 +40,14 @@ pub struct Run {
 }
 
 impl Run {
+    /// The whole run as text: exit code, then stdout, then stderr.
+    pub fn snapshot(&self) -> String {
+        format!(
+            "exit_code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
     pub fn json(&self) -> serde_json::Value {
         assert_eq!(self.code, 0, "stderr: {}", self.stderr);
         serde_json::from_str(&self.stdout)
@@ -41,11 +60,20 @@ pub fn llmcost(args: &[&str]) -> Run {
 }
 
 pub fn llmcost_stdin(args: &[&str], stdin: Option<&str>) -> Run {
+    run_with(args, &[("TZ", "UTC")], stdin)
+}
+
+/// A run with only these environment variables set (not even `TZ`).
+pub fn llmcost_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_with(args, env, None)
+}
+
+fn run_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
     use std::io::Write;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_llmcost"));
     cmd.args(args)
         .env_clear()
-        .env("TZ", "UTC")
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());

@@ -10,14 +10,93 @@ use std::str::FromStr;
 
 use cluster::{PASSWORD, cluster};
 use llmcost_core::{Currency, Decimal, Timestamp, Usage};
+use llmcost_ledger::rollup::{self, Dim, RollupQuery};
 use llmcost_ledger::{FileProgress, Filter, Ledger, LedgerError, UsageRecord};
 use llmcost_ledger_postgres::{PgLedger, SCHEMA_VERSION};
-use llmcost_ledger_tests::{all, dec, record, run_concurrent_story, run_story};
+use llmcost_ledger_tests::{all, dec, record, run_concurrent_story, run_rollup_story, run_story};
 
 #[test]
 fn story() {
     let c = cluster();
     run_story(|| c.ledger());
+}
+
+#[test]
+fn rollups_sum_like_a_scan() {
+    let c = cluster();
+    run_rollup_story(|| c.ledger());
+}
+
+#[test]
+fn a_version_1_ledger_gets_devices_and_its_rollups() {
+    let c = cluster();
+    let url = c.url(&c.create_db());
+    let mut l = PgLedger::open(&url).expect("open");
+    let records: Vec<UsageRecord> = (0..50u64)
+        .map(|i| {
+            let mut r = record(
+                &format!("v1:{i}"),
+                &format!(
+                    "2025-0{}-0{}T{:02}:{:02}:00Z",
+                    1 + i % 3,
+                    1 + i % 7,
+                    i % 24,
+                    i
+                ),
+                if i % 2 == 0 {
+                    "gpt-4o"
+                } else {
+                    "deepseek-chat"
+                },
+                i * 10,
+                i,
+            );
+            r.tags = if i % 5 == 0 {
+                vec!["a".into(), "b".into()]
+            } else {
+                Vec::new()
+            };
+            r.project = (i % 4 != 0).then(|| format!("p{}", i % 3));
+            if i % 6 != 0 {
+                r.cost = Some(Decimal::new(i64::try_from(i).expect("small") * 7, 6));
+                r.currency = Some(Currency::USD);
+            }
+            r
+        })
+        .collect();
+    l.insert(&records).expect("insert");
+    // Back to schema 1: no rollups, no device column, no fleet budgets.
+    l.client()
+        .expect("client")
+        .batch_execute(
+            "DROP TABLE rollups; ALTER TABLE records DROP COLUMN device; \
+             DROP TABLE budget_spend, budget_holds; DROP FUNCTION llmcost_budget_admit; \
+             DELETE FROM schema_version WHERE version >= 2",
+        )
+        .expect("downgrade");
+    drop(l);
+    let l = PgLedger::open(&url).expect("migrate");
+    assert_eq!(l.count().expect("count"), 50);
+    for group_by in [
+        vec![],
+        vec![Dim::Hour, Dim::Model],
+        vec![Dim::Tag, Dim::Project],
+    ] {
+        let q = RollupQuery {
+            group_by,
+            ..RollupQuery::default()
+        };
+        assert_eq!(
+            l.rollup(&q).expect("rollup"),
+            Some(rollup::scan(&l, &q).expect("scan")),
+            "{q:?}"
+        );
+    }
+    let rows = all(&l, &Filter::default());
+    assert!(
+        rows.iter().all(|r| r.device.is_none()),
+        "old records name no device"
+    );
 }
 
 #[test]
@@ -264,12 +343,12 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
             .map(|r| r.get(0))
             .collect()
     };
-    // 1: records; 2: fleet budgets.
-    assert_eq!(versions(&l), [1, 2]);
-    assert_eq!(SCHEMA_VERSION, 2);
+    // 1: records; 2: devices and rollups; 3: fleet budgets.
+    assert_eq!(versions(&l), [1, 2, 3]);
+    assert_eq!(SCHEMA_VERSION, 3);
     // Opening again migrates nothing and keeps the data.
     let again = PgLedger::open(&url).expect("reopen");
-    assert_eq!(versions(&again), [1, 2]);
+    assert_eq!(versions(&again), [1, 2, 3]);
     assert_eq!(again.count().expect("count"), 1);
     // A newer llmcost moved the schema on: this build refuses it, typed.
     l.client()
@@ -278,7 +357,7 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
         .expect("bump");
     match PgLedger::open(&url) {
         Err(LedgerError::SchemaTooNew { found, supported }) => {
-            assert_eq!((found, supported), (7, 2));
+            assert_eq!((found, supported), (7, 3));
         }
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }

@@ -3,7 +3,7 @@
 
 use llmcost_ledger::{Filter, Ledger, LedgerError};
 use llmcost_ledger_sqlite::SqliteLedger;
-use llmcost_ledger_tests::{record, run_concurrent_story, run_story};
+use llmcost_ledger_tests::{record, run_concurrent_story, run_rollup_story, run_story};
 
 #[test]
 fn story_in_memory() {
@@ -17,6 +17,17 @@ fn story_in_a_file() {
     run_story(|| {
         n.set(n.get() + 1);
         SqliteLedger::open(dir.path().join(format!("nested/{}/ledger.db", n.get()))).expect("open")
+    });
+}
+
+#[test]
+fn rollups_sum_like_a_scan() {
+    run_rollup_story(|| SqliteLedger::open_in_memory().expect("open"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let n = std::cell::Cell::new(0);
+    run_rollup_story(|| {
+        n.set(n.get() + 1);
+        SqliteLedger::open(dir.path().join(format!("{}.db", n.get()))).expect("open")
     });
 }
 

@@ -15,8 +15,7 @@ mod routes; // every route and provider shape, JSON
 mod secrets; // keys never reach the ledger or the logs; injected keys
 mod streaming; // SSE pass-through byte for byte, usage from streams, disconnects
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode};
@@ -25,102 +24,11 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use llmcost_core::{Currency, Decimal};
-use llmcost_ledger::{FileProgress, Filter, InsertSummary, Ledger, LedgerError, UsageRecord};
+use llmcost_ledger::Ledger;
 use llmcost_proxy::{Proxy, ProxyState, Settings, WriterReport};
 
-/// A ledger in memory, shared with the test.
-#[derive(Clone, Default)]
-pub struct MemLedger {
-    pub records: Arc<Mutex<Vec<UsageRecord>>>,
-    pub fail: Arc<Mutex<bool>>,
-    pub progress: Arc<Mutex<Vec<FileProgress>>>,
-}
-
-impl MemLedger {
-    pub fn all(&self) -> Vec<UsageRecord> {
-        self.records.lock().expect("lock").clone()
-    }
-
-    /// Waits until `n` records are stored (or 5 s), then returns them.
-    pub async fn wait_for(&self, n: usize) -> Vec<UsageRecord> {
-        let t = Instant::now();
-        loop {
-            let all = self.all();
-            if all.len() >= n || t.elapsed() > Duration::from_secs(5) {
-                return all;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-}
-
-impl Ledger for MemLedger {
-    fn insert(&mut self, records: &[UsageRecord]) -> llmcost_ledger::Result<InsertSummary> {
-        if *self.fail.lock().expect("lock") {
-            return Err(LedgerError::Conflict("the test ledger is failing".into()));
-        }
-        let mut all = self.records.lock().expect("lock");
-        let mut s = InsertSummary::default();
-        for r in records {
-            if all.iter().any(|x| x.dedup_key == r.dedup_key) {
-                s.duplicates += 1;
-            } else {
-                all.push(r.clone());
-                s.inserted += 1;
-            }
-        }
-        Ok(s)
-    }
-
-    fn insert_with_progress(
-        &mut self,
-        records: &[UsageRecord],
-        progress: &FileProgress,
-    ) -> llmcost_ledger::Result<InsertSummary> {
-        let s = self.insert(records)?;
-        let mut p = self.progress.lock().expect("lock");
-        p.retain(|x| x.path != progress.path);
-        p.push(progress.clone());
-        Ok(s)
-    }
-
-    fn file_progress(&self, path: &str) -> llmcost_ledger::Result<Option<FileProgress>> {
-        Ok(self
-            .progress
-            .lock()
-            .expect("lock")
-            .iter()
-            .find(|p| p.path == path)
-            .cloned())
-    }
-
-    fn for_each(
-        &self,
-        filter: &Filter,
-        f: &mut dyn FnMut(UsageRecord) -> llmcost_ledger::Result<()>,
-    ) -> llmcost_ledger::Result<()> {
-        for r in self.all() {
-            if filter.since.is_some_and(|s| r.at < s)
-                || (!filter.sources.is_empty() && !filter.sources.contains(&r.source))
-            {
-                continue;
-            }
-            f(r)?;
-        }
-        Ok(())
-    }
-
-    fn update_costs(
-        &mut self,
-        _costs: &[llmcost_ledger::CostUpdate],
-    ) -> llmcost_ledger::Result<u64> {
-        Ok(0)
-    }
-
-    fn count(&self) -> llmcost_ledger::Result<u64> {
-        Ok(self.all().len() as u64)
-    }
-}
+/// A ledger in memory, shared with the test (clones share the store).
+pub use llmcost_ledger_tests::MemLedger;
 
 /// A proxy served on 127.0.0.1:0 with a [`MemLedger`].
 pub struct Harness {

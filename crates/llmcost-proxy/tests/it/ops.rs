@@ -227,3 +227,17 @@ async fn calls_are_written_one_interval_later_with_consecutive_keys() {
     drop(c);
     assert_eq!(h.stop().await.written, 3);
 }
+
+#[tokio::test]
+async fn records_name_the_proxy_instance() {
+    let (up, _mock) = mock::start().await;
+    let mut s = settings_for(&up);
+    s.device = Some("proxy@edge-1:8787".into());
+    let h = Harness::start(s).await;
+    let c = client();
+    let got = post(&c, &format!("{}/openai/v1/chat/completions", h.url), BODY).await;
+    assert_eq!(got.status, 200);
+    let records = h.ledger.wait_for(1).await;
+    assert_eq!(records[0].device.as_deref(), Some("proxy@edge-1:8787"));
+    h.stop().await;
+}

@@ -1,0 +1,403 @@
+//! The report as returned and serialised (`--format json`): rows, totals,
+//! unpriced models, conversions and issues; and how an aggregate becomes one.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use llmcost_core::{Currency, Decimal, Usage};
+use llmcost_logs::Issue;
+use serde::Serialize;
+
+use super::agg::{Agg, Key, Sum};
+use super::{Period, ReportSettings};
+
+// ---------------------------------------------------------------------------
+// Civil dates
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+#[must_use]
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date `(year, month, day)` of a day count since 1970-01-01.
+#[must_use]
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01.
+#[must_use]
+pub fn day_label(d: i64) -> String {
+    let (y, m, dd) = civil_from_days(d);
+    format!("{y:04}-{m:02}-{dd:02}")
+}
+
+fn month_label(d: i64) -> String {
+    let (y, m, _) = civil_from_days(d);
+    format!("{y:04}-{m:02}")
+}
+
+// ---------------------------------------------------------------------------
+// Result rows
+
+/// Tokens per bucket, and their total (modality buckets only when not zero).
+#[derive(Debug, Clone, Serialize)]
+pub struct Tokens {
+    /// Input tokens (not cached).
+    pub input: u64,
+    /// Cached input tokens read.
+    pub cache_read: u64,
+    /// Input tokens written to the cache (5-minute).
+    pub cache_write: u64,
+    /// Input tokens written to the 1-hour cache.
+    pub cache_write_1h: u64,
+    /// Output tokens (reasoning excluded).
+    pub output: u64,
+    /// Reasoning tokens.
+    pub reasoning: u64,
+    // Modality buckets (audio, image): keys present only when non-zero.
+    /// Audio input tokens.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub input_audio: u64,
+    /// Cached audio input tokens.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cache_read_audio: u64,
+    /// Audio output tokens.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub output_audio: u64,
+    /// Image input tokens.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub input_image: u64,
+    /// Image output tokens.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub output_image: u64,
+    /// Every token, all buckets.
+    pub total_tokens: u128,
+}
+
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's signature")]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Tokens {
+    /// The tokens of a usage.
+    #[must_use]
+    pub fn of(u: &Usage) -> Tokens {
+        Tokens {
+            input: u.input,
+            cache_read: u.cache_read,
+            cache_write: u.cache_write,
+            cache_write_1h: u.cache_write_1h,
+            output: u.output,
+            reasoning: u.reasoning,
+            input_audio: u.input_audio,
+            cache_read_audio: u.cache_read_audio,
+            output_audio: u.output_audio,
+            input_image: u.input_image,
+            output_image: u.output_image,
+            total_tokens: u.total(),
+        }
+    }
+}
+
+/// One model of a row (`--breakdown`); `cost` is null for an unpriced model.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelRow {
+    /// The model, as recorded.
+    pub model: String,
+    /// Tokens per bucket.
+    #[serde(flatten)]
+    pub tokens: Tokens,
+    /// Records counted.
+    pub records: u64,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub cost: Option<Decimal>,
+    /// The report's currency.
+    pub currency: Currency,
+    /// Cost per million priced tokens (10 decimals at most).
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub cost_per_million: Option<Decimal>,
+    /// Tokens of records with no price.
+    pub unpriced_tokens: u128,
+}
+
+/// One row: a period, model or session.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The row: a day, week (its Monday), month, model or session.
+    pub period: String,
+    /// The session's project (session report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Tokens per bucket.
+    #[serde(flatten)]
+    pub tokens: Tokens,
+    /// Records counted.
+    pub records: u64,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cost: Decimal,
+    /// The report's currency.
+    pub currency: Currency,
+    /// Cost per million priced tokens (10 decimals at most).
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub cost_per_million: Option<Decimal>,
+    /// Tokens of records with no price.
+    pub unpriced_tokens: u128,
+    /// Per model, with `--breakdown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<ModelRow>>,
+}
+
+/// The sums of all rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    /// Tokens per bucket.
+    #[serde(flatten)]
+    pub tokens: Tokens,
+    /// Records counted.
+    pub records: u64,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cost: Decimal,
+    /// The report's currency.
+    pub currency: Currency,
+    /// Cost per million priced tokens (10 decimals at most).
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub cost_per_million: Option<Decimal>,
+    /// Tokens of records with no price.
+    pub unpriced_tokens: u128,
+}
+
+/// A model with no price: its tokens and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnpricedRow {
+    /// The model, as recorded.
+    pub model: String,
+    /// Records counted.
+    pub records: u64,
+    /// Tokens per bucket.
+    #[serde(flatten)]
+    pub tokens: Tokens,
+    /// Why there is no price.
+    pub reason: String,
+}
+
+/// An exchange rate used.
+#[derive(Debug, Clone, Serialize)]
+pub struct FxRow {
+    /// The list currency.
+    pub from: Currency,
+    /// The report's currency.
+    pub to: Currency,
+    /// One `from` in `to`.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub rate: Decimal,
+}
+
+/// A line that could not be read (or a model with no price).
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueRow {
+    /// The file.
+    pub path: String,
+    /// 1-based line (0: the whole file).
+    pub line: u64,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl IssueRow {
+    /// The row of an issue.
+    #[must_use]
+    pub fn of(i: Issue) -> IssueRow {
+        IssueRow {
+            path: i.path.display().to_string(),
+            line: i.line,
+            message: i.message,
+        }
+    }
+}
+
+/// How many issues, and the first ones.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Issues {
+    /// How many.
+    pub count: u64,
+    /// The first ones, in full.
+    pub first: Vec<IssueRow>,
+}
+
+/// A report: what `llmcost report --format json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// What rows are.
+    pub report: Period,
+    /// The report's currency.
+    pub currency: Currency,
+    /// The zone days are cut in.
+    pub tz: String,
+    /// `paths` (logs read directly) or `ledger`.
+    pub mode: &'static str,
+    /// The rows.
+    pub rows: Vec<Row>,
+    /// The sums of all rows.
+    pub totals: Totals,
+    /// Models with no price.
+    pub unpriced: Vec<UnpricedRow>,
+    /// Exchange rates used.
+    pub fx: Vec<FxRow>,
+    /// Lines that could not be read, and unpriced models.
+    pub issues: Issues,
+    /// Last lines still being written (not problems).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<IssueRow>,
+    /// Files read (path mode).
+    pub files: Option<u64>,
+    /// A holiday calendar that ended before some records (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// The lines that could not be read, without the unpriced models
+    /// `issues` also lists (not serialised: for a front end's warnings).
+    #[serde(skip)]
+    pub read_issues: Issues,
+}
+
+fn per_million(cost: Decimal, tokens: u128) -> Option<Decimal> {
+    let t = Decimal::try_from_i128_with_scale(i128::try_from(tokens).ok()?, 0).ok()?;
+    (tokens > 0).then(|| {
+        (cost * Decimal::from(1_000_000) / t)
+            .round_dp(10)
+            .normalize()
+    })
+}
+
+pub(crate) fn build(
+    period: Period,
+    s: &ReportSettings,
+    agg: Agg,
+    mode: &'static str,
+    breakdown: bool,
+) -> Report {
+    let mut rows: BTreeMap<Key, (Sum, BTreeMap<Arc<str>, Sum>)> = BTreeMap::new();
+    for ((key, model), sum) in agg.cells {
+        let e = rows.entry(key).or_default();
+        e.0.merge(&sum);
+        e.1.entry(model).or_default().merge(&sum);
+    }
+    let cur = s.currency;
+    let mut total = Sum::default();
+    let mut out_rows = Vec::new();
+    for (key, (sum, models)) in rows {
+        total.merge(&sum);
+        let (label, project) = match &key {
+            Key::Day(d) => (
+                if period == Period::Monthly {
+                    month_label(*d)
+                } else {
+                    day_label(*d)
+                },
+                None,
+            ),
+            Key::Name(n, p) => (n.to_string(), p.as_ref().map(|p| p.to_string())),
+        };
+        let models = breakdown.then(|| {
+            models
+                .iter()
+                .map(|(m, ms)| ModelRow {
+                    model: m.to_string(),
+                    tokens: Tokens::of(&ms.usage),
+                    records: ms.records,
+                    cost: (ms.unpriced_records < ms.records).then_some(ms.cost.normalize()),
+                    currency: cur,
+                    cost_per_million: per_million(ms.cost, ms.priced_tokens),
+                    unpriced_tokens: ms.unpriced_tokens,
+                })
+                .collect()
+        });
+        out_rows.push(Row {
+            period: label,
+            project,
+            tokens: Tokens::of(&sum.usage),
+            records: sum.records,
+            cost: sum.cost.normalize(),
+            currency: cur,
+            cost_per_million: per_million(sum.cost, sum.priced_tokens),
+            unpriced_tokens: sum.unpriced_tokens,
+            models,
+        });
+    }
+    if period == Period::Model {
+        out_rows.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.period.cmp(&b.period)));
+    }
+    let mut report = Report {
+        report: period,
+        currency: cur,
+        tz: s.tz_name.clone(),
+        mode,
+        rows: out_rows,
+        totals: Totals {
+            tokens: Tokens::of(&total.usage),
+            records: total.records,
+            cost: total.cost.normalize(),
+            currency: cur,
+            cost_per_million: per_million(total.cost, total.priced_tokens),
+            unpriced_tokens: total.unpriced_tokens,
+        },
+        unpriced: agg
+            .unpriced
+            .into_iter()
+            .map(|(m, u)| UnpricedRow {
+                model: m.to_string(),
+                records: u.records,
+                tokens: Tokens::of(&u.usage),
+                reason: u.reason,
+            })
+            .collect(),
+        fx: agg
+            .fx
+            .into_iter()
+            .map(|(from, rate)| FxRow {
+                from,
+                to: cur,
+                rate,
+            })
+            .collect(),
+        issues: Issues {
+            count: agg.issue_count,
+            first: agg.issues.into_iter().map(IssueRow::of).collect(),
+        },
+        notes: agg.notes.into_iter().map(IssueRow::of).collect(),
+        files: (mode == "paths").then_some(agg.files),
+        warnings: agg.calendars.warnings_at(None),
+        read_issues: Issues::default(),
+    };
+    report.read_issues = report.issues.clone();
+    // Exit policy: a model left unpriced is an issue too.
+    for u in &report.unpriced {
+        report.issues.count += 1;
+        report.issues.first.push(IssueRow {
+            path: String::new(),
+            line: 0,
+            message: format!(
+                "`{}` has no price ({}): {} records left out of the cost",
+                u.model, u.reason, u.records
+            ),
+        });
+    }
+    report
+}

@@ -1,0 +1,398 @@
+//! `llmcost serve`: the web dashboard (`llmcost-web`), and the dashboard
+//! options of `llmcost proxy --dashboard`.
+//!
+//! The dashboard's engine runs this binary's own commands in-process with
+//! `--format json` (parsed by the same clap definitions), so every figure it
+//! shows is what `llmcost report --format json` prints for the same question.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser};
+use llmcost_web::engine::{Engine, EngineError};
+use llmcost_web::query::Filters;
+use serde_json::Value;
+
+use super::ExitStatus;
+
+/// Where `serve` listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
+
+/// The access token of the dashboard (required off loopback).
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// Access token: required when listening on anything but loopback. Open the
+    /// dashboard once with `?token=TOKEN` (a cookie keeps it), or send
+    /// `Authorization: Bearer TOKEN`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "LLMCOST_DASHBOARD_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// Read the access token from this file (its first line).
+    #[arg(long, value_name = "FILE", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
+}
+
+impl TokenArgs {
+    /// The token, from `--token` or `--token-file`.
+    pub fn resolve(&self) -> Result<Option<String>> {
+        if let Some(p) = &self.token_file {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the token file {}", p.display()))?;
+            return match llmcost_web::token_from_file_text(&text) {
+                Some(t) => Ok(Some(t)),
+                None => crate::common::usage_bail!(
+                    "the token file {} is empty\nhint: put a long random string in it, e.g. `openssl rand -hex 24 > {}`",
+                    p.display(),
+                    p.display()
+                ),
+            };
+        }
+        Ok(self.token.clone())
+    }
+}
+
+/// `--dashboard` and its token, for `llmcost proxy`.
+#[derive(Debug, Clone, Args)]
+pub struct DashboardArgs {
+    /// Also serve the web dashboard on the proxy's port (/, /live, /prices, /reconcile,
+    /// /api/...); every other path is proxied as usual.
+    #[arg(long)]
+    pub dashboard: bool,
+    #[command(flatten)]
+    pub token: TokenArgs,
+}
+
+/// Web dashboard: spend by day, model, project, tag, key and device; live proxy
+/// calls and budgets; price histories; reconcile. Read-only.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Ledger: a SQLite file (default: $LLMCOST_LEDGER, else the data directory).
+    #[arg(long, value_name = "URL")]
+    pub ledger: Option<String>,
+    /// Address to listen on. Anything but loopback needs --token or --token-file.
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_LISTEN)]
+    pub listen: String,
+    /// A bill (CSV or JSON, as `reconcile --billed` reads) that /reconcile may compare
+    /// with, chosen there by its file name. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub bill: Vec<PathBuf>,
+    #[command(flatten)]
+    pub token: TokenArgs,
+}
+
+/// Runs this binary's commands for the dashboard.
+#[derive(Debug)]
+pub struct CliEngine {
+    /// `--ledger` of every ledger question.
+    pub ledger: String,
+    /// Bill files `/reconcile` may use, by file name.
+    pub bills: Vec<PathBuf>,
+}
+
+/// Runs `argv` (without the program name) in-process and parses its JSON.
+fn run_json(argv: Vec<String>) -> Result<Value, EngineError> {
+    let cli = crate::args::Cli::try_parse_from(std::iter::once("llmcost".to_string()).chain(argv))
+        .map_err(|e| {
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("bad parameter")
+                .trim_start_matches("error: ")
+                .to_string();
+            EngineError::bad(first)
+        })?;
+    let mut buf = Vec::new();
+    match crate::run(&cli, &mut buf) {
+        Ok(_) => serde_json::from_slice(&buf).map_err(|e| EngineError {
+            status: 500,
+            message: format!("the command's JSON cannot be read: {e}"),
+        }),
+        Err(e) => {
+            let missing = e.chain().any(|c| c.is::<crate::ledger::MissingLedger>());
+            let status = if missing {
+                404
+            } else if crate::exit_code(&e) == 2 {
+                400
+            } else {
+                500
+            };
+            Err(EngineError {
+                status,
+                message: format!("{e:#}"),
+            })
+        }
+    }
+}
+
+fn flag(argv: &mut Vec<String>, name: &str, v: &str) {
+    argv.push(format!("--{name}={v}"));
+}
+
+fn filters(argv: &mut Vec<String>, f: &Filters, dimensions: bool) {
+    for (k, v) in [
+        ("since", &f.since),
+        ("until", &f.until),
+        ("tz", &f.tz),
+        ("currency", &f.currency),
+    ] {
+        if let Some(v) = v {
+            flag(argv, k, v);
+        }
+    }
+    for v in &f.fx {
+        flag(argv, "fx", v);
+    }
+    for v in &f.model {
+        flag(argv, "model", v);
+    }
+    if dimensions {
+        for (k, vs) in [
+            ("project", &f.project),
+            ("tag", &f.tag),
+            ("key", &f.key),
+            ("device", &f.device),
+            ("source", &f.source),
+            ("provider", &f.provider),
+        ] {
+            for v in vs {
+                flag(argv, k, v);
+            }
+        }
+    }
+}
+
+/// The query pairs as flags: `allowed` value flags (query `a_b` is `--a-b`),
+/// `bools` switches, `positional` the one name given without a flag.
+fn quote_args(
+    q: &[(String, String)],
+    allowed: &[&str],
+    bools: &[&str],
+    positional: Option<&str>,
+) -> Result<Vec<String>, EngineError> {
+    let mut argv = Vec::new();
+    let mut pos = Vec::new();
+    for (k, v) in q {
+        if k == "token" {
+            continue;
+        }
+        if Some(k.as_str()) == positional {
+            pos.push(v.clone());
+        } else if allowed.contains(&k.as_str()) {
+            flag(&mut argv, &k.replace('_', "-"), v);
+        } else if bools.contains(&k.as_str()) {
+            if matches!(v.as_str(), "" | "1" | "true" | "yes" | "on") {
+                argv.push(format!("--{}", k.replace('_', "-")));
+            }
+        } else {
+            return Err(EngineError::bad(format!(
+                "unknown parameter `{k}`: use {}",
+                allowed
+                    .iter()
+                    .chain(bools)
+                    .chain(positional.iter())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    if pos.len() > 1 {
+        return Err(EngineError::bad("give one `model`"));
+    }
+    argv.extend(pos);
+    Ok(argv)
+}
+
+fn is_amount(s: &str) -> bool {
+    let t = s.trim().trim_start_matches('$').replace(',', "");
+    !t.is_empty()
+        && t.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && t.chars().filter(|c| *c == '.').count() <= 1
+}
+
+impl Engine for CliEngine {
+    fn report(&self, period: &str, f: &Filters) -> Result<Value, EngineError> {
+        if !llmcost_web::engine::PERIODS.contains(&period) {
+            return Err(EngineError::bad(format!(
+                "unknown report `{period}`: use one of {}",
+                llmcost_web::engine::PERIODS.join(", ")
+            )));
+        }
+        let mut argv = vec![
+            "report".to_string(),
+            period.to_string(),
+            "--format=json".into(),
+            format!("--ledger={}", self.ledger),
+        ];
+        filters(&mut argv, f, true);
+        match f.group.as_deref() {
+            None => {}
+            Some("model") => argv.push("--breakdown".into()),
+            Some(g) => flag(&mut argv, "breakdown", g),
+        }
+        run_json(argv)
+    }
+
+    fn reconcile(&self, f: &Filters, billed: &str) -> Result<Value, EngineError> {
+        let billed = if is_amount(billed) {
+            billed.trim().to_string()
+        } else if let Some(p) = self
+            .bills
+            .iter()
+            .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == billed))
+        {
+            p.display().to_string()
+        } else {
+            return Err(EngineError::bad(format!(
+                "`billed` is an amount (e.g. 12.34) or the file name of a bill given to `llmcost serve --bill FILE`; `{billed}` is neither"
+            )));
+        };
+        let mut argv = vec![
+            "reconcile".to_string(),
+            format!("--billed={billed}"),
+            "--format=json".into(),
+            format!("--ledger={}", self.ledger),
+        ];
+        filters(&mut argv, f, false);
+        run_json(argv)
+    }
+
+    fn prices(&self, q: &[(String, String)]) -> Result<Value, EngineError> {
+        let mut argv = vec!["prices".to_string(), "--format=json".into()];
+        argv.extend(quote_args(
+            q,
+            &["at", "provider"],
+            &["history"],
+            Some("model"),
+        )?);
+        run_json(argv)
+    }
+
+    fn compare(&self, q: &[(String, String)]) -> Result<Value, EngineError> {
+        let mut argv = vec!["compare".to_string(), "--format=json".into()];
+        argv.extend(quote_args(
+            q,
+            &[
+                "model",
+                "input",
+                "output",
+                "cache_read",
+                "ratio",
+                "reference",
+                "at",
+                "currency",
+                "fx",
+            ],
+            &[],
+            None,
+        )?);
+        run_json(argv)
+    }
+
+    fn forecast(&self, q: &[(String, String)]) -> Result<Value, EngineError> {
+        let mut argv = vec!["forecast".to_string(), "--format=json".into()];
+        argv.extend(quote_args(
+            q,
+            &[
+                "model",
+                "requests_per_day",
+                "input",
+                "output",
+                "cache_hit_rate",
+                "days",
+                "from",
+                "hours",
+                "tz",
+                "at",
+                "currency",
+                "fx",
+            ],
+            &[],
+            None,
+        )?);
+        run_json(argv)
+    }
+}
+
+/// The dashboard of a ledger (and of a proxy in this process, if any).
+pub fn web_state(
+    ledger: String,
+    bills: Vec<PathBuf>,
+    token: Option<String>,
+    proxy: Option<llmcost_proxy::ProxyState>,
+) -> Result<llmcost_web::WebState> {
+    Ok(llmcost_web::WebState::new(llmcost_web::Options {
+        engine: Arc::new(CliEngine { ledger, bills }),
+        token,
+        catalog: super::catalog()?,
+        proxy,
+    }))
+}
+
+pub fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+    let token = args.token.resolve()?;
+    let addrs = llmcost_web::check_listen(&args.listen, token.as_deref())
+        .map_err(|e| crate::common::usage_err!("{e}"))?;
+    let ledger = match &args.ledger {
+        Some(l) => l.clone(),
+        None => crate::ledger::ledger_path(None)?.display().to_string(),
+    };
+    for b in &args.bill {
+        if !b.is_file() {
+            crate::common::usage_bail!("the bill {} is not a file", b.display());
+        }
+    }
+    let state = web_state(ledger.clone(), args.bill.clone(), token, None)?;
+    let listener = std::net::TcpListener::bind(&addrs[..])
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    writeln!(
+        out,
+        "llmcost dashboard on http://{local}/ (ledger {ledger}); Ctrl-C stops it"
+    )?;
+    out.flush()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        llmcost_web::serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    })
+    .context("the dashboard stopped with an error")?;
+    Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_quote_flags() {
+        assert!(is_amount("12.34"));
+        assert!(is_amount("$1,234.5"));
+        assert!(!is_amount("../etc/passwd"));
+        assert!(!is_amount("1.2.3"));
+        let q = vec![
+            ("model".to_string(), "gpt-4o".to_string()),
+            ("history".to_string(), "true".to_string()),
+        ];
+        assert_eq!(
+            quote_args(&q, &["at"], &["history"], Some("model")).ok(),
+            Some(vec!["--history".to_string(), "gpt-4o".to_string()])
+        );
+        let bad = vec![("ledger".to_string(), "/tmp/x".to_string())];
+        assert!(quote_args(&bad, &["at"], &[], None).is_err());
+    }
+}
