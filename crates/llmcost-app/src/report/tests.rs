@@ -34,11 +34,7 @@ fn ts(s: &str) -> Timestamp {
 }
 
 fn daily(settings: ReportSettings) -> ReportQuery {
-    ReportQuery {
-        period: Period::Daily,
-        settings,
-        breakdown: false,
-    }
+    ReportQuery::new(Period::Daily, settings)
 }
 
 /// The three deepseek-chat calls of the module comment, as records, and two
@@ -158,11 +154,7 @@ fn a_model_report_over_paths_sums_by_hand() {
         ),
     )
     .expect("write");
-    let q = ReportQuery {
-        period: Period::Model,
-        settings: usd(),
-        breakdown: false,
-    };
+    let q = ReportQuery::new(Period::Model, usd());
     let paths = [file];
     let r = run(
         cat(),
@@ -199,11 +191,8 @@ fn a_model_report_over_paths_sums_by_hand() {
 }
 
 #[test]
-fn civil_round_trip() {
-    for d in [-1000, 0, 59, 60, 365, 20_000, 20_270] {
-        let (y, m, dd) = civil_from_days(d);
-        assert_eq!(days_from_civil(y, m, dd), d);
-    }
+fn day_labels() {
+    // 20,240 days after 1970-01-01: llmcost_core::civil's tests work it out.
     assert_eq!(day_label(0), "1970-01-01");
     assert_eq!(day_label(20_240), "2025-06-01");
 }
