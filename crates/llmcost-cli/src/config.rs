@@ -159,7 +159,7 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
             }
         }
         Command::Prices(p) => {
-            if let Some(crate::commands::prices_admin::PricesCommand::Which(w)) = &mut p.action {
+            if let Some(crate::args::prices::PricesCommand::Which(w)) = &mut p.action {
                 fill(&mut w.price.currency, cur);
             }
         }
