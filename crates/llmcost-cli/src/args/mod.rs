@@ -65,6 +65,8 @@ pub enum Command {
     Proxy(crate::commands::proxy::ProxyArgs),
     /// Web dashboard of the ledger: spend, live proxy calls, price histories, reconcile.
     Serve(crate::commands::serve::ServeArgs),
+    /// Ledger administration: `init` a schema, `prune` old records, `copy` records between ledgers.
+    Ledger(crate::commands::ledger_admin::LedgerArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `llmcost man > llmcost.1`.
