@@ -62,6 +62,10 @@ pub struct ImportArgs {
     /// Currency records are priced in (the provider's own list in it; no conversion).
     #[arg(long, value_name = "CUR", default_value = "USD")]
     pub currency: String,
+    /// The device the records name (default: this machine's host name). Not part of a
+    /// record's identity: the same log imported from two machines is stored once.
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
     /// No progress bar (it is shown only on a terminal anyway).
     #[arg(long, short)]
     pub quiet: bool,
@@ -137,6 +141,7 @@ fn import_into(
         ledger.as_mut(),
         files,
         currency,
+        &llmcost_app::device::import_device(args.device.as_deref()),
         at.to_string(),
         &mut bar,
     )?)

@@ -43,7 +43,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use llmcost_app::report::{Input, IssueRow, Issues, Report, ReportQuery, ReportSettings, Tokens};
+use llmcost_app::report::{
+    DimFilters, Dimension, Input, IssueRow, Issues, Report, ReportQuery, ReportSettings, Tokens,
+};
 use llmcost_core::Decimal;
 use llmcost_logs::SourceKind;
 
@@ -63,6 +65,18 @@ pub enum Period {
     Model,
     /// One row per session.
     Session,
+    /// One row per project.
+    Project,
+    /// One row per provider.
+    Provider,
+    /// One row per source (claude-code, codex, proxy...).
+    Source,
+    /// One row per tag (a record with two tags is in both; the total counts it once).
+    Tag,
+    /// One row per API key fingerprint.
+    Key,
+    /// One row per device (machine or proxy instance).
+    Device,
 }
 
 impl From<Period> for llmcost_app::report::Period {
@@ -73,6 +87,12 @@ impl From<Period> for llmcost_app::report::Period {
             Period::Monthly => Self::Monthly,
             Period::Model => Self::Model,
             Period::Session => Self::Session,
+            Period::Project => Self::Project,
+            Period::Provider => Self::Provider,
+            Period::Source => Self::Source,
+            Period::Tag => Self::Tag,
+            Period::Key => Self::Key,
+            Period::Device => Self::Device,
         }
     }
 }
@@ -89,10 +109,12 @@ pub enum ReportFormat {
     Csv,
 }
 
-/// Usage and cost per day, week, month, model or session — from the ledger, or straight from log files.
+/// Usage and cost per day, week, month, model, session, project, provider, source, tag, key or
+/// device — from the ledger, or straight from log files.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Group by: daily, weekly, monthly, model or session.
+    /// Group by: daily, weekly, monthly, model, session, project, provider, source, tag, key
+    /// or device.
     #[arg(value_enum)]
     pub period: Period,
     /// Log files or directories to read directly, without importing (same as --path).
@@ -107,16 +129,37 @@ pub struct ReportArgs {
     /// `${CODEX_HOME:-~/.codex}/sessions`.
     #[arg(long, conflicts_with_all = ["paths", "path", "ledger"])]
     pub logs: bool,
-    /// Source format of the paths when it cannot be told from path and content: claude,
-    /// codex, jsonl, openai-usage, anthropic-usage or csv.
+    /// With PATHs: their format when it cannot be told from path and content (claude,
+    /// codex, jsonl, openai-usage, anthropic-usage or csv). From the ledger: only records
+    /// of these sources (repeatable; `claude` = `claude-code`, `proxy`...).
     #[arg(long, value_name = "KIND")]
-    pub source: Option<String>,
+    pub source: Vec<String>,
     /// Ledger file, when no path is given (default: `$LLMCOST_LEDGER`, else the data directory).
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,
-    /// Also break each row down per model.
-    #[arg(long)]
-    pub breakdown: bool,
+    /// Also break each row down: per model (bare `--breakdown`), or per project, provider,
+    /// source, tag, key or device.
+    #[arg(long, value_name = "BY", num_args = 0..=1, default_missing_value = "model")]
+    pub breakdown: Option<String>,
+    /// Only these projects (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub project: Vec<String>,
+    /// Only these providers (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub provider: Vec<String>,
+    /// Only records carrying one of these tags (repeatable).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Only these API key fingerprints (repeatable).
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub key: Vec<String>,
+    /// Only these devices (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub device: Vec<String>,
+    /// Say on stderr how the usage was read (the ledger's hourly rollups, or every
+    /// record and why).
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
@@ -157,12 +200,18 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     .map_err(|e| crate::common::into_usage(e.into()))?;
     let mut paths = args.paths.clone();
     paths.extend(args.path.iter().cloned());
-    let source = args
-        .source
-        .as_deref()
-        .map(str::parse::<SourceKind>)
-        .transpose()
-        .context("invalid --source")?;
+    // `--breakdown PATH`: a bare `--breakdown` followed by a path.
+    let breakdown_by = match args.breakdown.as_deref() {
+        None => None,
+        Some(b) => match b.parse::<Dimension>() {
+            Ok(d) => Some(d),
+            Err(_) if std::path::Path::new(b).exists() => {
+                paths.push(PathBuf::from(b));
+                Some(Dimension::Model)
+            }
+            Err(e) => crate::common::usage_bail!("--breakdown: {e}"),
+        },
+    };
     if args.logs {
         let roots = llmcost_logs::default_roots();
         if roots.is_empty() {
@@ -172,17 +221,37 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         }
         paths = roots;
     }
+    // With paths, `--source` names their format (and so selects it all); from
+    // the ledger it filters records by source.
+    let (source, sources) = if paths.is_empty() {
+        (None, args.source.clone())
+    } else {
+        match args.source.as_slice() {
+            [] => (None, Vec::new()),
+            [one] => (
+                Some(one.parse::<SourceKind>().context("invalid --source")?),
+                Vec::new(),
+            ),
+            _ => crate::common::usage_bail!(
+                "--source names the format of the PATHs: give it once\nhint: to report several sources, import them and report from the ledger with --source A --source B"
+            ),
+        }
+    };
     let q = ReportQuery {
         period: args.period.into(),
         settings: s,
-        breakdown: args.breakdown,
+        breakdown: breakdown_by.is_some(),
+        breakdown_by: breakdown_by.unwrap_or(Dimension::Model),
+        filters: DimFilters {
+            projects: args.project.clone(),
+            providers: args.provider.clone(),
+            sources,
+            tags: args.tag.clone(),
+            keys: args.key.clone(),
+            devices: args.device.clone(),
+        },
     };
     let report = if paths.is_empty() {
-        if source.is_some() {
-            crate::common::usage_bail!(
-                "--source applies to paths read directly; give the PATHs to read"
-            );
-        }
         let led = crate::ledger::open_ledger_read(args.ledger.as_deref())?;
         llmcost_app::report::run(catalog()?, &q, Input::Ledger(led.as_ref()))?
     } else {
@@ -202,6 +271,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         ReportFormat::Csv => write_csv(out, &report)?,
         ReportFormat::Table => write_table(out, &report)?,
     }
+    if args.verbose {
+        say_how_read(&report.read);
+    }
     report_issues(&report.read_issues, &report.notes);
     crate::common::warn_unpriced(report.unpriced.iter().map(|u| u.model.as_str()));
     // Skipped input or unpriced usage: done, but not everything is counted.
@@ -210,6 +282,14 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+#[expect(
+    clippy::print_stderr,
+    reason = "how the usage was read goes to stderr (--verbose), data to stdout"
+)]
+fn say_how_read(read: &str) {
+    eprintln!("report: {read}");
 }
 
 #[expect(
@@ -249,9 +329,11 @@ fn csv_cell(s: &str) -> String {
 }
 
 fn write_csv(out: &mut dyn Write, r: &Report) -> Result<()> {
+    // The third column holds the breakdown: models, or the values of `--breakdown BY`.
+    let by = r.breakdown.map_or("model", Dimension::key);
     writeln!(
         out,
-        "period,project,model,input,cache_read,cache_write,cache_write_1h,output,reasoning,total_tokens,records,cost,currency,cost_per_million,unpriced_tokens"
+        "period,project,{by},input,cache_read,cache_write,cache_write_1h,output,reasoning,total_tokens,records,cost,currency,cost_per_million,unpriced_tokens"
     )?;
     let dec = |d: Option<Decimal>| d.map(|x| x.to_string()).unwrap_or_default();
     let line = |out: &mut dyn Write,
@@ -311,6 +393,19 @@ fn write_csv(out: &mut dyn Write, r: &Report) -> Result<()> {
                 m.unpriced_tokens,
             )?;
         }
+        for g in row.groups.values().flatten() {
+            line(
+                out,
+                &row.period,
+                project,
+                &g.name,
+                &g.tokens,
+                g.records,
+                g.cost,
+                g.cost_per_million,
+                g.unpriced_tokens,
+            )?;
+        }
     }
     let t = &r.totals;
     line(
@@ -354,10 +449,16 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
         Period::Monthly => "month",
         Period::Model => "model",
         Period::Session => "session",
+        Period::Project => "project",
+        Period::Provider => "provider",
+        Period::Source => "source",
+        Period::Tag => "tag",
+        Period::Key => "key",
+        Period::Device => "device",
     };
     let show_1h = r.totals.tokens.cache_write_1h > 0;
     let show_reasoning = r.totals.tokens.reasoning > 0;
-    let show_project = r.rows.iter().any(|x| x.project.is_some());
+    let show_project = r.report == Period::Session && r.rows.iter().any(|x| x.project.is_some());
     let show_bar = matches!(r.report, Period::Daily | Period::Weekly | Period::Monthly);
     let cost_head = format!("cost {}", r.currency);
     let mut head: Vec<(&str, Align)> = vec![(first, Align::Left)];
@@ -448,6 +549,20 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
                 m.cost,
                 m.cost_per_million,
                 m.unpriced_tokens,
+                b,
+            );
+            t.row(c);
+        }
+        for g in row.groups.values().flatten() {
+            let b = show_bar.then(String::new);
+            let c = cells(
+                &mut d,
+                format!("  {}", g.name),
+                None,
+                &g.tokens,
+                g.cost,
+                g.cost_per_million,
+                g.unpriced_tokens,
                 b,
             );
             t.row(c);
