@@ -324,6 +324,10 @@ pub fn import_files<L: Ledger + ?Sized>(
     )
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the import's inputs, passed through from the public entry points"
+)]
 fn import_files_with<L: Ledger + ?Sized>(
     cat: &Catalog,
     ledger: &mut L,
