@@ -117,12 +117,12 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
     let cur = c.currency.as_ref();
     let sub = m.subcommand().map(|(_, s)| s);
     match &mut cli.command {
-        Command::Cost(a) => fill(&mut a.price.currency, cur),
-        Command::Estimate(a) => fill(&mut a.price.currency, cur),
-        Command::Blend(a) => fill(&mut a.price.currency, cur),
-        Command::Compare(a) => fill(&mut a.price.currency, cur),
+        Command::Cost(a) => fill(&mut a.price.money.currency, cur),
+        Command::Estimate(a) => fill(&mut a.price.money.currency, cur),
+        Command::Blend(a) => fill(&mut a.price.money.currency, cur),
+        Command::Compare(a) => fill(&mut a.price.money.currency, cur),
         Command::Forecast(a) => {
-            fill(&mut a.price.currency, cur);
+            fill(&mut a.price.money.currency, cur);
             fill(&mut a.tz, tz);
         }
         Command::Import(a) => {
@@ -160,7 +160,7 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
         }
         Command::Prices(p) => {
             if let Some(crate::args::prices::PricesCommand::Which(w)) = &mut p.action {
-                fill(&mut w.price.currency, cur);
+                fill(&mut w.price.money.currency, cur);
             }
         }
         Command::Completions(_) | Command::Man => {}

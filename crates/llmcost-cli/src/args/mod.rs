@@ -7,10 +7,12 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod global;
+mod groups;
 pub mod prices;
 mod quote;
 
 pub use global::{CatalogOpts, GlobalOpts};
+pub use groups::MoneyOpts;
 pub use prices::PricesArgs;
 pub use quote::{BlendArgs, CompareArgs, CostArgs, EstimateArgs, ForecastArgs};
 
@@ -88,19 +90,15 @@ pub enum Format {
     Json,
 }
 
-/// Options shared by every pricing command.
+/// Options shared by every pricing command: the instant, currency and exchange rates
+/// ([`MoneyOpts`]), and the output format.
 #[derive(Debug, Clone, Args)]
 pub struct PriceOpts {
     /// Instant the prices are taken at (RFC 3339, e.g. 2025-03-10T18:00:00Z, or a date). Default: now.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
-    /// Currency: the provider's own list in that currency (DeepSeek lists CNY and USD apart).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Exchange rate when a model has no list in --currency: `RATE` (one unit of the model's
-    /// list currency in --currency) or `CUR=RATE` (repeatable, e.g. `--fx CNY=0.14`).
-    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
-    pub fx: Vec<String>,
+    #[command(flatten)]
+    pub money: MoneyOpts,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
