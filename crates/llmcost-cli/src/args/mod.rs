@@ -8,13 +8,23 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod global;
 mod groups;
+mod ledger;
 pub mod prices;
+mod proxy;
 mod quote;
+mod reconcile;
+mod report;
+mod serve;
 
 pub use global::{CatalogOpts, GlobalOpts};
 pub use groups::MoneyOpts;
+pub use ledger::{ImportArgs, RepriceArgs};
 pub use prices::PricesArgs;
+pub use proxy::ProxyArgs;
 pub use quote::{BlendArgs, CompareArgs, CostArgs, EstimateArgs, ForecastArgs};
+pub use reconcile::ReconcileArgs;
+pub use report::{Period, ReportArgs, ReportFormat};
+pub use serve::{ServeArgs, TokenArgs};
 
 /// Exact LLM API costs: what a usage cost, what it will cost, which model is cheapest.
 ///
@@ -56,17 +66,17 @@ pub enum Command {
     /// Search the price catalog; show a model's price history and sources.
     Prices(PricesArgs),
     /// Import usage logs and exports into the ledger (only what is new is added).
-    Import(crate::commands::import::ImportArgs),
+    Import(ImportArgs),
     /// Re-price every ledger record from its stored usage with the current catalog.
-    Reprice(crate::commands::import::RepriceArgs),
+    Reprice(RepriceArgs),
     /// Usage and cost per day, week, month, model or session, from the ledger or straight from logs.
-    Report(crate::commands::report::ReportArgs),
+    Report(ReportArgs),
     /// Compare the ledger's cost with what the provider billed, per day and model, and explain the gap.
-    Reconcile(crate::commands::reconcile::ReconcileArgs),
+    Reconcile(ReconcileArgs),
     /// Metering reverse proxy: forward LLM API calls, record each call's cost, enforce budgets.
-    Proxy(crate::commands::proxy::ProxyArgs),
+    Proxy(ProxyArgs),
     /// Web dashboard of the ledger: spend, live proxy calls, price histories, reconcile.
-    Serve(crate::commands::serve::ServeArgs),
+    Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `llmcost man > llmcost.1`.

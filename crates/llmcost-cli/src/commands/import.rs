@@ -35,7 +35,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use anyhow::{Context, Result};
-use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use llmcost_app::ledger::{Location, OpenMode};
 use llmcost_catalog::{Catalog, PriceRefs};
@@ -46,6 +45,7 @@ use serde::Serialize;
 
 use super::{ExitStatus, catalog};
 use crate::args::Format;
+use crate::args::ImportArgs;
 use crate::output::int;
 
 /// Records a scanning worker hands to the writer at a time.
@@ -60,44 +60,6 @@ const COMMIT_RECORDS: usize = 131_072;
 const FIRST_COMMIT_RECORDS: usize = 16_384;
 /// Issues kept in full for the summary; the rest are counted.
 const MAX_ISSUES_SHOWN: usize = 20;
-
-/// Import usage logs and exports into the ledger (idempotent: only new usage is added).
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// Files or directories to import (default: Claude Code and Codex CLI log folders).
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Source format, when it cannot be told from the path and content: claude, codex,
-    /// jsonl, openai-usage, anthropic-usage or csv.
-    #[arg(long, value_name = "KIND")]
-    pub source: Option<String>,
-    /// Ledger file (default: `$LLMCOST_LEDGER`, else <data dir>/llmcost/ledger.db).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// Currency records are priced in (the provider's own list in it; no conversion).
-    #[arg(long, value_name = "CUR", default_value = "USD")]
-    pub currency: String,
-    /// No progress bar (it is shown only on a terminal anyway).
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
-
-/// Re-price every record in the ledger from its stored usage with the current catalog.
-#[derive(Debug, Args)]
-pub struct RepriceArgs {
-    /// Ledger file (default: `$LLMCOST_LEDGER`, else <data dir>/llmcost/ledger.db).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// Price every record in this currency (default: each record's own currency, else USD).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
 
 /// Models read without a price, with what they used.
 #[derive(Debug, Default, Clone, Serialize)]

@@ -46,10 +46,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use clap::Args;
 use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Timestamp, Usage, round_for_display};
 use serde::Serialize;
 
@@ -60,51 +59,10 @@ fn total_tokens(u: &Usage) -> u128 {
 }
 use super::{ExitStatus, catalog};
 use crate::args::Format;
+use crate::args::ReconcileArgs;
 use crate::bill::BillLine;
 use crate::common::{usage_bail, usage_err};
 use crate::output::{Align, Display, Table, int, write_json};
-
-/// Compare the recorded cost with what the provider billed, per day and model.
-#[derive(Debug, Args)]
-pub struct ReconcileArgs {
-    /// The bill: a CSV or JSON file (see the docs for columns), or one amount for the whole period.
-    #[arg(long, value_name = "FILE|AMOUNT", allow_negative_numbers = true)]
-    pub billed: String,
-    /// Log files or directories to read directly instead of the ledger.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Source format of the PATHs when it cannot be told.
-    #[arg(long, value_name = "KIND")]
-    pub source: Option<String>,
-    /// Ledger file (default: `$LLMCOST_LEDGER`, else the data directory).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only usage before this time, or up to the end of this date.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// Only these models (repeatable).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Vec<String>,
-    /// Time zone the bill's days are cut in (default: `TZ`, else UTC).
-    #[arg(long, value_name = "TZ")]
-    pub tz: Option<String>,
-    /// Currency of the comparison (default: the bill's, else USD).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Exchange rate for models with no list in the currency: `CUR=RATE`.
-    #[arg(long, value_name = "CUR=RATE")]
-    pub fx: Vec<String>,
-    /// Largest total difference (recorded − billed) accepted: an amount (`0.05`) or a share of
-    /// the bill (`1%`). Beyond it the command exits 1. Default: 0.5% of the bill, at least 0.01.
-    #[arg(long, value_name = "AMOUNT|PERCENT", allow_hyphen_values = true)]
-    pub tolerance: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
 
 /// `--tolerance`: an amount, or a percentage of the bill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

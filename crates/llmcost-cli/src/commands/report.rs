@@ -39,31 +39,15 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Args, ValueEnum};
 use llmcost_app::report::{Input, IssueRow, Issues, Report, ReportQuery, ReportSettings, Tokens};
 use llmcost_core::Decimal;
 use llmcost_logs::SourceKind;
 
 use super::{ExitStatus, catalog};
+use crate::args::{Period, ReportArgs, ReportFormat};
 use crate::output::{Align, Display, Table, int};
-
-/// What a report groups by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Period {
-    /// One row per day.
-    Daily,
-    /// One row per week (Monday to Sunday), labelled with its Monday.
-    Weekly,
-    /// One row per month.
-    Monthly,
-    /// One row per model.
-    Model,
-    /// One row per session.
-    Session,
-}
 
 impl From<Period> for llmcost_app::report::Period {
     fn from(p: Period) -> Self {
@@ -75,71 +59,6 @@ impl From<Period> for llmcost_app::report::Period {
             Period::Session => Self::Session,
         }
     }
-}
-
-/// Output formats of `report`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// Aligned table with a cost bar (figures rounded for display, and it says so).
-    #[default]
-    Table,
-    /// Stable JSON; amounts are exact decimal strings.
-    Json,
-    /// CSV, one line per row (and per model with --breakdown).
-    Csv,
-}
-
-/// Usage and cost per day, week, month, model or session — from the ledger, or straight from log files.
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// Group by: daily, weekly, monthly, model or session.
-    #[arg(value_enum)]
-    pub period: Period,
-    /// Log files or directories to read directly, without importing (same as --path).
-    /// Without any, the ledger is read.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// A log file or directory to read directly (repeatable; added to the PATHs).
-    #[arg(long = "path", value_name = "DIR")]
-    pub path: Vec<PathBuf>,
-    /// Read the default log folders directly, without importing: `$CLAUDE_CONFIG_DIR/projects`
-    /// (else `~/.claude/projects` and `~/.config/claude/projects`) and
-    /// `${CODEX_HOME:-~/.codex}/sessions`.
-    #[arg(long, conflicts_with_all = ["paths", "path", "ledger"])]
-    pub logs: bool,
-    /// Source format of the paths when it cannot be told from path and content: claude,
-    /// codex, jsonl, openai-usage, anthropic-usage or csv.
-    #[arg(long, value_name = "KIND")]
-    pub source: Option<String>,
-    /// Ledger file, when no path is given (default: `$LLMCOST_LEDGER`, else the data directory).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// Also break each row down per model.
-    #[arg(long)]
-    pub breakdown: bool,
-    /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only usage before this time (RFC 3339), or up to the end of this date in --tz.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// Only these models (as recorded; repeatable).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Vec<String>,
-    /// Time zone days are cut in (IANA name such as `Europe/Paris`, or `UTC`).
-    /// Default: the `TZ` environment variable, else UTC.
-    #[arg(long, value_name = "TZ")]
-    pub tz: Option<String>,
-    /// Currency of the report: each provider's own list in it (default USD).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Exchange rate for models with no list in --currency: `CUR=RATE` (one CUR in
-    /// --currency), repeatable.
-    #[arg(long, value_name = "CUR=RATE")]
-    pub fx: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
 }
 
 // ---------------------------------------------------------------------------

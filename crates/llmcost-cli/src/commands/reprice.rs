@@ -16,9 +16,10 @@ use llmcost_core::Currency;
 use llmcost_ledger::{CostUpdate, Filter, Ledger};
 use serde::Serialize;
 
-use super::import::{RepriceArgs, UnpricedJson, price_record};
+use super::import::{UnpricedJson, price_record};
 use super::{ExitStatus, catalog};
 use crate::args::Format;
+use crate::args::RepriceArgs;
 use crate::output::int;
 
 /// What a reprice did.

@@ -1,0 +1,45 @@
+//! `import` and `reprice`: usage logs into the ledger, and the ledger re-priced.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::Format;
+
+/// Import usage logs and exports into the ledger (idempotent: only new usage is added).
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files or directories to import (default: Claude Code and Codex CLI log folders).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Source format, when it cannot be told from the path and content: claude, codex,
+    /// jsonl, openai-usage, anthropic-usage or csv.
+    #[arg(long, value_name = "KIND")]
+    pub source: Option<String>,
+    /// Ledger file (default: `$LLMCOST_LEDGER`, else <data dir>/llmcost/ledger.db).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// Currency records are priced in (the provider's own list in it; no conversion).
+    #[arg(long, value_name = "CUR", default_value = "USD")]
+    pub currency: String,
+    /// No progress bar (it is shown only on a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Re-price every record in the ledger from its stored usage with the current catalog.
+#[derive(Debug, Args)]
+pub struct RepriceArgs {
+    /// Ledger file (default: `$LLMCOST_LEDGER`, else <data dir>/llmcost/ledger.db).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// Price every record in this currency (default: each record's own currency, else USD).
+    #[arg(long, value_name = "CUR")]
+    pub currency: Option<String>,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
