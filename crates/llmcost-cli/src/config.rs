@@ -153,6 +153,13 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
             fill(&mut a.tz, tz);
         }
         Command::Proxy(a) => fill_path(&mut a.ledger),
+        Command::Ledger(l) => {
+            if let crate::args::ledger_admin::LedgerCommand::Prune(a) = &mut l.command
+                && a.ledger.is_none()
+            {
+                a.ledger = ledger.map(|p| p.display().to_string());
+            }
+        }
         Command::Serve(a) => {
             if a.ledger.is_none() {
                 a.ledger = ledger.map(|p| p.display().to_string());

@@ -34,6 +34,7 @@ fn run(cli: &Cli, ctx: &ctx::Ctx, out: &mut dyn Write) -> anyhow::Result<ExitSta
         Command::Reconcile(a) => commands::reconcile::run(a, out),
         Command::Proxy(a) => commands::proxy::run(a, out),
         Command::Serve(a) => commands::serve::run(a, out),
+        Command::Ledger(a) => commands::ledger_admin::run(a, out),
         Command::Completions(a) => commands::shell::completions(a.shell, out),
         Command::Man => commands::shell::man(out),
     }

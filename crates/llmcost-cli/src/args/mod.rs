@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod global;
 mod groups;
 mod ledger;
+pub mod ledger_admin;
 pub mod prices;
 mod proxy;
 mod quote;
@@ -19,6 +20,7 @@ mod serve;
 pub use global::{CatalogOpts, GlobalOpts};
 pub use groups::MoneyOpts;
 pub use ledger::{ImportArgs, RepriceArgs};
+pub use ledger_admin::LedgerArgs;
 pub use prices::PricesArgs;
 pub use proxy::ProxyArgs;
 pub use quote::{BlendArgs, CompareArgs, CostArgs, EstimateArgs, ForecastArgs};
@@ -77,6 +79,8 @@ pub enum Command {
     Proxy(ProxyArgs),
     /// Web dashboard of the ledger: spend, live proxy calls, price histories, reconcile.
     Serve(ServeArgs),
+    /// Ledger administration: `init` a schema, `prune` old records, `copy` records between ledgers.
+    Ledger(LedgerArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `llmcost man > llmcost.1`.

@@ -29,7 +29,8 @@ pub struct TokenArgs {
 /// calls and budgets; price histories; reconcile. Read-only.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Ledger: a SQLite file (default: $LLMCOST_LEDGER, else the data directory).
+    /// Ledger: a SQLite file, `sqlite:PATH` or a `postgres://` URL (default:
+    /// $LLMCOST_LEDGER, else the data directory).
     #[arg(long, value_name = "URL")]
     pub ledger: Option<String>,
     /// Address to listen on. Anything but loopback needs --token or --token-file.

@@ -28,7 +28,7 @@
 //! `error`: files and folders not read).
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -286,7 +286,8 @@ fn import_into(
             "nothing to import: no usage files under the given paths"
         });
     }
-    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    // `import -q` and the global `-q` both make the printer quiet (see main).
+    let show_bar = crate::printer::Printer::current().shows_progress();
     // SQLite: the write-ahead log is checkpointed beside the inserts.
     let bulk = ledger
         .bulk_load()
@@ -712,32 +713,32 @@ fn report(s: &ImportSummary, format: Format, out: &mut dyn Write) -> Result<Exit
     )
 }
 
-#[expect(clippy::print_stderr, reason = "warnings go to stderr, data to stdout")]
 fn warn(msg: &str) {
-    eprintln!("warning: {msg}");
+    crate::printer::Printer::current().warn(msg);
 }
 
-#[expect(clippy::print_stderr, reason = "warnings go to stderr, data to stdout")]
+/// Notes, skipped lines and failed files, on stderr through the printer.
 fn warn_issues(s: &ImportSummary) {
+    let p = crate::printer::Printer::current();
     for n in &s.notes {
-        eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
+        p.note(&format!("{}:{}: {}", n.path, n.line, n.message));
     }
     for i in &s.issues.first {
         if i.line == 0 {
-            eprintln!("warning: {}: skipped: {}", i.path, i.message);
+            p.warn(&format!("{}: skipped: {}", i.path, i.message));
         } else {
-            eprintln!("warning: {}:{}: skipped: {}", i.path, i.line, i.message);
+            p.warn(&format!("{}:{}: skipped: {}", i.path, i.line, i.message));
         }
     }
     let shown = s.issues.first.len() as u64;
     if s.issues.count > shown {
-        eprintln!(
-            "warning: {} more malformed lines not shown",
+        p.warn(&format!(
+            "{} more malformed lines not shown",
             int(s.issues.count - shown)
-        );
+        ));
     }
     for f in &s.failed_files {
-        eprintln!("warning: {}: not imported: {}", f.path, f.error);
+        p.warn(&format!("{}: not imported: {}", f.path, f.error));
     }
 }
 

@@ -10,6 +10,7 @@ pub mod cost;
 pub mod estimate;
 pub mod forecast;
 pub mod import;
+pub mod ledger_admin;
 pub mod prices;
 pub mod prices_admin;
 pub mod proxy;

@@ -131,31 +131,32 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     })
 }
 
-#[expect(
-    clippy::print_stderr,
-    reason = "issues with the input go to stderr, data to stdout"
-)]
+/// Notes and unreadable lines, on stderr through the printer (`--quiet` drops them).
 fn report_issues(i: &Issues, notes: &[IssueRow]) {
+    let p = crate::printer::Printer::current();
     for n in notes {
-        eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
+        p.note(&format!("{}:{}: {}", n.path, n.line, n.message));
     }
     if i.count == 0 {
         return;
     }
-    eprintln!(
-        "warning: {} line{} could not be read (everything else was counted):",
+    p.warn(&format!(
+        "{} line{} could not be read (everything else was counted):",
         i.count,
         if i.count == 1 { "" } else { "s" }
-    );
+    ));
     for x in &i.first {
         if x.line == 0 {
-            eprintln!("  {}: {}", x.path, x.message);
+            p.lines(&format!("  {}: {}", x.path, x.message));
         } else {
-            eprintln!("  {}:{}: {}", x.path, x.line, x.message);
+            p.lines(&format!("  {}:{}: {}", x.path, x.line, x.message));
         }
     }
     if i.count > i.first.len() as u64 {
-        eprintln!("  ... and {} more", i.count - i.first.len() as u64);
+        p.lines(&format!(
+            "  ... and {} more",
+            i.count - i.first.len() as u64
+        ));
     }
 }
 

@@ -770,9 +770,8 @@ fn report(
     })
 }
 
-#[expect(clippy::print_stderr, reason = "warnings go to stderr")]
 fn eprintln_warn(msg: &str) {
-    eprintln!("warning: {msg}");
+    crate::printer::Printer::current().warn(msg);
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod engines; // `--format json` of the pricing commands = the llmcost_app::quote
 mod errors; // bad input: clear messages, non-zero exits, no panics
 mod identity; // issue 11: record identity, bad lines, read-only reports, migration
 mod import; // `import` and `reprice` through a temporary ledger
+mod ledger_admin; // `ledger init|copy|prune` on SQLite files
 mod peer; // issue 10: real recorded bodies priced like the peer database, differences explained
 mod prices_layers; // user and imported catalogs: precedence, provenance, import/which/update/diff
 mod proxy; // `proxy` end to end: metering, a budget, SIGTERM flush, `report` on its records
