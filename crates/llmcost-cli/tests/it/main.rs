@@ -22,6 +22,8 @@ mod identity; // issue 11: record identity, bad lines, read-only reports, migrat
 mod import; // `import` and `reprice` through a temporary ledger
 mod ledger_admin; // `ledger init|copy|prune` on SQLite files
 mod peer; // issue 10: real recorded bodies priced like the peer database, differences explained
+#[cfg(feature = "cluster-tests")]
+mod pg; // `--ledger postgres://`: the same answers as a SQLite file (a throwaway cluster)
 mod prices_layers; // user and imported catalogs: precedence, provenance, import/which/update/diff
 mod proxy; // `proxy` end to end: metering, a budget, SIGTERM flush, `report` on its records
 mod report; // `report` and `reconcile` from log paths and a ledger

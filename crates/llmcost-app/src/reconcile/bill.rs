@@ -3,9 +3,44 @@
 //! Pure (no I/O) and self-contained (external crates only), so the fuzz
 //! target `bill` compiles this file as it is.
 
-use anyhow::{Result, anyhow, bail};
 use llmcost_core::{Currency, Decimal};
 use serde_json::Value;
+
+/// A bill that cannot be read: where (file, line or item) and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillError(String);
+
+impl std::fmt::Display for BillError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BillError {}
+
+impl BillError {
+    /// A bill error with this message.
+    pub fn new(message: impl Into<String>) -> BillError {
+        BillError(message.into())
+    }
+}
+
+/// Result with [`BillError`].
+type Result<T, E = BillError> = std::result::Result<T, E>;
+
+/// A [`BillError`] from a format string (like `anyhow::anyhow!`).
+macro_rules! anyhow {
+    ($($t:tt)*) => {
+        BillError(format!($($t)*))
+    };
+}
+
+/// Returns a [`BillError`] (like `anyhow::bail!`).
+macro_rules! bail {
+    ($($t:tt)*) => {
+        return Err(anyhow!($($t)*))
+    };
+}
 
 /// First day a bill may name (1970-01-01), as days since the epoch.
 pub const FIRST_DAY: i64 = 0;
@@ -17,8 +52,11 @@ pub const END_DAY: i64 = 84_006;
 pub struct BillLine {
     /// Days since the epoch, in [`FIRST_DAY`, `END_DAY`).
     pub day: i64,
+    /// The model billed (`None`: the whole day).
     pub model: Option<String>,
+    /// The amount billed.
     pub amount: Decimal,
+    /// Its currency, when the bill says.
     pub currency: Option<Currency>,
 }
 
