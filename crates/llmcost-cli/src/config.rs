@@ -126,7 +126,7 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
             fill(&mut a.tz, tz);
         }
         Command::Import(a) => {
-            fill_path(&mut a.ledger);
+            fill_path(&mut a.ledger.path);
             if let Some(cur) = cur
                 && defaulted(sub, "currency")
             {
@@ -134,25 +134,25 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
             }
         }
         Command::Reprice(a) => {
-            fill_path(&mut a.ledger);
+            fill_path(&mut a.ledger.path);
             fill(&mut a.currency, cur);
         }
         Command::Report(a) => {
             // Paths or --logs read logs directly: no ledger then.
             if a.paths.is_empty() && a.path.is_empty() && !a.logs {
-                fill_path(&mut a.ledger);
+                fill_path(&mut a.ledger.path);
             }
-            fill(&mut a.currency, cur);
-            fill(&mut a.tz, tz);
+            fill(&mut a.money.currency, cur);
+            fill(&mut a.window.tz, tz);
         }
         Command::Reconcile(a) => {
             if a.paths.is_empty() {
-                fill_path(&mut a.ledger);
+                fill_path(&mut a.ledger.path);
             }
-            fill(&mut a.currency, cur);
-            fill(&mut a.tz, tz);
+            fill(&mut a.money.currency, cur);
+            fill(&mut a.window.tz, tz);
         }
-        Command::Proxy(a) => fill_path(&mut a.ledger),
+        Command::Proxy(a) => fill_path(&mut a.ledger.path),
         Command::Ledger(l) => {
             if let crate::args::ledger_admin::LedgerCommand::Prune(a) = &mut l.command
                 && a.ledger.is_none()

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::LedgerOpt;
 use clap::Args;
 
 use super::Format;
@@ -16,9 +17,8 @@ pub struct ImportArgs {
     /// jsonl, openai-usage, anthropic-usage or csv.
     #[arg(long, value_name = "KIND")]
     pub source: Option<String>,
-    /// Ledger file (default: `$LLMCOST_LEDGER`, else <data dir>/llmcost/ledger.db).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerOpt,
     /// Currency records are priced in (the provider's own list in it; no conversion).
     #[arg(long, value_name = "CUR", default_value = "USD")]
     pub currency: String,
@@ -33,9 +33,8 @@ pub struct ImportArgs {
 /// Re-price every record in the ledger from its stored usage with the current catalog.
 #[derive(Debug, Args)]
 pub struct RepriceArgs {
-    /// Ledger file (default: `$LLMCOST_LEDGER`, else <data dir>/llmcost/ledger.db).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerOpt,
     /// Price every record in this currency (default: each record's own currency, else USD).
     #[arg(long, value_name = "CUR")]
     pub currency: Option<String>,

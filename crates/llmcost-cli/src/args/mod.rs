@@ -18,7 +18,7 @@ mod report;
 mod serve;
 
 pub use global::{CatalogOpts, GlobalOpts};
-pub use groups::MoneyOpts;
+pub use groups::{LedgerOpt, MoneyOpts, WindowOpts};
 pub use ledger::{ImportArgs, RepriceArgs};
 pub use ledger_admin::LedgerArgs;
 pub use prices::PricesArgs;

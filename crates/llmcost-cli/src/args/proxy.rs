@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::LedgerOpt;
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -23,9 +24,8 @@ pub struct ProxyArgs {
     /// `global=5USD/day`, `tag:ci=20USD/month`, `key=1USD/day`. Repeatable.
     #[arg(long, value_name = "SCOPE=AMOUNT/PERIOD")]
     pub budget: Vec<String>,
-    /// Ledger file (default: $LLMCOST_LEDGER, else the user's data directory).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerOpt,
     /// An exchange rate for budgets in a currency the catalog lists no prices in:
     /// `CUR=RATE`, RATE units of CUR per 1 USD (e.g. `EUR=0.92`). Repeatable.
     #[arg(long, value_name = "CUR=RATE")]

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::{LedgerOpt, MoneyOpts, WindowOpts};
 use clap::{Args, ValueEnum};
 
 /// What a report groups by.
@@ -33,6 +34,7 @@ pub enum ReportFormat {
 
 /// Usage and cost per day, week, month, model or session — from the ledger, or straight from log files.
 #[derive(Debug, Args)]
+#[command(mut_arg("currency", |a| a.help("Currency of the report: each provider's own list in it (default USD)")))]
 pub struct ReportArgs {
     /// Group by: daily, weekly, monthly, model or session.
     #[arg(value_enum)]
@@ -53,32 +55,15 @@ pub struct ReportArgs {
     /// codex, jsonl, openai-usage, anthropic-usage or csv.
     #[arg(long, value_name = "KIND")]
     pub source: Option<String>,
-    /// Ledger file, when no path is given (default: `$LLMCOST_LEDGER`, else the data directory).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerOpt,
     /// Also break each row down per model.
     #[arg(long)]
     pub breakdown: bool,
-    /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only usage before this time (RFC 3339), or up to the end of this date in --tz.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// Only these models (as recorded; repeatable).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Vec<String>,
-    /// Time zone days are cut in (IANA name such as `Europe/Paris`, or `UTC`).
-    /// Default: the `TZ` environment variable, else UTC.
-    #[arg(long, value_name = "TZ")]
-    pub tz: Option<String>,
-    /// Currency of the report: each provider's own list in it (default USD).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Exchange rate for models with no list in --currency: `CUR=RATE` (one CUR in
-    /// --currency), repeatable.
-    #[arg(long, value_name = "CUR=RATE")]
-    pub fx: Vec<String>,
+    #[command(flatten)]
+    pub window: WindowOpts,
+    #[command(flatten)]
+    pub money: MoneyOpts,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,

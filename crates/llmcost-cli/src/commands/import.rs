@@ -58,7 +58,7 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let files = found.files;
     // A ledger this import creates is removed again if the import fails
     // before storing anything: no empty ledger is left behind.
-    let at = crate::ledger::location(args.ledger.as_deref())?;
+    let at = crate::ledger::location(args.ledger.path.as_deref())?;
     let created = !at.exists();
     let result = import_into(args, &at, &files, currency);
     if created && result.is_err() {

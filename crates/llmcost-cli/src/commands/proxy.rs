@@ -30,7 +30,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 "no key on stdin\nhint: pipe the key in: `printenv OPENAI_API_KEY | llmcost proxy --print-key-fingerprint`"
             );
         }
-        let mut ledger = crate::ledger::open_ledger(args.ledger.as_deref())?;
+        let mut ledger = crate::ledger::open_ledger(args.ledger.path.as_deref())?;
         let salt = llmcost_proxy::key_salt(ledger.as_mut()).context("cannot read the ledger")?;
         writeln!(out, "{}", llmcost_proxy::fingerprint(&salt, key))?;
         return Ok(ExitStatus::Success);
@@ -87,7 +87,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     } else {
         None
     };
-    let at = crate::ledger::location(args.ledger.as_deref())?;
+    let at = crate::ledger::location(args.ledger.path.as_deref())?;
     // A locked ledger must not hold the writer for SQLite's usual 30 s: after
     // 1 s the records go to the spill file and are replayed later.
     let options = llmcost_app::ledger::OpenOptions {
@@ -133,7 +133,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let extra = match dashboard_token {
         Some(token) => {
             // As given (a URL keeps its password); none: the commands' default.
-            let ledger = args.ledger.as_ref().map(|l| l.display().to_string());
+            let ledger = args.ledger.path.as_ref().map(|l| l.display().to_string());
             Some(llmcost_proxy::ExtraRoutes {
                 router: llmcost_web::router(super::serve::web_state(
                     ledger,

@@ -58,17 +58,17 @@ use crate::output::{Align, Display, Table, int, write_json};
 pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let tolerance = Tolerance::parse(args.tolerance.as_deref())?;
     let bill = read_bill(&args.billed)?;
-    let currency = match &args.currency {
+    let currency = match &args.money.currency {
         Some(c) => Some(c.clone()),
         None => bill_currency(&bill)?.map(|c| c.as_str().to_string()),
     };
     let s = ReportSettings::resolve(
         currency.as_deref(),
-        &args.fx,
-        args.tz.as_deref(),
-        args.since.as_deref(),
-        args.until.as_deref(),
-        &args.model,
+        &args.money.fx,
+        args.window.tz.as_deref(),
+        args.window.since.as_deref(),
+        args.window.until.as_deref(),
+        &args.window.model,
     )
     .map_err(|e| crate::common::into_usage(e.into()))?;
     if let Some(c) = bill.currencies().iter().find(|c| **c != s.currency) {
@@ -84,7 +84,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .transpose()
         .context("invalid --source")?;
     let report = if args.paths.is_empty() {
-        let led = crate::ledger::open_ledger_read(args.ledger.as_deref())?;
+        let led = crate::ledger::open_ledger_read(args.ledger.path.as_deref())?;
         llmcost_app::reconcile::run(
             catalog()?,
             &s,
