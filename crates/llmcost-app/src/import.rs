@@ -286,6 +286,7 @@ pub fn import(
     ledger: &mut dyn Ledger,
     files: &[(PathBuf, SourceKind)],
     currency: Currency,
+    device: &str,
     ledger_name: String,
     progress: &mut dyn Progress,
 ) -> Result<ImportSummary> {
@@ -293,7 +294,7 @@ pub fn import(
     let bulk = ledger
         .bulk_load()
         .map_err(|e| Error::ledger("cannot prepare the ledger for the import", e))?;
-    let result = import_files(cat, ledger, files, currency, ledger_name, progress);
+    let result = import_files(cat, ledger, files, currency, device, ledger_name, progress);
     drop(bulk);
     result
 }
@@ -307,6 +308,7 @@ pub fn import_files<L: Ledger + ?Sized>(
     ledger: &mut L,
     files: &[(PathBuf, SourceKind)],
     currency: Currency,
+    device: &str,
     ledger_name: String,
     progress: &mut dyn Progress,
 ) -> Result<ImportSummary> {
@@ -315,17 +317,23 @@ pub fn import_files<L: Ledger + ?Sized>(
         ledger,
         files,
         currency,
+        device,
         ledger_name,
         progress,
         COMMIT_RECORDS,
     )
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the pipeline's inputs, passed through from import_files"
+)]
 fn import_files_with<L: Ledger + ?Sized>(
     cat: &Catalog,
     ledger: &mut L,
     files: &[(PathBuf, SourceKind)],
     currency: Currency,
+    device: &str,
     ledger_name: String,
     progress: &mut dyn Progress,
     commit_every: usize,
@@ -402,6 +410,7 @@ fn import_files_with<L: Ledger + ?Sized>(
                                 if gone {
                                     return;
                                 }
+                                r.device = Some(device.to_owned());
                                 price_record(cat, &mut r, currency, &mut unpriced, &mut refs);
                                 buf.push(r);
                                 if buf.len() >= BATCH {
@@ -728,6 +737,7 @@ mod tests {
             l,
             files,
             Currency::USD,
+            "test-device",
             "test".into(),
             &mut NoProgress,
             commit_every,

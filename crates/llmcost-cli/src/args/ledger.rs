@@ -22,6 +22,10 @@ pub struct ImportArgs {
     /// Currency records are priced in (the provider's own list in it; no conversion).
     #[arg(long, value_name = "CUR", default_value = "USD")]
     pub currency: String,
+    /// The device the records name (default: this machine's host name). Not part of a
+    /// record's identity: the same log imported from two machines is stored once.
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
     /// No progress bar (it is shown only on a terminal anyway).
     #[arg(long, short)]
     pub quiet: bool,

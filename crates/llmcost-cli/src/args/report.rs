@@ -1,8 +1,8 @@
-//! `report`: usage and cost per day, week, month, model or session.
+//! `report`: usage and cost per day, week, month, model, session, project, provider,
+//! source, tag, key or device.
 
 use std::path::PathBuf;
 
-use super::{LedgerOpt, MoneyOpts, WindowOpts};
 use clap::{Args, ValueEnum};
 
 /// What a report groups by.
@@ -18,6 +18,18 @@ pub enum Period {
     Model,
     /// One row per session.
     Session,
+    /// One row per project.
+    Project,
+    /// One row per provider.
+    Provider,
+    /// One row per source (claude-code, codex, proxy...).
+    Source,
+    /// One row per tag (a record with two tags is in both; the total counts it once).
+    Tag,
+    /// One row per API key fingerprint.
+    Key,
+    /// One row per device (machine or proxy instance).
+    Device,
 }
 
 /// Output formats of `report`.
@@ -32,11 +44,12 @@ pub enum ReportFormat {
     Csv,
 }
 
-/// Usage and cost per day, week, month, model or session — from the ledger, or straight from log files.
+/// Usage and cost per day, week, month, model, session, project, provider, source, tag, key or
+/// device — from the ledger, or straight from log files.
 #[derive(Debug, Args)]
-#[command(mut_arg("currency", |a| a.help("Currency of the report: each provider's own list in it (default USD)")))]
 pub struct ReportArgs {
-    /// Group by: daily, weekly, monthly, model or session.
+    /// Group by: daily, weekly, monthly, model, session, project, provider, source, tag, key
+    /// or device.
     #[arg(value_enum)]
     pub period: Period,
     /// Log files or directories to read directly, without importing (same as --path).
@@ -51,19 +64,57 @@ pub struct ReportArgs {
     /// `${CODEX_HOME:-~/.codex}/sessions`.
     #[arg(long, conflicts_with_all = ["paths", "path", "ledger"])]
     pub logs: bool,
-    /// Source format of the paths when it cannot be told from path and content: claude,
-    /// codex, jsonl, openai-usage, anthropic-usage or csv.
+    /// With PATHs: their format when it cannot be told from path and content (claude,
+    /// codex, jsonl, openai-usage, anthropic-usage or csv). From the ledger: only records
+    /// of these sources (repeatable; `claude` = `claude-code`, `proxy`...).
     #[arg(long, value_name = "KIND")]
-    pub source: Option<String>,
-    #[command(flatten)]
-    pub ledger: LedgerOpt,
-    /// Also break each row down per model.
-    #[arg(long)]
-    pub breakdown: bool,
-    #[command(flatten)]
-    pub window: WindowOpts,
-    #[command(flatten)]
-    pub money: MoneyOpts,
+    pub source: Vec<String>,
+    /// Ledger file, when no path is given (default: `$LLMCOST_LEDGER`, else the data directory).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// Also break each row down: per model (bare `--breakdown`), or per project, provider,
+    /// source, tag, key or device.
+    #[arg(long, value_name = "BY", num_args = 0..=1, default_missing_value = "model")]
+    pub breakdown: Option<String>,
+    /// Only these projects (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub project: Vec<String>,
+    /// Only these providers (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub provider: Vec<String>,
+    /// Only records carrying one of these tags (repeatable).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Only these API key fingerprints (repeatable).
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub key: Vec<String>,
+    /// Only these devices (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub device: Vec<String>,
+    /// Say on stderr how the usage was read (the ledger's hourly rollups, or every
+    /// record and why).
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only usage before this time (RFC 3339), or up to the end of this date in --tz.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only these models (as recorded; repeatable).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Vec<String>,
+    /// Time zone days are cut in (IANA name such as `Europe/Paris`, or `UTC`).
+    /// Default: the `TZ` environment variable, else UTC.
+    #[arg(long, value_name = "TZ")]
+    pub tz: Option<String>,
+    /// Currency of the report: each provider's own list in it (default USD).
+    #[arg(long, value_name = "CUR")]
+    pub currency: Option<String>,
+    /// Exchange rate for models with no list in --currency: `CUR=RATE` (one CUR in
+    /// --currency), repeatable.
+    #[arg(long, value_name = "CUR=RATE")]
+    pub fx: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,

@@ -99,6 +99,7 @@ fn import_into(
         ledger.as_mut(),
         files,
         currency,
+        &llmcost_app::device::import_device(args.device.as_deref()),
         at.to_string(),
         &mut bar,
     )?)

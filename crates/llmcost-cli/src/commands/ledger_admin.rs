@@ -3,7 +3,6 @@
 //! (`Ledger::prune`, `llmcost_ledger::copy`); this file parses, asks, prints.
 
 use std::io::{IsTerminal as _, Write};
-use std::path::Path;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -41,16 +40,11 @@ fn shown(target: &str) -> String {
 /// Opens (creating or migrating) a ledger: a PostgreSQL URL or a SQLite path
 /// (`sqlite:` prefix allowed).
 fn open(target: &str) -> Result<Box<dyn Ledger>> {
-    if is_postgres(target) {
-        let l = llmcost_ledger_postgres::PgLedger::open(target)
-            .with_context(|| format!("cannot open the ledger {}", shown(target)))?;
-        Ok(Box::new(l))
-    } else {
-        let path = target.strip_prefix("sqlite:").unwrap_or(target);
-        let l = llmcost_ledger_sqlite::SqliteLedger::open(Path::new(path))
-            .with_context(|| format!("cannot open the ledger {path}"))?;
-        Ok(Box::new(l))
-    }
+    llmcost_app::ledger::open_ledger(
+        std::ffi::OsStr::new(target),
+        llmcost_app::ledger::OpenMode::Create,
+    )
+    .with_context(|| format!("cannot open the ledger {}", shown(target)))
 }
 
 fn init(a: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus> {

@@ -39,9 +39,12 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use llmcost_app::report::{Input, IssueRow, Issues, Report, ReportQuery, ReportSettings, Tokens};
+use llmcost_app::report::{
+    DimFilters, Dimension, Input, IssueRow, Issues, Report, ReportQuery, ReportSettings, Tokens,
+};
 use llmcost_core::Decimal;
 use llmcost_logs::SourceKind;
 
@@ -57,6 +60,12 @@ impl From<Period> for llmcost_app::report::Period {
             Period::Monthly => Self::Monthly,
             Period::Model => Self::Model,
             Period::Session => Self::Session,
+            Period::Project => Self::Project,
+            Period::Provider => Self::Provider,
+            Period::Source => Self::Source,
+            Period::Tag => Self::Tag,
+            Period::Key => Self::Key,
+            Period::Device => Self::Device,
         }
     }
 }
@@ -66,22 +75,28 @@ impl From<Period> for llmcost_app::report::Period {
 
 pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = ReportSettings::resolve(
-        args.money.currency.as_deref(),
-        &args.money.fx,
-        args.window.tz.as_deref(),
-        args.window.since.as_deref(),
-        args.window.until.as_deref(),
-        &args.window.model,
+        args.currency.as_deref(),
+        &args.fx,
+        args.tz.as_deref(),
+        args.since.as_deref(),
+        args.until.as_deref(),
+        &args.model,
     )
     .map_err(|e| crate::common::into_usage(e.into()))?;
     let mut paths = args.paths.clone();
     paths.extend(args.path.iter().cloned());
-    let source = args
-        .source
-        .as_deref()
-        .map(str::parse::<SourceKind>)
-        .transpose()
-        .context("invalid --source")?;
+    // `--breakdown PATH`: a bare `--breakdown` followed by a path.
+    let breakdown_by = match args.breakdown.as_deref() {
+        None => None,
+        Some(b) => match b.parse::<Dimension>() {
+            Ok(d) => Some(d),
+            Err(_) if std::path::Path::new(b).exists() => {
+                paths.push(PathBuf::from(b));
+                Some(Dimension::Model)
+            }
+            Err(e) => crate::common::usage_bail!("--breakdown: {e}"),
+        },
+    };
     if args.logs {
         let roots = llmcost_logs::default_roots();
         if roots.is_empty() {
@@ -91,21 +106,41 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         }
         paths = roots;
     }
+    // With paths, `--source` names their format (and so selects it all); from
+    // the ledger it filters records by source.
+    let (source, sources) = if paths.is_empty() {
+        (None, args.source.clone())
+    } else {
+        match args.source.as_slice() {
+            [] => (None, Vec::new()),
+            [one] => (
+                Some(one.parse::<SourceKind>().context("invalid --source")?),
+                Vec::new(),
+            ),
+            _ => crate::common::usage_bail!(
+                "--source names the format of the PATHs: give it once\nhint: to report several sources, import them and report from the ledger with --source A --source B"
+            ),
+        }
+    };
     let q = ReportQuery {
         period: args.period.into(),
         settings: s,
-        breakdown: args.breakdown,
+        breakdown: breakdown_by.is_some(),
+        breakdown_by: breakdown_by.unwrap_or(Dimension::Model),
+        filters: DimFilters {
+            projects: args.project.clone(),
+            providers: args.provider.clone(),
+            sources,
+            tags: args.tag.clone(),
+            keys: args.key.clone(),
+            devices: args.device.clone(),
+        },
     };
     let report = if paths.is_empty() {
-        if source.is_some() {
-            crate::common::usage_bail!(
-                "--source applies to paths read directly; give the PATHs to read"
-            );
-        }
-        let led = crate::ledger::open_ledger_read(args.ledger.path.as_deref())?;
+        let led = crate::ledger::open_ledger_read(args.ledger.as_deref())?;
         llmcost_app::report::run(catalog()?, &q, Input::Ledger(led.as_ref()))?
     } else {
-        if args.ledger.path.is_some() {
+        if args.ledger.is_some() {
             crate::common::usage_bail!(
                 "give either PATHs to read directly or --ledger, not both\nhint: `llmcost import PATH... --ledger FILE` adds logs to a ledger"
             );
@@ -121,6 +156,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         ReportFormat::Csv => write_csv(out, &report)?,
         ReportFormat::Table => write_table(out, &report)?,
     }
+    if args.verbose {
+        say_how_read(&report.read);
+    }
     report_issues(&report.read_issues, &report.notes);
     crate::common::warn_unpriced(report.unpriced.iter().map(|u| u.model.as_str()));
     // Skipped input or unpriced usage: done, but not everything is counted.
@@ -129,6 +167,11 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// How the usage was read (`--verbose`), on stderr through the printer.
+fn say_how_read(read: &str) {
+    crate::printer::Printer::current().lines(&format!("report: {read}"));
 }
 
 /// Notes and unreadable lines, on stderr through the printer (`--quiet` drops them).
@@ -169,9 +212,11 @@ fn csv_cell(s: &str) -> String {
 }
 
 fn write_csv(out: &mut dyn Write, r: &Report) -> Result<()> {
+    // The third column holds the breakdown: models, or the values of `--breakdown BY`.
+    let by = r.breakdown.map_or("model", Dimension::key);
     writeln!(
         out,
-        "period,project,model,input,cache_read,cache_write,cache_write_1h,output,reasoning,total_tokens,records,cost,currency,cost_per_million,unpriced_tokens"
+        "period,project,{by},input,cache_read,cache_write,cache_write_1h,output,reasoning,total_tokens,records,cost,currency,cost_per_million,unpriced_tokens"
     )?;
     let dec = |d: Option<Decimal>| d.map(|x| x.to_string()).unwrap_or_default();
     let line = |out: &mut dyn Write,
@@ -231,6 +276,19 @@ fn write_csv(out: &mut dyn Write, r: &Report) -> Result<()> {
                 m.unpriced_tokens,
             )?;
         }
+        for g in row.groups.values().flatten() {
+            line(
+                out,
+                &row.period,
+                project,
+                &g.name,
+                &g.tokens,
+                g.records,
+                g.cost,
+                g.cost_per_million,
+                g.unpriced_tokens,
+            )?;
+        }
     }
     let t = &r.totals;
     line(
@@ -274,10 +332,16 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
         Period::Monthly => "month",
         Period::Model => "model",
         Period::Session => "session",
+        Period::Project => "project",
+        Period::Provider => "provider",
+        Period::Source => "source",
+        Period::Tag => "tag",
+        Period::Key => "key",
+        Period::Device => "device",
     };
     let show_1h = r.totals.tokens.cache_write_1h > 0;
     let show_reasoning = r.totals.tokens.reasoning > 0;
-    let show_project = r.rows.iter().any(|x| x.project.is_some());
+    let show_project = r.report == Period::Session && r.rows.iter().any(|x| x.project.is_some());
     let show_bar = matches!(r.report, Period::Daily | Period::Weekly | Period::Monthly);
     let cost_head = format!("cost {}", r.currency);
     let mut head: Vec<(&str, Align)> = vec![(first, Align::Left)];
@@ -368,6 +432,20 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
                 m.cost,
                 m.cost_per_million,
                 m.unpriced_tokens,
+                b,
+            );
+            t.row(c);
+        }
+        for g in row.groups.values().flatten() {
+            let b = show_bar.then(String::new);
+            let c = cells(
+                &mut d,
+                format!("  {}", g.name),
+                None,
+                &g.tokens,
+                g.cost,
+                g.cost_per_million,
+                g.unpriced_tokens,
                 b,
             );
             t.row(c);
