@@ -326,7 +326,7 @@ pub fn import_files<L: Ledger + ?Sized>(
 
 #[expect(
     clippy::too_many_arguments,
-    reason = "import_files' arguments and the transaction size tests set"
+    reason = "import_files' arguments plus the commit interval that tests shorten"
 )]
 fn import_files_with<L: Ledger + ?Sized>(
     cat: &Catalog,

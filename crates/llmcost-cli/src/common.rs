@@ -68,9 +68,9 @@ impl llmcost_app::quote::PriceInput for crate::args::PriceOpts {
         self.at.as_deref()
     }
     fn currency(&self) -> Option<&str> {
-        self.currency.as_deref()
+        self.money.currency.as_deref()
     }
     fn fx(&self) -> &[String] {
-        &self.fx
+        &self.money.fx
     }
 }

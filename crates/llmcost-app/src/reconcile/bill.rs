@@ -3,7 +3,9 @@
 //! Pure (no I/O) and self-contained (external crates only), so the fuzz
 //! target `bill` compiles this file as it is.
 
+use llmcost_core::civil::epoch_day;
 use llmcost_core::{Currency, Decimal};
+use llmcost_logs::csv_fields;
 use serde_json::Value;
 
 /// A bill that cannot be read: where (file, line or item) and what to do.
@@ -65,9 +67,7 @@ fn day_of_text(s: &str) -> Option<i64> {
     let t = s.trim();
     let head = t.get(..10).unwrap_or(t);
     let d: jiff::civil::Date = head.parse().ok()?;
-    let epoch = jiff::civil::date(1970, 1, 1);
-    let day = d.duration_since(epoch).as_secs().div_euclid(86_400);
-    in_range(day)
+    in_range(epoch_day(d))
 }
 
 fn in_range(day: i64) -> Option<i64> {
@@ -125,7 +125,7 @@ fn csv(text: &str) -> Result<Vec<BillLine>> {
             "1: empty file\nhint: a CSV bill needs a header such as `date,model,amount,currency`"
         )
     })?;
-    let names: Vec<String> = split(head)
+    let names: Vec<String> = csv_fields(head)
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
@@ -140,7 +140,7 @@ fn csv(text: &str) -> Result<Vec<BillLine>> {
     let currency = col(&["currency"]);
     let mut out = Vec::new();
     for (i, r) in rows {
-        let f = split(r);
+        let f = csv_fields(r);
         let line = i + 1;
         if f.len() < names.len() {
             bail!(
@@ -180,27 +180,6 @@ fn csv(text: &str) -> Result<Vec<BillLine>> {
         });
     }
     Ok(out)
-}
-
-fn split(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut q = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (q, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            (true, '"') => q = false,
-            (false, '"') if cur.is_empty() => q = true,
-            (false, ',') => out.push(std::mem::take(&mut cur)),
-            (_, c) => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
 }
 
 fn json(v: &Value) -> Result<Vec<BillLine>> {

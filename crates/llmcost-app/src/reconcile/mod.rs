@@ -355,9 +355,7 @@ fn explain(
     // Representative instants of the day in the report's zone.
     let instants: Vec<Timestamp> = (0..24)
         .filter_map(|h| {
-            let base = jiff::civil::date(1970, 1, 1)
-                .checked_add(jiff::Span::new().days(day))
-                .ok()?;
+            let base = llmcost_core::civil::date_of_day(day)?;
             base.at(h, 30, 0, 0)
                 .to_zoned(s.tz.clone())
                 .ok()

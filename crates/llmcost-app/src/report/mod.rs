@@ -22,9 +22,12 @@ mod from_paths;
 mod model;
 mod pricer;
 mod rollups;
-#[expect(
-    unsafe_code,
-    reason = "a cache prefetch hint (`_mm_prefetch`) in the set of entries seen"
+#[cfg_attr(
+    target_arch = "x86_64",
+    expect(
+        unsafe_code,
+        reason = "a cache prefetch hint (`_mm_prefetch`) in the set of entries seen"
+    )
 )]
 mod seen;
 mod settings;

@@ -27,12 +27,11 @@
 //! `failed_files[]` (`path`,
 //! `error`: files and folders not read).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
-use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use llmcost_app::import::{FailedFile, ImportSummary, Progress};
 use llmcost_app::ledger::{Location, OpenMode};
@@ -40,53 +39,11 @@ use llmcost_core::Currency;
 use llmcost_logs::SourceKind;
 
 use super::{ExitStatus, catalog};
-use crate::args::Format;
+use crate::args::{Format, ImportArgs};
 use crate::output::int;
 
 pub use llmcost_app::UnknownCurrency;
 pub use llmcost_app::import::check_currency;
-
-/// Import usage logs and exports into the ledger (idempotent: only new usage is added).
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// Files or directories to import (default: Claude Code and Codex CLI log folders).
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Source format, when it cannot be told from the path and content: claude, codex,
-    /// jsonl, openai-usage, anthropic-usage or csv.
-    #[arg(long, value_name = "KIND")]
-    pub source: Option<String>,
-    /// Ledger file (default: `$LLMCOST_LEDGER`, else <data dir>/llmcost/ledger.db).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// Currency records are priced in (the provider's own list in it; no conversion).
-    #[arg(long, value_name = "CUR", default_value = "USD")]
-    pub currency: String,
-    /// The device the records name (default: this machine's host name). Not part of a
-    /// record's identity: the same log imported from two machines is stored once.
-    #[arg(long, value_name = "NAME")]
-    pub device: Option<String>,
-    /// No progress bar (it is shown only on a terminal anyway).
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
-
-/// Re-price every record in the ledger from its stored usage with the current catalog.
-#[derive(Debug, Args)]
-pub struct RepriceArgs {
-    /// Ledger file (default: `$LLMCOST_LEDGER`, else <data dir>/llmcost/ledger.db).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// Price every record in this currency (default: each record's own currency, else USD).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
 
 pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let kind = args
@@ -101,7 +58,7 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let files = found.files;
     // A ledger this import creates is removed again if the import fails
     // before storing anything: no empty ledger is left behind.
-    let at = crate::ledger::location(args.ledger.as_deref())?;
+    let at = crate::ledger::location(args.ledger.path.as_deref())?;
     let created = !at.exists();
     let result = import_into(args, &at, &files, currency);
     if created && result.is_err() {
@@ -131,7 +88,8 @@ fn import_into(
             "nothing to import: no usage files under the given paths"
         });
     }
-    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    // `import -q` and the global `-q` both make the printer quiet (see main).
+    let show_bar = crate::printer::Printer::current().shows_progress();
     let mut bar = Bar {
         show: show_bar,
         bar: ProgressBar::hidden(),
@@ -243,31 +201,31 @@ fn report(s: &ImportSummary, format: Format, out: &mut dyn Write) -> Result<Exit
     )
 }
 
-#[expect(clippy::print_stderr, reason = "warnings go to stderr, data to stdout")]
 fn warn(msg: &str) {
-    eprintln!("warning: {msg}");
+    crate::printer::Printer::current().warn(msg);
 }
 
-#[expect(clippy::print_stderr, reason = "warnings go to stderr, data to stdout")]
+/// Notes, skipped lines and failed files, on stderr through the printer.
 fn warn_issues(s: &ImportSummary) {
+    let p = crate::printer::Printer::current();
     for n in &s.notes {
-        eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
+        p.note(&format!("{}:{}: {}", n.path, n.line, n.message));
     }
     for i in &s.issues.first {
         if i.line == 0 {
-            eprintln!("warning: {}: skipped: {}", i.path, i.message);
+            p.warn(&format!("{}: skipped: {}", i.path, i.message));
         } else {
-            eprintln!("warning: {}:{}: skipped: {}", i.path, i.line, i.message);
+            p.warn(&format!("{}:{}: skipped: {}", i.path, i.line, i.message));
         }
     }
     let shown = s.issues.first.len() as u64;
     if s.issues.count > shown {
-        eprintln!(
-            "warning: {} more malformed lines not shown",
+        p.warn(&format!(
+            "{} more malformed lines not shown",
             int(s.issues.count - shown)
-        );
+        ));
     }
     for f in &s.failed_files {
-        eprintln!("warning: {}: not imported: {}", f.path, f.error);
+        p.warn(&format!("{}: not imported: {}", f.path, f.error));
     }
 }

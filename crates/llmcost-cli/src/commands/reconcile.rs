@@ -45,74 +45,30 @@
 //! `records`, `total_tokens`, `reason`).
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::Args;
 use llmcost_app::reconcile::{ReconcileReport, Tolerance, bill_currency, read_bill};
 use llmcost_app::report::{Input, ReportSettings};
 use llmcost_core::round_for_display;
 
 use super::{ExitStatus, catalog};
-use crate::args::Format;
+use crate::args::{Format, ReconcileArgs};
 use crate::output::{Align, Display, Table, int, write_json};
-
-/// Compare the recorded cost with what the provider billed, per day and model.
-#[derive(Debug, Args)]
-pub struct ReconcileArgs {
-    /// The bill: a CSV or JSON file (see the docs for columns), or one amount for the whole period.
-    #[arg(long, value_name = "FILE|AMOUNT", allow_negative_numbers = true)]
-    pub billed: String,
-    /// Log files or directories to read directly instead of the ledger.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Source format of the PATHs when it cannot be told.
-    #[arg(long, value_name = "KIND")]
-    pub source: Option<String>,
-    /// Ledger file (default: `$LLMCOST_LEDGER`, else the data directory).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only usage before this time, or up to the end of this date.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// Only these models (repeatable).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Vec<String>,
-    /// Time zone the bill's days are cut in (default: `TZ`, else UTC).
-    #[arg(long, value_name = "TZ")]
-    pub tz: Option<String>,
-    /// Currency of the comparison (default: the bill's, else USD).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Exchange rate for models with no list in the currency: `CUR=RATE`.
-    #[arg(long, value_name = "CUR=RATE")]
-    pub fx: Vec<String>,
-    /// Largest total difference (recorded − billed) accepted: an amount (`0.05`) or a share of
-    /// the bill (`1%`). Beyond it the command exits 1. Default: 0.5% of the bill, at least 0.01.
-    #[arg(long, value_name = "AMOUNT|PERCENT", allow_hyphen_values = true)]
-    pub tolerance: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
 
 pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let tolerance = Tolerance::parse(args.tolerance.as_deref())?;
     let bill = read_bill(&args.billed)?;
-    let currency = match &args.currency {
+    let currency = match &args.money.currency {
         Some(c) => Some(c.clone()),
         None => bill_currency(&bill)?.map(|c| c.as_str().to_string()),
     };
     let s = ReportSettings::resolve(
         currency.as_deref(),
-        &args.fx,
-        args.tz.as_deref(),
-        args.since.as_deref(),
-        args.until.as_deref(),
-        &args.model,
+        &args.money.fx,
+        args.window.tz.as_deref(),
+        args.window.since.as_deref(),
+        args.window.until.as_deref(),
+        &args.window.model,
     )
     .map_err(|e| crate::common::into_usage(e.into()))?;
     if let Some(c) = bill.currencies().iter().find(|c| **c != s.currency) {
@@ -128,7 +84,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .transpose()
         .context("invalid --source")?;
     let report = if args.paths.is_empty() {
-        let led = crate::ledger::open_ledger_read(args.ledger.as_deref())?;
+        let led = crate::ledger::open_ledger_read(args.ledger.path.as_deref())?;
         llmcost_app::reconcile::run(
             catalog()?,
             &s,

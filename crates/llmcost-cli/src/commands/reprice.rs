@@ -13,9 +13,8 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use llmcost_core::Currency;
 
-use super::import::RepriceArgs;
 use super::{ExitStatus, catalog};
-use crate::args::Format;
+use crate::args::{Format, RepriceArgs};
 use crate::output::int;
 
 pub fn run(args: &RepriceArgs, out: &mut dyn Write) -> Result<ExitStatus> {
@@ -28,7 +27,7 @@ pub fn run(args: &RepriceArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if let Some(c) = currency {
         super::import::check_currency(catalog()?, c)?;
     }
-    let at = crate::ledger::location(args.ledger.as_deref())?;
+    let at = crate::ledger::location(args.ledger.path.as_deref())?;
     let mut ledger = crate::ledger::open_at(&at, llmcost_app::ledger::OpenMode::Existing)?;
     let summary =
         llmcost_app::reprice::reprice(catalog()?, ledger.as_mut(), currency, at.to_string())?;

@@ -123,7 +123,6 @@ fn report(out: &mut dyn Write, format: Format, m: &Many) -> Result<ExitStatus> {
     })
 }
 
-#[expect(clippy::print_stderr, reason = "warnings go to stderr")]
 fn eprintln_warn(msg: &str) {
-    eprintln!("warning: {msg}");
+    crate::printer::Printer::current().warn(msg);
 }

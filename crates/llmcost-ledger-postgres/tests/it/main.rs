@@ -175,6 +175,7 @@ fn money_is_numeric_and_exact_to_28_digits() {
 }
 
 #[test]
+#[expect(clippy::print_stderr, reason = "the test reports the COPY timing")]
 fn copy_imports_100k_records_once() {
     const N: u64 = 100_000;
     let c = cluster();
