@@ -61,7 +61,7 @@ pub fn warn_unpriced<'a>(models: impl Iterator<Item = &'a str>) {
     }
 }
 
-pub use llmcost_app::quote::{PriceSettings, Priced, Provenance, parse_time, price, resolve};
+pub use llmcost_app::quote::{PriceSettings, Priced, Provenance, parse_time, resolve};
 
 impl llmcost_app::quote::PriceInput for crate::args::PriceOpts {
     fn at(&self) -> Option<&str> {

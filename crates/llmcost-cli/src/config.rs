@@ -159,8 +159,15 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
             }
         }
         Command::Prices(p) => {
-            if let Some(crate::commands::prices_admin::PricesCommand::Which(w)) = &mut p.action {
+            if let Some(crate::args::prices::PricesCommand::Which(w)) = &mut p.action {
                 fill(&mut w.price.currency, cur);
+            }
+        }
+        Command::Ledger(a) => {
+            if let crate::commands::ledger_admin::LedgerCommand::Prune(p) = &mut a.command
+                && p.ledger.is_none()
+            {
+                p.ledger = ledger.map(|p| p.display().to_string());
             }
         }
         Command::Completions(_) | Command::Man => {}

@@ -4,11 +4,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use llmcost_core::civil::first_of_month;
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
 use llmcost_logs::Issue;
 
 use super::dims::{Dimension, NONE_LABEL, Values};
-use super::model::{civil_from_days, days_from_civil};
 use super::{MAX_ISSUES_SHOWN, Period, Pricer, ReportSettings};
 use crate::quote::calendar::Ended;
 
@@ -134,10 +134,7 @@ pub(crate) fn time_key(period: Period, s: &ReportSettings, at: Timestamp) -> Key
     match period {
         // 1970-01-01 was a Thursday: Monday-based weeks start 3 days earlier.
         Period::Weekly => Key::Day(d - (d + 3).rem_euclid(7)),
-        Period::Monthly => {
-            let (y, m, _) = civil_from_days(d);
-            Key::Day(days_from_civil(y, m, 1))
-        }
+        Period::Monthly => Key::Day(first_of_month(d)),
         _ => Key::Day(d),
     }
 }

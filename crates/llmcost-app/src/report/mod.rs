@@ -22,9 +22,12 @@ mod from_paths;
 mod model;
 mod pricer;
 mod rollups;
-#[expect(
-    unsafe_code,
-    reason = "a cache prefetch hint (`_mm_prefetch`) in the set of entries seen"
+#[cfg_attr(
+    target_arch = "x86_64",
+    expect(
+        unsafe_code,
+        reason = "a cache prefetch hint (`_mm_prefetch`) in the set of entries seen"
+    )
 )]
 mod seen;
 mod settings;
@@ -40,9 +43,9 @@ pub use agg::{Agg, Key, Overlap, Sum, Unpriced};
 pub use dims::{DimFilters, Dimension, NONE_LABEL, record_source};
 pub use from_ledger::aggregate_ledger;
 pub use from_paths::aggregate_paths;
+pub use llmcost_core::civil::day_label;
 pub use model::{
     FxRow, GroupRow, IssueRow, Issues, ModelRow, Report, Row, Tokens, Totals, UnpricedRow,
-    civil_from_days, day_label, days_from_civil,
 };
 pub use pricer::Pricer;
 pub use settings::{ReportSettings, parse_bound, resolve_tz};

@@ -155,7 +155,6 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         lock_timeout: Some(std::time::Duration::from_secs(1)),
     };
     let mut ledger = llmcost_app::ledger::open_location_with(&at, OpenMode::Create, &options)?;
-    settings.spill_path = at.path().map(llmcost_proxy::spill_path_for);
     // Checkpoints run on a connection of their own, beside the writer's inserts
     // (as in `import`): the writer never stops to copy the log into the file,
     // which would hold up the records queued behind it.
@@ -176,6 +175,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         args.instance.as_deref(),
         port,
     ));
+    settings.spill_path = spill_path(&at, port)?;
     let budgets: Vec<String> = settings.budgets.iter().map(ToString::to_string).collect();
     let default = settings
         .default_upstream
@@ -193,10 +193,8 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let state = proxy.state();
     let extra = match dashboard_token {
         Some(token) => {
-            let ledger = match &at {
-                llmcost_app::ledger::Location::Sqlite(p) => p.display().to_string(),
-                llmcost_app::ledger::Location::Postgres(url) => url.clone(),
-            };
+            // As given (a URL keeps its password); none: the commands' default.
+            let ledger = args.ledger.as_ref().map(|l| l.display().to_string());
             Some(llmcost_proxy::ExtraRoutes {
                 router: llmcost_web::router(super::serve::web_state(
                     ledger,
@@ -231,6 +229,35 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         report.left_in_spill
     )?;
     Ok(ExitStatus::Success)
+}
+
+/// Where records go while the ledger cannot be written: next to a SQLite
+/// ledger; for a PostgreSQL ledger, a file of this proxy's own in the user's
+/// data directory (`llmcost/proxy-<url digest>-<port>.spill.jsonl`), so that
+/// an outage of the database loses nothing and the next start replays it.
+fn spill_path(
+    at: &llmcost_app::ledger::Location,
+    port: Option<u16>,
+) -> Result<Option<std::path::PathBuf>> {
+    use sha2::Digest as _;
+    match at {
+        llmcost_app::ledger::Location::Sqlite(p) => Ok(Some(llmcost_proxy::spill_path_for(p))),
+        llmcost_app::ledger::Location::Postgres(url) => {
+            let Some(dir) = llmcost_app::ledger::default_ledger_path()
+                .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            else {
+                return Ok(None);
+            };
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {} for the spill file", dir.display()))?;
+            let digest = sha2::Sha256::digest(llmcost_ledger_postgres::redact(url).as_bytes());
+            let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+            Ok(Some(dir.join(format!(
+                "proxy-{hex}-{}.spill.jsonl",
+                port.unwrap_or(0)
+            ))))
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -1,6 +1,7 @@
 //! The PostgreSQL ledger against a real throwaway cluster: the conformance
 //! story, then what only PostgreSQL can be asked.
 
+mod admin;
 mod cluster;
 mod fleet;
 mod tls;
@@ -96,6 +97,16 @@ fn a_version_1_ledger_gets_devices_and_its_rollups() {
         rows.iter().all(|r| r.device.is_none()),
         "old records name no device"
     );
+}
+
+#[test]
+fn a_reader_sees_what_the_writer_stored() {
+    let c = cluster();
+    let mut l = c.ledger();
+    let reader = l.reader().expect("a second handle");
+    l.insert(&[record("r:1", "2025-06-01T00:00:00Z", "m", 1, 1)])
+        .expect("insert");
+    assert_eq!(reader.count().expect("count"), 1);
 }
 
 #[test]
