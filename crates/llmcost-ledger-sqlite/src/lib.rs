@@ -240,11 +240,13 @@ impl Ledger for SqliteLedger {
         &self,
         q: &llmcost_ledger::RollupQuery,
     ) -> Result<Option<Vec<llmcost_ledger::RollupRow>>> {
-        // A schema-3 or -4 ledger read as it is has no rollups yet.
-        if self.schema_version()? < 5 {
+        // A schema-3 or -4 ledger read as it is has no rollups yet; schema 5
+        // has no `rollups_model`.
+        let version = self.schema_version()?;
+        if version < 5 {
             return Ok(None);
         }
-        rollup::query(&self.conn, q)
+        rollup::query(&self.conn, q, version >= 6)
     }
 
     fn count(&self) -> Result<u64> {

@@ -68,64 +68,77 @@ impl Acc {
         self.rows.entry(key).or_default().add(usage, cost);
     }
 
-    /// Adds the sums to the stored rows (in key order: neighbours in the
-    /// table are written one after the other).
+    /// Adds the sums to the stored rows of `rollups` and of `rollups_model`
+    /// (in key order: neighbours in the tables are written one after the other).
     pub(crate) fn store(self, tx: &Transaction<'_>) -> Result<()> {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let mut rows: Vec<(Key, Sums)> = self.rows.into_iter().collect();
-        rows.sort_unstable_by_key(|(k, _)| *k);
-        let key_where = KEY_COLS
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} = ?{}", i + 1))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let mut get = tx
-            .prepare_cached(&format!("SELECT {SUM_COLS} FROM rollups WHERE {key_where}"))
-            .map_err(sql)?;
-        let marks = (1..=KEY_COLS.len() + 15)
-            .map(|i| format!("?{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut put = tx
-            .prepare_cached(&format!(
-                "INSERT OR REPLACE INTO rollups ({}, {SUM_COLS}) VALUES ({marks})",
-                KEY_COLS.join(", ")
-            ))
-            .map_err(sql)?;
-        for (key, mut sums) in rows {
-            let old = get
-                .query_row(params_from_iter(key), |r| {
-                    let mut v = Vec::with_capacity(15);
-                    for i in 0..15 {
-                        v.push(r.get::<_, Value>(i)?);
-                    }
-                    Ok(v)
-                })
-                .optional()
-                .map_err(sql)?;
-            if let Some(old) = old {
-                sums.merge(&sums_of(&old)?);
-            }
-            let mut values: Vec<Value> = key.iter().map(|&k| Value::Integer(k)).collect();
-            values.extend(values_of(&sums)?);
-            put.execute(params_from_iter(values)).map_err(sql)?;
+        let mut coarse: FxHashMap<[i64; 3], Sums> = FxHashMap::default();
+        for (k, v) in &self.rows {
+            coarse.entry([k[0], k[1], k[8]]).or_default().merge(v);
         }
-        Ok(())
+        add_rows(tx, "rollups", &KEY_COLS, self.rows)?;
+        add_rows(tx, "rollups_model", &MODEL_KEY_COLS, coarse)
     }
+}
+
+/// Key columns of `rollups_model`: hour, model, currency.
+const MODEL_KEY_COLS: [&str; 3] = ["hour", "model", "currency"];
+
+/// Adds `rows` (key values in `key_cols` order) to `table`.
+fn add_rows<const N: usize>(
+    tx: &Transaction<'_>,
+    table: &str,
+    key_cols: &[&str; N],
+    rows: FxHashMap<[i64; N], Sums>,
+) -> Result<()> {
+    let mut rows: Vec<([i64; N], Sums)> = rows.into_iter().collect();
+    rows.sort_unstable_by_key(|(k, _)| *k);
+    let key_where = key_cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let mut get = tx
+        .prepare_cached(&format!("SELECT {SUM_COLS} FROM {table} WHERE {key_where}"))
+        .map_err(sql)?;
+    let marks = (1..=N + 15)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut put = tx
+        .prepare_cached(&format!(
+            "INSERT OR REPLACE INTO {table} ({}, {SUM_COLS}) VALUES ({marks})",
+            key_cols.join(", ")
+        ))
+        .map_err(sql)?;
+    for (key, mut sums) in rows {
+        let old = get
+            .query_row(params_from_iter(key), |r| Ok(sums_at(r, 0)))
+            .optional()
+            .map_err(sql)?;
+        if let Some(old) = old {
+            sums.merge(&old?);
+        }
+        let mut values: Vec<Value> = key.iter().map(|&k| Value::Integer(k)).collect();
+        values.extend(values_of(&sums)?);
+        put.execute(params_from_iter(values)).map_err(sql)?;
+    }
+    Ok(())
 }
 
 fn bad(what: &str) -> LedgerError {
     corrupt(0, format!("rollup row: bad `{what}`"))
 }
 
-/// [`Sums`] of the 15 sum columns.
-fn sums_of(v: &[Value]) -> Result<Sums> {
+/// [`Sums`] of the 15 sum columns from column `first` of a row (read in
+/// place: no value is copied but the cost text, parsed).
+fn sums_at(row: &rusqlite::Row<'_>, first: usize) -> Result<Sums> {
     let int = |i: usize, what: &str| -> Result<u64> {
-        match v.get(i) {
-            Some(Value::Integer(n)) => u64::try_from(*n).map_err(|_| bad(what)),
+        match row.get_ref(first + i).map_err(sql)? {
+            rusqlite::types::ValueRef::Integer(n) => u64::try_from(n).map_err(|_| bad(what)),
             _ => Err(bad(what)),
         }
     };
@@ -136,8 +149,11 @@ fn sums_of(v: &[Value]) -> Result<Sums> {
     for (i, b) in Bucket::ALL.into_iter().enumerate() {
         s.usage.set(b, int(1 + i, b.key())?);
     }
-    s.cost = match v.get(12) {
-        Some(Value::Text(t)) => Decimal::from_str(t).map_err(|_| bad("cost"))?,
+    s.cost = match row.get_ref(first + 12).map_err(sql)? {
+        rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+            .ok()
+            .and_then(|t| Decimal::from_str(t).ok())
+            .ok_or_else(|| bad("cost"))?,
         _ => return Err(bad("cost")),
     };
     s.unpriced_records = int(13, "unpriced_records")?;
@@ -203,18 +219,22 @@ pub(crate) fn rebuild(tx: &Transaction<'_>, hours: Option<&FxHashSet<i64>>) -> R
             acc.add(key, &usage, cost);
         }
     }
-    match hours {
-        None => tx.execute("DELETE FROM rollups", []).map_err(sql)?,
-        Some(hs) => {
-            let mut del = tx
-                .prepare_cached("DELETE FROM rollups WHERE hour = ?1")
-                .map_err(sql)?;
-            for h in hs {
-                del.execute([h]).map_err(sql)?;
+    for table in ["rollups", "rollups_model"] {
+        match hours {
+            None => {
+                tx.execute(&format!("DELETE FROM {table}"), [])
+                    .map_err(sql)?;
             }
-            0
+            Some(hs) => {
+                let mut del = tx
+                    .prepare_cached(&format!("DELETE FROM {table} WHERE hour = ?1"))
+                    .map_err(sql)?;
+                for h in hs {
+                    del.execute([h]).map_err(sql)?;
+                }
+            }
         }
-    };
+    }
     acc.store(tx)
 }
 
@@ -248,8 +268,13 @@ fn tag_set_ids(conn: &Connection, tags: &[String]) -> Result<Vec<i64>> {
 
 /// Answers `q` from `rollups`: the stored rows selected (by id), summed per
 /// requested key in a map, then named and spread over tags by [`Grouper`].
-/// `None` when the bounds are inside an hour.
-pub(crate) fn query(conn: &Connection, q: &RollupQuery) -> Result<Option<Vec<RollupRow>>> {
+/// `None` when the bounds are inside an hour. `narrow`: `rollups_model` is
+/// there (schema 6) and answers queries by hour and model alone.
+pub(crate) fn query(
+    conn: &Connection,
+    q: &RollupQuery,
+    narrow: bool,
+) -> Result<Option<Vec<RollupRow>>> {
     if !q.on_hours() {
         return Ok(None);
     }
@@ -304,8 +329,19 @@ pub(crate) fn query(conn: &Connection, q: &RollupQuery) -> Result<Option<Vec<Rol
         .zip(keep)
         .filter_map(|(c, k)| k.then_some(*c))
         .collect();
+    // Only hours, models and currencies: the narrow table answers.
+    let table = if narrow
+        && cols.iter().all(|c| MODEL_KEY_COLS.contains(c))
+        && conds
+            .iter()
+            .all(|c| c.starts_with("hour ") || c.starts_with("model "))
+    {
+        "rollups_model"
+    } else {
+        "rollups"
+    };
     let sql_text = format!(
-        "SELECT {}, {SUM_COLS} FROM rollups{}",
+        "SELECT {}, {SUM_COLS} FROM {table}{}",
         cols.join(", "),
         if conds.is_empty() {
             String::new()
@@ -317,7 +353,6 @@ pub(crate) fn query(conn: &Connection, q: &RollupQuery) -> Result<Option<Vec<Rol
     let mut rows = stmt.query(params_from_iter(params)).map_err(sql)?;
     let mut groups: FxHashMap<Key, Sums> = FxHashMap::default();
     let n = cols.len();
-    let mut vals: Vec<Value> = Vec::with_capacity(15);
     while let Some(row) = rows.next().map_err(sql)? {
         let mut key: Key = [0; 9];
         let mut c = 0;
@@ -327,11 +362,7 @@ pub(crate) fn query(conn: &Connection, q: &RollupQuery) -> Result<Option<Vec<Rol
                 c += 1;
             }
         }
-        vals.clear();
-        for i in 0..15 {
-            vals.push(row.get::<_, Value>(n + i).map_err(sql)?);
-        }
-        let s = sums_of(&vals)?;
+        let s = sums_at(row, n)?;
         groups.entry(key).or_default().merge(&s);
     }
     // Name the ids (few), then group by name.
@@ -479,7 +510,7 @@ mod tests {
         let records: Vec<UsageRecord> = (1..=300).map(rec).collect();
         crate::write_v2_ledger(&path, &records, &[]).expect("v2 file");
         let l = SqliteLedger::open(&path).expect("migrate");
-        assert_eq!(l.schema_version().expect("version"), 5);
+        assert_eq!(l.schema_version().expect("version"), crate::SCHEMA_VERSION);
         // Providers moved out of the details: 300 - 75 (every fourth has none) = 225.
         let with_provider: i64 = l
             .connection()
@@ -531,7 +562,7 @@ mod tests {
             l.insert(&[rec(1)]).expect("insert");
             l.connection()
                 .execute_batch(
-                    "DROP VIEW records; DROP TABLE rollups; \
+                    "DROP VIEW records; DROP TABLE rollups; DROP TABLE rollups_model; \
                      ALTER TABLE entries DROP COLUMN provider; \
                      ALTER TABLE entries DROP COLUMN device; PRAGMA user_version = 4;",
                 )

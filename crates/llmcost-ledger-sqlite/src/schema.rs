@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_modal_buckets.sql"),
     include_str!("../migrations/0004_identity.sql"),
     include_str!("../migrations/0005_rollups.sql"),
+    include_str!("../migrations/0006_rollups_model.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -76,7 +77,7 @@ impl SqliteLedger {
         if (2..=4).contains(&found) {
             rollup::copy_providers(&tx, &mut Interner::new(&mut self.interned))?;
         }
-        if found <= 4 {
+        if found <= 5 {
             rollup::rebuild(&tx, None)?;
         }
         let done = tx.commit().map_err(sql);
@@ -302,7 +303,7 @@ mod tests {
             assert_eq!(l.insert(&before).expect("insert").inserted, 3);
             let v2_view = &MIGRATIONS[1][MIGRATIONS[1].find("CREATE VIEW").expect("view")..];
             let mut down = String::from(
-                "DROP VIEW records; DROP TABLE rollups; \
+                "DROP VIEW records; DROP TABLE rollups; DROP TABLE rollups_model; \
                  ALTER TABLE entries DROP COLUMN provider; ALTER TABLE entries DROP COLUMN device;",
             );
             for b in Bucket::MODAL {

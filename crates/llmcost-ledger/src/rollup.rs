@@ -13,7 +13,7 @@
 //! [`scan`] computes the same answer from the records themselves: it is the
 //! definition the backends are tested against.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use llmcost_core::{Currency, Decimal, Timestamp, Usage};
@@ -294,7 +294,9 @@ type GroupKey = (Option<i64>, [Option<String>; 7], Option<Currency>);
 #[derive(Debug)]
 pub struct Grouper<'q> {
     q: &'q RollupQuery,
-    groups: BTreeMap<GroupKey, Sums>,
+    /// Hashed while adding (keys are large: a tree would move them around),
+    /// sorted once at the end.
+    groups: HashMap<GroupKey, Sums>,
 }
 
 impl<'q> Grouper<'q> {
@@ -303,7 +305,7 @@ impl<'q> Grouper<'q> {
     pub fn new(q: &'q RollupQuery) -> Self {
         Grouper {
             q,
-            groups: BTreeMap::new(),
+            groups: HashMap::new(),
         }
     }
 
@@ -351,7 +353,9 @@ impl<'q> Grouper<'q> {
     /// tag, key, device, currency; none first).
     #[must_use]
     pub fn finish(self) -> Vec<RollupRow> {
-        self.groups
+        let mut groups: Vec<(GroupKey, Sums)> = self.groups.into_iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        groups
             .into_iter()
             .map(|((hour, dims, currency), sums)| {
                 let [
