@@ -346,6 +346,28 @@ fn the_api_answers_exactly_what_the_cli_prints() {
         "{}",
         page.body
     );
+    // The calculator on a model's page prices with the same engine.
+    let page = get(
+        &addr,
+        "/prices/gpt-4o-2024-08-06?input=1000000&output=100000&requests_per_day=10&days=7",
+    );
+    let one = cli_json(&[
+        "compare",
+        "--model",
+        "gpt-4o-2024-08-06",
+        "--input",
+        "1000000",
+        "--output",
+        "100000",
+        "--format",
+        "json",
+    ]);
+    let want = format!(
+        "<dd data-testid=\"calc-request\">{} {}</dd>",
+        one["rows"][0]["total"].as_str().unwrap(),
+        one["rows"][0]["currency"].as_str().unwrap()
+    );
+    assert!(page.body.contains(&want), "{want} in {}", page.body);
     // A bad question is a 400 naming the problem; an unknown report too.
     let a = get(&addr, "/api/report/yearly");
     assert_eq!(a.status, 400);

@@ -193,10 +193,8 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let state = proxy.state();
     let extra = match dashboard_token {
         Some(token) => {
-            let ledger = match &at {
-                llmcost_app::ledger::Location::Sqlite(p) => p.display().to_string(),
-                llmcost_app::ledger::Location::Postgres(url) => url.clone(),
-            };
+            // As given (a URL keeps its password); none: the commands' default.
+            let ledger = args.ledger.as_ref().map(|l| l.display().to_string());
             Some(llmcost_proxy::ExtraRoutes {
                 router: llmcost_web::router(super::serve::web_state(
                     ledger,

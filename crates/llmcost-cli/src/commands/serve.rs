@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser};
+use clap::Args;
 use llmcost_web::engine::{Engine, EngineError};
 use llmcost_web::query::Filters;
 use serde_json::Value;
@@ -72,7 +72,8 @@ pub struct DashboardArgs {
 /// calls and budgets; price histories; reconcile. Read-only.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Ledger: a SQLite file (default: $LLMCOST_LEDGER, else the data directory).
+    /// Ledger: a SQLite file, `sqlite:PATH` or a `postgres://` URL (default:
+    /// $LLMCOST_LEDGER, else the data directory).
     #[arg(long, value_name = "URL")]
     pub ledger: Option<String>,
     /// Address to listen on. Anything but loopback needs --token or --token-file.
@@ -89,27 +90,35 @@ pub struct ServeArgs {
 /// Runs this binary's commands for the dashboard.
 #[derive(Debug)]
 pub struct CliEngine {
-    /// `--ledger` of every ledger question.
-    pub ledger: String,
+    /// `--ledger` of every ledger question (none: the commands' default,
+    /// `$LLMCOST_LEDGER` or the data directory).
+    pub ledger: Option<String>,
     /// Bill files `/reconcile` may use, by file name.
     pub bills: Vec<PathBuf>,
 }
 
 /// Runs `argv` (without the program name) in-process and parses its JSON.
 fn run_json(argv: Vec<String>) -> Result<Value, EngineError> {
-    let cli = crate::args::Cli::try_parse_from(std::iter::once("llmcost".to_string()).chain(argv))
-        .map_err(|e| {
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("bad parameter")
-                .trim_start_matches("error: ")
-                .to_string();
-            EngineError::bad(first)
-        })?;
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = crate::args::Cli::command()
+        .try_get_matches_from(std::iter::once("llmcost".to_string()).chain(argv))
+        .and_then(|m| crate::args::Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (mut cli, matches) = parsed.map_err(|e| {
+        let text = e.to_string();
+        let first = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("bad parameter")
+            .trim_start_matches("error: ")
+            .to_string();
+        EngineError::bad(first)
+    })?;
+    // The config file's defaults (currency, tz, ledger), as for the command itself.
+    if let Ok(c) = crate::config::load() {
+        crate::config::apply(&c, &mut cli, &matches);
+    }
     let mut buf = Vec::new();
-    match crate::run(&cli, &mut buf) {
+    match crate::run(&cli, crate::ctx::current(), &mut buf) {
         Ok(_) => serde_json::from_slice(&buf).map_err(|e| EngineError {
             status: 500,
             message: format!("the command's JSON cannot be read: {e}"),
@@ -229,8 +238,8 @@ impl Engine for CliEngine {
             "report".to_string(),
             period.to_string(),
             "--format=json".into(),
-            format!("--ledger={}", self.ledger),
         ];
+        argv.extend(self.ledger.iter().map(|l| format!("--ledger={l}")));
         filters(&mut argv, f, true);
         match f.group.as_deref() {
             None => {}
@@ -258,8 +267,8 @@ impl Engine for CliEngine {
             "reconcile".to_string(),
             format!("--billed={billed}"),
             "--format=json".into(),
-            format!("--ledger={}", self.ledger),
         ];
+        argv.extend(self.ledger.iter().map(|l| format!("--ledger={l}")));
         filters(&mut argv, f, false);
         run_json(argv)
     }
@@ -323,7 +332,7 @@ impl Engine for CliEngine {
 
 /// The dashboard of a ledger (and of a proxy in this process, if any).
 pub fn web_state(
-    ledger: String,
+    ledger: Option<String>,
     bills: Vec<PathBuf>,
     token: Option<String>,
     proxy: Option<llmcost_proxy::ProxyState>,
@@ -340,23 +349,20 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let token = args.token.resolve()?;
     let addrs = llmcost_web::check_listen(&args.listen, token.as_deref())
         .map_err(|e| crate::common::usage_err!("{e}"))?;
-    let ledger = match &args.ledger {
-        Some(l) => l.clone(),
-        None => crate::ledger::ledger_path(None)?.display().to_string(),
-    };
+    let shown = crate::ledger::location(args.ledger.as_deref().map(std::path::Path::new))?;
     for b in &args.bill {
         if !b.is_file() {
             crate::common::usage_bail!("the bill {} is not a file", b.display());
         }
     }
-    let state = web_state(ledger.clone(), args.bill.clone(), token, None)?;
+    let state = web_state(args.ledger.clone(), args.bill.clone(), token, None)?;
     let listener = std::net::TcpListener::bind(&addrs[..])
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     listener.set_nonblocking(true)?;
     let local = listener.local_addr()?;
     writeln!(
         out,
-        "llmcost dashboard on http://{local}/ (ledger {ledger}); Ctrl-C stops it"
+        "llmcost dashboard on http://{local}/ (ledger {shown}); Ctrl-C stops it"
     )?;
     out.flush()?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -23,7 +23,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use cdp::Browser;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_llmcost");
+/// The binary under test: this build's, or `$LLMCOST_BIN` (a release build, for the figures
+/// in bench/RESULTS.md).
+fn bin() -> String {
+    std::env::var("LLMCOST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_llmcost").to_string())
+}
 
 /// Usage in June 2025, three priced models (rates per 1M tokens, catalog):
 /// gpt-4o-2024-08-06 2.5 in / 10 out, deepseek-chat, claude-sonnet-4.
@@ -52,7 +56,7 @@ fn ledger_with_usage(dir: &Path) -> PathBuf {
     let csv = dir.join("usage.csv");
     std::fs::write(&csv, USAGE).unwrap();
     let ledger = dir.join("ledger.db");
-    let st = Command::new(BIN)
+    let st = Command::new(bin())
         .args([
             "import",
             csv.to_str().unwrap(),
@@ -69,7 +73,7 @@ fn ledger_with_usage(dir: &Path) -> PathBuf {
 
 /// `llmcost serve` on a free loopback port; returns it and its base URL.
 fn serve(ledger: &Path) -> (Killed, String) {
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(bin())
         .args([
             "serve",
             "--ledger",
@@ -95,7 +99,7 @@ fn serve(ledger: &Path) -> (Killed, String) {
 }
 
 fn cli_json(args: &[&str]) -> Value {
-    let out = Command::new(BIN).args(args).output().unwrap();
+    let out = Command::new(bin()).args(args).output().unwrap();
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)))
 }
@@ -363,7 +367,7 @@ fn a_call_through_the_proxy_appears_on_live_within_a_second() {
         .port();
     let addr = format!("127.0.0.1:{port}");
     let _proxy = Killed(
-        Command::new(BIN)
+        Command::new(bin())
             .args([
                 "proxy",
                 "--dashboard",
@@ -448,4 +452,35 @@ fn a_call_through_the_proxy_appears_on_live_within_a_second() {
     );
     b.screenshot(&screenshots().join("live.png")).unwrap();
     assert_clean(&b, &base);
+}
+
+/// First contentful paint and server time of a running dashboard's overview:
+/// `LLMCOST_WEB_URL=http://127.0.0.1:8788/ cargo test -p llmcost-cli --features browser-tests
+/// --test browser -- --ignored --nocapture measure_overview` (bench/web.sh runs it).
+#[test]
+#[ignore = "a measurement: needs LLMCOST_WEB_URL"]
+fn measure_overview() {
+    let url = std::env::var("LLMCOST_WEB_URL").expect("LLMCOST_WEB_URL");
+    let mut b = Browser::launch().unwrap();
+    // A first load warms chromium itself; the next five are measured.
+    b.navigate(&url).unwrap();
+    let mut fcp = Vec::new();
+    let mut ttfb = Vec::new();
+    for _ in 0..5 {
+        b.navigate("about:blank").unwrap();
+        b.navigate(&url).unwrap();
+        let v = b
+            .eval("[(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime, performance.getEntriesByType('navigation')[0].responseStart - performance.getEntriesByType('navigation')[0].requestStart]")
+            .unwrap();
+        fcp.push(v[0].as_f64().unwrap());
+        ttfb.push(v[1].as_f64().unwrap());
+    }
+    fcp.sort_by(f64::total_cmp);
+    ttfb.sort_by(f64::total_cmp);
+    eprintln!(
+        "overview {url}: first contentful paint median {:.0} ms (min {:.0}, max {:.0}); server response (request to first byte) median {:.0} ms",
+        fcp[2], fcp[0], fcp[4], ttfb[2]
+    );
+    let origin = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    assert_clean(&b, &origin);
 }

@@ -299,32 +299,47 @@ pub fn data(state: &WebState, f: &Filters) -> Result<Data, EngineError> {
     }
     let mut cf = f.clone();
     cf.group = Some(f.group.clone().unwrap_or_else(|| "model".into()));
-    let chart = eng.report(&period, &cf)?;
     let mut mf = f.clone();
     mf.group = None;
-    let models = eng.report("model", &mf)?;
-    let model_names = if f.model.is_empty() {
-        rows(&models)
-            .iter()
-            .map(|r| s(r, "period").to_string())
-            .collect()
-    } else {
-        let mut all = mf.clone();
-        all.model.clear();
-        rows(&eng.report("model", &all)?)
-            .iter()
-            .map(|r| s(r, "period").to_string())
-            .collect()
+    let mut all = mf.clone();
+    all.model.clear();
+    let prev = previous(f).map(|(a, b)| {
+        let mut pf = mf.clone();
+        pf.since = Some(a);
+        pf.until = Some(b);
+        pf
+    });
+    let names =
+        |v: &Value| -> Vec<String> { rows(v).iter().map(|r| s(r, "period").to_string()).collect() };
+    // The questions are independent: asked side by side.
+    let (chart, models, all_models, previous) = std::thread::scope(|sc| {
+        let chart = sc.spawn(|| eng.report(&period, &cf));
+        let all_models = (!f.model.is_empty()).then(|| sc.spawn(|| eng.report("model", &all)));
+        let previous = prev
+            .as_ref()
+            .map(|pf| sc.spawn(move || eng.report("model", pf)));
+        let models = eng.report("model", &mf);
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<Value, EngineError>>| {
+            h.join().unwrap_or_else(|_| {
+                Err(EngineError {
+                    status: 500,
+                    message: "the report failed".into(),
+                })
+            })
+        };
+        (
+            join(chart),
+            models,
+            all_models.map(join),
+            previous.map(join),
+        )
+    });
+    let (chart, models) = (chart?, models?);
+    let model_names = match all_models {
+        Some(a) => names(&a?),
+        None => names(&models),
     };
-    let previous = match previous(f) {
-        Some((a, b)) => {
-            let mut pf = mf.clone();
-            pf.since = Some(a);
-            pf.until = Some(b);
-            Some(eng.report("model", &pf)?)
-        }
-        None => None,
-    };
+    let previous = previous.transpose()?;
     Ok(Data {
         chart,
         models,

@@ -160,8 +160,84 @@ fn schedule_text(kind: &ScheduleKind) -> String {
     }
 }
 
-/// `GET /prices/<model>`.
-pub async fn model(State(state): State<WebState>, Path(name): Path<String>) -> Response {
+/// The calculator: one request's cost (`compare` of this model alone) and a
+/// steady workload's (`forecast`), from the same engines as the CLI.
+fn calculator(state: &WebState, id: &str, q: &[(String, String)]) -> String {
+    let get = |k: &str| {
+        q.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let input = get("input");
+    let output = get("output");
+    let rpd = get("requests_per_day").unwrap_or_else(|| "1000".into());
+    let days = get("days").unwrap_or_else(|| "30".into());
+    let mut b =
+        String::from("<section aria-labelledby=\"calc-h\"><h2 id=\"calc-h\">Calculator</h2>");
+    let _ = write!(
+        b,
+        "<form class=\"filters\" action=\"\" method=\"get\" aria-label=\"Calculator\" data-testid=\"calculator\"><label>Input tokens per request<input type=\"text\" inputmode=\"numeric\" name=\"input\" value=\"{}\"></label><label>Output tokens per request<input type=\"text\" inputmode=\"numeric\" name=\"output\" value=\"{}\"></label><label>Requests per day<input type=\"text\" inputmode=\"numeric\" name=\"requests_per_day\" value=\"{}\"></label><label>Days<input type=\"text\" inputmode=\"numeric\" name=\"days\" value=\"{}\"></label><button type=\"submit\">Price it</button></form>",
+        esc(input.as_deref().unwrap_or("")),
+        esc(output.as_deref().unwrap_or("")),
+        esc(&rpd),
+        esc(&days)
+    );
+    let (Some(input), Some(output)) = (input, output) else {
+        b.push_str("<p class=\"note\">Give token counts to price one request now and a steady workload over the coming days (as <code>llmcost compare</code> and <code>llmcost forecast</code>).</p></section>");
+        return b;
+    };
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let one = state.engine().compare(&[
+        pair("model", id),
+        pair("input", &input),
+        pair("output", &output),
+    ]);
+    let fc = state.engine().forecast(&[
+        pair("model", id),
+        pair("input", &input),
+        pair("output", &output),
+        pair("requests_per_day", &rpd),
+        pair("days", &days),
+    ]);
+    let txt = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    match (one, fc) {
+        (Ok(c), Ok(f)) => {
+            let row = &c["rows"][0];
+            let _ = write!(
+                b,
+                "<dl class=\"cards\"><div class=\"card\"><dt>One request</dt><dd data-testid=\"calc-request\">{} {}</dd></div><div class=\"card\"><dt>Per day ({} requests)</dt><dd data-testid=\"calc-day\">{} {}</dd></div><div class=\"card\"><dt>{} days from {}</dt><dd data-testid=\"calc-period\">{} {}</dd></div></dl>",
+                esc(&txt(&row["total"])),
+                esc(&txt(&row["currency"])),
+                esc(&rpd),
+                esc(&txt(&f["daily_total"])),
+                esc(&txt(&f["currency"])),
+                esc(&days),
+                esc(&txt(&f["from"])),
+                esc(&txt(&f["period_total"])),
+                esc(&txt(&f["currency"])),
+            );
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = write!(
+                b,
+                "<p role=\"alert\" class=\"warn\">{}</p>",
+                esc(&e.message)
+            );
+        }
+    }
+    b.push_str("</section>");
+    b
+}
+
+/// `GET /prices/<model>` (with the calculator's `input`, `output`,
+/// `requests_per_day`, `days`).
+pub async fn model(
+    State(state): State<WebState>,
+    Path(name): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let q = crate::query::parse(q.as_deref());
     let cat = state.catalog();
     let now = Timestamp::now();
     // An exact id first; then what the name means now (aliases, timed
@@ -346,6 +422,13 @@ pub async fn model(State(state): State<WebState>, Path(name): Path<String>) -> R
         &rows,
     ));
     b.push_str("<p class=\"note\">Confidence: A official page, B two catalogues agree, C one secondary source.</p></section>");
+    let st = state.clone();
+    let id = m.id.clone();
+    b.push_str(
+        &tokio::task::spawn_blocking(move || calculator(&st, &id, &q))
+            .await
+            .unwrap_or_default(),
+    );
     let _ = write!(
         b,
         "<p><a href=\"/api/prices?model={}&amp;history=true\">This model as JSON</a> (what <code>llmcost prices {} --history --format json</code> prints).</p>",
