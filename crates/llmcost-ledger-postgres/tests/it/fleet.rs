@@ -3,7 +3,8 @@
 //! down. A mock upstream on 127.0.0.1 answers every call with the same usage.
 #![expect(
     clippy::expect_used,
-    reason = "a test: a failed expectation is a failed test"
+    clippy::print_stderr,
+    reason = "a test: a failed expectation is a failed test; figures go to stderr"
 )]
 
 use std::io::{Read as _, Write as _};
@@ -172,6 +173,10 @@ fn one_decimal(client: &mut postgres::Client, sql: &str) -> Decimal {
 }
 
 #[test]
+#[expect(
+    clippy::print_stderr,
+    reason = "the test reports the overspend it measured"
+)]
 fn three_proxies_hold_one_budget_across_the_fleet_and_restarts() {
     let c = cluster();
     let db = c.url(&c.create_db());
@@ -270,6 +275,10 @@ fn three_proxies_hold_one_budget_across_the_fleet_and_restarts() {
 }
 
 #[test]
+#[expect(
+    clippy::print_stderr,
+    reason = "the test reports what it served during the outage"
+)]
 fn an_outage_spills_and_replays_without_losing_or_doubling_a_record() {
     let c = Cluster::start_with("", |_| {});
     let db = c.url(&c.create_db());
