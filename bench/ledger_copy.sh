@@ -39,7 +39,6 @@ trap '$AS "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -w stop >/dev/null; rm -
 
 for i in $(seq 1 "$RUNS"); do
   DB="copy$i"
-  psql_url="postgres://postgres@127.0.0.1:$PORT/postgres"
   $AS "$PGBIN/psql" -q -h 127.0.0.1 -p "$PORT" -U postgres -c "CREATE DATABASE $DB" postgres
   URL="postgres://postgres@127.0.0.1:$PORT/$DB"
   "$BIN" ledger init "$URL" >/dev/null

@@ -3,7 +3,8 @@
 //! down. A mock upstream on 127.0.0.1 answers every call with the same usage.
 #![expect(
     clippy::expect_used,
-    reason = "a test: a failed expectation is a failed test"
+    clippy::print_stderr,
+    reason = "a test: a failed expectation is a failed test; figures go to stderr"
 )]
 
 use std::io::{Read as _, Write as _};
@@ -351,4 +352,51 @@ fn an_outage_spills_and_replays_without_losing_or_doubling_a_record() {
     );
     assert_eq!(stored, recorded, "replayed records add their spend once");
     eprintln!("outage: {served} calls served, {during} while the database was down");
+}
+
+/// What the fleet check adds to a call: `Budgets::admit` through the
+/// admission thread and one round trip to PostgreSQL, against the local check.
+/// Printed (the machine's load decides the figures), not asserted.
+#[test]
+fn admission_latency_is_measured() {
+    use llmcost_proxy::{BudgetRule, Budgets, Period, Scope};
+    let c = cluster();
+    let l = PgLedger::open(&c.url(&c.create_db())).expect("open");
+    let rule = BudgetRule {
+        scope: Scope::Global,
+        limit: dec("1000000"),
+        currency: llmcost_core::Currency::USD,
+        period: Period::Day,
+        tz: None,
+    };
+    let time = |b: &Budgets| -> (Duration, Duration) {
+        let now = llmcost_core::Timestamp::now();
+        let mut t: Vec<Duration> = (0..2_000)
+            .map(|_| {
+                let s = Instant::now();
+                let r = b.admit(now, None, &[], "gpt-4o-mini").expect("admitted");
+                let e = s.elapsed();
+                b.commit(r, &|_| Some(dec(CALL_COST)));
+                e
+            })
+            .collect();
+        t.sort();
+        (t[t.len() / 2], t[t.len() * 99 / 100])
+    };
+    let local = Budgets::new(vec![rule.clone()]);
+    let (lp50, lp99) = time(&local);
+    let mut fleet = Budgets::new(vec![rule]);
+    fleet
+        .set_fleet(
+            vec![l.fleet_budgets().expect("fleet").expect("pg")],
+            l.fleet_budgets().expect("fleet").expect("pg"),
+            "latency-test".into(),
+            BudgetFail::Closed,
+        )
+        .expect("fleet");
+    let (fp50, fp99) = time(&fleet);
+    fleet.close_fleet(true);
+    eprintln!(
+        "budget check: local p50 {lp50:?} p99 {lp99:?}; fleet (PostgreSQL) p50 {fp50:?} p99 {fp99:?}"
+    );
 }
