@@ -1,4 +1,5 @@
-//! Embeds every `catalog/*.toml` file of the repository into the crate.
+//! Embeds every `catalog/*.toml` file of this crate (`crates/llmcost-catalog/catalog/`,
+//! which the repository's root `catalog` links to) into the crate.
 //!
 //! A catalog that cannot be read fails the build: a binary without prices is never built.
 use std::fmt::Write as _;
@@ -7,8 +8,10 @@ use std::path::{Path, PathBuf};
 fn fail(what: &str, path: &Path, e: &dyn std::fmt::Display) -> ! {
     panic!(
         "llmcost-catalog: {what} {}: {e}\n\
-         The price catalog (catalog/*.toml) must be readable at build time; \
-         build from a full checkout of the repository, or set LLMCOST_CATALOG_SRC to its folder.",
+         The price catalog (*.toml files, and breadth/*.toml) must be readable at build time \
+         in the crate's `catalog/` folder (crates/llmcost-catalog/catalog in the repository). \
+         Restore it from a full checkout (`git checkout -- crates/llmcost-catalog/catalog`), \
+         or set LLMCOST_CATALOG_SRC to a folder holding the catalog files.",
         path.display()
     )
 }
@@ -36,7 +39,7 @@ fn main() {
             let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| fail("no CARGO_MANIFEST_DIR for", Path::new("."), &"unset"));
-            manifest.join("../../catalog")
+            manifest.join("catalog")
         }
     };
     println!("cargo:rerun-if-changed={}", dir.display());

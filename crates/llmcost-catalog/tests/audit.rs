@@ -83,11 +83,11 @@ fn disagreements(db: &Catalog, at: Timestamp) -> BTreeMap<(String, String), (Dec
 fn curated_rates_that_the_databases_price_differently() {
     let genai = standalone(
         "genai-prices.toml",
-        include_str!("../../../catalog/breadth/genai-prices.toml"),
+        include_str!("../catalog/breadth/genai-prices.toml"),
     );
     let litellm = standalone(
         "litellm-first-party.toml",
-        include_str!("../../../catalog/breadth/audit/litellm-first-party.toml"),
+        include_str!("../catalog/breadth/audit/litellm-first-party.toml"),
     );
     let g = disagreements(&genai, ts("2026-08-21T12:00:00Z"));
     let l = disagreements(&litellm, ts("2026-12-03T00:00:00Z"));

@@ -112,7 +112,7 @@ fn an_unknown_model_gets_suggestions_never_zero() {
 /// the snapshot's listing is stale, and that answer counts as resolved.
 #[test]
 fn coverage_of_the_genai_prices_snapshot() {
-    let list = include_str!("../../../catalog/breadth/genai-prices-current.txt");
+    let list = include_str!("../catalog/breadth/genai-prices-current.txt");
     let at = ts("2026-08-21T12:00:00Z");
     let mut by: std::collections::BTreeMap<&str, (usize, usize, usize)> = Default::default();
     let mut retired = Vec::new();

@@ -153,13 +153,20 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
             fill(&mut a.tz, tz);
         }
         Command::Proxy(a) => fill_path(&mut a.ledger),
+        Command::Ledger(l) => {
+            if let crate::commands::ledger_admin::LedgerCommand::Prune(a) = &mut l.command
+                && a.ledger.is_none()
+            {
+                a.ledger = ledger.map(|p| p.display().to_string());
+            }
+        }
         Command::Serve(a) => {
             if a.ledger.is_none() {
                 a.ledger = ledger.map(|p| p.display().to_string());
             }
         }
         Command::Prices(p) => {
-            if let Some(crate::commands::prices_admin::PricesCommand::Which(w)) = &mut p.action {
+            if let Some(crate::args::prices::PricesCommand::Which(w)) = &mut p.action {
                 fill(&mut w.price.currency, cur);
             }
         }

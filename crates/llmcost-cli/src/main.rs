@@ -5,6 +5,7 @@ mod bill;
 mod commands;
 mod common;
 mod config;
+mod ctx;
 mod ledger;
 mod output;
 mod printer;
@@ -19,20 +20,21 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::args::{Cli, Command};
 use crate::commands::ExitStatus;
 
-fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+fn run(cli: &Cli, ctx: &ctx::Ctx, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match &cli.command {
-        Command::Cost(a) => commands::cost::run(a, out),
-        Command::Estimate(a) => commands::estimate::run(a, out),
-        Command::Blend(a) => commands::blend::run(a, out),
-        Command::Compare(a) => commands::compare::run(a, out),
-        Command::Forecast(a) => commands::forecast::run(a, out),
-        Command::Prices(a) => commands::prices::run(a, out),
+        Command::Cost(a) => commands::cost::run(a, ctx, out),
+        Command::Estimate(a) => commands::estimate::run(a, ctx, out),
+        Command::Blend(a) => commands::blend::run(a, ctx, out),
+        Command::Compare(a) => commands::compare::run(a, ctx, out),
+        Command::Forecast(a) => commands::forecast::run(a, ctx, out),
+        Command::Prices(a) => commands::prices::run(a, ctx, out),
         Command::Import(a) => commands::import::run(a, out),
         Command::Reprice(a) => commands::reprice::run(a, out),
         Command::Report(a) => commands::report::run(a, out),
         Command::Reconcile(a) => commands::reconcile::run(a, out),
         Command::Proxy(a) => commands::proxy::run(a, out),
         Command::Serve(a) => commands::serve::run(a, out),
+        Command::Ledger(a) => commands::ledger_admin::run(a, out),
         Command::Completions(a) => commands::shell::completions(a.shell, out),
         Command::Man => commands::shell::man(out),
     }
@@ -154,17 +156,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code::USAGE);
         }
     }
-    commands::catalog_layers::configure(&cli.layers);
+    // Settings resolved once; the context lives for the whole run.
+    let ctx: &'static ctx::Ctx = Box::leak(Box::new(ctx::Ctx::new(cli.layers.clone(), printer)));
+    ctx::install(ctx);
     let mut out = std::io::BufWriter::new(printer.stdout());
-    let result = run(&cli, &mut out).and_then(|s| {
+    let result = run(&cli, ctx, &mut out).and_then(|s| {
         out.flush()?;
         Ok(s)
     });
     match result {
         // A user catalog file skipped is input skipped.
-        Ok(ExitStatus::Success) if commands::catalog_layers::skipped() == 0 => {
-            ExitCode::from(code::DONE)
-        }
+        Ok(ExitStatus::Success) if ctx.layers.skipped() == 0 => ExitCode::from(code::DONE),
         Ok(ExitStatus::Success | ExitStatus::Partial) => ExitCode::from(code::PARTIAL),
         Err(e) => {
             if is_broken_pipe(&e) {

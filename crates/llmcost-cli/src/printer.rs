@@ -61,6 +61,13 @@ impl Printer {
         self.labelled(YELLOW_BOLD, "warning", msg, false);
     }
 
+    /// A question on stderr, before reading the answer (never silenced: it waits for one).
+    pub fn prompt(self, question: &str) {
+        let mut e = io::stderr().lock();
+        let _ = write!(e, "{question}");
+        let _ = e.flush();
+    }
+
     /// `error: MSG` on stderr, then each further line as it is (hints). Never silenced.
     pub fn error(self, msg: &str) {
         self.labelled(RED_BOLD, "error", msg, true);

@@ -11,6 +11,7 @@
 
 mod conn;
 mod fleet;
+mod prune;
 mod rollup;
 mod schema;
 mod tls;
@@ -469,7 +470,7 @@ fn to_i64(v: u64, what: &str) -> Result<i64> {
 }
 
 /// `year * 12 + month - 1` of an instant (UTC).
-fn month_index(at: Timestamp) -> i64 {
+pub(crate) fn month_index(at: Timestamp) -> i64 {
     let d = at.to_zoned(jiff::tz::TimeZone::UTC).date();
     i64::from(d.year()) * 12 + i64::from(d.month()) - 1
 }
@@ -939,6 +940,20 @@ impl Ledger for PgLedger {
 
     fn fleet_budgets(&self) -> Result<Option<Box<dyn llmcost_ledger::FleetBudgets>>> {
         Ok(Some(Box::new(fleet::PgFleet::new(self.connector.clone())?)))
+    }
+
+    fn prune(
+        &mut self,
+        before: Timestamp,
+        apply: bool,
+    ) -> Result<Option<llmcost_ledger::PruneSummary>> {
+        let summary = {
+            let mut client = self.client()?;
+            prune::prune(&mut client, before, apply)?
+        };
+        // Dropped months are made again if a record for them comes.
+        self.months.clear();
+        Ok(Some(summary))
     }
 }
 

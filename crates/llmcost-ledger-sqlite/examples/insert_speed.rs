@@ -4,6 +4,7 @@
 //! (for experiments, e.g. `PRE_SQL='DROP INDEX ...'`).
 //! `cargo run --release -p llmcost-ledger-sqlite --example insert_speed -- N BATCH PATH`
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![expect(clippy::print_stdout, reason = "an example prints its measurement")]
 use llmcost_core::{Currency, Decimal, Timestamp, Usage};
 use llmcost_ledger::{Ledger, UsageRecord};
 use llmcost_ledger_sqlite::SqliteLedger;

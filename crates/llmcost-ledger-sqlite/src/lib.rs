@@ -18,7 +18,7 @@
 
 use std::path::PathBuf;
 
-use llmcost_core::Currency;
+use llmcost_core::{Currency, Timestamp};
 use llmcost_ledger::{
     CostUpdate, FileProgress, Filter, InsertSummary, LeanRecord, Ledger, LedgerError, Result,
     UsageRecord,
@@ -26,6 +26,7 @@ use llmcost_ledger::{
 use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap;
 
+mod admin;
 mod caps;
 mod conn;
 mod details;
@@ -252,6 +253,23 @@ impl Ledger for SqliteLedger {
             .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
             .map_err(sql)?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn for_each_after(
+        &self,
+        after: i64,
+        f: &mut dyn FnMut(i64, UsageRecord) -> Result<()>,
+    ) -> Result<bool> {
+        self.select_after(after, f)?;
+        Ok(true)
+    }
+
+    fn prune(
+        &mut self,
+        before: Timestamp,
+        apply: bool,
+    ) -> Result<Option<llmcost_ledger::PruneSummary>> {
+        self.prune_before(before, apply).map(Some)
     }
 }
 

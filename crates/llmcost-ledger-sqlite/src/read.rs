@@ -30,6 +30,32 @@ const LEAN_COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session,
 const READ_WINDOW: usize = 16_384;
 
 impl SqliteLedger {
+    /// Every record stored after row `after`, in row order, with its row id
+    /// (the cursor of `ledger copy`).
+    pub(crate) fn select_after(
+        &self,
+        after: i64,
+        f: &mut dyn FnMut(i64, UsageRecord) -> Result<()>,
+    ) -> Result<()> {
+        let dict = Dict::load(&self.conn)?;
+        let query = format!("SELECT {COLUMNS} FROM entries AS e WHERE e.id > ?1 ORDER BY e.id");
+        let mut stmt = self.conn.prepare(&query).map_err(sql)?;
+        let mut rows = stmt.query([after]).map_err(sql)?;
+        let mut window: Vec<(i64, i64, UsageRecord)> = Vec::with_capacity(READ_WINDOW);
+        let mut pass = |this: &Self, window: &mut Vec<(i64, i64, UsageRecord)>| {
+            let ids: Vec<i64> = window.iter().map(|(id, _, _)| *id).collect();
+            let mut ids = ids.into_iter();
+            this.with_details(window, &mut |r| f(ids.next().unwrap_or(after), r))
+        };
+        while let Some(row) = rows.next().map_err(sql)? {
+            window.push(read_record(row, &dict)?);
+            if window.len() == READ_WINDOW {
+                pass(self, &mut window)?;
+            }
+        }
+        pass(self, &mut window)
+    }
+
     /// Runs `SELECT COLUMNS FROM entries<WHERE><order>` and calls `f` per
     /// row in that order, with its details. Rows are taken a window at a
     /// time and each details block the window needs is decoded once, so a

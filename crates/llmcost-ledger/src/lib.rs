@@ -6,6 +6,7 @@
 //! choose a backend.
 #![deny(missing_docs)]
 
+pub mod copy;
 pub mod identity;
 pub mod rollup;
 
@@ -326,6 +327,17 @@ pub trait FleetBudgets: Send {
     fn release(&mut self, proxy: &str) -> Result<()>;
 }
 
+/// What [`Ledger::prune`] removed, or would remove.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PruneSummary {
+    /// Records removed (or that would be).
+    pub records: u64,
+    /// Whole partitions dropped (PostgreSQL months), by name.
+    pub partitions: Vec<String>,
+    /// Bounded delete batches run (or that would run, at most).
+    pub batches: u64,
+}
+
 /// Result with [`LedgerError`].
 pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
 
@@ -508,6 +520,34 @@ pub trait Ledger: Send {
     /// # Errors
     /// The connection cannot be made.
     fn fleet_budgets(&self) -> Result<Option<Box<dyn FleetBudgets>>> {
+        Ok(None)
+    }
+
+    /// Calls `f` with every record stored after insertion position `after`
+    /// (0: from the start), in insertion order, with its position: the
+    /// cursor of `ledger copy`. Returns false (the default) when the backend
+    /// has no such order that is safe to resume from; copies then read every
+    /// record and rely on the target's deduplication.
+    ///
+    /// # Errors
+    /// As [`Ledger::for_each`].
+    fn for_each_after(
+        &self,
+        after: i64,
+        f: &mut dyn FnMut(i64, UsageRecord) -> Result<()>,
+    ) -> Result<bool> {
+        let _ = (after, f);
+        Ok(false)
+    }
+
+    /// Removes the records before `before` (UTC), in bounded steps, when
+    /// `apply`; otherwise only says what it would remove. `None` (the
+    /// default) when the backend cannot prune.
+    ///
+    /// # Errors
+    /// Backend failures; what was removed before stays removed.
+    fn prune(&mut self, before: Timestamp, apply: bool) -> Result<Option<PruneSummary>> {
+        let _ = (before, apply);
         Ok(None)
     }
 }

@@ -385,7 +385,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
                 return;
             }
         };
-        if crate::tokens(&u) == 0 {
+        if u.is_zero() {
             return;
         }
         let Some(at) = l.timestamp.and_then(time::parse) else {
@@ -471,7 +471,7 @@ thread_local! {
 pub fn bench_lines(text: &[u8], plain: bool, index_only: bool) -> (u64, u64) {
     let finder = memmem::Finder::new(b"\"usage\":");
     let mut ix = LineIndex::default();
-    let (mut n, mut tokens) = (0, 0);
+    let (mut n, mut tokens) = (0, 0_u64);
     let mut start = 0;
     for nl in memchr::memchr_iter(b'\n', text) {
         let line = &text[start..nl];
@@ -491,7 +491,7 @@ pub fn bench_lines(text: &[u8], plain: bool, index_only: bool) -> (u64, u64) {
         };
         if ok && let Ok((u, _, _)) = usage_of(&l.raw) {
             n += 1;
-            tokens += crate::tokens(&u);
+            tokens = tokens.saturating_add(u64::try_from(u.total()).unwrap_or(u64::MAX));
         }
     }
     (n, tokens)

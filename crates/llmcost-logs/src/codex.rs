@@ -261,7 +261,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
             return;
         }
         let u = delta.usage();
-        if crate::tokens(&u) == 0 {
+        if u.is_zero() {
             return;
         }
         let ts = l.timestamp.unwrap_or(b"");

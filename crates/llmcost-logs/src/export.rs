@@ -104,7 +104,7 @@ pub(crate) fn scan(ctx: &FileCtx, start: u64, out: &mut Out<'_>) -> Result<(), E
                         SourceKind::AnthropicUsage => anthropic(r),
                         _ => openai(r),
                     };
-                    if crate::tokens(&usage) == 0 {
+                    if usage.is_zero() {
                         continue;
                     }
                     let model = match s(r, "model") {

@@ -13,11 +13,15 @@
 
 use wide::u8x16;
 
+use crate::simd::Path;
+
 /// The index of one line; reused from line to line (it only grows).
 #[derive(Default)]
 pub(crate) struct LineIndex {
     /// Per 64 bytes: quotes, opening brackets, closing brackets.
     blocks: Vec<[u64; 3]>,
+    /// The implementation that builds it, chosen when it is created.
+    path: Path,
 }
 
 /// 16 bytes as a vector.
@@ -28,9 +32,10 @@ fn load(b: &[u8]) -> u8x16 {
     u8x16::from(a)
 }
 
-/// The quote, backslash, opening and closing bracket bits of 64 bytes.
+/// The quote, backslash, opening and closing bracket bits of 64 bytes
+/// (portable; [`crate::simd`] has the AVX2 and AVX-512 ones).
 #[inline(always)]
-fn classify(b: &[u8; 64]) -> [u64; 4] {
+pub(crate) fn classify(b: &[u8; 64]) -> [u64; 4] {
     let (quote, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\\'));
     // OR-ing 0x20 folds `[` into `{` and `]` into `}` (and nothing else)
     let (fold, open, close) = (u8x16::splat(0x20), u8x16::splat(b'{'), u8x16::splat(b'}'));
@@ -80,70 +85,6 @@ impl Quotes<'_> {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use core::arch::x86_64::{
-        _mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8,
-    };
-
-    /// [`super::classify`] with AVX-512BW: one compare per class.
-    #[target_feature(enable = "avx512bw")]
-    #[inline]
-    pub(super) fn classify(b: &[u8; 64]) -> [u64; 4] {
-        // SAFETY: one unaligned 64-byte load of the 64-byte array.
-        #[allow(unsafe_code)]
-        let v = unsafe { _mm512_loadu_si512(b.as_ptr().cast()) };
-        let f = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-        [
-            _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
-            _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8)),
-            _mm512_cmpeq_epi8_mask(f, _mm512_set1_epi8(b'{' as i8)),
-            _mm512_cmpeq_epi8_mask(f, _mm512_set1_epi8(b'}' as i8)),
-        ]
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use core::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
-        _mm256_set1_epi8,
-    };
-
-    /// Bits of the 64 bytes `lo`, `hi` equal to `c`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn eq(lo: __m256i, hi: __m256i, c: u8) -> u64 {
-        let c = _mm256_set1_epi8(c as i8);
-        let a = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)) as u32;
-        let b = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)) as u32;
-        u64::from(a) | u64::from(b) << 32
-    }
-
-    /// [`super::classify`] with AVX2.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    pub(super) fn classify(b: &[u8; 64]) -> [u64; 4] {
-        // SAFETY: two unaligned 32-byte loads of b[0..32] and b[32..64],
-        // both inside the 64-byte array.
-        #[allow(unsafe_code)]
-        let (lo, hi) = unsafe {
-            (
-                _mm256_loadu_si256(b.as_ptr().cast()),
-                _mm256_loadu_si256(b.as_ptr().add(32).cast()),
-            )
-        };
-        let fold = _mm256_set1_epi8(0x20);
-        let (flo, fhi) = (_mm256_or_si256(lo, fold), _mm256_or_si256(hi, fold));
-        [
-            eq(lo, hi, b'"'),
-            eq(lo, hi, b'\\'),
-            eq(flo, fhi, b'{'),
-            eq(flo, fhi, b'}'),
-        ]
-    }
-}
-
 /// Bits of the characters escaped by a backslash, given the backslash bits
 /// of a block and whether its first character is escaped by the previous
 /// block (updated for the next one). Backslashes are rare in log lines, so
@@ -186,37 +127,18 @@ impl LineIndex {
     /// a backslash outside strings (not JSON: a reader that escapes only
     /// inside strings would see other strings than this index does).
     pub(crate) fn build(&mut self, b: &[u8]) -> bool {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512bw") {
-            // SAFETY: the CPU has AVX-512BW, checked just above.
-            #[allow(unsafe_code)]
-            return unsafe { self.build_avx512(b) };
-        }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            #[allow(unsafe_code)]
-            return unsafe { self.build_avx2(b) };
-        }
-        self.build_with(b, classify)
+        let path = self.path;
+        path.build(self, b)
     }
 
-    /// [`LineIndex::build`] compiled for AVX2 (32 bytes per compare).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn build_avx2(&mut self, b: &[u8]) -> bool {
-        self.build_with(b, |x| avx2::classify(x))
-    }
-
-    /// [`LineIndex::build`] compiled for AVX-512BW (64 bytes per compare).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512bw")]
-    fn build_avx512(&mut self, b: &[u8]) -> bool {
-        self.build_with(b, |x| avx512::classify(x))
-    }
-
+    /// The build over any `classify` (the portable one, or an architecture's
+    /// from [`crate::simd`], inlined into a function compiled for it).
     #[inline(always)]
-    fn build_with(&mut self, b: &[u8], classify: impl Fn(&[u8; 64]) -> [u64; 4]) -> bool {
+    pub(crate) fn build_with(
+        &mut self,
+        b: &[u8],
+        classify: impl Fn(&[u8; 64]) -> [u64; 4],
+    ) -> bool {
         self.blocks.clear();
         self.blocks.resize(b.len().div_ceil(64), [0; 3]);
         let mut esc_carry = false;
@@ -291,138 +213,23 @@ impl LineIndex {
     }
 }
 
+impl LineIndex {
+    /// The implementation building this index.
+    #[cfg(test)]
+    pub(crate) fn path(&self) -> Path {
+        self.path
+    }
+
+    /// The three words per 64 bytes: quotes, opening and closing brackets.
+    #[cfg(test)]
+    pub(crate) fn blocks(&self) -> &[[u64; 3]] {
+        &self.blocks
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Byte-by-byte reference: unescaped quotes and brackets outside strings.
-    fn reference(b: &[u8]) -> (Vec<usize>, Vec<usize>, Vec<usize>, bool) {
-        let (mut q, mut o, mut c) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut in_str, mut esc, mut stray) = (false, false, false);
-        for (i, &x) in b.iter().enumerate() {
-            if esc {
-                esc = false;
-                continue;
-            }
-            match x {
-                b'\\' => {
-                    esc = true;
-                    stray |= !in_str;
-                }
-                b'"' => {
-                    q.push(i);
-                    in_str = !in_str;
-                }
-                b'{' | b'[' if !in_str => o.push(i),
-                b'}' | b']' if !in_str => c.push(i),
-                _ => {}
-            }
-        }
-        (q, o, c, !in_str && !stray)
-    }
-
-    fn bits(words: &[u64]) -> Vec<usize> {
-        let mut v = Vec::new();
-        for (w, &x) in words.iter().enumerate() {
-            for i in 0..64 {
-                if x >> i & 1 == 1 {
-                    v.push(w * 64 + i);
-                }
-            }
-        }
-        v
-    }
-
-    fn check(b: &[u8]) {
-        let mut ix = LineIndex::default();
-        let closed = ix.build(b);
-        let (q, o, c, ok) = reference(b);
-        let text = String::from_utf8_lossy(b);
-        assert_eq!(closed, ok, "{text:?}");
-        if !ok {
-            return; // what the bits say of a line that is not JSON does not matter
-        }
-        let col = |k: usize| ix.blocks.iter().map(|b| b[k]).collect::<Vec<_>>();
-        assert_eq!(bits(&col(0)), q, "quotes of {text:?}");
-        assert_eq!(bits(&col(1)), o, "opens of {text:?}");
-        assert_eq!(bits(&col(2)), c, "closes of {text:?}");
-        // the portable build gives the same bits as the one this CPU runs
-        let mut portable = LineIndex::default();
-        assert!(portable.build_with(b, classify));
-        assert_eq!(portable.blocks, ix.blocks, "{text:?}");
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            let mut other = LineIndex::default();
-            // SAFETY: the CPU has AVX2, checked just above.
-            #[allow(unsafe_code)]
-            let closed = unsafe { other.build_avx2(b) };
-            assert!(closed);
-            assert_eq!(other.blocks, ix.blocks, "{text:?}");
-        }
-    }
-
-    /// A small deterministic generator (xorshift), so failures reproduce.
-    fn rng(seed: u64) -> impl FnMut() -> u64 {
-        let mut s = seed.max(1);
-        move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        }
-    }
-
-    #[test]
-    fn matches_a_byte_by_byte_reading_on_random_lines() {
-        // Mostly the characters that matter, runs of backslashes across
-        // block boundaries included.
-        let alphabet = b"\\\\\\\"\"{}[]a:,";
-        let mut next = rng(7);
-        for _ in 0..20_000 {
-            let len = (next() % 300) as usize;
-            let line: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
-            check(&line);
-        }
-    }
-
-    #[test]
-    fn matches_a_byte_by_byte_reading_on_random_json_like_lines() {
-        // Tokens outside strings, and strings of escapes, quotes and brackets.
-        let outside: &[&[u8]] = &[b"{", b"}", b"[", b"]", b":", b",", b"1", b"true"];
-        let inside: &[&[u8]] = &[b"a", b"\\\\", b"\\\"", b"{", b"]", b"\\n", b"xyzxyzxyz"];
-        let mut next = rng(11);
-        for _ in 0..20_000 {
-            let mut line = Vec::new();
-            let tokens = next() % 80;
-            for _ in 0..tokens {
-                if next().is_multiple_of(3) {
-                    line.push(b'"');
-                    for _ in 0..next() % 12 {
-                        line.extend_from_slice(inside[(next() % inside.len() as u64) as usize]);
-                    }
-                    line.push(b'"');
-                } else {
-                    line.extend_from_slice(outside[(next() % outside.len() as u64) as usize]);
-                }
-            }
-            check(&line);
-        }
-    }
-
-    #[test]
-    fn escapes_at_block_edges() {
-        for pad in 55..72 {
-            for run in 0..5 {
-                let mut line = vec![b'"'];
-                line.extend(std::iter::repeat_n(b'a', pad));
-                line.extend(std::iter::repeat_n(b'\\', run));
-                line.extend_from_slice(br#""}{"x"]"#);
-                check(&line);
-            }
-        }
-    }
 
     #[test]
     fn finds_string_ends_and_closing_brackets() {

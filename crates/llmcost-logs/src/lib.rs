@@ -55,6 +55,14 @@ mod export;
 mod index;
 mod json;
 mod jsonl;
+#[cfg_attr(
+    target_arch = "x86_64",
+    expect(
+        unsafe_code,
+        reason = "AVX2/AVX-512 loads and calls of #[target_feature] functions, each after CPU detection; see simd.rs"
+    )
+)]
+mod simd;
 mod time;
 
 pub use claude::bench_lines as bench_claude_lines;
@@ -668,11 +676,6 @@ pub(crate) fn is_complete_json(b: &[u8]) -> bool {
     c.skip_value().is_ok() && c.end().is_ok()
 }
 
-/// Total tokens of a usage.
-pub(crate) fn tokens(u: &Usage) -> u64 {
-    u.input + u.cache_read + u.cache_write + u.cache_write_1h + u.output + u.reasoning
-}
-
 /// A hasher for keys that are already good 64-bit hashes.
 #[derive(Default)]
 pub(crate) struct PassHasher(u64);
@@ -711,7 +714,7 @@ impl KeepMax {
         match self.index.get(&e.key) {
             Some(&i) => {
                 let (old, old_pref) = &self.entries[i];
-                let (t_new, t_old) = (tokens(&e.usage), tokens(&old.usage));
+                let (t_new, t_old) = (e.usage.total(), old.usage.total());
                 if t_new > t_old || (t_new == t_old && preferred && !*old_pref) {
                     self.entries[i] = (e, preferred);
                 }

@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use llmcost_core::civil::first_of_month;
 use llmcost_core::{Currency, Decimal, ServiceTier, Timestamp, Usage};
 use llmcost_logs::Issue;
 
-use super::model::{civil_from_days, days_from_civil};
 use super::{MAX_ISSUES_SHOWN, Period, Pricer, ReportSettings};
 use crate::quote::calendar::Ended;
 
@@ -135,11 +135,7 @@ impl Agg {
                 // 1970-01-01 was a Thursday: Monday-based weeks start 3 days earlier.
                 Key::Day(d - (d + 3).rem_euclid(7))
             }
-            Period::Monthly => {
-                let d = s.day(at);
-                let (y, m, _) = civil_from_days(d);
-                Key::Day(days_from_civil(y, m, 1))
-            }
+            Period::Monthly => Key::Day(first_of_month(s.day(at))),
             Period::Model => Key::Name(model.clone(), None),
             Period::Session => match session {
                 Some((sess, proj)) => Key::Name(sess.clone(), proj.cloned()),

@@ -37,10 +37,8 @@ use serde::Serialize;
 pub use agg::{Agg, Key, Sum, Unpriced};
 pub use from_ledger::aggregate_ledger;
 pub use from_paths::aggregate_paths;
-pub use model::{
-    FxRow, IssueRow, Issues, ModelRow, Report, Row, Tokens, Totals, UnpricedRow, civil_from_days,
-    day_label, days_from_civil,
-};
+pub use llmcost_core::civil::day_label;
+pub use model::{FxRow, IssueRow, Issues, ModelRow, Report, Row, Tokens, Totals, UnpricedRow};
 pub use pricer::Pricer;
 pub use settings::{ReportSettings, parse_bound, resolve_tz};
 

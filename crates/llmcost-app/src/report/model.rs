@@ -4,54 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use llmcost_core::civil::{day_label, month_label};
 use llmcost_core::{Currency, Decimal, Usage};
 use llmcost_logs::Issue;
 use serde::Serialize;
 
 use super::agg::{Agg, Key, Sum};
 use super::{Period, ReportSettings};
-
-// ---------------------------------------------------------------------------
-// Civil dates
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-#[must_use]
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date `(year, month, day)` of a day count since 1970-01-01.
-#[must_use]
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// `YYYY-MM-DD` of a day count since 1970-01-01.
-#[must_use]
-pub fn day_label(d: i64) -> String {
-    let (y, m, dd) = civil_from_days(d);
-    format!("{y:04}-{m:02}-{dd:02}")
-}
-
-fn month_label(d: i64) -> String {
-    let (y, m, _) = civil_from_days(d);
-    format!("{y:04}-{m:02}")
-}
 
 // ---------------------------------------------------------------------------
 // Result rows

@@ -199,11 +199,8 @@ fn a_model_report_over_paths_sums_by_hand() {
 }
 
 #[test]
-fn civil_round_trip() {
-    for d in [-1000, 0, 59, 60, 365, 20_000, 20_270] {
-        let (y, m, dd) = civil_from_days(d);
-        assert_eq!(days_from_civil(y, m, dd), d);
-    }
+fn day_labels() {
+    // 20,240 days after 1970-01-01: llmcost_core::civil's tests work it out.
     assert_eq!(day_label(0), "1970-01-01");
     assert_eq!(day_label(20_240), "2025-06-01");
 }

@@ -8,12 +8,13 @@ use llmcost_app::quote::blend::BlendRequest;
 use llmcost_app::quote::{self, clock, parse_share};
 use llmcost_core::Decimal;
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{BlendArgs, Format};
 use crate::common::PriceSettings;
+use crate::ctx::Ctx;
 use crate::output::{Align, Display, Table};
 
-pub fn run(args: &BlendArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &BlendArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
     llmcost_app::quote::parse_ratio(&args.ratio)?;
     let hit = args
@@ -22,7 +23,7 @@ pub fn run(args: &BlendArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .map(|h| parse_share(h, "--cache-hit-rate"))
         .transpose()?
         .unwrap_or(Decimal::ZERO);
-    let cat = catalog()?;
+    let cat = ctx.catalog()?;
     let q = quote::blend::quote(
         cat,
         &BlendRequest {

@@ -7,14 +7,15 @@ use anyhow::Result;
 use llmcost_app::quote::compare::{CompareRequest, CompareWorkload};
 use llmcost_app::quote::{self, clock};
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{CompareArgs, Format};
 use crate::common::PriceSettings;
+use crate::ctx::Ctx;
 use crate::output::{Align, Display, Table, int};
 
-pub fn run(args: &CompareArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &CompareArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
-    let cat = catalog()?;
+    let cat = ctx.catalog()?;
     let workload = match &args.ratio {
         Some(r) => CompareWorkload::Ratio(r.clone()),
         None => CompareWorkload::Tokens {

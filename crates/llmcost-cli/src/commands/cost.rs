@@ -11,11 +11,12 @@ use llmcost_core::{ServiceTier, Usage};
 use super::{ExitStatus, catalog};
 use crate::args::{CostArgs, Format};
 use crate::common::{PriceSettings, Priced};
+use crate::ctx::Ctx;
 use crate::output::{Align, Display, Table, int, when};
 
 pub use llmcost_app::quote::tier_of;
 
-pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &CostArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
     let tier = tier_of(args.batch, args.service_tier.as_deref())?;
     if let Some(path) = &args.usage {
@@ -45,7 +46,7 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         tier,
     };
     req.check()?;
-    let cat = catalog()?;
+    let cat = ctx.catalog()?;
     let q = quote::cost::quote(cat, &req, &s)?;
     write_answer(out, cat, args.price.format, &q.json, &q.priced)?;
     if args.price.format == Format::Table

@@ -9,18 +9,19 @@ use llmcost_app::quote::estimate::{EstimateRequest, parse_billed};
 use llmcost_app::quote::{self, clock, parse_share};
 use llmcost_core::{Decimal, round_for_display};
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{EstimateArgs, Format};
 use crate::common::PriceSettings;
+use crate::ctx::Ctx;
 use crate::output::{Display, int, write_json};
 
 pub use llmcost_app::quote::estimate::reconcile;
 
-pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &EstimateArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
     let share = parse_share(&args.input_share, "--input-share")?;
     let billed = args.billed.as_deref().map(parse_billed).transpose()?;
-    let cat = catalog()?;
+    let cat = ctx.catalog()?;
     let q = quote::estimate::quote(
         cat,
         &EstimateRequest {
@@ -96,7 +97,7 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             .reconciliation
             .as_ref()
             .map(|r| r.explanation.as_str());
-        crate::common::warn(why.unwrap_or_default());
+        ctx.printer.warn(why.unwrap_or_default());
         Ok(ExitStatus::Partial)
     }
 }

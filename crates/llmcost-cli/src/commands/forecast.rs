@@ -9,12 +9,13 @@ use llmcost_app::quote::forecast::{ForecastJson, ForecastRequest};
 use llmcost_app::quote::{self, parse_share};
 use llmcost_catalog::Catalog;
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{ForecastArgs, Format};
 use crate::common::PriceSettings;
+use crate::ctx::Ctx;
 use crate::output::{Align, Display, Table, int, when};
 
-pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &ForecastArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
     let req = ForecastRequest {
         model: args.model.clone(),
@@ -33,7 +34,7 @@ pub fn run(args: &ForecastArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .as_deref()
         .map(|h| parse_share(h, "--cache-hit-rate"))
         .transpose()?;
-    let cat = catalog()?;
+    let cat = ctx.catalog()?;
     let req = ForecastRequest {
         cache_hit_rate: hit,
         ..req

@@ -1,4 +1,5 @@
-//! One module per command. Each takes its arguments and a writer for stdout.
+//! One module per command. Each takes its arguments, the run's [`crate::ctx::Ctx`]
+//! and a writer for stdout (data only: messages go through the printer).
 
 pub mod blend;
 pub mod calendar;
@@ -9,6 +10,7 @@ pub mod cost;
 pub mod estimate;
 pub mod forecast;
 pub mod import;
+pub mod ledger_admin;
 pub mod prices;
 pub mod prices_admin;
 pub mod proxy;
@@ -22,10 +24,9 @@ pub mod usage_file;
 use anyhow::Result;
 use llmcost_catalog::Catalog;
 
-/// The catalog of this run: the built-in catalog, with the user catalog
-/// directory and `--catalog` files layered on it (see `catalog_layers`).
+/// The catalog of this run, for the commands that do not take a [`crate::ctx::Ctx`] yet.
 pub fn catalog() -> Result<&'static Catalog> {
-    catalog_layers::current()
+    crate::ctx::run_catalog()
 }
 
 /// What a command reports back to `main`.

@@ -8,16 +8,17 @@ use llmcost_app::quote::prices::{PricesRequest, regime_at, threshold_label};
 use llmcost_catalog::Layer;
 use llmcost_core::{Decimal, Timestamp};
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{Format, PricesArgs};
 use crate::common::parse_time;
+use crate::ctx::Ctx;
 use crate::output::{Align, Display, Table, when};
 
-pub fn run(args: &PricesArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &PricesArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     if let Some(action) = &args.action {
-        return super::prices_admin::run(action, out);
+        return super::prices_admin::run(action, ctx, out);
     }
-    let cat = catalog()?;
+    let cat = ctx.catalog()?;
     let at = match &args.at {
         Some(a) => parse_time(a)?,
         None => Timestamp::now(),

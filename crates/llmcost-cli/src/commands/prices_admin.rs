@@ -5,159 +5,29 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
-use clap::{Args, Subcommand};
 use llmcost_catalog::{Catalog, CatalogFile, LayerRow, RowOutcome};
 use llmcost_core::{Currency, Decimal, Timestamp};
 use llmcost_price_import::{Change, DiffRow, Format, ImportOptions, Imported};
 use serde::Serialize;
 
+use super::ExitStatus;
 use super::catalog_layers::{self, user_dir};
-use super::{ExitStatus, catalog};
 use crate::args::Format as OutFormat;
+use crate::args::prices::{
+    DiffArgs, GenerateBreadthArgs, ImportPricesArgs, PricesCommand, StatusArgs, UpdateArgs,
+    WhichArgs,
+};
 use crate::common::{PriceSettings, Provenance, parse_time};
+use crate::ctx::Ctx;
 use crate::output::{Align, Display, Table, when};
 
-/// The verbs of `llmcost prices`.
-#[derive(Debug, Subcommand)]
-pub enum PricesCommand {
-    /// Convert a LiteLLM or OpenRouter price file into a catalog file (default: the user
-    /// catalog directory), listing every price field that cannot be mapped.
-    Import(ImportPricesArgs),
-    /// Explain which row prices a model at an instant: layer, file, period, alias or
-    /// pattern followed, and the precedence that chose it.
-    Which(WhichArgs),
-    /// Fetch the price databases (default: genai-prices and LiteLLM; or `--from URL|FILE`)
-    /// and show what changes against the user catalog before writing it.
-    Update(UpdateArgs),
-    /// Age of each catalog layer (built-in, breadth snapshot, updated/imported, user);
-    /// warns when the built-in data is over 60 days old or a holiday calendar runs out.
-    Status(StatusArgs),
-    /// Compare two catalogs: what got cheaper or dearer, what is new, what is gone.
-    Diff(DiffArgs),
-    /// Generate the breadth layer (`catalog/breadth/*.toml`) from price databases:
-    /// genai-prices, and LiteLLM / OpenRouter for names it lacks (a maintainer's tool).
-    GenerateBreadth(GenerateBreadthArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct GenerateBreadthArgs {
-    /// pydantic/genai-prices `prices/new_data/v2/data.json`.
-    #[arg(long, value_name = "FILE")]
-    pub genai_prices: PathBuf,
-    /// Snapshot date of the genai-prices file (its commit date), YYYY-MM-DD.
-    #[arg(long, value_name = "DATE")]
-    pub genai_prices_date: String,
-    /// Where the genai-prices file came from (written as each row's source; default: the path).
-    #[arg(long, value_name = "TEXT")]
-    pub genai_prices_source: Option<String>,
-    /// LiteLLM `model_prices_and_context_window.json`.
-    #[arg(long, value_name = "FILE", requires = "litellm_date")]
-    pub litellm: Option<PathBuf>,
-    /// Snapshot date of the LiteLLM file, YYYY-MM-DD.
-    #[arg(long, value_name = "DATE")]
-    pub litellm_date: Option<String>,
-    /// Where the LiteLLM file came from (default: the path).
-    #[arg(long, value_name = "TEXT")]
-    pub litellm_source: Option<String>,
-    /// OpenRouter `GET /api/v1/models` JSON.
-    #[arg(long, value_name = "FILE", requires = "openrouter_date")]
-    pub openrouter: Option<PathBuf>,
-    /// Snapshot date of the OpenRouter file, YYYY-MM-DD.
-    #[arg(long, value_name = "DATE")]
-    pub openrouter_date: Option<String>,
-    /// Where the OpenRouter file came from (default: the path).
-    #[arg(long, value_name = "TEXT")]
-    pub openrouter_source: Option<String>,
-    /// Directory to write the catalog files into.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct ImportPricesArgs {
-    /// LiteLLM `model_prices_and_context_window.json` or OpenRouter `/api/v1/models` JSON.
-    pub file: PathBuf,
-    /// Input format: litellm or openrouter (default: detected from the file).
-    #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
-    /// Catalog file to write (default: `<config dir>/llmcost/catalog/<format>.toml`).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// First instant of the imported prices (default: the start of today, UTC). Imported
-    /// prices have no history before it.
-    #[arg(long, value_name = "DATE")]
-    pub from: Option<String>,
-    /// Name written as the rows' source (default: the file path).
-    #[arg(long, value_name = "TEXT")]
-    pub source: Option<String>,
-    /// Print the import report as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct WhichArgs {
-    /// Model id, alias or a name a pattern matches.
-    pub model: String,
-    #[command(flatten)]
-    pub price: crate::args::PriceOpts,
-}
-
-#[derive(Debug, Args)]
-pub struct UpdateArgs {
-    /// URL (http or https) or file of a genai-prices, LiteLLM or OpenRouter price file
-    /// (default: the genai-prices and LiteLLM databases; `$LLMCOST_PRICE_SOURCES` replaces them).
-    #[arg(long = "from", value_name = "URL|FILE")]
-    pub source: Option<String>,
-    /// Input format: genai-prices, litellm or openrouter (default: detected).
-    #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
-    /// Catalog file to compare with and write (default: `<config dir>/llmcost/catalog/<format>.toml`).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Write without asking.
-    #[arg(long, short)]
-    pub yes: bool,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct StatusArgs {
-    /// Judge ages at this instant (default: now).
-    #[arg(long, value_name = "TIME")]
-    pub at: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
-    pub format: OutFormat,
-}
-
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// Catalog A: a catalog TOML file, a LiteLLM or OpenRouter JSON file, `built-in`, or
-    /// `current` (this run's layered catalog).
-    pub a: String,
-    /// Catalog B, the same kinds.
-    pub b: String,
-    /// Compare the prices in force at this instant (default: now).
-    #[arg(long, value_name = "TIME")]
-    pub at: Option<String>,
-    /// Also list models whose price did not change.
-    #[arg(long)]
-    pub all: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutFormat::Table)]
-    pub format: OutFormat,
-}
-
-pub fn run(cmd: &PricesCommand, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(cmd: &PricesCommand, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     match cmd {
         PricesCommand::Import(a) => import(a, out),
-        PricesCommand::Which(a) => which(a, out),
-        PricesCommand::Update(a) => update(a, out),
-        PricesCommand::Status(a) => status_cmd(a, out),
-        PricesCommand::Diff(a) => diff(a, out),
+        PricesCommand::Which(a) => which(a, ctx, out),
+        PricesCommand::Update(a) => update(a, ctx, out),
+        PricesCommand::Status(a) => status_cmd(a, ctx, out),
+        PricesCommand::Diff(a) => diff(a, ctx, out),
         PricesCommand::GenerateBreadth(a) => generate_breadth(a, out),
     }
 }
@@ -594,9 +464,9 @@ fn status(c: &LayerRow, at: Timestamp, chosen: &llmcost_catalog::Resolved<'_>) -
     }
 }
 
-fn which(a: &WhichArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+fn which(a: &WhichArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&a.price)?;
-    let cat = catalog()?;
+    let cat = ctx.catalog()?;
     let (r, _) = crate::common::resolve(cat, &a.model, s.at, &s)?;
     let prov = Provenance::of(&r);
     let steps: Vec<StepJson> = r
@@ -875,13 +745,13 @@ fn diff_table(out: &mut dyn Write, j: &DiffJson) -> Result<()> {
     Ok(())
 }
 
-fn diff(a: &DiffArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+fn diff(a: &DiffArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let at = match &a.at {
         Some(t) => parse_time(t).context("invalid --at")?,
         None => Timestamp::now(),
     };
-    let ca = catalog_layers::standalone(&a.a, at)?;
-    let cb = catalog_layers::standalone(&a.b, at)?;
+    let ca = ctx.layers.standalone(&a.a, at)?;
+    let cb = ctx.layers.standalone(&a.b, at)?;
     let rows = llmcost_price_import::diff(&ca, &cb, at);
     let j = diff_json(&rows, at, &a.a, &a.b, a.all);
     match a.format {
@@ -915,15 +785,11 @@ struct UpdateJson<'a> {
     diff: DiffJson,
 }
 
-#[expect(
-    clippy::print_stderr,
-    reason = "the confirmation prompt goes to stderr"
-)]
-fn confirm(question: &str) -> bool {
+fn confirm(p: crate::printer::Printer, question: &str) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
-    eprint!("{question} [y/N] ");
+    p.prompt(&format!("{question} [y/N] "));
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).is_ok()
         && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
@@ -959,7 +825,7 @@ fn digest(text: &str) -> String {
     s
 }
 
-fn update(a: &UpdateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+fn update(a: &UpdateArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let Some(source) = &a.source else {
         if a.output.is_some() || a.format.is_some() {
             return Err(crate::common::usage_err!(
@@ -972,7 +838,7 @@ fn update(a: &UpdateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             if !a.json {
                 writeln!(out, "== {src}")?;
             }
-            match update_one(a, &src, out) {
+            match update_one(a, ctx, &src, out) {
                 Ok(j) => reports.extend(j),
                 Err(e) => {
                     failed += 1;
@@ -1000,7 +866,7 @@ fn update(a: &UpdateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             ExitStatus::Partial
         });
     };
-    let j = update_one(a, source, out)?;
+    let j = update_one(a, ctx, source, out)?;
     if let Some(j) = j {
         crate::output::write_json(out, &j)?;
     }
@@ -1011,6 +877,7 @@ fn update(a: &UpdateArgs, out: &mut dyn Write) -> Result<ExitStatus> {
 /// when confirmed. With `--json`, returns the report instead of printing.
 fn update_one(
     a: &UpdateArgs,
+    ctx: &Ctx,
     source: &str,
     out: &mut dyn Write,
 ) -> Result<Option<serde_json::Value>> {
@@ -1059,11 +926,10 @@ fn update_one(
             )?;
         }
     } else if a.yes
-        || confirm(&format!(
-            "write {} models to {}?",
-            i.models,
-            output.display()
-        ))
+        || confirm(
+            ctx.printer,
+            &format!("write {} models to {}?", i.models, output.display()),
+        )
     {
         write_catalog(&output, &i.toml)?;
         written = true;
@@ -1113,7 +979,7 @@ fn age_days(at: Timestamp, then: Timestamp) -> i64 {
     (at.as_second() - then.as_second()).div_euclid(86_400)
 }
 
-fn status_cmd(a: &StatusArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+fn status_cmd(a: &StatusArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let at = match &a.at {
         Some(t) => parse_time(t)?,
         None => Timestamp::now(),
@@ -1165,7 +1031,7 @@ fn status_cmd(a: &StatusArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         }
     }
     // The user's files: imported ones by their header, others by modification time.
-    for f in catalog_layers::layer_files()? {
+    for f in ctx.layers.layer_files()? {
         let parsed = Catalog::files_only(std::slice::from_ref(&f));
         let (layer, date, digest, models) = match &parsed {
             Ok(c) => match c.imports().first() {

@@ -184,7 +184,7 @@ fn run_json(argv: Vec<String>) -> Result<Value, EngineError> {
         crate::config::apply(&c, &mut cli, &matches);
     }
     let mut buf = Vec::new();
-    match crate::run(&cli, &mut buf) {
+    match crate::run(&cli, crate::ctx::current(), &mut buf) {
         Ok(_) => serde_json::from_slice(&buf).map_err(|e| EngineError {
             status: 500,
             message: format!("the command's JSON cannot be read: {e}"),

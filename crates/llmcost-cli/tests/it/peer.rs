@@ -107,6 +107,7 @@ fn ours(dir: &std::path::Path, b: &Body) -> Result<String, String> {
         .ok_or_else(|| format!("no total in {v}"))
 }
 
+#[expect(clippy::print_stdout, reason = "the test reports the dataset's tally")]
 #[test]
 fn every_recorded_body_is_priced_and_every_difference_from_the_peer_is_explained() {
     let list = explained();

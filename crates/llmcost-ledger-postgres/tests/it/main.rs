@@ -1,6 +1,7 @@
 //! The PostgreSQL ledger against a real throwaway cluster: the conformance
 //! story, then what only PostgreSQL can be asked.
 
+mod admin;
 mod cluster;
 mod fleet;
 mod tls;

@@ -281,6 +281,7 @@ async fn a_locked_sqlite_ledger_spills_and_replays() {
 /// ENOSPC for real: the ledger on a small tmpfs that is then filled up. Needs
 /// root (CI runs as root); skipped loudly elsewhere, never in CI.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[expect(clippy::print_stderr, reason = "the test says why it skips itself")]
 async fn a_full_disk_spills_into_the_reserved_file_and_replays() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mnt = dir.path();

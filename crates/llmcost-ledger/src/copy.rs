@@ -1,0 +1,153 @@
+//! `ledger copy`: pushes the records of one ledger into another (SQLite to
+//! PostgreSQL, or back, or any two), idempotently and resumably.
+//!
+//! * Every batch is stored with the copy's cursor in one transaction
+//!   ([`Ledger::insert_with_progress`]): the position of the last record
+//!   copied, in the source's insertion order ([`Ledger::for_each_after`]),
+//!   kept in the target under `llmcost-meta:copied-from:<source id>`. A copy
+//!   cut short is resumed by running it again, and a second copy reads only
+//!   the records stored since.
+//! * The target skips records it has (same `dedup_key`): nothing is ever
+//!   doubled, even when the cursor cannot be used (a source without a safe
+//!   insertion order is read whole).
+//! * The source's identity is a random id it keeps under
+//!   `llmcost-meta:ledger-id` (made on the first copy).
+
+use crate::{FileProgress, Ledger, LedgerError, Result, UsageRecord};
+
+/// The `file_progress` entry holding a ledger's id.
+pub const LEDGER_ID_ENTRY: &str = "llmcost-meta:ledger-id";
+
+/// Records stored per transaction of a copy.
+pub const DEFAULT_BATCH: usize = 50_000;
+
+/// The id of `ledger`, made and stored on first use.
+///
+/// # Errors
+/// Backend failures.
+pub fn ledger_id(ledger: &mut dyn Ledger) -> Result<String> {
+    if let Some(p) = ledger.file_progress(LEDGER_ID_ENTRY)?
+        && !p.head_hash.is_empty()
+    {
+        return Ok(p.head_hash);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let seed = format!("{now}:{}:{:p}", std::process::id(), &now);
+    let id = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(seed.as_bytes()));
+    let entry = FileProgress {
+        path: LEDGER_ID_ENTRY.to_string(),
+        offset: 0,
+        head_hash: id.clone(),
+        lines: 0,
+    };
+    ledger.insert_with_progress(&[], &entry)?;
+    Ok(id)
+}
+
+/// The cursor entry of copies from the ledger `source_id`.
+#[must_use]
+pub fn cursor_entry(source_id: &str) -> String {
+    format!("llmcost-meta:copied-from:{source_id}")
+}
+
+/// What a copy did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CopySummary {
+    /// Records read from the source.
+    pub read: u64,
+    /// Records the target did not have.
+    pub inserted: u64,
+    /// Records the target had already.
+    pub duplicates: u64,
+    /// Whether the source was read from the cursor on (else whole).
+    pub incremental: bool,
+    /// The cursor the copy started from (0: the beginning).
+    pub resumed_from: i64,
+}
+
+/// Copies `from` into `to`, `batch` records per transaction. `progress` is
+/// called after every batch with the summary so far.
+///
+/// # Errors
+/// Backend failures of either ledger (what was stored before stays, with its
+/// cursor); copying a ledger into itself.
+pub fn copy(
+    from: &mut dyn Ledger,
+    to: &mut dyn Ledger,
+    batch: usize,
+    progress: &mut dyn FnMut(&CopySummary),
+) -> Result<CopySummary> {
+    let source = ledger_id(from)?;
+    if ledger_id(to)? == source {
+        return Err(LedgerError::Conflict(
+            "the source and the target are the same ledger".into(),
+        ));
+    }
+    let entry = cursor_entry(&source);
+    let start = to.file_progress(&entry)?;
+    let resumed_from = start
+        .as_ref()
+        .map_or(0, |p| i64::try_from(p.offset).unwrap_or(i64::MAX));
+    let mut copied_total = start.map_or(0, |p| p.lines);
+    let mut sum = CopySummary {
+        resumed_from,
+        ..CopySummary::default()
+    };
+    let batch = batch.max(1);
+    let mut buf: Vec<UsageRecord> = Vec::with_capacity(batch.min(DEFAULT_BATCH));
+    let mut last = resumed_from;
+    let mut flush = |buf: &mut Vec<UsageRecord>,
+                     last: i64,
+                     incremental: bool,
+                     sum: &mut CopySummary|
+     -> Result<()> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        copied_total += buf.len() as u64;
+        let s = if incremental {
+            let p = FileProgress {
+                path: entry.clone(),
+                offset: u64::try_from(last).unwrap_or(0),
+                head_hash: "cursor".into(),
+                lines: copied_total,
+            };
+            to.insert_with_progress(buf, &p)?
+        } else {
+            to.insert(buf)?
+        };
+        sum.read += buf.len() as u64;
+        sum.inserted += s.inserted;
+        sum.duplicates += s.duplicates;
+        buf.clear();
+        progress(sum);
+        Ok(())
+    };
+    let incremental = {
+        let mut cb = |pos: i64, r: UsageRecord| -> Result<()> {
+            buf.push(r);
+            last = pos;
+            if buf.len() >= batch {
+                flush(&mut buf, last, true, &mut sum)?;
+            }
+            Ok(())
+        };
+        from.for_each_after(resumed_from, &mut cb)?
+    };
+    if incremental {
+        flush(&mut buf, last, true, &mut sum)?;
+    } else {
+        from.for_each_unordered(&crate::Filter::default(), &mut |r| {
+            buf.push(r);
+            if buf.len() >= batch {
+                flush(&mut buf, 0, false, &mut sum)?;
+            }
+            Ok(())
+        })?;
+        flush(&mut buf, 0, false, &mut sum)?;
+    }
+    sum.incremental = incremental;
+    Ok(sum)
+}
