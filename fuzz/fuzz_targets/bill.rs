@@ -1,11 +1,11 @@
-//! Bill files of `reconcile --billed FILE` (`crates/llmcost-cli/src/bill.rs`,
+//! Bill files of `reconcile --billed FILE` (`crates/llmcost-app/src/reconcile/bill.rs`,
 //! compiled here as it is). Never a panic; every day read is in range.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 #[allow(dead_code, reason = "the binary's module, used in part")]
-#[path = "../../crates/llmcost-cli/src/bill.rs"]
+#[path = "../../crates/llmcost-app/src/reconcile/bill.rs"]
 mod bill;
 
 fuzz_target!(|data: &[u8]| {

@@ -125,6 +125,9 @@ pub enum Error {
         #[source]
         source: llmcost_usage::Error,
     },
+    /// A bill that cannot be read.
+    #[error(transparent)]
+    Bill(#[from] crate::reconcile::BillError),
     /// A time zone or date that cannot be used.
     #[error("{context}")]
     Time {
@@ -133,6 +136,18 @@ pub enum Error {
         /// The time library's error.
         #[source]
         source: jiff::Error,
+    },
+    /// Input that cannot be used at all (an empty file, nothing readable).
+    #[error("{0}")]
+    Input(String),
+    /// JSON that cannot be read.
+    #[error("{context}")]
+    Json {
+        /// What was being read.
+        context: String,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
     },
     /// A worker thread stopped unexpectedly.
     #[error("{0}")]
@@ -157,12 +172,13 @@ impl Error {
             }
             Error::Price(_) => Some(true),
             Error::Quote(q) => Some(q.is_invalid_input()),
-            Error::Stopped(_) => Some(false),
+            Error::Stopped(_) | Error::Bill(_) | Error::Input(_) => Some(false),
             Error::Context { source, .. } => source.is_usage(),
             Error::Ledger { .. }
             | Error::Logs { .. }
             | Error::Io { .. }
             | Error::Body { .. }
+            | Error::Json { .. }
             | Error::Time { .. } => None,
         }
     }

@@ -8,10 +8,14 @@
 
 pub mod device;
 pub mod error;
+pub mod import;
 pub mod ledger;
 pub mod quote;
+pub mod reconcile;
 pub mod report;
+pub mod reprice;
 pub mod text;
+pub mod usage_file;
 pub mod wire;
 
 pub use error::{Error, Result, UnknownCurrency, UsageError};

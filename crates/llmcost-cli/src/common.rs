@@ -61,16 +61,16 @@ pub fn warn_unpriced<'a>(models: impl Iterator<Item = &'a str>) {
     }
 }
 
-pub use llmcost_app::quote::{PriceSettings, Priced, Provenance, parse_time, price, resolve};
+pub use llmcost_app::quote::{PriceSettings, Priced, Provenance, parse_time, resolve};
 
 impl llmcost_app::quote::PriceInput for crate::args::PriceOpts {
     fn at(&self) -> Option<&str> {
         self.at.as_deref()
     }
     fn currency(&self) -> Option<&str> {
-        self.currency.as_deref()
+        self.money.currency.as_deref()
     }
     fn fx(&self) -> &[String] {
-        &self.fx
+        &self.money.fx
     }
 }

@@ -117,16 +117,16 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
     let cur = c.currency.as_ref();
     let sub = m.subcommand().map(|(_, s)| s);
     match &mut cli.command {
-        Command::Cost(a) => fill(&mut a.price.currency, cur),
-        Command::Estimate(a) => fill(&mut a.price.currency, cur),
-        Command::Blend(a) => fill(&mut a.price.currency, cur),
-        Command::Compare(a) => fill(&mut a.price.currency, cur),
+        Command::Cost(a) => fill(&mut a.price.money.currency, cur),
+        Command::Estimate(a) => fill(&mut a.price.money.currency, cur),
+        Command::Blend(a) => fill(&mut a.price.money.currency, cur),
+        Command::Compare(a) => fill(&mut a.price.money.currency, cur),
         Command::Forecast(a) => {
-            fill(&mut a.price.currency, cur);
+            fill(&mut a.price.money.currency, cur);
             fill(&mut a.tz, tz);
         }
         Command::Import(a) => {
-            fill_path(&mut a.ledger);
+            fill_path(&mut a.ledger.path);
             if let Some(cur) = cur
                 && defaulted(sub, "currency")
             {
@@ -134,7 +134,7 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
             }
         }
         Command::Reprice(a) => {
-            fill_path(&mut a.ledger);
+            fill_path(&mut a.ledger.path);
             fill(&mut a.currency, cur);
         }
         Command::Report(a) => {
@@ -147,14 +147,14 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
         }
         Command::Reconcile(a) => {
             if a.paths.is_empty() {
-                fill_path(&mut a.ledger);
+                fill_path(&mut a.ledger.path);
             }
-            fill(&mut a.currency, cur);
-            fill(&mut a.tz, tz);
+            fill(&mut a.money.currency, cur);
+            fill(&mut a.window.tz, tz);
         }
-        Command::Proxy(a) => fill_path(&mut a.ledger),
+        Command::Proxy(a) => fill_path(&mut a.ledger.path),
         Command::Ledger(l) => {
-            if let crate::commands::ledger_admin::LedgerCommand::Prune(a) = &mut l.command
+            if let crate::args::ledger_admin::LedgerCommand::Prune(a) = &mut l.command
                 && a.ledger.is_none()
             {
                 a.ledger = ledger.map(|p| p.display().to_string());
@@ -167,7 +167,7 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
         }
         Command::Prices(p) => {
             if let Some(crate::args::prices::PricesCommand::Which(w)) = &mut p.action {
-                fill(&mut w.price.currency, cur);
+                fill(&mut w.price.money.currency, cur);
             }
         }
         Command::Completions(_) | Command::Man => {}

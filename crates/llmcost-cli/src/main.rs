@@ -1,7 +1,6 @@
 //! `llmcost`: exact LLM API costs from a curated, dated price catalog.
 
 mod args;
-mod bill;
 mod commands;
 mod common;
 mod config;

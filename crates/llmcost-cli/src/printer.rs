@@ -5,7 +5,7 @@
 //! - **Messages** (warnings, notes, hints) go to stderr through [`Printer::warn`],
 //!   [`Printer::note`] and [`Printer::stderr`]; `--quiet` silences them.
 //! - **Errors** go to stderr through [`Printer::error`], always.
-//! - **Progress** bars draw on stderr through [`Printer::progress`], only on a terminal and
+//! - **Progress** bars draw on stderr only when [`Printer::shows_progress`]: on a terminal,
 //!   never with `--quiet`.
 //!
 //! `print!`, `eprint!` and their `ln` forms are denied in the workspace (clippy
@@ -86,19 +86,7 @@ impl Printer {
     }
 }
 
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "for import and report, whose stderr moves here once their engines have moved"
-    )
-)]
 impl Printer {
-    /// Whether `--quiet` was given.
-    pub fn is_quiet(self) -> bool {
-        self.quiet
-    }
-
     /// The message channel: stderr, or nothing with `--quiet`.
     pub fn stderr(self) -> Stderr {
         Stderr {
@@ -114,15 +102,6 @@ impl Printer {
     /// Lines on stderr as they are (a list under a warning). Silenced by `--quiet`.
     pub fn lines(self, text: &str) {
         let _ = writeln!(self.stderr(), "{text}");
-    }
-
-    /// Where a progress bar draws: stderr on a terminal, else (and with `--quiet`) nowhere.
-    pub fn progress(self) -> indicatif::ProgressDrawTarget {
-        if self.quiet || !io::stderr().is_terminal() {
-            indicatif::ProgressDrawTarget::hidden()
-        } else {
-            indicatif::ProgressDrawTarget::stderr()
-        }
     }
 
     /// Whether a progress bar would be shown.
@@ -162,9 +141,7 @@ mod tests {
     #[test]
     fn quiet_silences_messages_not_errors() {
         let p = Printer::new(true, false);
-        assert!(p.is_quiet());
         assert!(!p.shows_progress());
-        assert!(p.progress().is_hidden());
         // The quiet message channel swallows whatever is written to it.
         assert!(writeln!(p.stderr(), "nothing").is_ok());
         p.note("not shown");

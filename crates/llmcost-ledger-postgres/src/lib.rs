@@ -955,6 +955,15 @@ impl Ledger for PgLedger {
         self.months.clear();
         Ok(Some(summary))
     }
+
+    /// A new connection to the same database (the schema is up to date already).
+    fn reader(&self) -> Result<Box<dyn Ledger>> {
+        Ok(Box::new(PgLedger {
+            client: RefCell::new(self.connector.session()?),
+            months: BTreeSet::new(),
+            connector: self.connector.clone(),
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -87,6 +87,9 @@ pub(crate) fn prune(client: &mut Client, before: Timestamp, apply: bool) -> Resu
         }
         summary.batches += 1;
     }
+    // The hourly rollups of what is gone: whole hours dropped, the hour the date
+    // falls in (when it is not on the hour) rebuilt from the records left.
+    crate::rollup::prune(client, &cut)?;
     // The identities of what is gone (re-importing those logs brings them back).
     let ids: Vec<i64> = client
         .query(

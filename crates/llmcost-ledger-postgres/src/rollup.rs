@@ -141,6 +141,47 @@ pub(crate) fn update_and_rebuild(
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// After a prune before `cut` (UTC text): drops the hours before it and
+/// rebuilds the hour it falls in, under the table lock reprice takes.
+pub(crate) fn prune(client: &mut Client, cut: &str) -> Result<()> {
+    let mut tx = client.transaction().map_err(backend)?;
+    tx.batch_execute("LOCK TABLE rollups IN EXCLUSIVE MODE")
+        .map_err(backend)?;
+    tx.execute(
+        "DELETE FROM rollups WHERE hour < date_trunc('hour', $1::text::timestamptz, 'UTC')",
+        &[&cut],
+    )
+    .map_err(backend)?;
+    let aligned: bool = tx
+        .query_one(
+            "SELECT date_trunc('hour', $1::text::timestamptz, 'UTC') = $1::text::timestamptz",
+            &[&cut],
+        )
+        .map_err(backend)?
+        .try_get(0)
+        .map_err(backend)?;
+    if !aligned {
+        tx.execute(
+            "DELETE FROM rollups WHERE hour = date_trunc('hour', $1::text::timestamptz, 'UTC')",
+            &[&cut],
+        )
+        .map_err(backend)?;
+        let from = "records";
+        let where_sql = " WHERE at >= date_trunc('hour', $1::text::timestamptz, 'UTC') \
+                         AND at < date_trunc('hour', $1::text::timestamptz, 'UTC') + interval '1 hour'";
+        tx.execute(
+            &format!(
+                "INSERT INTO rollups (hour, {DIM_COLS}, {sums}) {select}",
+                sums = sum_cols(),
+                select = aggregate(from, where_sql)
+            ),
+            &[&cut],
+        )
+        .map_err(backend)?;
+    }
+    tx.commit().map_err(backend)
+}
+
 type Param = Box<dyn ToSql + Sync>;
 
 /// Answers `q` from `rollups`: SQL sums the stored rows of each group (by tag

@@ -4,7 +4,7 @@ use llmcost_core::Timestamp;
 use llmcost_ledger::{LedgerError, PruneSummary, Result};
 use rusqlite::TransactionBehavior;
 
-use crate::{SqliteLedger, details, sql};
+use crate::{SqliteLedger, details, rollup, sql};
 
 /// Records deleted per transaction, so a prune never holds the write lock long.
 pub(crate) const PRUNE_BATCH: usize = 10_000;
@@ -12,7 +12,7 @@ pub(crate) const PRUNE_BATCH: usize = 10_000;
 impl SqliteLedger {
     /// Deletes (with `apply`) or counts the records before `before`, in
     /// transactions of [`PRUNE_BATCH`] records; then drops the details
-    /// blocks no record refers to any more.
+    /// blocks no record refers to any more and the rollups of the hours removed.
     pub(crate) fn prune_before(&mut self, before: Timestamp, apply: bool) -> Result<PruneSummary> {
         let cut = i64::try_from(before.as_nanosecond()).map_err(|_| {
             LedgerError::Conflict(format!("{before} is out of the ledger's time range"))
@@ -54,8 +54,24 @@ impl SqliteLedger {
             tx.commit().map_err(sql)?;
             summary.batches += 1;
         }
-        // Details blocks are written in order: those below the oldest one still
-        // referred to hold only deleted records.
+        // The hourly rollups of what is gone: whole hours dropped, the hour the
+        // date falls in (when it is not on the hour) rebuilt from what is left.
+        {
+            let h = rollup::hour(cut);
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            tx.execute("DELETE FROM rollups WHERE hour < ?1", [h])
+                .map_err(sql)?;
+            if cut.rem_euclid(3_600_000_000_000) != 0 {
+                let mut one = rustc_hash::FxHashSet::default();
+                one.insert(h);
+                rollup::rebuild(&tx, Some(&one))?;
+            }
+            tx.commit().map_err(sql)?;
+        }
+        // Details blocks below the lowest one still referred to hold only deleted records.
         self.conn
             .execute(
                 &format!(

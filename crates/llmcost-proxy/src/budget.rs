@@ -63,10 +63,17 @@ pub enum Period {
 }
 
 impl Period {
-    /// The period containing `at`: `[start, end)`.
+    /// The period containing `at`, in UTC: `[start, end)`.
     #[must_use]
     pub fn bounds(self, at: Timestamp) -> (Timestamp, Timestamp) {
-        let date = at.to_zoned(TimeZone::UTC).date();
+        self.bounds_in(at, &TimeZone::UTC)
+    }
+
+    /// The period containing `at` in the time zone `tz`: from its first
+    /// instant (midnight, or the first instant after a DST gap) to the next's.
+    #[must_use]
+    pub fn bounds_in(self, at: Timestamp, tz: &TimeZone) -> (Timestamp, Timestamp) {
+        let date = at.to_zoned(tz.clone()).date();
         let (start, end) = match self {
             Period::Day => (date, date.tomorrow().ok()),
             Period::Month => {
@@ -75,7 +82,8 @@ impl Period {
             }
         };
         let ts = |d: jiff::civil::Date| {
-            d.to_zoned(TimeZone::UTC)
+            d.to_zoned(tz.clone())
+                .and_then(|z| z.start_of_day())
                 .map(|z| z.timestamp())
                 .unwrap_or(Timestamp::MAX)
         };
@@ -124,17 +132,39 @@ pub struct BudgetRule {
     pub currency: Currency,
     /// Day or month.
     pub period: Period,
+    /// The time zone the periods follow (`None`: UTC).
+    pub tz: Option<TimeZone>,
+}
+
+impl BudgetRule {
+    /// The period containing `at` in the budget's time zone: `[start, end)`.
+    #[must_use]
+    pub fn bounds(&self, at: Timestamp) -> (Timestamp, Timestamp) {
+        match &self.tz {
+            Some(tz) => self.period.bounds_in(at, tz),
+            None => self.period.bounds(at),
+        }
+    }
+
+    /// `@Europe/Paris` for a budget in a time zone, else nothing.
+    fn zone_suffix(&self) -> String {
+        self.tz
+            .as_ref()
+            .map(|z| format!("@{}", z.iana_name().unwrap_or("UTC")))
+            .unwrap_or_default()
+    }
 }
 
 impl fmt::Display for BudgetRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}={}{}/{}",
+            "{}={}{}/{}{}",
             self.scope,
             self.limit.normalize(),
             self.currency,
-            self.period.per()
+            self.period.per(),
+            self.zone_suffix()
         )
     }
 }
@@ -237,7 +267,12 @@ fn account_name(rule: &BudgetRule, subject: Option<&str>) -> String {
         (Scope::EachKey, None) => "key".to_string(),
         (Scope::Key(k), None) => format!("key:{k}"),
     };
-    format!("{who}|{}|{}", rule.currency, rule.period.per())
+    format!(
+        "{who}|{}|{}{}",
+        rule.currency,
+        rule.period.per(),
+        rule.zone_suffix()
+    )
 }
 
 /// What a call holds while in flight; give it back with [`Budgets::commit`].
@@ -335,7 +370,7 @@ impl Budgets {
             let inner = self.lock();
             for (i, subject) in self.applicable(key_fp, tags) {
                 let rule = &self.rules[i];
-                let (start, end) = rule.period.bounds(at);
+                let (start, end) = rule.bounds(at);
                 let est = inner
                     .estimates
                     .get(&(model.to_string(), rule.currency))
@@ -683,7 +718,7 @@ impl Budgets {
         let first = out.len();
         for (i, subject) in self.applicable(r.key_fingerprint.as_deref(), &r.tags) {
             let rule = &self.rules[i];
-            let (start, _) = rule.period.bounds(r.at);
+            let (start, _) = rule.bounds(r.at);
             let account = account_name(rule, subject.as_deref());
             if out[first..]
                 .iter()
@@ -717,7 +752,7 @@ impl Budgets {
         let mut inner = self.lock();
         for (i, subject) in self.applicable(key_fp, tags) {
             let rule = &self.rules[i];
-            let (start, _) = rule.period.bounds(now);
+            let (start, _) = rule.bounds(now);
             if at < start {
                 continue;
             }
@@ -743,7 +778,7 @@ impl Budgets {
     /// The earliest period start of any budget at `now` (what to read at start).
     #[must_use]
     pub fn earliest_start(&self, now: Timestamp) -> Option<Timestamp> {
-        self.rules.iter().map(|r| r.period.bounds(now).0).min()
+        self.rules.iter().map(|r| r.bounds(now).0).min()
     }
 
     /// Current spend of every account of the current periods at `now`.
@@ -753,7 +788,7 @@ impl Budgets {
         let mut out: Vec<Spend> = inner
             .accounts
             .iter()
-            .filter(|(k, _)| self.rules[k.rule].period.bounds(now).0 == k.start)
+            .filter(|(k, _)| self.rules[k.rule].bounds(now).0 == k.start)
             .map(|(k, a)| Spend {
                 rule: self.rules[k.rule].clone(),
                 subject: k.subject.clone(),
@@ -876,11 +911,15 @@ fn refusal(
     let secs = end.duration_since(now).as_secs().max(1);
     ProxyError::BudgetExceeded {
         message: format!(
-            "budget `{}`{who} of {} {} per {} {state}; it resets at {end}",
+            "budget `{}`{who} of {} {} per {}{} {state}; it resets at {end}",
             rule.scope,
             rule.limit.normalize(),
             rule.currency,
             rule.period.per(),
+            rule.tz
+                .as_ref()
+                .map(|z| format!(" ({})", z.iana_name().unwrap_or("UTC")))
+                .unwrap_or_default(),
         ),
         retry_after_s: u64::try_from(secs).unwrap_or(1),
     }
@@ -904,6 +943,7 @@ mod tests {
             limit: d(limit),
             currency: Currency::USD,
             period,
+            tz: None,
         }
     }
 
@@ -922,6 +962,39 @@ mod tests {
             Period::Month.bounds(ts("2026-12-31T12:00:00Z")).1,
             ts("2027-01-01T00:00:00Z")
         );
+    }
+
+    #[test]
+    fn periods_follow_the_budget_time_zone_across_dst() {
+        let paris = TimeZone::get("Europe/Paris").expect("tz");
+        // 2026-03-29: Paris moves from +01:00 to +02:00 at 02:00; the day is 23 hours long.
+        // Its midnight is 2026-03-28T23:00Z, the next midnight 2026-03-29T22:00Z.
+        assert_eq!(
+            Period::Day.bounds_in(ts("2026-03-29T12:00:00Z"), &paris),
+            (ts("2026-03-28T23:00:00Z"), ts("2026-03-29T22:00:00Z"))
+        );
+        // 23:30Z on March 31 is already April 1 in Paris (+02:00): April's month.
+        assert_eq!(
+            Period::Month.bounds_in(ts("2026-03-31T23:30:00Z"), &paris),
+            (ts("2026-03-31T22:00:00Z"), ts("2026-04-30T22:00:00Z"))
+        );
+        let mut r = rule(Scope::Global, "1", Period::Day);
+        r.tz = Some(paris);
+        assert_eq!(r.to_string(), "global=1USD/day@Europe/Paris");
+        assert_eq!(account_name(&r, None), "global|USD|day@Europe/Paris");
+        let b = Budgets::new(vec![r]);
+        // Spent at 22:30Z on March 29, i.e. 00:30 on March 30 in Paris:
+        let late = ts("2026-03-29T22:30:00Z");
+        let res = b.admit(late, None, &[], "m").expect("admitted");
+        b.commit(res, &|_| Some(d("1")));
+        let e = b.admit(late, None, &[], "m").expect_err("spent");
+        assert!(e.to_string().contains("per day (Europe/Paris)"), "{e}");
+        assert!(
+            e.to_string().contains("resets at 2026-03-30T22:00:00Z"),
+            "{e}"
+        );
+        // ... so a call at 21:59Z on March 29 (23:59 in Paris) belongs to the day before.
+        assert!(b.admit(ts("2026-03-29T21:59:00Z"), None, &[], "m").is_ok());
     }
 
     #[test]

@@ -218,8 +218,10 @@ pub struct FileBudget {
     pub amount: String,
     /// Currency of the limit (default: the proxy currency).
     pub currency: Option<String>,
-    /// `day` or `month` (UTC calendar periods).
+    /// `day` or `month` (calendar periods, in `tz`).
     pub period: String,
+    /// The time zone the periods follow (IANA name, e.g. `Europe/Paris`; default UTC).
+    pub tz: Option<String>,
 }
 
 impl FileConfig {
@@ -583,6 +585,12 @@ impl Settings {
                 limit: amount,
                 currency,
                 period: b.period.parse()?,
+                tz: b
+                    .tz
+                    .as_deref()
+                    .map(parse_tz)
+                    .transpose()
+                    .map_err(|m| ConfigError::Invalid(format!("budget `{}`: {m}", b.scope)))?,
             });
         }
         for item in &cli.budgets {
@@ -727,9 +735,17 @@ fn parse_amount(s: &str) -> Result<Decimal, String> {
     Ok(d)
 }
 
-/// Parses `--budget SCOPE=AMOUNT/PERIOD`: `global=5USD/day`,
+/// A budget's time zone: an IANA name (`Europe/Paris`) or `UTC`.
+fn parse_tz(name: &str) -> Result<jiff::tz::TimeZone, String> {
+    jiff::tz::TimeZone::get(name.trim()).map_err(|e| {
+        format!("unknown time zone `{name}` ({e}); give an IANA name such as Europe/Paris or UTC")
+    })
+}
+
+/// Parses `--budget SCOPE=AMOUNT/PERIOD[@TZ]`: `global=5USD/day`,
 /// `tag:ci=20USD/month`, `key=1USD/day`, `key:3f2a9c1b7d4e=2.5/day` (no
-/// currency: the proxy's).
+/// currency: the proxy's), `global=5USD/day@Europe/Paris` (periods in that
+/// time zone; UTC by default).
 ///
 /// # Errors
 /// A malformed item.
@@ -740,6 +756,10 @@ pub fn parse_budget_arg(item: &str, default_currency: Currency) -> Result<Budget
         ))
     };
     let (scope, rest) = item.split_once('=').ok_or_else(|| bad("no `=`"))?;
+    let (rest, tz) = match rest.split_once('@') {
+        Some((r, z)) => (r, Some(parse_tz(z).map_err(|m| bad(&m))?)),
+        None => (rest, None),
+    };
     let (amount, period) = rest.rsplit_once('/').ok_or_else(|| bad("no `/PERIOD`"))?;
     let amount = amount.trim();
     let split = amount
@@ -761,6 +781,7 @@ pub fn parse_budget_arg(item: &str, default_currency: Currency) -> Result<Budget
         period: period
             .parse()
             .map_err(|e: ConfigError| bad(&e.to_string()))?,
+        tz,
     })
 }
 
@@ -796,6 +817,25 @@ impl FromStr for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_may_name_its_time_zone() {
+        let b =
+            parse_budget_arg("tag:ci=20USD/month@America/New_York", Currency::USD).expect("budget");
+        assert_eq!(b.to_string(), "tag:ci=20USD/month@America/New_York");
+        assert_eq!(b.period, Period::Month);
+        let e = parse_budget_arg("global=5USD/day@Mars/Olympus", Currency::USD).expect_err("tz");
+        assert!(
+            e.to_string().contains("unknown time zone `Mars/Olympus`"),
+            "{e}"
+        );
+        assert!(
+            parse_budget_arg("global=5USD/day", Currency::USD)
+                .expect("utc")
+                .tz
+                .is_none()
+        );
+    }
 
     fn no_env(_: &str) -> Option<String> {
         None

@@ -141,7 +141,7 @@ pub fn budget_views(b: &Budgets, now: Timestamp) -> Vec<BudgetView> {
     let spend = b.spend(now);
     let mut out = Vec::new();
     for rule in b.rules() {
-        let (since, resets) = rule.period.bounds(now);
+        let (since, resets) = rule.bounds(now);
         let mine: Vec<_> = spend.iter().filter(|s| &s.rule == rule).collect();
         let accounts: Vec<(Option<String>, Decimal)> = if mine.is_empty() {
             vec![(None, Decimal::ZERO)]
@@ -329,6 +329,7 @@ mod tests {
             limit: Decimal::from(5),
             currency: Currency::USD,
             period: Period::Day,
+            tz: None,
         }]);
         let v = budget_views(&b, ts("2026-11-23T06:00:00Z"));
         assert_eq!(v.len(), 1);
@@ -345,6 +346,7 @@ mod tests {
             limit: Decimal::from(5),
             currency: Currency::USD,
             period: Period::Day,
+            tz: None,
         }]);
         let now = ts("2026-11-23T06:00:00Z");
         // 1.5 USD spent in the 6 h since 00:00: 0.25 USD/h; the 3.5 USD left

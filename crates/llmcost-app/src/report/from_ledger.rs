@@ -8,7 +8,8 @@ use llmcost_catalog::Catalog;
 use llmcost_ledger::{Filter, LeanRecord, Ledger};
 
 use super::agg::Agg;
-use super::{Period, Pricer, ReportSettings};
+use super::dims::{Dimension, Values};
+use super::{Period, Pricer, ReportQuery, ReportSettings};
 use crate::error::{Error, Result};
 
 /// Reads the records of `led` in the settings' window into an aggregate.
@@ -145,4 +146,103 @@ fn aggregate_part(
     agg.fx = pricer.fx;
     agg.calendars = pricer.calendars;
     Ok(agg)
+}
+
+/// Reads the records of `led` for a report `q` (rows, breakdown and filters
+/// by any dimension) into an aggregate: the lean read (on every core) when
+/// the dimensions are among model, project and source, else the full records.
+///
+/// # Errors
+/// The ledger cannot be read.
+pub(crate) fn aggregate_ledger_by(cat: &Catalog, led: &dyn Ledger, q: &ReportQuery) -> Result<Agg> {
+    let dims = q.dims();
+    if dims.is_empty() && (!q.breakdown || q.breakdown_by == Dimension::Model) {
+        return aggregate_ledger(cat, led, q.period, &q.settings);
+    }
+    let s = &q.settings;
+    let shape = q.shape();
+    let filter = Filter {
+        since: s.since,
+        until: s.until,
+        models: s.models.clone(),
+        sources: q.filters.sources.clone(),
+        ..Filter::default()
+    };
+    let err = |e| Error::ledger("cannot read the ledger", e);
+    let mut pricer = Pricer::new(cat, &s.price);
+    let mut agg = Agg::default();
+    if dims.iter().all(|d| d.in_lean_read()) {
+        led.for_each_lean(&filter, &mut |r| {
+            let v = Values {
+                project: r.project,
+                provider: None,
+                source: r.source,
+                tags: &[],
+                key: None,
+                device: None,
+                session: r.session,
+            };
+            if q.filters.keeps(&v) {
+                let model = agg.name(r.model);
+                let stored = stored_cost(r.cost, r.currency, s);
+                agg.add_dims(
+                    shape,
+                    s,
+                    &mut pricer,
+                    r.at,
+                    &model,
+                    &r.usage,
+                    r.service_tier,
+                    stored,
+                    &v,
+                );
+            }
+            Ok(())
+        })
+        .map_err(err)?;
+    } else {
+        led.for_each_unordered(&filter, &mut |r| {
+            let v = Values {
+                project: r.project.as_deref(),
+                provider: r.provider.as_deref(),
+                source: &r.source,
+                tags: &r.tags,
+                key: r.key_fingerprint.as_deref(),
+                device: r.device.as_deref(),
+                session: r.session.as_deref(),
+            };
+            if q.filters.keeps(&v) {
+                let model = agg.name(&r.model);
+                let stored = stored_cost(r.cost, r.currency, s);
+                agg.add_dims(
+                    shape,
+                    s,
+                    &mut pricer,
+                    r.at,
+                    &model,
+                    &r.usage,
+                    r.service_tier,
+                    stored,
+                    &v,
+                );
+            }
+            Ok(())
+        })
+        .map_err(err)?;
+    }
+    agg.fx = pricer.fx;
+    agg.calendars = pricer.calendars;
+    Ok(agg)
+}
+
+/// A record's stored cost when it is in the report's currency.
+fn stored_cost(
+    cost: Option<llmcost_core::Decimal>,
+    currency: Option<llmcost_core::Currency>,
+    s: &ReportSettings,
+) -> Option<llmcost_core::Decimal> {
+    match (cost, currency) {
+        (Some(c), Some(cur)) if cur == s.currency => Some(c),
+        _ => None,
+    }
 }

@@ -8,9 +8,10 @@ use llmcost_catalog::Catalog;
 use llmcost_logs::{Entry, Issue, SourceKind};
 use rayon::prelude::*;
 
-use super::agg::{Agg, HashSet64};
+use super::agg::{Agg, HashSet64, Shape};
+use super::dims::{DimFilters, Dimension, Values};
 use super::seen::Seen;
-use super::{Period, Pricer, ReportSettings};
+use super::{Period, Pricer, ReportQuery, ReportSettings};
 use crate::error::{Error, Result};
 
 /// Files fetched ahead of the one being read, per thread.
@@ -37,6 +38,53 @@ pub fn aggregate_paths(
     paths: &[PathBuf],
     source: Option<SourceKind>,
 ) -> Result<Agg> {
+    aggregate_paths_with(cat, period, s, paths, source, None)
+}
+
+/// How a report with dimensions reads log entries.
+struct DimRead<'q> {
+    shape: Shape,
+    filters: &'q DimFilters,
+    /// Provider and tags are wanted: entries are read with their text.
+    detail: bool,
+    /// The device log files read here belong to: this machine.
+    device: String,
+}
+
+/// [`aggregate_paths`] for a report `q` with rows, breakdown or filters by
+/// any dimension. A log entry's project is its folder's, its source its
+/// format's, its provider and tags its own; it has no key; its device is
+/// this machine (as `import` would record it).
+///
+/// # Errors
+/// As [`aggregate_paths`].
+pub(crate) fn aggregate_paths_by(
+    cat: &Catalog,
+    q: &ReportQuery,
+    paths: &[PathBuf],
+    source: Option<SourceKind>,
+) -> Result<Agg> {
+    let dims = q.dims();
+    if dims.is_empty() && (!q.breakdown || q.breakdown_by == Dimension::Model) {
+        return aggregate_paths(cat, q.period, &q.settings, paths, source);
+    }
+    let d = DimRead {
+        shape: q.shape(),
+        filters: &q.filters,
+        detail: dims.contains(&Dimension::Provider) || dims.contains(&Dimension::Tag),
+        device: crate::device::import_device(None),
+    };
+    aggregate_paths_with(cat, q.period, &q.settings, paths, source, Some(&d))
+}
+
+fn aggregate_paths_with(
+    cat: &Catalog,
+    period: Period,
+    s: &ReportSettings,
+    paths: &[PathBuf],
+    source: Option<SourceKind>,
+    dims: Option<&DimRead<'_>>,
+) -> Result<Agg> {
     let found = llmcost_logs::find(paths, source)
         .map_err(|e| Error::logs("cannot list the usage files", e))?;
     let files = found.files;
@@ -62,9 +110,24 @@ pub fn aggregate_paths(
                 .as_ref(),
         );
         let project: Option<Arc<str>> = project_of(path, *kind).map(|p| Arc::from(p.as_str()));
+        let record_source = kind.record_source();
         // Counts an entry unless another file had it already.
         let count = |e: Entry, agg: &mut Agg, pricer: &mut Pricer| {
             if !seen.insert(e.key) {
+                return;
+            }
+            if let Some(d) = dims {
+                let sess = e.session.as_ref().unwrap_or(&stem);
+                add_entry(
+                    d,
+                    agg,
+                    s,
+                    pricer,
+                    &e,
+                    sess,
+                    project.as_deref(),
+                    record_source,
+                );
                 return;
             }
             // sessions matter to the session report only
@@ -85,8 +148,16 @@ pub fn aggregate_paths(
         // Each entry's slot in `seen` is fetched into the cache while the
         // next line is parsed: the entry is counted one entry later.
         let mut held: Option<Entry> = None;
-        let res = llmcost_logs::scan_entries(path, *kind, 0, false, &mut |e: Entry| {
+        let detail = dims.is_some_and(|d| d.detail);
+        let res = llmcost_logs::scan_entries(path, *kind, 0, detail, &mut |e: Entry| {
             if !s.keeps(e.at, &e.model) {
+                return;
+            }
+            if let Some(d) = dims
+                && !d
+                    .filters
+                    .keeps(&values(d, &e, None, project.as_deref(), record_source))
+            {
                 return;
             }
             if e.sidechain {
@@ -166,6 +237,20 @@ pub fn aggregate_paths(
             continue;
         }
         let sess = e.session.clone().unwrap_or(stem);
+        if let Some(d) = dims {
+            let record_source = found_kind(&e, source);
+            add_entry(
+                d,
+                &mut agg,
+                s,
+                &mut pricer,
+                &e,
+                &sess,
+                project.as_deref(),
+                record_source,
+            );
+            continue;
+        }
         agg.add(
             period,
             s,
@@ -181,6 +266,52 @@ pub fn aggregate_paths(
     agg.fx.extend(pricer.fx);
     agg.calendars.extend(pricer.calendars);
     Ok(agg)
+}
+
+/// The values of an entry's dimensions.
+fn values<'e>(
+    d: &'e DimRead<'_>,
+    e: &'e Entry,
+    session: Option<&'e str>,
+    project: Option<&'e str>,
+    source: &'e str,
+) -> Values<'e> {
+    let detail = e.detail.as_deref();
+    Values {
+        project,
+        provider: detail.and_then(|x| x.provider.as_deref()),
+        source,
+        tags: detail.map_or(&[], |x| x.tags.as_slice()),
+        key: None,
+        device: Some(d.device.as_str()),
+        session,
+    }
+}
+
+/// The source of a held-back side-chain entry: side chains are Claude Code's.
+fn found_kind(_e: &Entry, source: Option<SourceKind>) -> &'static str {
+    source.unwrap_or(SourceKind::ClaudeCode).record_source()
+}
+
+/// Counts one entry of a report with dimensions.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "an entry and the context of its file"
+)]
+fn add_entry(
+    d: &DimRead<'_>,
+    agg: &mut Agg,
+    s: &ReportSettings,
+    pricer: &mut Pricer<'_>,
+    e: &Entry,
+    session: &str,
+    project: Option<&str>,
+    source: &str,
+) {
+    let v = values(d, e, Some(session), project, source);
+    agg.add_dims(
+        d.shape, s, pricer, e.at, &e.model, &e.usage, e.tier, None, &v,
+    );
 }
 
 fn project_of(path: &Path, kind: SourceKind) -> Option<String> {

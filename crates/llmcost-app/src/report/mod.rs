@@ -16,13 +16,18 @@
 //! prints (`docs/json.md` describes it).
 
 mod agg;
+mod dims;
 mod from_ledger;
 mod from_paths;
 mod model;
 mod pricer;
-#[expect(
-    unsafe_code,
-    reason = "a cache prefetch hint (`_mm_prefetch`) in the set of entries seen"
+mod rollups;
+#[cfg_attr(
+    target_arch = "x86_64",
+    expect(
+        unsafe_code,
+        reason = "a cache prefetch hint (`_mm_prefetch`) in the set of entries seen"
+    )
 )]
 mod seen;
 mod settings;
@@ -34,11 +39,14 @@ use llmcost_ledger::Ledger;
 use llmcost_logs::SourceKind;
 use serde::Serialize;
 
-pub use agg::{Agg, Key, Sum, Unpriced};
+pub use agg::{Agg, Key, Overlap, Sum, Unpriced};
+pub use dims::{DimFilters, Dimension, NONE_LABEL, record_source};
 pub use from_ledger::aggregate_ledger;
 pub use from_paths::aggregate_paths;
 pub use llmcost_core::civil::day_label;
-pub use model::{FxRow, IssueRow, Issues, ModelRow, Report, Row, Tokens, Totals, UnpricedRow};
+pub use model::{
+    FxRow, GroupRow, IssueRow, Issues, ModelRow, Report, Row, Tokens, Totals, UnpricedRow,
+};
 pub use pricer::Pricer;
 pub use settings::{ReportSettings, parse_bound, resolve_tz};
 
@@ -61,18 +69,94 @@ pub enum Period {
     Model,
     /// One row per session.
     Session,
+    /// One row per project.
+    Project,
+    /// One row per provider.
+    Provider,
+    /// One row per source (`claude-code`, `codex`, `proxy`...).
+    Source,
+    /// One row per tag (a record with two tags is in both rows; the totals
+    /// count it once).
+    Tag,
+    /// One row per API key fingerprint.
+    Key,
+    /// One row per device (machine or proxy instance).
+    Device,
+}
+
+impl Period {
+    /// The dimension rows are groups of (`None`: days, weeks, months, sessions).
+    #[must_use]
+    pub fn dimension(self) -> Option<Dimension> {
+        match self {
+            Period::Daily | Period::Weekly | Period::Monthly | Period::Session => None,
+            Period::Model => Some(Dimension::Model),
+            Period::Project => Some(Dimension::Project),
+            Period::Provider => Some(Dimension::Provider),
+            Period::Source => Some(Dimension::Source),
+            Period::Tag => Some(Dimension::Tag),
+            Period::Key => Some(Dimension::Key),
+            Period::Device => Some(Dimension::Device),
+        }
+    }
+
+    /// Rows are days, weeks or months.
+    #[must_use]
+    pub fn is_time(self) -> bool {
+        matches!(self, Period::Daily | Period::Weekly | Period::Monthly)
+    }
 }
 
 /// What to report: the grouping, the settings, and whether rows are broken
-/// down per model.
+/// down (per model, or per another dimension).
 #[derive(Debug, Clone)]
 pub struct ReportQuery {
     /// What rows are.
     pub period: Period,
     /// Currency, zone, window and models.
     pub settings: ReportSettings,
-    /// Also break each row down per model.
+    /// Also break each row down (per `breakdown_by`).
     pub breakdown: bool,
+    /// What a breakdown lists (model by default).
+    pub breakdown_by: Dimension,
+    /// Filters on projects, providers, sources, tags, keys and devices.
+    pub filters: DimFilters,
+}
+
+impl ReportQuery {
+    /// Rows by `period`, no breakdown, no dimension filter.
+    #[must_use]
+    pub fn new(period: Period, settings: ReportSettings) -> ReportQuery {
+        ReportQuery {
+            period,
+            settings,
+            breakdown: false,
+            breakdown_by: Dimension::Model,
+            filters: DimFilters::default(),
+        }
+    }
+
+    /// The dimensions the report needs besides time, model and session (its
+    /// rows, breakdown and filters).
+    pub(crate) fn dims(&self) -> Vec<Dimension> {
+        let mut d = self.filters.dims();
+        d.extend(self.period.dimension());
+        if self.breakdown {
+            d.push(self.breakdown_by);
+        }
+        d.retain(|x| *x != Dimension::Model);
+        d.sort();
+        d.dedup();
+        d
+    }
+
+    /// How rows are keyed and broken down.
+    pub(crate) fn shape(&self) -> agg::Shape {
+        agg::Shape {
+            period: self.period,
+            breakdown: self.breakdown.then_some(self.breakdown_by),
+        }
+    }
 }
 
 /// Where the usage is read from.
@@ -96,15 +180,37 @@ pub enum Input<'a> {
 /// # Errors
 /// The paths cannot be listed, or the ledger cannot be read.
 pub fn run(cat: &Catalog, q: &ReportQuery, input: Input<'_>) -> Result<Report> {
-    let (agg, mode) = match input {
-        Input::Paths { paths, source } => (
-            aggregate_paths(cat, q.period, &q.settings, paths, source)?,
-            "paths",
-        ),
-        Input::Ledger(led) => (aggregate_ledger(cat, led, q.period, &q.settings)?, "ledger"),
+    let q = &ReportQuery {
+        filters: q.filters.normalised(),
+        ..q.clone()
     };
-    Ok(model::build(q.period, &q.settings, agg, mode, q.breakdown))
+    let (agg, mode, read) = match input {
+        Input::Paths { paths, source } => (
+            from_paths::aggregate_paths_by(cat, q, paths, source)?,
+            "paths",
+            "the log files were read".to_string(),
+        ),
+        // Hourly rollups when they can answer, else every record.
+        Input::Ledger(led) => match rollups::aggregate(led, q)? {
+            Ok((agg, rows)) => (
+                agg,
+                "ledger",
+                format!("answered from the ledger's hourly rollups ({rows} rollup rows)"),
+            ),
+            Err(why) => (
+                from_ledger::aggregate_ledger_by(cat, led, q)?,
+                "ledger",
+                format!("every record was read: {why}"),
+            ),
+        },
+    };
+    let mut report = model::build(q, agg, mode);
+    report.read = read;
+    Ok(report)
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod dims_tests;

@@ -10,7 +10,8 @@ use llmcost_logs::Issue;
 use serde::Serialize;
 
 use super::agg::{Agg, Key, Sum};
-use super::{Period, ReportSettings};
+use super::dims::{Dimension, NONE_LABEL};
+use super::{Period, ReportQuery};
 
 // ---------------------------------------------------------------------------
 // Result rows
@@ -97,14 +98,46 @@ pub struct ModelRow {
     pub unpriced_tokens: u128,
 }
 
-/// One row: a period, model or session.
+/// One group of a row's breakdown by a dimension other than the model
+/// (`--breakdown project`); `cost` is null when nothing in it is priced.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRow {
+    /// The group's value, under the dimension's name (`"project": "web"`);
+    /// null for records without one.
+    #[serde(flatten)]
+    pub label: BTreeMap<&'static str, Option<String>>,
+    /// The value as shown (`-` for none).
+    #[serde(skip)]
+    pub name: String,
+    /// Tokens per bucket.
+    #[serde(flatten)]
+    pub tokens: Tokens,
+    /// Records counted.
+    pub records: u64,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub cost: Option<Decimal>,
+    /// The report's currency.
+    pub currency: Currency,
+    /// Cost per million priced tokens (10 decimals at most).
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub cost_per_million: Option<Decimal>,
+    /// Tokens of records with no price.
+    pub unpriced_tokens: u128,
+}
+
+/// One row: a period, model, session or a dimension's value.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
-    /// The row: a day, week (its Monday), month, model or session.
+    /// The row: a day, week (its Monday), month, model, session, or the
+    /// value of the report's dimension (`-` for records without one).
     pub period: String,
-    /// The session's project (session report).
+    /// The session's project (session report), the row's project (project report).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Provider, source, tag, key and device reports: the row's value under
+    /// the dimension's name (null for records without one).
+    #[serde(flatten)]
+    pub dims: BTreeMap<&'static str, Option<String>>,
     /// Tokens per bucket.
     #[serde(flatten)]
     pub tokens: Tokens,
@@ -122,6 +155,10 @@ pub struct Row {
     /// Per model, with `--breakdown`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<ModelRow>>,
+    /// With `--breakdown BY` (not the model): per value of BY, under its
+    /// plural (`projects[]`, `tags[]`...).
+    #[serde(flatten)]
+    pub groups: BTreeMap<&'static str, Vec<GroupRow>>,
 }
 
 /// The sums of all rows.
@@ -206,6 +243,9 @@ pub struct Issues {
 pub struct Report {
     /// What rows are.
     pub report: Period,
+    /// What rows are broken down by, when not the model (`--breakdown BY`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Dimension>,
     /// The report's currency.
     pub currency: Currency,
     /// The zone days are cut in.
@@ -234,6 +274,10 @@ pub struct Report {
     /// `issues` also lists (not serialised: for a front end's warnings).
     #[serde(skip)]
     pub read_issues: Issues,
+    /// How the usage was read (the ledger's rollups or every record, and why):
+    /// for `--verbose`, not serialised.
+    #[serde(skip)]
+    pub read: String,
 }
 
 fn per_million(cost: Decimal, tokens: u128) -> Option<Decimal> {
@@ -245,23 +289,27 @@ fn per_million(cost: Decimal, tokens: u128) -> Option<Decimal> {
     })
 }
 
-pub(crate) fn build(
-    period: Period,
-    s: &ReportSettings,
-    agg: Agg,
-    mode: &'static str,
-    breakdown: bool,
-) -> Report {
+pub(crate) fn build(q: &ReportQuery, agg: Agg, mode: &'static str) -> Report {
+    let period = q.period;
+    let s = &q.settings;
+    let by = q.breakdown.then_some(q.breakdown_by);
     let mut rows: BTreeMap<Key, (Sum, BTreeMap<Arc<str>, Sum>)> = BTreeMap::new();
-    for ((key, model), sum) in agg.cells {
+    for ((key, group), sum) in agg.cells {
         let e = rows.entry(key).or_default();
         e.0.merge(&sum);
-        e.1.entry(model).or_default().merge(&sum);
+        e.1.entry(group).or_default().merge(&sum);
+    }
+    // Overlapping groups (tags): rows and the total count each record once.
+    let overlap = agg.overlap;
+    if let Some(o) = &overlap {
+        for (key, e) in &mut rows {
+            e.0 = o.rows.get(key).cloned().unwrap_or_default();
+        }
     }
     let cur = s.currency;
     let mut total = Sum::default();
     let mut out_rows = Vec::new();
-    for (key, (sum, models)) in rows {
+    for (key, (sum, groups)) in rows {
         total.merge(&sum);
         let (label, project) = match &key {
             Key::Day(d) => (
@@ -274,8 +322,18 @@ pub(crate) fn build(
             ),
             Key::Name(n, p) => (n.to_string(), p.as_ref().map(|p| p.to_string())),
         };
-        let models = breakdown.then(|| {
-            models
+        let value = (label != NONE_LABEL).then(|| label.clone());
+        let mut dims = BTreeMap::new();
+        let project = match period.dimension() {
+            Some(Dimension::Project) => value,
+            Some(d) if d != Dimension::Model => {
+                dims.insert(d.key(), value);
+                project
+            }
+            _ => project,
+        };
+        let models = (by == Some(Dimension::Model)).then(|| {
+            groups
                 .iter()
                 .map(|(m, ms)| ModelRow {
                     model: m.to_string(),
@@ -288,9 +346,27 @@ pub(crate) fn build(
                 })
                 .collect()
         });
+        let mut by_groups = BTreeMap::new();
+        if let Some(d) = by.filter(|d| *d != Dimension::Model) {
+            let list = groups
+                .iter()
+                .map(|(g, gs)| GroupRow {
+                    label: BTreeMap::from([(d.key(), (&**g != NONE_LABEL).then(|| g.to_string()))]),
+                    name: g.to_string(),
+                    tokens: Tokens::of(&gs.usage),
+                    records: gs.records,
+                    cost: (gs.unpriced_records < gs.records).then_some(gs.cost.normalize()),
+                    currency: cur,
+                    cost_per_million: per_million(gs.cost, gs.priced_tokens),
+                    unpriced_tokens: gs.unpriced_tokens,
+                })
+                .collect();
+            by_groups.insert(d.plural(), list);
+        }
         out_rows.push(Row {
             period: label,
             project,
+            dims,
             tokens: Tokens::of(&sum.usage),
             records: sum.records,
             cost: sum.cost.normalize(),
@@ -298,13 +374,18 @@ pub(crate) fn build(
             cost_per_million: per_million(sum.cost, sum.priced_tokens),
             unpriced_tokens: sum.unpriced_tokens,
             models,
+            groups: by_groups,
         });
     }
-    if period == Period::Model {
+    if let Some(o) = overlap {
+        total = o.total;
+    }
+    if period.dimension().is_some() {
         out_rows.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.period.cmp(&b.period)));
     }
     let mut report = Report {
         report: period,
+        breakdown: by.filter(|d| *d != Dimension::Model),
         currency: cur,
         tz: s.tz_name.clone(),
         mode,
@@ -344,6 +425,7 @@ pub(crate) fn build(
         files: (mode == "paths").then_some(agg.files),
         warnings: agg.calendars.warnings_at(None),
         read_issues: Issues::default(),
+        read: String::new(),
     };
     report.read_issues = report.issues.clone();
     // Exit policy: a model left unpriced is an issue too.

@@ -34,11 +34,7 @@ fn ts(s: &str) -> Timestamp {
 }
 
 fn daily(settings: ReportSettings) -> ReportQuery {
-    ReportQuery {
-        period: Period::Daily,
-        settings,
-        breakdown: false,
-    }
+    ReportQuery::new(Period::Daily, settings)
 }
 
 /// The three deepseek-chat calls of the module comment, as records, and two
@@ -158,11 +154,7 @@ fn a_model_report_over_paths_sums_by_hand() {
         ),
     )
     .expect("write");
-    let q = ReportQuery {
-        period: Period::Model,
-        settings: usd(),
-        breakdown: false,
-    };
+    let q = ReportQuery::new(Period::Model, usd());
     let paths = [file];
     let r = run(
         cat(),

@@ -7,12 +7,26 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod global;
+mod groups;
+mod ledger;
+pub mod ledger_admin;
 pub mod prices;
+mod proxy;
 mod quote;
+mod reconcile;
+mod report;
+mod serve;
 
 pub use global::{CatalogOpts, GlobalOpts};
+pub use groups::{LedgerOpt, MoneyOpts, WindowOpts};
+pub use ledger::{ImportArgs, RepriceArgs};
+pub use ledger_admin::LedgerArgs;
 pub use prices::PricesArgs;
+pub use proxy::ProxyArgs;
 pub use quote::{BlendArgs, CompareArgs, CostArgs, EstimateArgs, ForecastArgs};
+pub use reconcile::ReconcileArgs;
+pub use report::{Period, ReportArgs, ReportFormat};
+pub use serve::{ServeArgs, TokenArgs};
 
 /// Exact LLM API costs: what a usage cost, what it will cost, which model is cheapest.
 ///
@@ -54,19 +68,19 @@ pub enum Command {
     /// Search the price catalog; show a model's price history and sources.
     Prices(PricesArgs),
     /// Import usage logs and exports into the ledger (only what is new is added).
-    Import(crate::commands::import::ImportArgs),
+    Import(ImportArgs),
     /// Re-price every ledger record from its stored usage with the current catalog.
-    Reprice(crate::commands::import::RepriceArgs),
+    Reprice(RepriceArgs),
     /// Usage and cost per day, week, month, model or session, from the ledger or straight from logs.
-    Report(crate::commands::report::ReportArgs),
+    Report(ReportArgs),
     /// Compare the ledger's cost with what the provider billed, per day and model, and explain the gap.
-    Reconcile(crate::commands::reconcile::ReconcileArgs),
+    Reconcile(ReconcileArgs),
     /// Metering reverse proxy: forward LLM API calls, record each call's cost, enforce budgets.
-    Proxy(crate::commands::proxy::ProxyArgs),
+    Proxy(ProxyArgs),
     /// Web dashboard of the ledger: spend, live proxy calls, price histories, reconcile.
-    Serve(crate::commands::serve::ServeArgs),
+    Serve(ServeArgs),
     /// Ledger administration: `init` a schema, `prune` old records, `copy` records between ledgers.
-    Ledger(crate::commands::ledger_admin::LedgerArgs),
+    Ledger(LedgerArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `llmcost man > llmcost.1`.
@@ -90,19 +104,15 @@ pub enum Format {
     Json,
 }
 
-/// Options shared by every pricing command.
+/// Options shared by every pricing command: the instant, currency and exchange rates
+/// ([`MoneyOpts`]), and the output format.
 #[derive(Debug, Clone, Args)]
 pub struct PriceOpts {
     /// Instant the prices are taken at (RFC 3339, e.g. 2025-03-10T18:00:00Z, or a date). Default: now.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
-    /// Currency: the provider's own list in that currency (DeepSeek lists CNY and USD apart).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Exchange rate when a model has no list in --currency: `RATE` (one unit of the model's
-    /// list currency in --currency) or `CUR=RATE` (repeatable, e.g. `--fx CNY=0.14`).
-    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
-    pub fx: Vec<String>,
+    #[command(flatten)]
+    pub money: MoneyOpts,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

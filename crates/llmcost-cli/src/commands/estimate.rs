@@ -15,8 +15,6 @@ use crate::common::PriceSettings;
 use crate::ctx::Ctx;
 use crate::output::{Display, int, write_json};
 
-pub use llmcost_app::quote::estimate::reconcile;
-
 pub fn run(args: &EstimateArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = PriceSettings::resolve(&args.price)?;
     let share = parse_share(&args.input_share, "--input-share")?;

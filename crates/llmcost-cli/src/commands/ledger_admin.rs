@@ -3,70 +3,14 @@
 //! (`Ledger::prune`, `llmcost_ledger::copy`); this file parses, asks, prints.
 
 use std::io::{IsTerminal as _, Write};
-use std::path::Path;
 
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use llmcost_core::Timestamp;
 use llmcost_ledger::Ledger;
 
 use super::ExitStatus;
-
-/// Arguments of `llmcost ledger`.
-#[derive(Debug, Args)]
-pub struct LedgerArgs {
-    #[command(subcommand)]
-    pub command: LedgerCommand,
-}
-
-/// The `ledger` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum LedgerCommand {
-    /// Create a ledger's schema, or bring it up to date (a newer schema is refused).
-    Init(InitArgs),
-    /// Remove the records before a date: whole months at once on PostgreSQL, bounded deletes on SQLite.
-    Prune(PruneArgs),
-    /// Copy the records of one ledger into another (SQLite to PostgreSQL or back): only new
-    /// records, idempotent, resumable.
-    Copy(CopyArgs),
-}
-
-/// Arguments of `ledger init`.
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// The ledger: `postgres://user@host/db` (or `postgresql://`), or a SQLite file path.
-    #[arg(value_name = "URL|PATH")]
-    pub ledger: String,
-}
-
-/// Arguments of `ledger prune`.
-#[derive(Debug, Args)]
-pub struct PruneArgs {
-    /// Remove the records before this instant: a date (`2025-03-01`, midnight UTC) or an RFC 3339 time.
-    #[arg(long, value_name = "DATE")]
-    pub before: String,
-    /// The ledger (default: $LLMCOST_LEDGER, else the user's data directory).
-    #[arg(long, value_name = "URL|PATH")]
-    pub ledger: Option<String>,
-    /// Remove them; without it, only say what would be removed.
-    #[arg(long)]
-    pub yes: bool,
-}
-
-/// Arguments of `ledger copy`.
-#[derive(Debug, Args)]
-pub struct CopyArgs {
-    /// The ledger to read: a SQLite file or a postgres:// URL.
-    #[arg(long, value_name = "URL|PATH")]
-    pub from: String,
-    /// The ledger to add the records to (created if needed).
-    #[arg(long, value_name = "URL|PATH")]
-    pub to: String,
-    /// Records per transaction.
-    #[arg(long, value_name = "N", default_value_t = llmcost_ledger::copy::DEFAULT_BATCH)]
-    pub batch: usize,
-}
+use crate::args::ledger_admin::{CopyArgs, InitArgs, LedgerArgs, LedgerCommand, PruneArgs};
 
 /// `ledger ...`.
 ///
@@ -96,16 +40,11 @@ fn shown(target: &str) -> String {
 /// Opens (creating or migrating) a ledger: a PostgreSQL URL or a SQLite path
 /// (`sqlite:` prefix allowed).
 fn open(target: &str) -> Result<Box<dyn Ledger>> {
-    if is_postgres(target) {
-        let l = llmcost_ledger_postgres::PgLedger::open(target)
-            .with_context(|| format!("cannot open the ledger {}", shown(target)))?;
-        Ok(Box::new(l))
-    } else {
-        let path = target.strip_prefix("sqlite:").unwrap_or(target);
-        let l = llmcost_ledger_sqlite::SqliteLedger::open(Path::new(path))
-            .with_context(|| format!("cannot open the ledger {path}"))?;
-        Ok(Box::new(l))
-    }
+    llmcost_app::ledger::open_ledger(
+        std::ffi::OsStr::new(target),
+        llmcost_app::ledger::OpenMode::Create,
+    )
+    .with_context(|| format!("cannot open the ledger {}", shown(target)))
 }
 
 fn init(a: &InitArgs, out: &mut dyn Write) -> Result<ExitStatus> {

@@ -2,7 +2,6 @@
 //! and a writer for stdout (data only: messages go through the printer).
 
 pub mod blend;
-pub mod calendar;
 pub mod catalog_layers;
 pub mod clock;
 pub mod compare;

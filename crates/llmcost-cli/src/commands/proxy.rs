@@ -3,77 +3,16 @@
 //! config, opens the ledger, binds, and runs until SIGINT or SIGTERM.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::Args;
 use llmcost_app::ledger::OpenMode;
 use llmcost_proxy::{CliOverrides, FileConfig, Proxy, Settings};
 
 use super::ExitStatus;
+use crate::args::ProxyArgs;
 
 /// Where the proxy listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
-
-#[derive(Debug, Args)]
-pub struct ProxyArgs {
-    /// Address to listen on (default 127.0.0.1:8787, or `listen` in the config file).
-    /// Loopback unless you give another address.
-    #[arg(long, value_name = "HOST:PORT")]
-    pub listen: Option<String>,
-    /// Config file (TOML: upstreams, keys, budgets, writer; see docs/proxy.md).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// An upstream, reached at /NAME/...: `NAME=URL`, `NAME=URL,kind=KIND`
-    /// (openai, anthropic, deepseek, mistral, xai, gemini, openrouter), or a bare `URL`
-    /// that serves paths without a prefix (kind openai). Repeatable.
-    #[arg(long, value_name = "NAME=URL")]
-    pub upstream: Vec<String>,
-    /// A budget, refused with 429 once spent: `SCOPE=AMOUNT/PERIOD` with scope `global`,
-    /// `tag:NAME`, `key` (each key on its own) or `key:FINGERPRINT`, e.g.
-    /// `global=5USD/day`, `tag:ci=20USD/month`, `key=1USD/day`. Repeatable.
-    #[arg(long, value_name = "SCOPE=AMOUNT/PERIOD")]
-    pub budget: Vec<String>,
-    /// Ledger file (default: $LLMCOST_LEDGER, else the user's data directory).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// An exchange rate for budgets in a currency the catalog lists no prices in:
-    /// `CUR=RATE`, RATE units of CUR per 1 USD (e.g. `EUR=0.92`). Repeatable.
-    #[arg(long, value_name = "CUR=RATE")]
-    pub fx: Vec<String>,
-    /// On SIGINT/SIGTERM, how long calls in flight may take to finish before they
-    /// are cut (and recorded as incomplete), in seconds (default 10).
-    #[arg(long, value_name = "SECS")]
-    pub drain_timeout: Option<u64>,
-    /// Largest request body of a metered call, in bytes (default 33554432); 413 beyond.
-    #[arg(long, value_name = "BYTES")]
-    pub max_request_body: Option<usize>,
-    /// Extra CA certificates (PEM) trusted for HTTPS upstreams, besides the system's
-    /// store and the built-in Mozilla roots.
-    #[arg(long, value_name = "PATH")]
-    pub ca_file: Option<PathBuf>,
-    /// The device its records name (`--device` is the same): this proxy instance.
-    /// Default `proxy@<host name>:<port>`.
-    #[arg(long, visible_alias = "device", value_name = "NAME")]
-    pub instance: Option<String>,
-    /// Fleet budgets (a PostgreSQL ledger shared by several proxies): while the
-    /// database cannot be reached, `open` keeps serving on this proxy's view of
-    /// the spend, `closed` refuses calls with 503. Records are spilled either way.
-    #[arg(long, value_name = "MODE", value_parser = ["open", "closed"], default_value = "open")]
-    pub budget_fail: String,
-    /// Worker threads (default: one per CPU).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Print the example config file and exit.
-    #[arg(long)]
-    pub print_config_example: bool,
-    /// Read an API key from stdin and print the fingerprint this ledger records for
-    /// it (salted per ledger), e.g. for a `key:FINGERPRINT` budget; then exit.
-    #[arg(long)]
-    pub print_key_fingerprint: bool,
-    #[command(flatten)]
-    pub dashboard: super::serve::DashboardArgs,
-}
 
 pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     if args.print_config_example {
@@ -91,7 +30,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
                 "no key on stdin\nhint: pipe the key in: `printenv OPENAI_API_KEY | llmcost proxy --print-key-fingerprint`"
             );
         }
-        let mut ledger = crate::ledger::open_ledger(args.ledger.as_deref())?;
+        let mut ledger = crate::ledger::open_ledger(args.ledger.path.as_deref())?;
         let salt = llmcost_proxy::key_salt(ledger.as_mut()).context("cannot read the ledger")?;
         writeln!(out, "{}", llmcost_proxy::fingerprint(&salt, key))?;
         return Ok(ExitStatus::Success);
@@ -148,14 +87,13 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     } else {
         None
     };
-    let at = crate::ledger::location(args.ledger.as_deref())?;
+    let at = crate::ledger::location(args.ledger.path.as_deref())?;
     // A locked ledger must not hold the writer for SQLite's usual 30 s: after
     // 1 s the records go to the spill file and are replayed later.
     let options = llmcost_app::ledger::OpenOptions {
         lock_timeout: Some(std::time::Duration::from_secs(1)),
     };
     let mut ledger = llmcost_app::ledger::open_location_with(&at, OpenMode::Create, &options)?;
-    settings.spill_path = at.path().map(llmcost_proxy::spill_path_for);
     // Checkpoints run on a connection of their own, beside the writer's inserts
     // (as in `import`): the writer never stops to copy the log into the file,
     // which would hold up the records queued behind it.
@@ -176,6 +114,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         args.instance.as_deref(),
         port,
     ));
+    settings.spill_path = spill_path(&at, port)?;
     let budgets: Vec<String> = settings.budgets.iter().map(ToString::to_string).collect();
     let default = settings
         .default_upstream
@@ -194,7 +133,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let web = match dashboard_token {
         // As given (a URL keeps its password); none: the commands' default.
         Some(token) => Some(super::serve::web_state(
-            args.ledger.as_ref().map(|l| l.display().to_string()),
+            args.ledger.path.as_ref().map(|l| l.display().to_string()),
             Vec::new(),
             token,
             Some(state.clone()),
@@ -229,6 +168,35 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         report.left_in_spill
     )?;
     Ok(ExitStatus::Success)
+}
+
+/// Where records go while the ledger cannot be written: next to a SQLite
+/// ledger; for a PostgreSQL ledger, a file of this proxy's own in the user's
+/// data directory (`llmcost/proxy-<url digest>-<port>.spill.jsonl`), so that
+/// an outage of the database loses nothing and the next start replays it.
+fn spill_path(
+    at: &llmcost_app::ledger::Location,
+    port: Option<u16>,
+) -> Result<Option<std::path::PathBuf>> {
+    use sha2::Digest as _;
+    match at {
+        llmcost_app::ledger::Location::Sqlite(p) => Ok(Some(llmcost_proxy::spill_path_for(p))),
+        llmcost_app::ledger::Location::Postgres(url) => {
+            let Some(dir) = llmcost_app::ledger::default_ledger_path()
+                .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            else {
+                return Ok(None);
+            };
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {} for the spill file", dir.display()))?;
+            let digest = sha2::Sha256::digest(llmcost_ledger_postgres::redact(url).as_bytes());
+            let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+            Ok(Some(dir.join(format!(
+                "proxy-{hex}-{}.spill.jsonl",
+                port.unwrap_or(0)
+            ))))
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -44,438 +44,35 @@
 //! `billed`, `difference`, `difference_percent`), `unpriced[]` (`model`,
 //! `records`, `total_tokens`, `reason`).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
-use clap::Args;
-use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Timestamp, Usage, round_for_display};
-use serde::Serialize;
+use anyhow::{Context, Result};
+use llmcost_app::reconcile::{ReconcileReport, Tolerance, bill_currency, read_bill};
+use llmcost_app::report::{Input, ReportSettings};
+use llmcost_core::round_for_display;
 
-use llmcost_app::report::{Agg, Key, Period, ReportSettings as Settings, Sum, day_label};
-
-fn total_tokens(u: &Usage) -> u128 {
-    u.total()
-}
 use super::{ExitStatus, catalog};
-use crate::args::Format;
-use crate::bill::BillLine;
-use crate::common::{usage_bail, usage_err};
+use crate::args::{Format, ReconcileArgs};
 use crate::output::{Align, Display, Table, int, write_json};
-
-/// Compare the recorded cost with what the provider billed, per day and model.
-#[derive(Debug, Args)]
-pub struct ReconcileArgs {
-    /// The bill: a CSV or JSON file (see the docs for columns), or one amount for the whole period.
-    #[arg(long, value_name = "FILE|AMOUNT", allow_negative_numbers = true)]
-    pub billed: String,
-    /// Log files or directories to read directly instead of the ledger.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Source format of the PATHs when it cannot be told.
-    #[arg(long, value_name = "KIND")]
-    pub source: Option<String>,
-    /// Ledger file (default: `$LLMCOST_LEDGER`, else the data directory).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only usage before this time, or up to the end of this date.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// Only these models (repeatable).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Vec<String>,
-    /// Time zone the bill's days are cut in (default: `TZ`, else UTC).
-    #[arg(long, value_name = "TZ")]
-    pub tz: Option<String>,
-    /// Currency of the comparison (default: the bill's, else USD).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Exchange rate for models with no list in the currency: `CUR=RATE`.
-    #[arg(long, value_name = "CUR=RATE")]
-    pub fx: Vec<String>,
-    /// Largest total difference (recorded − billed) accepted: an amount (`0.05`) or a share of
-    /// the bill (`1%`). Beyond it the command exits 1. Default: 0.5% of the bill, at least 0.01.
-    #[arg(long, value_name = "AMOUNT|PERCENT", allow_hyphen_values = true)]
-    pub tolerance: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
-
-/// `--tolerance`: an amount, or a percentage of the bill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tolerance {
-    /// The default: 0.5% of the bill, at least 0.01 (as [`close`]).
-    Default,
-    Amount(Decimal),
-    Percent(Decimal),
-}
-
-impl Tolerance {
-    fn parse(s: Option<&str>) -> Result<Tolerance> {
-        let Some(s) = s else {
-            return Ok(Tolerance::Default);
-        };
-        let t = s.trim();
-        let (num, pct) = match t.strip_suffix('%') {
-            Some(p) => (p.trim(), true),
-            None => (t, false),
-        };
-        let d: Decimal = num.parse().map_err(|_| {
-            usage_err!("--tolerance: `{s}` is not an amount or a percentage\nhint: e.g. `--tolerance 0.05` or `--tolerance 1%`")
-        })?;
-        if d < Decimal::ZERO {
-            usage_bail!("--tolerance: `{s}` is negative");
-        }
-        Ok(if pct {
-            Tolerance::Percent(d)
-        } else {
-            Tolerance::Amount(d)
-        })
-    }
-
-    /// The largest accepted difference for a bill.
-    fn limit(self, billed: Decimal) -> Decimal {
-        match self {
-            Tolerance::Default => (billed.abs() * Decimal::new(5, 3)).max(Decimal::new(1, 2)),
-            Tolerance::Amount(a) => a,
-            Tolerance::Percent(p) => billed.abs() * p / Decimal::ONE_HUNDRED,
-        }
-    }
-}
-
-/// The bill: lines, or one amount for the period.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Bill {
-    Amount(Decimal),
-    Lines(Vec<BillLine>),
-}
-
-/// Reads `--billed`: an amount, or a CSV / JSON file.
-pub(crate) fn read_bill(arg: &str) -> Result<Bill> {
-    let t = arg.trim();
-    if let Ok(d) = t.trim_start_matches('$').parse::<Decimal>()
-        && !Path::new(t).exists()
-    {
-        if d < Decimal::ZERO {
-            usage_bail!("--billed: `{t}` is negative\nhint: give the amount billed, e.g. 23.5");
-        }
-        return Ok(Bill::Amount(d));
-    }
-    let bytes = std::fs::read(t)
-        .with_context(|| format!("--billed: `{t}` is neither an amount nor a readable file"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow!(
-            "{t}: not UTF-8 text (byte {})\nhint: a bill is a CSV or JSON text file",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    let lines = crate::bill::parse(t, &text)?;
-    Ok(Bill::Lines(lines))
-}
-
-// ---------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Serialize)]
-struct TokensJson {
-    input: u64,
-    cache_read: u64,
-    cache_write: u64,
-    cache_write_1h: u64,
-    output: u64,
-    reasoning: u64,
-    total_tokens: u128,
-}
-
-impl TokensJson {
-    fn of(u: &Usage) -> TokensJson {
-        TokensJson {
-            input: u.input,
-            cache_read: u.cache_read,
-            cache_write: u.cache_write,
-            cache_write_1h: u.cache_write_1h,
-            output: u.output,
-            reasoning: u.reasoning,
-            total_tokens: total_tokens(u),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct Line {
-    date: String,
-    model: Option<String>,
-    #[serde(with = "rust_decimal::serde::str")]
-    ledger_cost: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
-    billed: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
-    difference: Decimal,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    difference_percent: Option<Decimal>,
-    tokens: TokensJson,
-    records: u64,
-    matches: bool,
-    explanation: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct Totals {
-    #[serde(with = "rust_decimal::serde::str")]
-    ledger_cost: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
-    billed: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
-    difference: Decimal,
-    #[serde(with = "rust_decimal::serde::str_option")]
-    difference_percent: Option<Decimal>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct UnpricedJson {
-    model: String,
-    records: u64,
-    total_tokens: u128,
-    reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct ReconcileReport {
-    currency: Currency,
-    tz: String,
-    rows: Vec<Line>,
-    totals: Totals,
-    unpriced: Vec<UnpricedJson>,
-    /// The largest total difference accepted (`--tolerance` for this bill).
-    #[serde(with = "rust_decimal::serde::str")]
-    tolerance: Decimal,
-    within_tolerance: bool,
-    issues: Issues,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-struct Issues {
-    count: u64,
-    first: Vec<IssueRow>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct IssueRow {
-    path: String,
-    line: u64,
-    message: String,
-}
-
-/// Within 0.5% of the bill or 0.01.
-fn close(a: Decimal, billed: Decimal) -> bool {
-    let tol = (billed.abs() * Decimal::new(5, 3)).max(Decimal::new(1, 2));
-    (a - billed).abs() <= tol
-}
-
-fn percent(diff: Decimal, billed: Decimal) -> Option<Decimal> {
-    (!billed.is_zero())
-        .then(|| round_for_display(diff / billed * Decimal::ONE_HUNDRED, 4).normalize())
-}
-
-/// The catalog id a name prices as (for matching bill and ledger names), else the name.
-fn canonical(name: &str, at: Timestamp) -> String {
-    catalog()
-        .ok()
-        .and_then(|c| c.resolve(name, at, None).ok().map(|r| r.model.id.clone()))
-        .unwrap_or_else(|| name.to_string())
-}
-
-/// Explains a difference on one day (and model), or says what the bill implies.
-fn explain(
-    s: &Settings,
-    day: i64,
-    model: Option<&str>,
-    sum: &Sum,
-    billed: Decimal,
-    neighbours: (Option<Decimal>, Option<Decimal>),
-) -> (bool, String) {
-    let cur = s.currency;
-    let ledger = sum.cost;
-    if close(ledger, billed) {
-        return (true, "matches".into());
-    }
-    if sum.records == 0 {
-        return (
-            false,
-            "billed, but no usage is recorded on this day: logs missing or not imported?".into(),
-        );
-    }
-    if billed.is_zero() {
-        return (
-            false,
-            "usage recorded but not on the bill: billed on another day, or not billed yet".into(),
-        );
-    }
-    if let Some(p) = neighbours.0
-        && close(p, billed)
-    {
-        return (
-            false,
-            format!(
-                "matches the recorded cost of {}: the bill cuts days in another time zone (try --tz)",
-                day_label(day - 1)
-            ),
-        );
-    }
-    if let Some(n) = neighbours.1
-        && close(n, billed)
-    {
-        return (
-            false,
-            format!(
-                "matches the recorded cost of {}: the bill cuts days in another time zone (try --tz)",
-                day_label(day + 1)
-            ),
-        );
-    }
-    if sum.unpriced_records > 0 {
-        return (
-            false,
-            format!(
-                "{} records of this day have no price (see unpriced)",
-                int(sum.unpriced_records)
-            ),
-        );
-    }
-    let Some(model) = model else {
-        return (
-            false,
-            "no single explanation: compare per model (a bill with a `model` column)".into(),
-        );
-    };
-    let Ok(cat) = catalog() else {
-        return (false, String::new());
-    };
-    // Representative instants of the day in the report's zone.
-    let instants: Vec<Timestamp> = (0..24)
-        .filter_map(|h| {
-            let base = jiff::civil::date(1970, 1, 1)
-                .checked_add(jiff::Span::new().days(day))
-                .ok()?;
-            base.at(h, 30, 0, 0)
-                .to_zoned(s.tz.clone())
-                .ok()
-                .map(|z| z.timestamp())
-        })
-        .collect();
-    let noon = instants.get(12).copied();
-    let Some(noon) = noon else {
-        return (false, String::new());
-    };
-    let Ok((r, conv)) = crate::common::resolve(cat, model, noon, &s.price) else {
-        return (false, String::new());
-    };
-    let rate_mul = conv.map_or(Decimal::ONE, |(_, _, rate)| rate);
-    let u = sum.usage;
-    let tier = ServiceTier::Standard;
-    // Cache hits priced as misses.
-    if u.cache_read > 0
-        && let Ok(rates) = r.row.rates_at(&u, noon, tier)
-        && let (Some((rin, _)), Some((rhit, _))) = (
-            rates.effective(Bucket::Input),
-            rates.effective(Bucket::CacheRead),
-        )
-    {
-        let extra =
-            Decimal::from(u.cache_read) * (rin - rhit) / Decimal::from(1_000_000) * rate_mul;
-        if close(ledger + extra, billed) {
-            return (
-                false,
-                format!(
-                    "the bill matches {} cache-read tokens priced as cache misses (at the input rate): +{} {cur}",
-                    int(u.cache_read),
-                    extra.round_dp(6).normalize()
-                ),
-            );
-        }
-    }
-    // A time window: everything off-peak, or everything at the standard rate.
-    let off: Option<Timestamp> = instants.iter().copied().find(|t| r.row.is_off_peak(*t));
-    let on: Option<Timestamp> = instants.iter().copied().find(|t| !r.row.is_off_peak(*t));
-    if let (Some(off), Some(on)) = (off, on) {
-        for (t, what) in [(off, "off-peak"), (on, "standard (peak)")] {
-            if let Ok(c) = r.row.total(&u, t, tier) {
-                let c = c * rate_mul;
-                if close(c, billed) {
-                    return (
-                        false,
-                        format!(
-                            "the bill matches all of this day's usage at the {what} rates ({} {cur}): the provider's time window differs from the log times",
-                            c.round_dp(6).normalize()
-                        ),
-                    );
-                }
-            }
-        }
-    }
-    // The input/output split that explains the bill.
-    if let Ok(rates) = r.row.rates_at(&u, noon, tier)
-        && let (Some((rin, _)), Some((rout, _))) = (
-            rates.effective(Bucket::Input),
-            rates.effective(Bucket::Output),
-        )
-        && let Ok(tokens) = u64::try_from(total_tokens(&u))
-    {
-        let rec = super::estimate::reconcile(
-            tokens,
-            ledger,
-            billed,
-            rin * rate_mul,
-            rout * rate_mul,
-            cur.as_str(),
-        );
-        return (
-            false,
-            format!(
-                "{} of this day's tokens if billed as plain input/output: {}",
-                int(tokens),
-                rec.explanation
-            ),
-        );
-    }
-    (false, "no explanation found".into())
-}
 
 pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let tolerance = Tolerance::parse(args.tolerance.as_deref())?;
     let bill = read_bill(&args.billed)?;
-    let bill_cur: BTreeSet<Currency> = match &bill {
-        Bill::Lines(l) => l.iter().filter_map(|x| x.currency).collect(),
-        Bill::Amount(_) => BTreeSet::new(),
+    let currency = match &args.money.currency {
+        Some(c) => Some(c.clone()),
+        None => bill_currency(&bill)?.map(|c| c.as_str().to_string()),
     };
-    let currency = match (&args.currency, bill_cur.len()) {
-        (Some(c), _) => Some(c.clone()),
-        (None, 1) => bill_cur.iter().next().map(|c| c.as_str().to_string()),
-        (None, 0) => None,
-        (None, _) => usage_bail!(
-            "the bill mixes currencies ({}); reconcile one at a time with --currency",
-            bill_cur
-                .iter()
-                .map(Currency::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let s = Settings::resolve(
+    let s = ReportSettings::resolve(
         currency.as_deref(),
-        &args.fx,
-        args.tz.as_deref(),
-        args.since.as_deref(),
-        args.until.as_deref(),
-        &args.model,
+        &args.money.fx,
+        args.window.tz.as_deref(),
+        args.window.since.as_deref(),
+        args.window.until.as_deref(),
+        &args.window.model,
     )
     .map_err(|e| crate::common::into_usage(e.into()))?;
-    if let Some(c) = bill_cur.iter().find(|c| **c != s.currency) {
-        usage_bail!(
+    if let Some(c) = bill.currencies().iter().find(|c| **c != s.currency) {
+        crate::common::usage_bail!(
             "the bill is in {c} but the comparison is in {}: pass --currency {c}",
             s.currency
         );
@@ -486,17 +83,22 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .map(str::parse::<llmcost_logs::SourceKind>)
         .transpose()
         .context("invalid --source")?;
-    let agg = if args.paths.is_empty() {
-        let led = crate::ledger::open_ledger_read(args.ledger.as_deref())?;
-        llmcost_app::report::aggregate_ledger(catalog()?, led.as_ref(), Period::Daily, &s)?
+    let report = if args.paths.is_empty() {
+        let led = crate::ledger::open_ledger_read(args.ledger.path.as_deref())?;
+        llmcost_app::reconcile::run(
+            catalog()?,
+            &s,
+            &bill,
+            tolerance,
+            Input::Ledger(led.as_ref()),
+        )?
     } else {
-        llmcost_app::report::aggregate_paths(catalog()?, Period::Daily, &s, &args.paths, source)?
+        let input = Input::Paths {
+            paths: &args.paths,
+            source,
+        };
+        llmcost_app::reconcile::run(catalog()?, &s, &bill, tolerance, input)?
     };
-    let mut report = compare(&s, agg, &bill);
-    let limit = tolerance.limit(report.totals.billed);
-    report.tolerance = limit.normalize();
-    report.within_tolerance = report.totals.difference.abs() <= limit;
-    report.issues = issues(&report);
     match args.format {
         Format::Json => write_json(out, &report)?,
         Format::Table => render(out, &report)?,
@@ -506,190 +108,6 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     } else {
         ExitStatus::Partial
     })
-}
-
-/// What makes the exit code 1: the gap beyond the tolerance, unpriced models.
-fn issues(r: &ReconcileReport) -> Issues {
-    let mut first = Vec::new();
-    if !r.within_tolerance {
-        first.push(IssueRow {
-            path: String::new(),
-            line: 0,
-            message: format!(
-                "the recorded cost differs from the bill by {} {} (more than the tolerance of {}): see the rows' explanations",
-                r.totals.difference, r.currency, r.tolerance
-            ),
-        });
-    }
-    for u in &r.unpriced {
-        first.push(IssueRow {
-            path: String::new(),
-            line: 0,
-            message: format!(
-                "`{}` has no price ({}): {} records left out of the recorded cost",
-                u.model, u.reason, u.records
-            ),
-        });
-    }
-    Issues {
-        count: first.len() as u64,
-        first,
-    }
-}
-
-fn compare(s: &Settings, agg: Agg, bill: &Bill) -> ReconcileReport {
-    // Ledger per (day, canonical model) and per day.
-    let mut by_dm: BTreeMap<(i64, String), (Sum, String)> = BTreeMap::new();
-    let mut by_day: BTreeMap<i64, Sum> = BTreeMap::new();
-    for ((key, model), sum) in &agg.cells {
-        let Key::Day(d) = key else { continue };
-        let at = Timestamp::from_second(d * 86_400 + 43_200).unwrap_or(Timestamp::UNIX_EPOCH);
-        let e = by_dm
-            .entry((*d, canonical(model, at)))
-            .or_insert_with(|| (Sum::default(), model.to_string()));
-        merge(&mut e.0, sum);
-        merge(by_day.entry(*d).or_default(), sum);
-    }
-    let day_cost = |d: i64| by_day.get(&d).map(|x| x.cost);
-    let mut rows = Vec::new();
-    let mut total_ledger = Decimal::ZERO;
-    let mut total_billed = Decimal::ZERO;
-    match bill {
-        Bill::Amount(a) => {
-            let mut sum = Sum::default();
-            for v in by_day.values() {
-                merge(&mut sum, v);
-            }
-            total_ledger = sum.cost;
-            total_billed = *a;
-            let (m, why) = if close(sum.cost, *a) {
-                (true, "matches".to_string())
-            } else if sum.records == 0 {
-                (false, "no usage recorded in this period".to_string())
-            } else {
-                (false, "one amount for the whole period: give a bill per day and model (CSV or JSON) to find where the difference is".to_string())
-            };
-            let first = by_day.keys().next().copied();
-            let last = by_day.keys().next_back().copied();
-            rows.push(Line {
-                date: match (first, last) {
-                    (Some(a), Some(b)) if a != b => format!("{}..{}", day_label(a), day_label(b)),
-                    (Some(a), _) => day_label(a),
-                    _ => "-".into(),
-                },
-                model: None,
-                ledger_cost: sum.cost.normalize(),
-                billed: *a,
-                difference: (sum.cost - a).normalize(),
-                difference_percent: percent(sum.cost - a, *a),
-                tokens: TokensJson::of(&sum.usage),
-                records: sum.records,
-                matches: m,
-                explanation: why,
-            });
-        }
-        Bill::Lines(lines) => {
-            // Sum bill lines per (day, canonical model or whole day).
-            let mut billed: BTreeMap<(i64, Option<String>), (Decimal, Option<String>)> =
-                BTreeMap::new();
-            for l in lines {
-                let at = Timestamp::from_second(l.day * 86_400 + 43_200)
-                    .unwrap_or(Timestamp::UNIX_EPOCH);
-                let key = (l.day, l.model.as_deref().map(|m| canonical(m, at)));
-                let e = billed
-                    .entry(key)
-                    .or_insert((Decimal::ZERO, l.model.clone()));
-                e.0 += l.amount;
-            }
-            let with_models = billed.keys().any(|k| k.1.is_some());
-            let mut keys: BTreeSet<(i64, Option<String>)> = billed.keys().cloned().collect();
-            if with_models {
-                for (d, m) in by_dm.keys() {
-                    keys.insert((*d, Some(m.clone())));
-                }
-            } else {
-                for d in by_day.keys() {
-                    keys.insert((*d, None));
-                }
-            }
-            for (d, m) in keys {
-                if s.since.is_some_and(|x| (d + 1) * 86_400 <= x.as_second())
-                    || s.until
-                        .is_some_and(|x| d * 86_400 >= x.as_second() + 86_400)
-                {
-                    continue;
-                }
-                let (b, bill_name) = billed
-                    .get(&(d, m.clone()))
-                    .cloned()
-                    .unwrap_or((Decimal::ZERO, None));
-                let (sum, name) = match &m {
-                    Some(cm) => by_dm
-                        .get(&(d, cm.clone()))
-                        .cloned()
-                        .map(|(s, n)| (s, Some(n)))
-                        .unwrap_or_default(),
-                    None => (by_day.get(&d).cloned().unwrap_or_default(), None),
-                };
-                let shown = name.or(bill_name).or_else(|| m.clone());
-                let neighbours = match &m {
-                    Some(cm) => (
-                        by_dm.get(&(d - 1, cm.clone())).map(|x| x.0.cost),
-                        by_dm.get(&(d + 1, cm.clone())).map(|x| x.0.cost),
-                    ),
-                    None => (day_cost(d - 1), day_cost(d + 1)),
-                };
-                let (ok, why) = explain(s, d, shown.as_deref(), &sum, b, neighbours);
-                total_ledger += sum.cost;
-                total_billed += b;
-                rows.push(Line {
-                    date: day_label(d),
-                    model: shown,
-                    ledger_cost: sum.cost.normalize(),
-                    billed: b.normalize(),
-                    difference: (sum.cost - b).normalize(),
-                    difference_percent: percent(sum.cost - b, b),
-                    tokens: TokensJson::of(&sum.usage),
-                    records: sum.records,
-                    matches: ok,
-                    explanation: why,
-                });
-            }
-        }
-    }
-    ReconcileReport {
-        currency: s.currency,
-        tz: s.tz_name.clone(),
-        rows,
-        totals: Totals {
-            ledger_cost: total_ledger.normalize(),
-            billed: total_billed.normalize(),
-            difference: (total_ledger - total_billed).normalize(),
-            difference_percent: percent(total_ledger - total_billed, total_billed),
-        },
-        unpriced: agg
-            .unpriced
-            .iter()
-            .map(|(m, u)| UnpricedJson {
-                model: m.to_string(),
-                records: u.records,
-                total_tokens: total_tokens(&u.usage),
-                reason: u.reason.clone(),
-            })
-            .collect(),
-        tolerance: Decimal::ZERO,
-        within_tolerance: true,
-        issues: Issues::default(),
-    }
-}
-
-fn merge(a: &mut Sum, b: &Sum) {
-    a.usage += b.usage;
-    a.records += b.records;
-    a.cost += b.cost;
-    a.priced_tokens += b.priced_tokens;
-    a.unpriced_tokens += b.unpriced_tokens;
-    a.unpriced_records += b.unpriced_records;
 }
 
 fn render(out: &mut dyn Write, r: &ReconcileReport) -> Result<()> {
@@ -780,25 +198,4 @@ fn render(out: &mut dyn Write, r: &ReconcileReport) -> Result<()> {
     }
     out.write_all(s.as_bytes())?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bill_amounts() {
-        assert_eq!(
-            read_bill("23.5").unwrap(),
-            Bill::Amount("23.5".parse().unwrap())
-        );
-    }
-
-    #[test]
-    fn closeness() {
-        let d = |s: &str| s.parse::<Decimal>().unwrap();
-        assert!(close(d("100.4"), d("100")));
-        assert!(!close(d("100.6"), d("100")));
-        assert!(close(d("0.009"), d("0")));
-    }
 }

@@ -42,28 +42,15 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Args, ValueEnum};
-use llmcost_app::report::{Input, IssueRow, Issues, Report, ReportQuery, ReportSettings, Tokens};
+use llmcost_app::report::{
+    DimFilters, Dimension, Input, IssueRow, Issues, Report, ReportQuery, ReportSettings, Tokens,
+};
 use llmcost_core::Decimal;
 use llmcost_logs::SourceKind;
 
 use super::{ExitStatus, catalog};
+use crate::args::{Period, ReportArgs, ReportFormat};
 use crate::output::{Align, Display, Table, int};
-
-/// What a report groups by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Period {
-    /// One row per day.
-    Daily,
-    /// One row per week (Monday to Sunday), labelled with its Monday.
-    Weekly,
-    /// One row per month.
-    Monthly,
-    /// One row per model.
-    Model,
-    /// One row per session.
-    Session,
-}
 
 impl From<Period> for llmcost_app::report::Period {
     fn from(p: Period) -> Self {
@@ -73,73 +60,14 @@ impl From<Period> for llmcost_app::report::Period {
             Period::Monthly => Self::Monthly,
             Period::Model => Self::Model,
             Period::Session => Self::Session,
+            Period::Project => Self::Project,
+            Period::Provider => Self::Provider,
+            Period::Source => Self::Source,
+            Period::Tag => Self::Tag,
+            Period::Key => Self::Key,
+            Period::Device => Self::Device,
         }
     }
-}
-
-/// Output formats of `report`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// Aligned table with a cost bar (figures rounded for display, and it says so).
-    #[default]
-    Table,
-    /// Stable JSON; amounts are exact decimal strings.
-    Json,
-    /// CSV, one line per row (and per model with --breakdown).
-    Csv,
-}
-
-/// Usage and cost per day, week, month, model or session — from the ledger, or straight from log files.
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// Group by: daily, weekly, monthly, model or session.
-    #[arg(value_enum)]
-    pub period: Period,
-    /// Log files or directories to read directly, without importing (same as --path).
-    /// Without any, the ledger is read.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// A log file or directory to read directly (repeatable; added to the PATHs).
-    #[arg(long = "path", value_name = "DIR")]
-    pub path: Vec<PathBuf>,
-    /// Read the default log folders directly, without importing: `$CLAUDE_CONFIG_DIR/projects`
-    /// (else `~/.claude/projects` and `~/.config/claude/projects`) and
-    /// `${CODEX_HOME:-~/.codex}/sessions`.
-    #[arg(long, conflicts_with_all = ["paths", "path", "ledger"])]
-    pub logs: bool,
-    /// Source format of the paths when it cannot be told from path and content: claude,
-    /// codex, jsonl, openai-usage, anthropic-usage or csv.
-    #[arg(long, value_name = "KIND")]
-    pub source: Option<String>,
-    /// Ledger file, when no path is given (default: `$LLMCOST_LEDGER`, else the data directory).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-    /// Also break each row down per model.
-    #[arg(long)]
-    pub breakdown: bool,
-    /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only usage before this time (RFC 3339), or up to the end of this date in --tz.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// Only these models (as recorded; repeatable).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Vec<String>,
-    /// Time zone days are cut in (IANA name such as `Europe/Paris`, or `UTC`).
-    /// Default: the `TZ` environment variable, else UTC.
-    #[arg(long, value_name = "TZ")]
-    pub tz: Option<String>,
-    /// Currency of the report: each provider's own list in it (default USD).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Exchange rate for models with no list in --currency: `CUR=RATE` (one CUR in
-    /// --currency), repeatable.
-    #[arg(long, value_name = "CUR=RATE")]
-    pub fx: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
 }
 
 // ---------------------------------------------------------------------------
@@ -157,12 +85,18 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     .map_err(|e| crate::common::into_usage(e.into()))?;
     let mut paths = args.paths.clone();
     paths.extend(args.path.iter().cloned());
-    let source = args
-        .source
-        .as_deref()
-        .map(str::parse::<SourceKind>)
-        .transpose()
-        .context("invalid --source")?;
+    // `--breakdown PATH`: a bare `--breakdown` followed by a path.
+    let breakdown_by = match args.breakdown.as_deref() {
+        None => None,
+        Some(b) => match b.parse::<Dimension>() {
+            Ok(d) => Some(d),
+            Err(_) if std::path::Path::new(b).exists() => {
+                paths.push(PathBuf::from(b));
+                Some(Dimension::Model)
+            }
+            Err(e) => crate::common::usage_bail!("--breakdown: {e}"),
+        },
+    };
     if args.logs {
         let roots = llmcost_logs::default_roots();
         if roots.is_empty() {
@@ -172,17 +106,37 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         }
         paths = roots;
     }
+    // With paths, `--source` names their format (and so selects it all); from
+    // the ledger it filters records by source.
+    let (source, sources) = if paths.is_empty() {
+        (None, args.source.clone())
+    } else {
+        match args.source.as_slice() {
+            [] => (None, Vec::new()),
+            [one] => (
+                Some(one.parse::<SourceKind>().context("invalid --source")?),
+                Vec::new(),
+            ),
+            _ => crate::common::usage_bail!(
+                "--source names the format of the PATHs: give it once\nhint: to report several sources, import them and report from the ledger with --source A --source B"
+            ),
+        }
+    };
     let q = ReportQuery {
         period: args.period.into(),
         settings: s,
-        breakdown: args.breakdown,
+        breakdown: breakdown_by.is_some(),
+        breakdown_by: breakdown_by.unwrap_or(Dimension::Model),
+        filters: DimFilters {
+            projects: args.project.clone(),
+            providers: args.provider.clone(),
+            sources,
+            tags: args.tag.clone(),
+            keys: args.key.clone(),
+            devices: args.device.clone(),
+        },
     };
     let report = if paths.is_empty() {
-        if source.is_some() {
-            crate::common::usage_bail!(
-                "--source applies to paths read directly; give the PATHs to read"
-            );
-        }
         let led = crate::ledger::open_ledger_read(args.ledger.as_deref())?;
         llmcost_app::report::run(catalog()?, &q, Input::Ledger(led.as_ref()))?
     } else {
@@ -202,6 +156,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         ReportFormat::Csv => write_csv(out, &report)?,
         ReportFormat::Table => write_table(out, &report)?,
     }
+    if args.verbose {
+        say_how_read(&report.read);
+    }
     report_issues(&report.read_issues, &report.notes);
     crate::common::warn_unpriced(report.unpriced.iter().map(|u| u.model.as_str()));
     // Skipped input or unpriced usage: done, but not everything is counted.
@@ -212,31 +169,37 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     })
 }
 
-#[expect(
-    clippy::print_stderr,
-    reason = "issues with the input go to stderr, data to stdout"
-)]
+/// How the usage was read (`--verbose`), on stderr through the printer.
+fn say_how_read(read: &str) {
+    crate::printer::Printer::current().lines(&format!("report: {read}"));
+}
+
+/// Notes and unreadable lines, on stderr through the printer (`--quiet` drops them).
 fn report_issues(i: &Issues, notes: &[IssueRow]) {
+    let p = crate::printer::Printer::current();
     for n in notes {
-        eprintln!("note: {}:{}: {}", n.path, n.line, n.message);
+        p.note(&format!("{}:{}: {}", n.path, n.line, n.message));
     }
     if i.count == 0 {
         return;
     }
-    eprintln!(
-        "warning: {} line{} could not be read (everything else was counted):",
+    p.warn(&format!(
+        "{} line{} could not be read (everything else was counted):",
         i.count,
         if i.count == 1 { "" } else { "s" }
-    );
+    ));
     for x in &i.first {
         if x.line == 0 {
-            eprintln!("  {}: {}", x.path, x.message);
+            p.lines(&format!("  {}: {}", x.path, x.message));
         } else {
-            eprintln!("  {}:{}: {}", x.path, x.line, x.message);
+            p.lines(&format!("  {}:{}: {}", x.path, x.line, x.message));
         }
     }
     if i.count > i.first.len() as u64 {
-        eprintln!("  ... and {} more", i.count - i.first.len() as u64);
+        p.lines(&format!(
+            "  ... and {} more",
+            i.count - i.first.len() as u64
+        ));
     }
 }
 
@@ -249,9 +212,11 @@ fn csv_cell(s: &str) -> String {
 }
 
 fn write_csv(out: &mut dyn Write, r: &Report) -> Result<()> {
+    // The third column holds the breakdown: models, or the values of `--breakdown BY`.
+    let by = r.breakdown.map_or("model", Dimension::key);
     writeln!(
         out,
-        "period,project,model,input,cache_read,cache_write,cache_write_1h,output,reasoning,total_tokens,records,cost,currency,cost_per_million,unpriced_tokens"
+        "period,project,{by},input,cache_read,cache_write,cache_write_1h,output,reasoning,total_tokens,records,cost,currency,cost_per_million,unpriced_tokens"
     )?;
     let dec = |d: Option<Decimal>| d.map(|x| x.to_string()).unwrap_or_default();
     let line = |out: &mut dyn Write,
@@ -311,6 +276,19 @@ fn write_csv(out: &mut dyn Write, r: &Report) -> Result<()> {
                 m.unpriced_tokens,
             )?;
         }
+        for g in row.groups.values().flatten() {
+            line(
+                out,
+                &row.period,
+                project,
+                &g.name,
+                &g.tokens,
+                g.records,
+                g.cost,
+                g.cost_per_million,
+                g.unpriced_tokens,
+            )?;
+        }
     }
     let t = &r.totals;
     line(
@@ -354,10 +332,16 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
         Period::Monthly => "month",
         Period::Model => "model",
         Period::Session => "session",
+        Period::Project => "project",
+        Period::Provider => "provider",
+        Period::Source => "source",
+        Period::Tag => "tag",
+        Period::Key => "key",
+        Period::Device => "device",
     };
     let show_1h = r.totals.tokens.cache_write_1h > 0;
     let show_reasoning = r.totals.tokens.reasoning > 0;
-    let show_project = r.rows.iter().any(|x| x.project.is_some());
+    let show_project = r.report == Period::Session && r.rows.iter().any(|x| x.project.is_some());
     let show_bar = matches!(r.report, Period::Daily | Period::Weekly | Period::Monthly);
     let cost_head = format!("cost {}", r.currency);
     let mut head: Vec<(&str, Align)> = vec![(first, Align::Left)];
@@ -448,6 +432,20 @@ fn write_table(out: &mut dyn Write, r: &Report) -> Result<()> {
                 m.cost,
                 m.cost_per_million,
                 m.unpriced_tokens,
+                b,
+            );
+            t.row(c);
+        }
+        for g in row.groups.values().flatten() {
+            let b = show_bar.then(String::new);
+            let c = cells(
+                &mut d,
+                format!("  {}", g.name),
+                None,
+                &g.tokens,
+                g.cost,
+                g.cost_per_million,
+                g.unpriced_tokens,
                 b,
             );
             t.row(c);

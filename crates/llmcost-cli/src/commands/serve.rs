@@ -10,33 +10,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use clap::Args;
 use llmcost_web::engine::{Engine, EngineError};
 use llmcost_web::query::Filters;
 use serde_json::Value;
 
 use super::ExitStatus;
-
-/// Where `serve` listens unless told otherwise.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
-
-/// The access token of the dashboard (required off loopback).
-#[derive(Debug, Clone, Args)]
-pub struct TokenArgs {
-    /// Access token: required when listening on anything but loopback. Open the
-    /// dashboard once with `?token=TOKEN` (a cookie keeps it), or send
-    /// `Authorization: Bearer TOKEN`.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "LLMCOST_DASHBOARD_TOKEN",
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
-    /// Read the access token from this file (its first line).
-    #[arg(long, value_name = "FILE", conflicts_with = "token")]
-    pub token_file: Option<PathBuf>,
-}
+use crate::args::{ServeArgs, TokenArgs};
 
 impl TokenArgs {
     /// The token, from `--token` or `--token-file`.
@@ -55,36 +34,6 @@ impl TokenArgs {
         }
         Ok(self.token.clone())
     }
-}
-
-/// `--dashboard` and its token, for `llmcost proxy`.
-#[derive(Debug, Clone, Args)]
-pub struct DashboardArgs {
-    /// Also serve the web dashboard on the proxy's port (/, /live, /prices, /reconcile,
-    /// /api/...); every other path is proxied as usual.
-    #[arg(long)]
-    pub dashboard: bool,
-    #[command(flatten)]
-    pub token: TokenArgs,
-}
-
-/// Web dashboard: spend by day, model, project, tag, key and device; live proxy
-/// calls and budgets; price histories; reconcile. Read-only.
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Ledger: a SQLite file, `sqlite:PATH` or a `postgres://` URL (default:
-    /// $LLMCOST_LEDGER, else the data directory).
-    #[arg(long, value_name = "URL")]
-    pub ledger: Option<String>,
-    /// Address to listen on. Anything but loopback needs --token or --token-file.
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_LISTEN)]
-    pub listen: String,
-    /// A bill (CSV or JSON, as `reconcile --billed` reads) that /reconcile may compare
-    /// with, chosen there by its file name. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub bill: Vec<PathBuf>,
-    #[command(flatten)]
-    pub token: TokenArgs,
 }
 
 /// Runs this binary's commands for the dashboard.

@@ -10,6 +10,10 @@
     clippy::expect_used,
     reason = "test helpers fail loudly"
 )]
+#![expect(
+    clippy::print_stderr,
+    reason = "the browser tests report paint timings and screenshots on stderr"
+)]
 
 mod cdp;
 

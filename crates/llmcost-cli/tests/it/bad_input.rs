@@ -558,11 +558,17 @@ cases! {
         files: &[("s.jsonl", SEED)],
         code: 2, says: &["not both", "hint: `llmcost import"],
     }
-    report_source_without_paths {
+    // From the ledger, --source filters records by source (issue 13): the seed is `jsonl`.
+    report_source_filters_the_ledger {
         args: &["report", "daily", "--source", "claude", "--ledger", "{d}/ledger.db"],
         seed: true,
-        code: 2, says: &["--source applies to paths read directly"],
+        code: 0, prints: &["(no usage in this period)"],
         ledger: Ledger::Unchanged,
+    }
+    report_two_sources_with_paths {
+        args: &["report", "daily", "{d}/s.jsonl", "--source", "jsonl", "--source", "csv"],
+        files: &[("s.jsonl", SEED)],
+        code: 2, says: &["--source names the format of the PATHs: give it once"],
     }
     report_claude_bad_line {
         args: &["report", "daily", "{d}/projects/p/s.jsonl", "--format", "json"],

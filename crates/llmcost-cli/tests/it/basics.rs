@@ -325,3 +325,29 @@ fn short_and_long_help_are_the_same() {
     }
     assert!(llmcost(&["--help"]).stdout.contains("config.toml"));
 }
+
+#[test]
+fn quiet_silences_report_and_import_warnings_not_their_exit_code() {
+    let d = tmp();
+    let g = d.path().join("g.jsonl");
+    std::fs::write(&g, b"\x00\x01\x02\xff\xfe\"usage\":\n").expect("write");
+    let g = g.to_str().expect("utf-8");
+    let loud = llmcost(&["report", "daily", g, "--source", "jsonl"]);
+    assert_eq!(loud.code, 1);
+    assert!(loud.stderr.contains("could not be read"), "{}", loud.stderr);
+    let quiet = llmcost(&["report", "daily", g, "--source", "jsonl", "-q"]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (1, ""));
+    assert_eq!(quiet.stdout, loud.stdout);
+    // A fresh ledger each time: a file read once is not read again.
+    for (i, q) in ["-q", "--quiet", ""].into_iter().enumerate() {
+        let ledger = d.path().join(format!("l{i}.db"));
+        let ledger = ledger.to_str().expect("utf-8");
+        let mut args = vec!["import", g, "--source", "jsonl", "--ledger", ledger];
+        if !q.is_empty() {
+            args.insert(0, q);
+        }
+        let r = llmcost(&args);
+        assert_eq!(r.code, 1, "{q}: {}", r.stderr);
+        assert_eq!(r.stderr.is_empty(), !q.is_empty(), "{q}: {}", r.stderr);
+    }
+}

@@ -46,7 +46,12 @@ impl Setup {
         llmcost(&args)
     }
     fn import_json(&self) -> serde_json::Value {
-        let r = self.import(&["--format", "json"]);
+        self.import_json_with(&[])
+    }
+    fn import_json_with(&self, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["--format", "json"];
+        args.extend_from_slice(extra);
+        let r = self.import(&args);
         serde_json::from_str(&r.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", r.stdout, r.stderr))
     }
@@ -347,4 +352,59 @@ fn regex_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[test]
+fn two_machines_importing_copies_of_one_log_store_each_record_once() {
+    let s = Setup::new();
+    let first = s.import_json_with(&["--device", "laptop-a"]);
+    assert_eq!(first["records_new"], 4);
+    // Machine b has its own copy of the log (another path): nothing is new.
+    let copy = s.dir.path().join("machine-b/responses.jsonl");
+    std::fs::create_dir_all(copy.parent().expect("dir")).expect("mkdir");
+    std::fs::copy(s.logs(), &copy).expect("copy");
+    let ledger = s.ledger();
+    let r = llmcost(&[
+        "import",
+        copy.to_str().expect("utf-8"),
+        "--source",
+        "jsonl",
+        "--ledger",
+        ledger.to_str().expect("utf-8"),
+        "--device",
+        "laptop-b",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(
+        (v["records_new"].clone(), v["duplicates"].clone()),
+        (0.into(), 4.into())
+    );
+    let l = SqliteLedger::open(s.ledger()).expect("open");
+    assert_eq!(l.count().expect("count"), 4);
+    let mut devices = Vec::new();
+    l.for_each(&Filter::default(), &mut |r| {
+        devices.push(r.device);
+        Ok(())
+    })
+    .expect("read");
+    assert_eq!(
+        devices,
+        vec![Some("laptop-a".to_string()); 4],
+        "the first import's device stays"
+    );
+}
+
+#[test]
+fn an_import_names_this_host_by_default() {
+    let s = Setup::new();
+    s.import_json();
+    let host = llmcost_app::device::import_device(None);
+    let l = SqliteLedger::open(s.ledger()).expect("open");
+    l.for_each(&Filter::default(), &mut |r| {
+        assert_eq!(r.device.as_deref(), Some(host.as_str()));
+        Ok(())
+    })
+    .expect("read");
 }

@@ -16,12 +16,15 @@ mod basics; // the CLI basics: --quiet, --color, --ascii, --wide, the config fil
 mod breadth; // the breadth layer, `prices update` default sources, `prices status`, offline use
 mod calendar; // answers priced after a holiday calendar ends say so
 mod clock; // answers that follow the clock: spread forecasts, weekly averages, regimes
+mod dimensions; // issue 13: report by project/provider/source/tag/key/device, filters, --breakdown BY
 mod engines; // `--format json` of the pricing commands = the llmcost_app::quote engines' answers
 mod errors; // bad input: clear messages, non-zero exits, no panics
 mod identity; // issue 11: record identity, bad lines, read-only reports, migration
 mod import; // `import` and `reprice` through a temporary ledger
 mod ledger_admin; // `ledger init|copy|prune` on SQLite files
 mod peer; // issue 10: real recorded bodies priced like the peer database, differences explained
+#[cfg(feature = "cluster-tests")]
+mod pg; // `--ledger postgres://`: the same answers as a SQLite file (a throwaway cluster)
 mod prices_layers; // user and imported catalogs: precedence, provenance, import/which/update/diff
 mod proxy; // `proxy` end to end: metering, a budget, SIGTERM flush, `report` on its records
 mod report; // `report` and `reconcile` from log paths and a ledger

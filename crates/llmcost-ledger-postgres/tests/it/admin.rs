@@ -228,10 +228,31 @@ fn prune_drops_whole_months_and_deletes_the_rest_in_batches_on_postgres() {
             .expect("keys")
             .get(0);
         assert_eq!(keys, 5, "the identities of removed records go too");
+        let rolled: i64 = client
+            .query_one("SELECT coalesce(sum(records), 0)::bigint FROM rollups", &[])
+            .expect("rollups")
+            .get(0);
+        assert_eq!(rolled, 5, "the rollups of the pruned hours go too");
     }
     // A record for a pruned month makes its partition again.
     let again = l.insert(&all_records[..1]).expect("insert again");
     assert_eq!(again.inserted, 1);
+    // A date inside an hour: that hour's rollup is rebuilt from what is left.
+    // Before 2025-03-22T12:30Z: the January record again and late:20, 21, 22 (at 12:00).
+    let mid = l
+        .prune(ts("2025-03-22T12:30:00Z"), true)
+        .expect("prune")
+        .expect("supported");
+    assert_eq!(mid.records, 4);
+    assert_eq!(l.count().expect("count"), 2);
+    {
+        let mut client = l.client().expect("client");
+        let rolled: i64 = client
+            .query_one("SELECT coalesce(sum(records), 0)::bigint FROM rollups", &[])
+            .expect("rollups")
+            .get(0);
+        assert_eq!(rolled, 2);
+    }
     // Nothing before the date: a prune is a no-op.
     let none = l
         .prune(ts("2024-01-01T00:00:00Z"), true)
@@ -255,4 +276,19 @@ fn prune_deletes_in_bounded_batches_on_sqlite() {
     assert_eq!(done.records, 30);
     // What is left reads back whole (its details blocks are kept).
     assert_eq!(all(&l, &Filter::default()), all_records[30..].to_vec());
+    let rolled = |l: &SqliteLedger| -> i64 {
+        l.connection()
+            .query_row("SELECT coalesce(sum(records), 0) FROM rollups", [], |r| {
+                r.get(0)
+            })
+            .expect("rollups")
+    };
+    assert_eq!(rolled(&l), 5, "the rollups of the pruned hours go too");
+    // Inside an hour: late:20 and late:21 (12:00) go, the 12:00 hour of the 21st is rebuilt.
+    let mid = l
+        .prune(ts("2025-03-21T12:30:00Z"), true)
+        .expect("prune")
+        .expect("supported");
+    assert_eq!(mid.records, 2);
+    assert_eq!(rolled(&l), 3);
 }

@@ -172,6 +172,10 @@ fn one_decimal(client: &mut postgres::Client, sql: &str) -> Decimal {
 }
 
 #[test]
+#[expect(
+    clippy::print_stderr,
+    reason = "the test reports the overspend it measured"
+)]
 fn three_proxies_hold_one_budget_across_the_fleet_and_restarts() {
     let c = cluster();
     let db = c.url(&c.create_db());
@@ -270,6 +274,10 @@ fn three_proxies_hold_one_budget_across_the_fleet_and_restarts() {
 }
 
 #[test]
+#[expect(
+    clippy::print_stderr,
+    reason = "the test reports what it served during the outage"
+)]
 fn an_outage_spills_and_replays_without_losing_or_doubling_a_record() {
     let c = Cluster::start_with("", |_| {});
     let db = c.url(&c.create_db());

@@ -100,6 +100,16 @@ fn a_version_1_ledger_gets_devices_and_its_rollups() {
 }
 
 #[test]
+fn a_reader_sees_what_the_writer_stored() {
+    let c = cluster();
+    let mut l = c.ledger();
+    let reader = l.reader().expect("a second handle");
+    l.insert(&[record("r:1", "2025-06-01T00:00:00Z", "m", 1, 1)])
+        .expect("insert");
+    assert_eq!(reader.count().expect("count"), 1);
+}
+
+#[test]
 fn concurrent_writers_never_duplicate() {
     let c = cluster();
     let url = c.url(&c.create_db());
@@ -165,6 +175,7 @@ fn money_is_numeric_and_exact_to_28_digits() {
 }
 
 #[test]
+#[expect(clippy::print_stderr, reason = "the test reports the COPY timing")]
 fn copy_imports_100k_records_once() {
     const N: u64 = 100_000;
     let c = cluster();

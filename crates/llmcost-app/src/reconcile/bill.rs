@@ -3,9 +3,46 @@
 //! Pure (no I/O) and self-contained (external crates only), so the fuzz
 //! target `bill` compiles this file as it is.
 
-use anyhow::{Result, anyhow, bail};
+use llmcost_core::civil::epoch_day;
 use llmcost_core::{Currency, Decimal};
+use llmcost_logs::csv_fields;
 use serde_json::Value;
+
+/// A bill that cannot be read: where (file, line or item) and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillError(String);
+
+impl std::fmt::Display for BillError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BillError {}
+
+impl BillError {
+    /// A bill error with this message.
+    pub fn new(message: impl Into<String>) -> BillError {
+        BillError(message.into())
+    }
+}
+
+/// Result with [`BillError`].
+type Result<T, E = BillError> = std::result::Result<T, E>;
+
+/// A [`BillError`] from a format string (like `anyhow::anyhow!`).
+macro_rules! anyhow {
+    ($($t:tt)*) => {
+        BillError(format!($($t)*))
+    };
+}
+
+/// Returns a [`BillError`] (like `anyhow::bail!`).
+macro_rules! bail {
+    ($($t:tt)*) => {
+        return Err(anyhow!($($t)*))
+    };
+}
 
 /// First day a bill may name (1970-01-01), as days since the epoch.
 pub const FIRST_DAY: i64 = 0;
@@ -17,8 +54,11 @@ pub const END_DAY: i64 = 84_006;
 pub struct BillLine {
     /// Days since the epoch, in [`FIRST_DAY`, `END_DAY`).
     pub day: i64,
+    /// The model billed (`None`: the whole day).
     pub model: Option<String>,
+    /// The amount billed.
     pub amount: Decimal,
+    /// Its currency, when the bill says.
     pub currency: Option<Currency>,
 }
 
@@ -27,9 +67,7 @@ fn day_of_text(s: &str) -> Option<i64> {
     let t = s.trim();
     let head = t.get(..10).unwrap_or(t);
     let d: jiff::civil::Date = head.parse().ok()?;
-    let epoch = jiff::civil::date(1970, 1, 1);
-    let day = d.duration_since(epoch).as_secs().div_euclid(86_400);
-    in_range(day)
+    in_range(epoch_day(d))
 }
 
 fn in_range(day: i64) -> Option<i64> {
@@ -87,7 +125,7 @@ fn csv(text: &str) -> Result<Vec<BillLine>> {
             "1: empty file\nhint: a CSV bill needs a header such as `date,model,amount,currency`"
         )
     })?;
-    let names: Vec<String> = split(head)
+    let names: Vec<String> = csv_fields(head)
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
@@ -102,7 +140,7 @@ fn csv(text: &str) -> Result<Vec<BillLine>> {
     let currency = col(&["currency"]);
     let mut out = Vec::new();
     for (i, r) in rows {
-        let f = split(r);
+        let f = csv_fields(r);
         let line = i + 1;
         if f.len() < names.len() {
             bail!(
@@ -142,27 +180,6 @@ fn csv(text: &str) -> Result<Vec<BillLine>> {
         });
     }
     Ok(out)
-}
-
-fn split(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut q = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (q, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            (true, '"') => q = false,
-            (false, '"') if cur.is_empty() => q = true,
-            (false, ',') => out.push(std::mem::take(&mut cur)),
-            (_, c) => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
 }
 
 fn json(v: &Value) -> Result<Vec<BillLine>> {
