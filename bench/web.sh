@@ -4,15 +4,19 @@
 # process's resident memory (VmHWM after the runs), and a live event's delay (the browser
 # test's call through `proxy --dashboard`).
 #
-# usage: bash bench/web.sh [LEDGER]
+# usage: bash bench/web.sh [LEDGER]        (LLMCOST_BIN=path: use that release binary)
 # LEDGER: an existing 1M-record ledger; else one is imported from the anchors' claude-1m tree
 # (${LLMCOST_ANCHORS_HOME:-~/.cache/llmcost-anchors}/data/claude-1m) under
 # ${LLMCOST_BENCH_WORK:-~/.cache/llmcost-bench}/web/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-cargo build --release -q -p llmcost-cli
-BIN="$CARGO_TARGET_DIR/release/llmcost"
+if [ -n "${LLMCOST_BIN:-}" ]; then
+  BIN=$LLMCOST_BIN      # a release binary built already
+else
+  cargo build --release -q -p llmcost-cli
+  BIN="$CARGO_TARGET_DIR/release/llmcost"
+fi
 WORK=${LLMCOST_BENCH_WORK:-$HOME/.cache/llmcost-bench}/web
 mkdir -p "$WORK"
 LEDGER=${1:-$WORK/ledger-1m.db}

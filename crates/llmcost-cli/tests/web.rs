@@ -583,3 +583,41 @@ fn proxy_dashboard_serves_pages_and_budgets_on_the_proxy_port() {
     );
     assert_eq!(a.status, 502, "{}", a.body);
 }
+
+#[test]
+fn answers_follow_the_ledger_as_it_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = ledger(dir.path());
+    let (_s, addr) = serve(&["--ledger", &l]);
+    let total = |addr: &str| {
+        let a = get(addr, "/api/report/model");
+        let v: Value = serde_json::from_str(&a.body).unwrap();
+        v["totals"]["cost"].as_str().unwrap().to_string()
+    };
+    let before = total(&addr);
+    assert_eq!(before, total(&addr), "asked twice, one answer (kept)");
+    // One more day: 1,000,000 input tokens of gpt-4o-2024-08-06 at 2.5/1M = 2.5 USD.
+    let more = dir.path().join("more.csv");
+    std::fs::write(
+        &more,
+        "date,model,input,output\n2025-06-10,gpt-4o-2024-08-06,1000000,0\n",
+    )
+    .unwrap();
+    let st = Command::new(BIN)
+        .args(["import", more.to_str().unwrap(), "--ledger", &l])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+    let after = total(&addr);
+    let cli = cli_json(&["report", "model", "--format", "json", "--ledger", &l]);
+    assert_eq!(after, cli["totals"]["cost"].as_str().unwrap());
+    let (b, a): (rust_decimal::Decimal, rust_decimal::Decimal) =
+        (before.parse().unwrap(), after.parse().unwrap());
+    assert_eq!(
+        a - b,
+        rust_decimal::Decimal::new(25, 1),
+        "{before} -> {after}"
+    );
+}

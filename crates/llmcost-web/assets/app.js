@@ -81,7 +81,7 @@
       var tr = document.createElement("tr");
       tr.className = "fresh call";
       tr.setAttribute("data-key", c.id);
-      cell(tr, c.at);
+      cell(tr, c.at.replace("T", " ").slice(0, 19));
       cell(tr, c.model);
       cell(tr, c.upstream || "");
       cell(tr, String(c.tokens), true);

@@ -99,6 +99,8 @@ struct Inner {
     opts: Options,
     /// The latest calls through the proxy, newest last (for `/live` without JS).
     recent: Mutex<VecDeque<CallEvent>>,
+    /// True once the server shuts down: live streams end.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// Calls kept for the server-rendered live feed.
@@ -112,6 +114,7 @@ impl WebState {
         let state = WebState(Arc::new(Inner {
             opts,
             recent: Mutex::new(VecDeque::with_capacity(RECENT)),
+            closing: tokio::sync::watch::Sender::new(false),
         }));
         if let Some(mut rx) = rx {
             let weak = Arc::downgrade(&state.0);
@@ -136,6 +139,16 @@ impl WebState {
                 });
         }
         state
+    }
+
+    /// Ends the live streams (they never end otherwise), so a graceful
+    /// shutdown does not wait for open `/live` pages.
+    pub fn close(&self) {
+        self.0.closing.send_replace(true);
+    }
+
+    fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.0.closing.subscribe()
     }
 
     /// The options.
@@ -217,8 +230,12 @@ pub async fn serve(
     state: WebState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let s = state.clone();
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            s.close();
+        })
         .await
 }
 

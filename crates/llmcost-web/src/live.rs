@@ -94,7 +94,7 @@ fn row(r: &UsageRecord) -> String {
     format!(
         "<tr class=\"call\" data-key=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}{}</td><td>{}</td></tr>",
         esc(v.id),
-        esc(&v.at),
+        r.at.strftime("%Y-%m-%d %H:%M:%S"),
         esc(v.model),
         esc(v.upstream.unwrap_or("")),
         v.tokens,
@@ -284,16 +284,21 @@ pub async fn events(State(state): State<WebState>) -> Response {
             .into_response();
     };
     let rx = p.subscribe_calls();
-    Sse::new(call_stream(rx))
+    Sse::new(call_stream(rx, state.closing()))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
 
 fn call_stream(
     rx: tokio::sync::broadcast::Receiver<llmcost_proxy::CallEvent>,
+    closing: tokio::sync::watch::Receiver<bool>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold(rx, |mut rx| async move {
-        let ev = match rx.recv().await {
+    stream::unfold((rx, closing), |(mut rx, mut closing)| async move {
+        let got = tokio::select! {
+            r = rx.recv() => r,
+            _ = closing.wait_for(|c| *c) => return None,
+        };
+        let ev = match got {
             Ok(r) => {
                 let data = serde_json::to_string(&CallView::of(&r)).unwrap_or_default();
                 Event::default().event("call").data(data)
@@ -303,7 +308,7 @@ fn call_stream(
                 .data(format!("{{\"skipped\":{n}}}")),
             Err(RecvError::Closed) => return None,
         };
-        Some((Ok(ev), rx))
+        Some((Ok(ev), (rx, closing)))
     })
 }
 

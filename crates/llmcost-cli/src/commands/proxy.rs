@@ -130,30 +130,30 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         "llmcost proxy listening on http://{local}"
     );
     let state = proxy.state();
-    let extra = match dashboard_token {
-        Some(token) => {
-            // As given (a URL keeps its password); none: the commands' default.
-            let ledger = args.ledger.path.as_ref().map(|l| l.display().to_string());
-            Some(llmcost_proxy::ExtraRoutes {
-                router: llmcost_web::router(super::serve::web_state(
-                    ledger,
-                    Vec::new(),
-                    token,
-                    Some(state.clone()),
-                )?),
-                claims: llmcost_web::claims,
-            })
-        }
+    let web = match dashboard_token {
+        // As given (a URL keeps its password); none: the commands' default.
+        Some(token) => Some(super::serve::web_state(
+            args.ledger.path.as_ref().map(|l| l.display().to_string()),
+            Vec::new(),
+            token,
+            Some(state.clone()),
+        )?),
         None => None,
     };
-    let report = llmcost_proxy::serve_threads_with(
-        listener,
-        state.clone(),
-        threads,
-        shutdown_signal(),
-        extra,
-    )
-    .context("the proxy stopped with an error");
+    let extra = web.as_ref().map(|w| llmcost_proxy::ExtraRoutes {
+        router: llmcost_web::router(w.clone()),
+        claims: llmcost_web::claims,
+    });
+    // Open /live pages must not hold the shutdown: their streams end first.
+    let shutdown = async move {
+        shutdown_signal().await;
+        if let Some(w) = web {
+            w.close();
+        }
+    };
+    let report =
+        llmcost_proxy::serve_threads_with(listener, state.clone(), threads, shutdown, extra)
+            .context("the proxy stopped with an error");
     drop(bulk);
     let report = report?;
     let dropped = state.dropped();

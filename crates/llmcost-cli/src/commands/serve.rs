@@ -44,6 +44,72 @@ pub struct CliEngine {
     pub ledger: Option<String>,
     /// Bill files `/reconcile` may use, by file name.
     pub bills: Vec<PathBuf>,
+    /// The SQLite file behind the ledger questions, when it is one: answers
+    /// are kept while it (and its write-ahead log) is unchanged.
+    pub file: Option<PathBuf>,
+    /// Answers to ledger questions, with the file state they were read at.
+    pub cache: std::sync::Mutex<Answers>,
+}
+
+/// Answers kept by [`CliEngine`], valid for one state of the ledger file.
+#[derive(Debug, Default)]
+pub struct Answers {
+    state: Option<FileState>,
+    answers: std::collections::HashMap<Vec<String>, Value>,
+}
+
+/// Length and modification time of the ledger file and its `-wal`: any
+/// write changes one of them.
+type FileState = [(u64, Option<std::time::SystemTime>); 2];
+
+/// Answers kept at most (a view asks up to four).
+const KEPT: usize = 64;
+
+fn file_state(p: &std::path::Path) -> Option<FileState> {
+    let one = |p: &std::path::Path| {
+        std::fs::metadata(p).map_or((0, None), |m| (m.len(), m.modified().ok()))
+    };
+    let mut wal = p.as_os_str().to_owned();
+    wal.push("-wal");
+    let s = [one(p), one(std::path::Path::new(&wal))];
+    s[0].1.is_some().then_some(s)
+}
+
+impl CliEngine {
+    /// `run_json(argv)`, from the kept answers while the ledger file is unchanged.
+    fn ledger_json(&self, argv: Vec<String>) -> Result<Value, EngineError> {
+        let Some(state) = self.file.as_deref().and_then(file_state) else {
+            return run_json(argv);
+        };
+        {
+            let mut c = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if c.state != Some(state) {
+                c.state = Some(state);
+                c.answers.clear();
+            }
+            if let Some(v) = c.answers.get(&argv) {
+                return Ok(v.clone());
+            }
+        }
+        let v = run_json(argv.clone())?;
+        // Kept only if the file did not change while it was read.
+        if file_state(self.file.as_deref().unwrap_or(std::path::Path::new(""))) == Some(state) {
+            let mut c = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if c.state == Some(state) {
+                if c.answers.len() >= KEPT {
+                    c.answers.clear();
+                }
+                c.answers.insert(argv, v.clone());
+            }
+        }
+        Ok(v)
+    }
 }
 
 /// Runs `argv` (without the program name) in-process and parses its JSON.
@@ -195,7 +261,7 @@ impl Engine for CliEngine {
             Some("model") => argv.push("--breakdown".into()),
             Some(g) => flag(&mut argv, "breakdown", g),
         }
-        run_json(argv)
+        self.ledger_json(argv)
     }
 
     fn reconcile(&self, f: &Filters, billed: &str) -> Result<Value, EngineError> {
@@ -219,7 +285,7 @@ impl Engine for CliEngine {
         ];
         argv.extend(self.ledger.iter().map(|l| format!("--ledger={l}")));
         filters(&mut argv, f, false);
-        run_json(argv)
+        self.ledger_json(argv)
     }
 
     fn prices(&self, q: &[(String, String)]) -> Result<Value, EngineError> {
@@ -286,8 +352,15 @@ pub fn web_state(
     token: Option<String>,
     proxy: Option<llmcost_proxy::ProxyState>,
 ) -> Result<llmcost_web::WebState> {
+    let at = crate::ledger::location(ledger.as_deref().map(std::path::Path::new))?;
+    let file = at.path().map(std::path::Path::to_path_buf);
     Ok(llmcost_web::WebState::new(llmcost_web::Options {
-        engine: Arc::new(CliEngine { ledger, bills }),
+        engine: Arc::new(CliEngine {
+            ledger,
+            bills,
+            file,
+            cache: std::sync::Mutex::default(),
+        }),
         token,
         catalog: super::catalog()?,
         proxy,

@@ -473,8 +473,9 @@ fn measure_overview() {
     for _ in 0..5 {
         b.navigate("about:blank").unwrap();
         b.navigate(&url).unwrap();
+        // The paint entry is reported a moment after the load event.
         let v = b
-            .eval("[(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime, performance.getEntriesByType('navigation')[0].responseStart - performance.getEntriesByType('navigation')[0].requestStart]")
+            .eval("new Promise(r => { const f = () => { const e = performance.getEntriesByName('first-contentful-paint')[0]; const n = performance.getEntriesByType('navigation')[0]; if (e) r([e.startTime, n.responseStart - n.requestStart]); else setTimeout(f, 10); }; f(); })")
             .unwrap();
         fcp.push(v[0].as_f64().unwrap());
         ttfb.push(v[1].as_f64().unwrap());
