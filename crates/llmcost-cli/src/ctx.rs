@@ -32,27 +32,3 @@ impl Ctx {
         self.layers.current()
     }
 }
-
-static RUN: std::sync::OnceLock<&'static Ctx> = std::sync::OnceLock::new();
-
-/// Makes `ctx` reachable from the commands that do not take a `Ctx` yet (report,
-/// reconcile, import, reprice, proxy and `cost --usage`; the first call wins).
-pub fn install(ctx: &'static Ctx) {
-    let _ = RUN.set(ctx);
-}
-
-/// The context of the run (see [`install`]); without one (unit tests), a context of
-/// the default options.
-pub fn current() -> &'static Ctx {
-    RUN.get_or_init(|| {
-        Box::leak(Box::new(Ctx::new(
-            CatalogOpts::default(),
-            Printer::current(),
-        )))
-    })
-}
-
-/// The catalog of the run, for the commands that take no `Ctx` yet.
-pub fn run_catalog() -> Result<&'static Catalog> {
-    current().catalog()
-}

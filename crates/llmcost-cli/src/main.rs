@@ -19,7 +19,7 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::args::{Cli, Command};
 use crate::commands::ExitStatus;
 
-fn run(cli: &Cli, ctx: &ctx::Ctx, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+fn run(cli: &Cli, ctx: &'static ctx::Ctx, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match &cli.command {
         Command::Cost(a) => commands::cost::run(a, ctx, out),
         Command::Estimate(a) => commands::estimate::run(a, ctx, out),
@@ -27,12 +27,12 @@ fn run(cli: &Cli, ctx: &ctx::Ctx, out: &mut dyn Write) -> anyhow::Result<ExitSta
         Command::Compare(a) => commands::compare::run(a, ctx, out),
         Command::Forecast(a) => commands::forecast::run(a, ctx, out),
         Command::Prices(a) => commands::prices::run(a, ctx, out),
-        Command::Import(a) => commands::import::run(a, out),
-        Command::Reprice(a) => commands::reprice::run(a, out),
-        Command::Report(a) => commands::report::run(a, out),
-        Command::Reconcile(a) => commands::reconcile::run(a, out),
-        Command::Proxy(a) => commands::proxy::run(a, out),
-        Command::Serve(a) => commands::serve::run(a, out),
+        Command::Import(a) => commands::import::run(a, ctx, out),
+        Command::Reprice(a) => commands::reprice::run(a, ctx, out),
+        Command::Report(a) => commands::report::run(a, ctx, out),
+        Command::Reconcile(a) => commands::reconcile::run(a, ctx, out),
+        Command::Proxy(a) => commands::proxy::run(a, ctx, out),
+        Command::Serve(a) => commands::serve::run(a, ctx, out),
         Command::Ledger(a) => commands::ledger_admin::run(a, out),
         Command::Completions(a) => commands::shell::completions(a.shell, out),
         Command::Man => commands::shell::man(out),
@@ -157,7 +157,6 @@ fn main() -> ExitCode {
     }
     // Settings resolved once; the context lives for the whole run.
     let ctx: &'static ctx::Ctx = Box::leak(Box::new(ctx::Ctx::new(cli.layers.clone(), printer)));
-    ctx::install(ctx);
     let mut out = std::io::BufWriter::new(printer.stdout());
     let result = run(&cli, ctx, &mut out).and_then(|s| {
         out.flush()?;

@@ -8,7 +8,7 @@ use llmcost_app::quote::{self, clock};
 use llmcost_catalog::Catalog;
 use llmcost_core::{ServiceTier, Usage};
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{CostArgs, Format};
 use crate::common::{PriceSettings, Priced};
 use crate::ctx::Ctx;
@@ -20,7 +20,7 @@ pub fn run(args: &CostArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus
     let s = PriceSettings::resolve(&args.price)?;
     let tier = tier_of(args.batch, args.service_tier.as_deref())?;
     if let Some(path) = &args.usage {
-        return super::usage_file::run(args, path, &s, tier, out);
+        return super::usage_file::run(args, ctx, path, &s, tier, out);
     }
     let Some(model) = args.model.as_deref() else {
         crate::common::usage_bail!(
@@ -57,22 +57,8 @@ pub fn run(args: &CostArgs, ctx: &Ctx, out: &mut dyn Write) -> Result<ExitStatus
     Ok(ExitStatus::Success)
 }
 
-/// Prints one priced usage as a table or JSON.
-pub fn render(
-    out: &mut dyn Write,
-    format: Format,
-    model: &str,
-    usage: &Usage,
-    at: llmcost_core::Timestamp,
-    p: &Priced,
-    shape: Option<String>,
-) -> Result<()> {
-    let cat = catalog()?;
-    let j = CostJson::new(cat, model, usage, at, p, shape);
-    write_answer(out, cat, format, &j, p)
-}
-
-fn write_answer(
+/// Prints one priced usage (its JSON answer `j`) as a table or JSON.
+pub fn write_answer(
     out: &mut dyn Write,
     cat: &Catalog,
     format: Format,

@@ -27,6 +27,7 @@
 //! `failed_files[]` (`path`,
 //! `error`: files and folders not read).
 
+use crate::ctx::Ctx;
 use std::io::Write;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -38,14 +39,14 @@ use llmcost_app::ledger::{Location, OpenMode};
 use llmcost_core::Currency;
 use llmcost_logs::SourceKind;
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{Format, ImportArgs};
 use crate::output::int;
 
 pub use llmcost_app::UnknownCurrency;
 pub use llmcost_app::import::check_currency;
 
-pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &ImportArgs, ctx: &'static Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let kind = args
         .source
         .as_deref()
@@ -53,14 +54,14 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .transpose()
         .context("invalid --source")?;
     let currency = Currency::new(&args.currency).context("invalid --currency")?;
-    check_currency(catalog()?, currency)?;
+    check_currency(ctx.catalog()?, currency)?;
     let found = llmcost_logs::find(&args.paths, kind).context("cannot find the files to import")?;
     let files = found.files;
     // A ledger this import creates is removed again if the import fails
     // before storing anything: no empty ledger is left behind.
     let at = crate::ledger::location(args.ledger.path.as_deref())?;
     let created = !at.exists();
-    let result = import_into(args, &at, &files, currency);
+    let result = import_into(args, ctx, &at, &files, currency);
     if created && result.is_err() {
         llmcost_app::ledger::remove_if_empty(&at);
     }
@@ -76,6 +77,7 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
 
 fn import_into(
     args: &ImportArgs,
+    ctx: &Ctx,
     at: &Location,
     files: &[(PathBuf, SourceKind)],
     currency: Currency,
@@ -89,13 +91,13 @@ fn import_into(
         });
     }
     // `import -q` and the global `-q` both make the printer quiet (see main).
-    let show_bar = crate::printer::Printer::current().shows_progress();
+    let show_bar = ctx.printer.shows_progress();
     let mut bar = Bar {
         show: show_bar,
         bar: ProgressBar::hidden(),
     };
     Ok(llmcost_app::import::import(
-        catalog()?,
+        ctx.catalog()?,
         ledger.as_mut(),
         files,
         currency,

@@ -20,14 +20,6 @@ pub mod serve;
 pub mod shell;
 pub mod usage_file;
 
-use anyhow::Result;
-use llmcost_catalog::Catalog;
-
-/// The catalog of this run, for the commands that do not take a [`crate::ctx::Ctx`] yet.
-pub fn catalog() -> Result<&'static Catalog> {
-    crate::ctx::run_catalog()
-}
-
 /// What a command reports back to `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {

@@ -2,6 +2,7 @@
 //! `import`. The library (`llmcost-proxy`) does the work; this file parses the
 //! config, opens the ledger, binds, and runs until SIGINT or SIGTERM.
 
+use crate::ctx::Ctx;
 use std::io::Write;
 
 use anyhow::{Context, Result};
@@ -14,7 +15,7 @@ use crate::args::ProxyArgs;
 /// Where the proxy listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 
-pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &ProxyArgs, ctx: &'static Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     if args.print_config_example {
         out.write_all(llmcost_proxy::EXAMPLE_CONFIG.as_bytes())?;
         return Ok(ExitStatus::Success);
@@ -71,7 +72,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .budget_fail
         .parse()
         .map_err(|e: String| crate::common::usage_err!("{e}"))?;
-    let catalog = super::catalog()?;
+    let catalog = ctx.catalog()?;
     llmcost_proxy::check_budget_currencies(&settings, catalog).with_context(where_)?;
     let listen = args
         .listen
@@ -133,6 +134,7 @@ pub fn run(args: &ProxyArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let web = match dashboard_token {
         // As given (a URL keeps its password); none: the commands' default.
         Some(token) => Some(super::serve::web_state(
+            ctx,
             args.ledger.path.as_ref().map(|l| l.display().to_string()),
             Vec::new(),
             token,

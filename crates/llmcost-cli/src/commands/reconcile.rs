@@ -44,6 +44,7 @@
 //! `billed`, `difference`, `difference_percent`), `unpriced[]` (`model`,
 //! `records`, `total_tokens`, `reason`).
 
+use crate::ctx::Ctx;
 use std::io::Write;
 
 use anyhow::{Context, Result};
@@ -51,11 +52,11 @@ use llmcost_app::reconcile::{ReconcileReport, Tolerance, bill_currency, read_bil
 use llmcost_app::report::{Input, ReportSettings};
 use llmcost_core::round_for_display;
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{Format, ReconcileArgs};
 use crate::output::{Align, Display, Table, int, write_json};
 
-pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &ReconcileArgs, ctx: &'static Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let tolerance = Tolerance::parse(args.tolerance.as_deref())?;
     let bill = read_bill(&args.billed)?;
     let currency = match &args.money.currency {
@@ -86,7 +87,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     let report = if args.paths.is_empty() {
         let led = crate::ledger::open_ledger_read(args.ledger.path.as_deref())?;
         llmcost_app::reconcile::run(
-            catalog()?,
+            ctx.catalog()?,
             &s,
             &bill,
             tolerance,
@@ -97,7 +98,7 @@ pub fn run(args: &ReconcileArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             paths: &args.paths,
             source,
         };
-        llmcost_app::reconcile::run(catalog()?, &s, &bill, tolerance, input)?
+        llmcost_app::reconcile::run(ctx.catalog()?, &s, &bill, tolerance, input)?
     };
     match args.format {
         Format::Json => write_json(out, &report)?,

@@ -37,6 +37,7 @@
 //! `totals` has the row keys but `period`. `unpriced[]`: `model`, `records`,
 //! the bucket keys, `total_tokens`, `reason`.
 
+use crate::ctx::Ctx;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
@@ -48,7 +49,7 @@ use llmcost_app::report::{
 use llmcost_core::Decimal;
 use llmcost_logs::SourceKind;
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{Period, ReportArgs, ReportFormat};
 use crate::output::{Align, Display, Table, int};
 
@@ -73,7 +74,7 @@ impl From<Period> for llmcost_app::report::Period {
 // ---------------------------------------------------------------------------
 // Command
 
-pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &ReportArgs, ctx: &'static Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = ReportSettings::resolve(
         args.currency.as_deref(),
         &args.fx,
@@ -138,7 +139,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
     };
     let report = if paths.is_empty() {
         let led = crate::ledger::open_ledger_read(args.ledger.as_deref())?;
-        llmcost_app::report::run(catalog()?, &q, Input::Ledger(led.as_ref()))?
+        llmcost_app::report::run(ctx.catalog()?, &q, Input::Ledger(led.as_ref()))?
     } else {
         if args.ledger.is_some() {
             crate::common::usage_bail!(
@@ -149,7 +150,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             paths: &paths,
             source,
         };
-        llmcost_app::report::run(catalog()?, &q, input)?
+        llmcost_app::report::run(ctx.catalog()?, &q, input)?
     };
     match args.format {
         ReportFormat::Json => crate::output::write_json(out, &report)?,

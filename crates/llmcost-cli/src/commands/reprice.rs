@@ -8,16 +8,17 @@
 //! `ledger`, `records`, `changed`, `priced`, `unpriced[]` (`model`, `records`,
 //! `tokens`, `reason`).
 
+use crate::ctx::Ctx;
 use std::io::Write;
 
 use anyhow::{Context, Result};
 use llmcost_core::Currency;
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{Format, RepriceArgs};
 use crate::output::int;
 
-pub fn run(args: &RepriceArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &RepriceArgs, ctx: &'static Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let currency = args
         .currency
         .as_deref()
@@ -25,12 +26,12 @@ pub fn run(args: &RepriceArgs, out: &mut dyn Write) -> Result<ExitStatus> {
         .transpose()
         .context("invalid --currency")?;
     if let Some(c) = currency {
-        super::import::check_currency(catalog()?, c)?;
+        super::import::check_currency(ctx.catalog()?, c)?;
     }
     let at = crate::ledger::location(args.ledger.path.as_deref())?;
     let mut ledger = crate::ledger::open_at(&at, llmcost_app::ledger::OpenMode::Existing)?;
     let summary =
-        llmcost_app::reprice::reprice(catalog()?, ledger.as_mut(), currency, at.to_string())?;
+        llmcost_app::reprice::reprice(ctx.catalog()?, ledger.as_mut(), currency, at.to_string())?;
     match args.format {
         Format::Json => crate::output::write_json(out, &summary)?,
         Format::Table => {

@@ -5,6 +5,7 @@
 //! `--format json` (parsed by the same clap definitions), so every figure it
 //! shows is what `llmcost report --format json` prints for the same question.
 
+use crate::ctx::Ctx;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ impl TokenArgs {
 /// Runs this binary's commands for the dashboard.
 #[derive(Debug)]
 pub struct CliEngine {
+    /// The context of the run that serves (catalog options, printer).
+    pub ctx: &'static Ctx,
     /// `--ledger` of every ledger question (none: the commands' default,
     /// `$LLMCOST_LEDGER` or the data directory).
     pub ledger: Option<String>,
@@ -79,7 +82,7 @@ impl CliEngine {
     /// `run_json(argv)`, from the kept answers while the ledger file is unchanged.
     fn ledger_json(&self, argv: Vec<String>) -> Result<Value, EngineError> {
         let Some(state) = self.file.as_deref().and_then(file_state) else {
-            return run_json(argv);
+            return run_json(self.ctx, argv);
         };
         {
             let mut c = self
@@ -94,7 +97,7 @@ impl CliEngine {
                 return Ok(v.clone());
             }
         }
-        let v = run_json(argv.clone())?;
+        let v = run_json(self.ctx, argv.clone())?;
         // Kept only if the file did not change while it was read.
         if file_state(self.file.as_deref().unwrap_or(std::path::Path::new(""))) == Some(state) {
             let mut c = self
@@ -113,7 +116,7 @@ impl CliEngine {
 }
 
 /// Runs `argv` (without the program name) in-process and parses its JSON.
-fn run_json(argv: Vec<String>) -> Result<Value, EngineError> {
+fn run_json(ctx: &'static Ctx, argv: Vec<String>) -> Result<Value, EngineError> {
     use clap::{CommandFactory, FromArgMatches};
     let parsed = crate::args::Cli::command()
         .try_get_matches_from(std::iter::once("llmcost".to_string()).chain(argv))
@@ -133,7 +136,7 @@ fn run_json(argv: Vec<String>) -> Result<Value, EngineError> {
         crate::config::apply(&c, &mut cli, &matches);
     }
     let mut buf = Vec::new();
-    match crate::run(&cli, crate::ctx::current(), &mut buf) {
+    match crate::run(&cli, ctx, &mut buf) {
         Ok(_) => serde_json::from_slice(&buf).map_err(|e| EngineError {
             status: 500,
             message: format!("the command's JSON cannot be read: {e}"),
@@ -296,7 +299,7 @@ impl Engine for CliEngine {
             &["history"],
             Some("model"),
         )?);
-        run_json(argv)
+        run_json(self.ctx, argv)
     }
 
     fn compare(&self, q: &[(String, String)]) -> Result<Value, EngineError> {
@@ -317,7 +320,7 @@ impl Engine for CliEngine {
             &[],
             None,
         )?);
-        run_json(argv)
+        run_json(self.ctx, argv)
     }
 
     fn forecast(&self, q: &[(String, String)]) -> Result<Value, EngineError> {
@@ -341,12 +344,13 @@ impl Engine for CliEngine {
             &[],
             None,
         )?);
-        run_json(argv)
+        run_json(self.ctx, argv)
     }
 }
 
 /// The dashboard of a ledger (and of a proxy in this process, if any).
 pub fn web_state(
+    ctx: &'static Ctx,
     ledger: Option<String>,
     bills: Vec<PathBuf>,
     token: Option<String>,
@@ -356,18 +360,19 @@ pub fn web_state(
     let file = at.path().map(std::path::Path::to_path_buf);
     Ok(llmcost_web::WebState::new(llmcost_web::Options {
         engine: Arc::new(CliEngine {
+            ctx,
             ledger,
             bills,
             file,
             cache: std::sync::Mutex::default(),
         }),
         token,
-        catalog: super::catalog()?,
+        catalog: ctx.catalog()?,
         proxy,
     }))
 }
 
-pub fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(args: &ServeArgs, ctx: &'static Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let token = args.token.resolve()?;
     let addrs = llmcost_web::check_listen(&args.listen, token.as_deref())
         .map_err(|e| crate::common::usage_err!("{e}"))?;
@@ -377,7 +382,7 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write) -> Result<ExitStatus> {
             crate::common::usage_bail!("the bill {} is not a file", b.display());
         }
     }
-    let state = web_state(args.ledger.clone(), args.bill.clone(), token, None)?;
+    let state = web_state(ctx, args.ledger.clone(), args.bill.clone(), token, None)?;
     let listener = std::net::TcpListener::bind(&addrs[..])
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     listener.set_nonblocking(true)?;

@@ -2,6 +2,7 @@
 //!
 //! The engine is `llmcost_app::usage_file`; this renders what it returns.
 
+use crate::ctx::Ctx;
 use std::io::Write;
 use std::path::Path;
 
@@ -9,13 +10,14 @@ use anyhow::Result;
 use llmcost_app::usage_file::{Many, Outcome, UsageQuery, price_input, uncached_input};
 use llmcost_core::ServiceTier;
 
-use super::{ExitStatus, catalog};
+use super::ExitStatus;
 use crate::args::{CostArgs, Format};
 use crate::common::PriceSettings;
 use crate::output::{Align, Display, Table, int};
 
 pub fn run(
     args: &CostArgs,
+    ctx: &Ctx,
     path: &Path,
     s: &PriceSettings,
     tier: ServiceTier,
@@ -27,17 +29,18 @@ pub fn run(
         settings: s,
         tier,
     };
-    match price_input(catalog()?, &name, reader, q)? {
+    let cat = ctx.catalog()?;
+    match price_input(cat, &name, reader, q)? {
         Outcome::Single(one) => {
-            super::cost::render(
-                out,
-                args.price.format,
+            let j = llmcost_app::quote::cost::CostJson::new(
+                cat,
                 &one.model,
                 &one.usage,
                 one.at,
                 &one.priced,
                 Some(one.shape),
-            )?;
+            );
+            super::cost::write_answer(out, cat, args.price.format, &j, &one.priced)?;
             Ok(ExitStatus::Success)
         }
         Outcome::Many(m) => report(out, args.price.format, &m),
