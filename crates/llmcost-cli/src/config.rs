@@ -140,10 +140,10 @@ pub fn apply(c: &Config, cli: &mut Cli, m: &ArgMatches) {
         Command::Report(a) => {
             // Paths or --logs read logs directly: no ledger then.
             if a.paths.is_empty() && a.path.is_empty() && !a.logs {
-                fill_path(&mut a.ledger);
+                fill_path(&mut a.ledger.path);
             }
-            fill(&mut a.currency, cur);
-            fill(&mut a.tz, tz);
+            fill(&mut a.money.currency, cur);
+            fill(&mut a.window.tz, tz);
         }
         Command::Reconcile(a) => {
             if a.paths.is_empty() {

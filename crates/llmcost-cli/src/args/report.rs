@@ -69,9 +69,8 @@ pub struct ReportArgs {
     /// of these sources (repeatable; `claude` = `claude-code`, `proxy`...).
     #[arg(long, value_name = "KIND")]
     pub source: Vec<String>,
-    /// Ledger file, when no path is given (default: `$LLMCOST_LEDGER`, else the data directory).
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: super::groups::LedgerOpt,
     /// Also break each row down: per model (bare `--breakdown`), or per project, provider,
     /// source, tag, key or device.
     #[arg(long, value_name = "BY", num_args = 0..=1, default_missing_value = "model")]
@@ -95,26 +94,10 @@ pub struct ReportArgs {
     /// record and why).
     #[arg(long, short)]
     pub verbose: bool,
-    /// Only usage at or after this time (RFC 3339, or a date: midnight in --tz).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only usage before this time (RFC 3339), or up to the end of this date in --tz.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// Only these models (as recorded; repeatable).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Vec<String>,
-    /// Time zone days are cut in (IANA name such as `Europe/Paris`, or `UTC`).
-    /// Default: the `TZ` environment variable, else UTC.
-    #[arg(long, value_name = "TZ")]
-    pub tz: Option<String>,
-    /// Currency of the report: each provider's own list in it (default USD).
-    #[arg(long, value_name = "CUR")]
-    pub currency: Option<String>,
-    /// Exchange rate for models with no list in --currency: `CUR=RATE` (one CUR in
-    /// --currency), repeatable.
-    #[arg(long, value_name = "CUR=RATE")]
-    pub fx: Vec<String>,
+    #[command(flatten)]
+    pub window: super::groups::WindowOpts,
+    #[command(flatten)]
+    pub money: super::groups::MoneyOpts,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,

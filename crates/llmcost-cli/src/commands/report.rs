@@ -76,12 +76,12 @@ impl From<Period> for llmcost_app::report::Period {
 
 pub fn run(args: &ReportArgs, ctx: &'static Ctx, out: &mut dyn Write) -> Result<ExitStatus> {
     let s = ReportSettings::resolve(
-        args.currency.as_deref(),
-        &args.fx,
-        args.tz.as_deref(),
-        args.since.as_deref(),
-        args.until.as_deref(),
-        &args.model,
+        args.money.currency.as_deref(),
+        &args.money.fx,
+        args.window.tz.as_deref(),
+        args.window.since.as_deref(),
+        args.window.until.as_deref(),
+        &args.window.model,
     )
     .map_err(|e| crate::common::into_usage(e.into()))?;
     let mut paths = args.paths.clone();
@@ -138,10 +138,10 @@ pub fn run(args: &ReportArgs, ctx: &'static Ctx, out: &mut dyn Write) -> Result<
         },
     };
     let report = if paths.is_empty() {
-        let led = crate::ledger::open_ledger_read(args.ledger.as_deref())?;
+        let led = crate::ledger::open_ledger_read(args.ledger.path.as_deref())?;
         llmcost_app::report::run(ctx.catalog()?, &q, Input::Ledger(led.as_ref()))?
     } else {
-        if args.ledger.is_some() {
+        if args.ledger.path.is_some() {
             crate::common::usage_bail!(
                 "give either PATHs to read directly or --ledger, not both\nhint: `llmcost import PATH... --ledger FILE` adds logs to a ledger"
             );
