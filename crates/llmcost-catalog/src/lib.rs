@@ -21,7 +21,7 @@ use llmcost_core::{Currency, PriceRow, Schedule, Timestamp};
 
 pub use layers::{CatalogFile, LayerRow, Prefer, RowOutcome};
 pub use load::LoadError;
-pub use origin::{ImportInfo, Layer, Origin, Pattern};
+pub use origin::{ImportInfo, Layer, Origin, Pattern, glob_match};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

@@ -141,7 +141,10 @@ pub(crate) fn sort_patterns(p: &mut [Pattern]) {
     });
 }
 
-pub(crate) fn glob_match(p: &[u8], s: &[u8]) -> bool {
+/// Whether `s` matches the glob `p` (`*` any run of bytes, `?` one byte), as a
+/// [`Pattern`] matches a name.
+#[must_use]
+pub fn glob_match(p: &[u8], s: &[u8]) -> bool {
     let (mut pi, mut si) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while si < s.len() {

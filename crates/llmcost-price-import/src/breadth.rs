@@ -105,32 +105,6 @@ fn norm(name: &str, providers: &HashSet<String>) -> String {
     n
 }
 
-pub(crate) fn glob(p: &[u8], s: &[u8]) -> bool {
-    let (mut pi, mut si) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while si < s.len() {
-        match p.get(pi) {
-            Some(b'*') => {
-                star = Some((pi, si));
-                pi += 1;
-            }
-            Some(&c) if c == b'?' || c == s[si] => {
-                pi += 1;
-                si += 1;
-            }
-            _ => match star {
-                Some((sp, ss)) => {
-                    pi = sp + 1;
-                    si = ss + 1;
-                    star = Some((sp, ss + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi.min(p.len())..].iter().all(|&c| c == b'*')
-}
-
 fn midnight(d: jiff::civil::Date) -> Result<Timestamp, ImportError> {
     d.to_zoned(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
@@ -161,7 +135,7 @@ impl Index {
             // Most literal characters first, as the catalog tries them.
             self.globs
                 .iter()
-                .filter(|(g, _)| glob(g.as_bytes(), name.as_bytes()))
+                .filter(|(g, _)| llmcost_catalog::glob_match(g.as_bytes(), name.as_bytes()))
                 .max_by_key(|(g, _)| g.bytes().filter(|&b| b != b'*').count())
                 .map(|(_, i)| *i)
         })
