@@ -1,7 +1,7 @@
 //! Hourly rollups in PostgreSQL (`rollups`, schema version 2): one row per
 //! UTC hour × model × project × source × provider × tag set × key
 //! fingerprint × device × currency, with NUMERIC cost sums. Kept in the
-//! insert's own statement (only the rows it stored), rebuilt hour by hour
+//! insert's transaction (only the rows it stored, summed by [`crate::write`]), rebuilt hour by hour
 //! when costs change, and read by [`query`].
 
 use std::str::FromStr;
@@ -15,10 +15,11 @@ use postgres::{Client, Transaction};
 use crate::{BUCKET_COLS, backend};
 
 /// The dimension columns of `rollups` (and of `records`), in key order.
-const DIM_COLS: &str = "model, project, source, provider, tags, key_fingerprint, device, currency";
+pub(crate) const DIM_COLS: &str =
+    "model, project, source, provider, tags, key_fingerprint, device, currency";
 
 /// `rollups`' sum columns after the dimensions.
-fn sum_cols() -> String {
+pub(crate) fn sum_cols() -> String {
     format!(
         "records, {}, cost, unpriced_records, unpriced_tokens",
         BUCKET_COLS.join(", ")
@@ -72,32 +73,6 @@ fn aggregate(from: &str, where_sql: &str) -> String {
          coalesce(sum(cost), 0), count(*) FILTER (WHERE cost IS NULL), \
          coalesce(sum({tokens}) FILTER (WHERE cost IS NULL), 0) \
          FROM {from}{where_sql} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
-    )
-}
-
-/// The insert of `insert_sql` (`INSERT INTO records … `, without a
-/// `RETURNING`) with its stored rows added to `rollups` in the same
-/// statement; the statement returns the number of records stored.
-pub(crate) fn insert_and_roll_up(insert_sql: &str, more_ctes: &str) -> String {
-    let add: String = sum_cols()
-        .split(", ")
-        .map(|c| format!("{c} = rollups.{c} + excluded.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // The insert's own CTEs come first; `ins` is its result.
-    let (ctes, insert) = match insert_sql.find(" INSERT INTO records") {
-        Some(i) => (format!("{}, ", &insert_sql[..i]), &insert_sql[i + 1..]),
-        None => ("WITH ".to_string(), insert_sql),
-    };
-    format!(
-        "{ctes}ins AS ({insert} RETURNING at, {DIM_COLS}, cost, {buckets}), \
-         r AS (INSERT INTO rollups (hour, {DIM_COLS}, {sums}) {select} \
-               ON CONFLICT ON CONSTRAINT rollups_key DO UPDATE SET {add}){sep}{more_ctes} \
-         SELECT count(*) FROM ins",
-        sep = if more_ctes.is_empty() { "" } else { ", " },
-        buckets = BUCKET_COLS.join(", "),
-        sums = sum_cols(),
-        select = aggregate("ins", ""),
     )
 }
 
