@@ -133,7 +133,8 @@ const BUDGETS: &str = "CREATE TABLE budget_spend (
 /// Version 4, leaner writes: records are found by key through `record_keys`
 /// (its `at` and the month partition), so `records` keeps no index of keys
 /// and `record_keys` no surrogate id; record ids come in blocks of 2^20 from
-/// `llmcost_record_batches`, starting above every id given before.
+/// `llmcost_record_batches`, starting above every id given before. It also
+/// brings `rollups_model` ([`crate::rollup::model_migration`]).
 const LEAN_WRITES: &str = "DROP INDEX IF EXISTS records_dedup_key;
     ALTER TABLE record_keys DROP COLUMN id;
     CREATE SEQUENCE llmcost_record_batches;
@@ -147,7 +148,8 @@ pub(crate) const SESSION_SQL: &str = "SET TIME ZONE 'UTC'";
 /// of rollup sums (made on the connection's first write).
 pub(crate) const WRITE_SQL: &str = "SET LOCAL work_mem = '64MB';
     SET LOCAL client_min_messages = warning;
-    CREATE TEMP TABLE IF NOT EXISTS llmcost_rollup_stage (LIKE rollups) ON COMMIT DELETE ROWS";
+    CREATE TEMP TABLE IF NOT EXISTS llmcost_rollup_stage (LIKE rollups) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE IF NOT EXISTS llmcost_rollup_model_stage (LIKE rollups_model) ON COMMIT DELETE ROWS";
 
 /// Brings the schema to [`SCHEMA_VERSION`], or refuses a newer one.
 pub(crate) fn migrate(client: &mut Client) -> Result<()> {
@@ -173,12 +175,13 @@ pub(crate) fn migrate(client: &mut Client) -> Result<()> {
         });
     }
     let rollups = crate::rollup::migration();
+    let lean = format!("{LEAN_WRITES}\n    {}", crate::rollup::model_migration());
     let steps = MIGRATIONS
         .iter()
         .map(|(v, sql)| (v, *sql))
         .chain(std::iter::once((&2, rollups.as_str())))
         .chain(std::iter::once((&3, BUDGETS)))
-        .chain(std::iter::once((&4, LEAN_WRITES)));
+        .chain(std::iter::once((&4, lean.as_str())));
     if found < 2 {
         check_server_version(&mut tx)?;
     }

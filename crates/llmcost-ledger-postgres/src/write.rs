@@ -16,7 +16,7 @@ use llmcost_ledger::rollup::{Sums, hour_of};
 use llmcost_ledger::{LedgerError, Result, SpendDelta, UsageRecord};
 use postgres::{Client, Transaction};
 
-use crate::rollup::{DIM_COLS, sum_cols};
+use crate::rollup::{DIM_COLS, MODEL_DIMS, sum_cols};
 use crate::{backend, copy_escape, data_cols, micros_text, split_time, to_i64};
 
 /// Records per id block: ids are `block << ID_BITS | position`.
@@ -220,12 +220,11 @@ fn roll_up<'a>(
     if groups.is_empty() {
         return Ok(());
     }
+    let mut narrow: HashMap<(i64, &str, Option<Currency>), Sums> = HashMap::new();
     let mut data = String::with_capacity(groups.len() * 256);
     for (k, s) in &groups {
-        let hour = k.0.checked_mul(3_600_000_000).ok_or_else(|| {
-            LedgerError::Conflict(format!("hour {} is outside PostgreSQL's range", k.0))
-        })?;
-        data.push_str(&micros_text(hour));
+        narrow.entry((k.0, k.1, k.8)).or_default().merge(s);
+        hour_field(&mut data, k.0)?;
         for v in [Some(k.1), k.2, Some(k.3), k.4] {
             data.push('\t');
             opt_field(&mut data, v)?;
@@ -236,31 +235,65 @@ fn roll_up<'a>(
             data.push('\t');
             opt_field(&mut data, v)?;
         }
-        let _ = write!(data, "\t{}", s.records);
-        for b in Bucket::ALL {
-            let _ = write!(data, "\t{}", s.usage.get(b));
-        }
-        let _ = writeln!(
-            data,
-            "\t{}\t{}\t{}",
-            s.cost, s.unpriced_records, s.unpriced_tokens
-        );
+        sums_fields(&mut data, s);
     }
-    let cols = format!("hour, {DIM_COLS}, {}", sum_cols());
-    copy_in(
-        tx,
-        &format!("COPY pg_temp.llmcost_rollup_stage ({cols}) FROM STDIN"),
-        &data,
-    )?;
+    upsert(tx, "rollups", "rollups_key", DIM_COLS, &data)?;
+    data.clear();
+    for ((hour, model, currency), s) in &narrow {
+        hour_field(&mut data, *hour)?;
+        data.push('\t');
+        copy_escape(&mut data, model)?;
+        data.push('\t');
+        opt_field(&mut data, currency.as_ref().map(Currency::as_str))?;
+        sums_fields(&mut data, s);
+    }
+    upsert(tx, "rollups_model", "rollups_model_key", MODEL_DIMS, &data)
+}
+
+fn hour_field(out: &mut String, hour: i64) -> Result<()> {
+    let us = hour.checked_mul(3_600_000_000).ok_or_else(|| {
+        LedgerError::Conflict(format!("hour {hour} is outside PostgreSQL's range"))
+    })?;
+    out.push_str(&micros_text(us));
+    Ok(())
+}
+
+/// The sum columns of a rollup row, each after a tab, and the line's end.
+fn sums_fields(out: &mut String, s: &Sums) {
+    let _ = write!(out, "\t{}", s.records);
+    for b in Bucket::ALL {
+        let _ = write!(out, "\t{}", s.usage.get(b));
+    }
+    let _ = writeln!(
+        out,
+        "\t{}\t{}\t{}",
+        s.cost, s.unpriced_records, s.unpriced_tokens
+    );
+}
+
+/// Adds the rows of `data` (COPY text: hour, `dims`, sums) to `table`.
+fn upsert(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    constraint: &str,
+    dims: &str,
+    data: &str,
+) -> Result<()> {
+    let cols = format!("hour, {dims}, {}", sum_cols());
+    let stage = match table {
+        "rollups" => "pg_temp.llmcost_rollup_stage",
+        _ => "pg_temp.llmcost_rollup_model_stage",
+    };
+    copy_in(tx, &format!("COPY {stage} ({cols}) FROM STDIN"), data)?;
     let add: String = sum_cols()
         .split(", ")
-        .map(|c| format!("{c} = rollups.{c} + excluded.{c}"))
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
     tx.batch_execute(&format!(
-        "INSERT INTO rollups ({cols}) SELECT {cols} FROM pg_temp.llmcost_rollup_stage \
-         ORDER BY hour, {DIM_COLS} ON CONFLICT ON CONSTRAINT rollups_key DO UPDATE SET {add}; \
-         TRUNCATE pg_temp.llmcost_rollup_stage"
+        "INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} \
+         ORDER BY hour, {dims} ON CONFLICT ON CONSTRAINT {constraint} DO UPDATE SET {add}; \
+         TRUNCATE {stage}"
     ))
     .map_err(backend)
 }

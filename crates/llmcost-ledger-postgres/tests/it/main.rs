@@ -70,7 +70,7 @@ fn a_version_1_ledger_gets_devices_and_its_rollups() {
     l.client()
         .expect("client")
         .batch_execute(
-            "DROP TABLE rollups; ALTER TABLE records DROP COLUMN device; \
+            "DROP TABLE rollups, rollups_model; ALTER TABLE records DROP COLUMN device; \
              DROP TABLE budget_spend, budget_holds; DROP FUNCTION llmcost_budget_admit; \
              DROP SEQUENCE llmcost_record_batches; \
              ALTER TABLE record_keys ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY; \
