@@ -7,17 +7,18 @@
 //! `batch << 20 | position`, `batch` from a sequence, so ids follow
 //! insertion order without a sequence call per record.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::time::SystemTime;
 
-use llmcost_core::{Bucket, Currency};
+use llmcost_core::{Bucket, Currency, Timestamp};
 use llmcost_ledger::rollup::{Sums, hour_of};
 use llmcost_ledger::{LedgerError, Result, SpendDelta, UsageRecord};
 use postgres::{Client, Transaction};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::rollup::{DIM_COLS, MODEL_DIMS, sum_cols};
-use crate::{backend, copy_escape, data_cols, micros_text, split_time, to_i64};
+use crate::{backend, copy_escape, data_cols, micros_text, push_micros, split_time, to_i64};
 
 /// Records per id block: ids are `block << ID_BITS | position`.
 pub(crate) const ID_BITS: u32 = 20;
@@ -40,7 +41,8 @@ pub(crate) struct Part<'a> {
 /// The batch's records in order, without repeated keys (first occurrence wins),
 /// each with its position in `records`.
 pub(crate) fn first_occurrences(records: &[UsageRecord]) -> Vec<(usize, &UsageRecord)> {
-    let mut seen: HashSet<&str> = HashSet::with_capacity(records.len());
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
+    seen.reserve(records.len());
     records
         .iter()
         .enumerate()
@@ -95,11 +97,15 @@ pub(crate) fn write_part(
         .iter()
         .map(|(_, r)| r.dedup_key.as_str())
         .collect();
-    let ats: Vec<String> = part
+    let ats = part
         .records
         .iter()
-        .map(|(_, r)| micros_text(split_time(r.at).0))
-        .collect();
+        .map(|(_, r)| {
+            Timestamp::from_microsecond(split_time(r.at).0)
+                .map(SystemTime::from)
+                .map_err(|e| LedgerError::Conflict(format!("record time: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
 
     let mut tx = client.transaction().map_err(backend)?;
     tx.batch_execute(crate::schema::WRITE_SQL)
@@ -160,13 +166,13 @@ pub(crate) fn write_part(
 
 /// Claims `keys` (with the time of their record); returns the positions of
 /// the keys the ledger already held.
-fn claim(tx: &mut Transaction<'_>, keys: &[&str], ats: &[String]) -> Result<HashSet<usize>> {
+fn claim(tx: &mut Transaction<'_>, keys: &[&str], ats: &[SystemTime]) -> Result<FxHashSet<usize>> {
     let n = i64::try_from(keys.len()).unwrap_or(i64::MAX);
     // The anti-join runs only when fewer keys were new than sent.
     let rows = tx
         .query(
             "WITH c AS (INSERT INTO record_keys (dedup_key, at) \
-                   SELECT k, t::timestamptz FROM unnest($1::text[], $2::text[]) AS u(k, t) \
+                   SELECT k, t FROM unnest($1::text[], $2::timestamptz[]) AS u(k, t) \
                    ORDER BY k ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key), \
                   n AS (SELECT count(*) AS n FROM c) \
              SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i) \
@@ -175,7 +181,7 @@ fn claim(tx: &mut Transaction<'_>, keys: &[&str], ats: &[String]) -> Result<Hash
             &[&keys, &ats, &n],
         )
         .map_err(backend)?;
-    let mut dup = HashSet::with_capacity(rows.len());
+    let mut dup = FxHashSet::default();
     for row in rows {
         let i: i64 = row.try_get(0).map_err(backend)?;
         dup.insert(usize::try_from(i - 1).unwrap_or(usize::MAX));
@@ -202,7 +208,7 @@ fn roll_up<'a>(
     tx: &mut Transaction<'_>,
     records: impl Iterator<Item = &'a UsageRecord>,
 ) -> Result<()> {
-    let mut groups: HashMap<RollKey<'a>, Sums> = HashMap::new();
+    let mut groups: FxHashMap<RollKey<'a>, Sums> = FxHashMap::default();
     for r in records {
         let key = (
             hour_of(r.at),
@@ -220,7 +226,7 @@ fn roll_up<'a>(
     if groups.is_empty() {
         return Ok(());
     }
-    let mut narrow: HashMap<(i64, &str, Option<Currency>), Sums> = HashMap::new();
+    let mut narrow: FxHashMap<(i64, &str, Option<Currency>), Sums> = FxHashMap::default();
     let mut data = String::with_capacity(groups.len() * 256);
     for (k, s) in &groups {
         narrow.entry((k.0, k.1, k.8)).or_default().merge(s);
@@ -254,7 +260,7 @@ fn hour_field(out: &mut String, hour: i64) -> Result<()> {
     let us = hour.checked_mul(3_600_000_000).ok_or_else(|| {
         LedgerError::Conflict(format!("hour {hour} is outside PostgreSQL's range"))
     })?;
-    out.push_str(&micros_text(us));
+    push_micros(out, us);
     Ok(())
 }
 
@@ -362,7 +368,9 @@ fn opt_num(out: &mut String, v: Option<u64>, what: &str) -> Result<()> {
 /// [`data_cols`] after `id`.
 pub(crate) fn copy_line(out: &mut String, id: i64, r: &UsageRecord) -> Result<()> {
     let (us, nanos) = split_time(r.at);
-    let _ = write!(out, "{id}\t{}\t{nanos}\t", micros_text(us));
+    let _ = write!(out, "{id}\t");
+    push_micros(out, us);
+    let _ = write!(out, "\t{nanos}\t");
     copy_escape(out, &r.dedup_key)?;
     out.push('\t');
     copy_escape(out, &r.source)?;
