@@ -96,58 +96,79 @@ pub fn copy(
         ..CopySummary::default()
     };
     let batch = batch.max(1);
-    let mut buf: Vec<UsageRecord> = Vec::with_capacity(batch.min(DEFAULT_BATCH));
-    let mut last = resumed_from;
-    let mut flush = |buf: &mut Vec<UsageRecord>,
-                     last: i64,
-                     incremental: bool,
-                     sum: &mut CopySummary|
-     -> Result<()> {
-        if buf.is_empty() {
-            return Ok(());
-        }
-        copied_total += buf.len() as u64;
-        let s = if incremental {
-            let p = FileProgress {
-                path: entry.clone(),
-                offset: u64::try_from(last).unwrap_or(0),
-                head_hash: "cursor".into(),
-                lines: copied_total,
-            };
-            to.insert_with_progress(buf, &p)?
-        } else {
-            to.insert(buf)?
-        };
-        sum.read += buf.len() as u64;
-        sum.inserted += s.inserted;
-        sum.duplicates += s.duplicates;
-        buf.clear();
-        progress(sum);
-        Ok(())
-    };
-    let incremental = {
-        let mut cb = |pos: i64, r: UsageRecord| -> Result<()> {
+    // The source is read on its own thread while the target stores the batch
+    // before (at most one batch waits between them).
+    let (send, batches) = std::sync::mpsc::sync_channel::<(Vec<UsageRecord>, Option<i64>)>(1);
+    let reader = move |from: &mut dyn Ledger| -> Result<bool> {
+        let stopped = || LedgerError::Conflict("the copy's writer stopped".into());
+        let fresh = || Vec::with_capacity(batch.min(DEFAULT_BATCH));
+        let mut buf: Vec<UsageRecord> = fresh();
+        let mut last = resumed_from;
+        let incremental = from.for_each_after(resumed_from, &mut |pos, r| {
             buf.push(r);
             last = pos;
             if buf.len() >= batch {
-                flush(&mut buf, last, true, &mut sum)?;
-            }
-            Ok(())
-        };
-        from.for_each_after(resumed_from, &mut cb)?
-    };
-    if incremental {
-        flush(&mut buf, last, true, &mut sum)?;
-    } else {
-        from.for_each_unordered(&crate::Filter::default(), &mut |r| {
-            buf.push(r);
-            if buf.len() >= batch {
-                flush(&mut buf, 0, false, &mut sum)?;
+                send.send((std::mem::replace(&mut buf, fresh()), Some(last)))
+                    .map_err(|_| stopped())?;
             }
             Ok(())
         })?;
-        flush(&mut buf, 0, false, &mut sum)?;
-    }
+        if incremental {
+            send.send((buf, Some(last))).map_err(|_| stopped())?;
+            return Ok(true);
+        }
+        from.for_each_unordered(&crate::Filter::default(), &mut |r| {
+            buf.push(r);
+            if buf.len() >= batch {
+                send.send((std::mem::replace(&mut buf, fresh()), None))
+                    .map_err(|_| stopped())?;
+            }
+            Ok(())
+        })?;
+        send.send((buf, None)).map_err(|_| stopped())?;
+        Ok(false)
+    };
+    let (read, written) = std::thread::scope(|s| {
+        let read = s.spawn(move || reader(from));
+        let mut written = Ok(());
+        for (buf, cursor) in batches {
+            if buf.is_empty() {
+                continue;
+            }
+            copied_total += buf.len() as u64;
+            let stored = match cursor {
+                Some(last) => to.insert_with_progress(
+                    &buf,
+                    &FileProgress {
+                        path: entry.clone(),
+                        offset: u64::try_from(last).unwrap_or(0),
+                        head_hash: "cursor".into(),
+                        lines: copied_total,
+                    },
+                ),
+                None => to.insert(&buf),
+            };
+            match stored {
+                Ok(st) => {
+                    sum.read += buf.len() as u64;
+                    sum.inserted += st.inserted;
+                    sum.duplicates += st.duplicates;
+                    progress(&sum);
+                }
+                Err(e) => {
+                    written = Err(e);
+                    break;
+                }
+            }
+        }
+        let read = read
+            .join()
+            .unwrap_or_else(|_| Err(LedgerError::Conflict("the copy's reader failed".into())));
+        (read, written)
+    });
+    // The writer's error first: a reader stopped by it only says so.
+    written?;
+    let incremental = read?;
     sum.incremental = incremental;
     Ok(sum)
 }
