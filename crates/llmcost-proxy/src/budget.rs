@@ -28,6 +28,9 @@ use llmcost_ledger::{BudgetAsk, FleetBudgets, FleetSpend, HoldDelta, SpendDelta,
 
 use crate::error::ProxyError;
 
+mod preload;
+pub use preload::{CostOf, PreloadReport};
+
 /// Who a budget covers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
