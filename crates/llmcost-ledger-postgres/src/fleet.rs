@@ -6,63 +6,16 @@
 //! advisory lock, so two proxies never both take the last room.
 
 use llmcost_core::Decimal;
-use llmcost_ledger::{
-    BudgetAsk, FleetBudgets, FleetSpend, HoldDelta, LedgerError, Result, SpendDelta, UsageRecord,
-};
+use llmcost_ledger::{BudgetAsk, FleetBudgets, FleetSpend, HoldDelta, LedgerError, Result};
 use postgres::{Client, Statement};
 
-use crate::{Connector, backend, copy_escape, micros_text, split_time};
+use crate::{Connector, backend, micros_text, split_time};
 
 /// Seconds after which a proxy that has not shown itself no longer counts.
 pub const STALE_SECS: f64 = 15.0;
 
-/// Joined to the records claimed by an insert (CTEs `s` and `k`): adds their
-/// spend to `budget_spend` and takes it off their proxy's pending (a hold
-/// made here is not alive until its proxy settles: it does not count before).
-pub(crate) const SPEND_CTES: &str = "\
-    d AS (SELECT st.account, st.period_start, st.holder, sum(st.amount) AS amount \
-          FROM pg_temp.llmcost_spend_stage st JOIN s ON s.ord = st.ord \
-          JOIN k ON k.dedup_key = s.dedup_key \
-          GROUP BY st.account, st.period_start, st.holder), \
-    sp AS (INSERT INTO budget_spend AS b (account, period_start, spent) \
-           SELECT account, period_start, sum(amount) FROM d \
-           GROUP BY account, period_start ORDER BY account, period_start \
-           ON CONFLICT (account, period_start) DO UPDATE SET spent = b.spent + excluded.spent), \
-    hd AS (INSERT INTO budget_holds AS h (account, period_start, proxy, pending, seen) \
-           SELECT account, period_start, holder, -amount, clock_timestamp() - interval '1 hour' FROM d \
-           WHERE holder IS NOT NULL ORDER BY account, period_start, holder \
-           ON CONFLICT (account, period_start, proxy) DO UPDATE SET pending = h.pending + excluded.pending)";
-
 fn at_text(t: llmcost_core::Timestamp) -> String {
     micros_text(split_time(t).0)
-}
-
-/// The COPY text of the spend of `records` (empty when there is none).
-pub(crate) fn spend_copy(records: &[UsageRecord], spend: &[SpendDelta]) -> Result<String> {
-    let mut out = String::new();
-    for d in spend {
-        if d.record >= records.len() {
-            return Err(LedgerError::Conflict(format!(
-                "spend of record {} of a batch of {}",
-                d.record,
-                records.len()
-            )));
-        }
-        out.push_str(&d.record.to_string());
-        out.push('\t');
-        copy_escape(&mut out, &d.account)?;
-        out.push('\t');
-        out.push_str(&at_text(d.period_start));
-        out.push('\t');
-        out.push_str(&d.amount.to_string());
-        out.push('\t');
-        match &d.holder {
-            Some(h) => copy_escape(&mut out, h)?,
-            None => out.push_str("\\N"),
-        }
-        out.push('\n');
-    }
-    Ok(out)
 }
 
 /// A connection for fleet budgets.

@@ -4,8 +4,8 @@
 //! (`at`), so old months can be dropped whole. A record's identity is its
 //! `dedup_key`, kept unique across all partitions by the unpartitioned
 //! `record_keys` table. Money is `NUMERIC` end to end (sent and read as
-//! decimal text, never a float). Writes go through `COPY` into a temporary
-//! staging table, then one `INSERT … SELECT … ON CONFLICT DO NOTHING`.
+//! decimal text, never a float). Writes claim their keys in one statement,
+//! then `COPY` the new records straight into `records` ([`write`]).
 //! `docs/ledger-postgres.md` describes the schema.
 #![deny(missing_docs)]
 
@@ -15,10 +15,10 @@ mod prune;
 mod rollup;
 mod schema;
 mod tls;
+mod write;
 
 use std::cell::{RefCell, RefMut};
 use std::collections::BTreeSet;
-use std::io::Write as _;
 use std::str::FromStr;
 
 use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Timestamp, Usage};
@@ -28,7 +28,7 @@ use llmcost_ledger::{
 };
 use postgres::error::SqlState;
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Row, Transaction};
+use postgres::{Client, NoTls, Row};
 
 pub use conn::{pgpass_lookup, redact};
 pub use schema::SCHEMA_VERSION;
@@ -85,7 +85,7 @@ const HEAD_COLS: &str =
 const TAIL_COLS: &str = "service_tier, cost, currency, price_ref, billed, billed_currency, \
                          raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete, device";
 
-fn data_cols() -> String {
+pub(crate) fn data_cols() -> String {
     format!("{HEAD_COLS}, {}, {TAIL_COLS}", BUCKET_COLS.join(", "))
 }
 
@@ -94,6 +94,8 @@ pub struct PgLedger {
     client: RefCell<Client>,
     /// Months (`year * 12 + month - 1`) whose partition is known to exist.
     months: BTreeSet<i64>,
+    /// The second connection big batches are written with (opened when first needed).
+    second: Option<Client>,
     /// To reconnect after the server went away (a restart, a network cut).
     connector: Connector,
 }
@@ -222,6 +224,7 @@ impl PgLedger {
         Ok(PgLedger {
             client: RefCell::new(client),
             months: BTreeSet::new(),
+            second: None,
             connector,
         })
     }
@@ -284,12 +287,13 @@ impl PgLedger {
         progress: &[FileProgress],
         spend: &[llmcost_ledger::SpendDelta],
     ) -> Result<InsertSummary> {
-        // Refuse unstorable values before touching the database.
-        let mut copy = String::new();
-        for (ord, r) in records.iter().enumerate() {
-            copy_line(&mut copy, ord, r)?;
+        if let Some(d) = spend.iter().find(|d| d.record >= records.len()) {
+            return Err(LedgerError::Conflict(format!(
+                "spend of record {} of a batch of {}",
+                d.record,
+                records.len()
+            )));
         }
-        let spend_copy = fleet::spend_copy(records, spend)?;
         let progress_rows = progress
             .iter()
             .map(|p| {
@@ -301,20 +305,78 @@ impl PgLedger {
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
+        let kept = write::first_occurrences(records);
+        let total = records.len() as u64;
+        if kept.is_empty() && progress_rows.is_empty() {
+            return Ok(InsertSummary {
+                inserted: 0,
+                duplicates: total,
+            });
+        }
         self.ensure_partitions(records)?;
+        let blocks = if kept.is_empty() {
+            Vec::new()
+        } else {
+            write::reserve_blocks(&mut *self.client()?, kept.len())?
+        };
+        // Position of each record of `records` among the kept ones.
+        let mut position = vec![usize::MAX; records.len()];
+        let mut with_ids = Vec::with_capacity(kept.len());
+        for (pos, (i, r)) in kept.iter().enumerate() {
+            position[*i] = pos;
+            with_ids.push((write::id_of(&blocks, pos)?, *r));
+        }
+        // The spend of a repeated key goes with the record stored (the first).
+        let spend: Vec<(usize, &llmcost_ledger::SpendDelta)> = spend
+            .iter()
+            .filter_map(|d| Some((*position.get(d.record)?, d)))
+            .filter(|(p, _)| *p != usize::MAX)
+            .collect();
+        let split = if spend.is_empty() && with_ids.len() >= write::PARALLEL_MIN {
+            with_ids.len() / 2
+        } else {
+            with_ids.len()
+        };
+        let part = |from: usize, to: usize| {
+            let (spend_at, spend): (Vec<usize>, Vec<_>) = spend
+                .iter()
+                .filter(|(p, _)| (from..to).contains(p))
+                .map(|(p, d)| (p - from, *d))
+                .unzip();
+            write::Part {
+                records: with_ids[from..to].to_vec(),
+                spend,
+                spend_at,
+            }
+        };
+        let parts = [part(0, split), part(split, with_ids.len())];
+        let inserted = self.write_parts(records, &parts, &progress_rows)?;
+        Ok(InsertSummary {
+            inserted,
+            duplicates: total - inserted.min(total),
+        })
+    }
+
+    /// Writes `parts[0]` with `progress` (the only part of a small batch), or
+    /// both parts at once on two connections and `progress` after them.
+    /// A failed part is tried again (deadlock, serialisation failure, a month
+    /// partition pruned meanwhile); a part once committed is not.
+    fn write_parts(
+        &mut self,
+        records: &[UsageRecord],
+        parts: &[write::Part<'_>; 2],
+        progress: &[write::ProgressRow<'_>],
+    ) -> Result<u64> {
+        let both = !parts[1].records.is_empty();
+        let mut done: [Option<u64>; 3] = [None, if both { None } else { Some(0) }, None];
+        if !both {
+            // Progress goes with the records, in their transaction.
+            done[2] = Some(0);
+        }
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = {
-                let mut client = self.client()?;
-                write_tx(
-                    &mut client,
-                    &copy,
-                    records.len(),
-                    &progress_rows,
-                    &spend_copy,
-                )
-            };
+            let result = self.write_parts_once(parts, progress, both, &mut done);
             match result {
                 Err(e) if attempt < 5 && retryable(&e) => {}
                 // A month partition was dropped (pruned) since this ledger made it.
@@ -322,9 +384,61 @@ impl PgLedger {
                     self.months.clear();
                     self.ensure_partitions(records)?;
                 }
-                other => return other,
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(done.iter().map(|d| d.unwrap_or(0)).sum()),
             }
         }
+    }
+
+    fn write_parts_once(
+        &mut self,
+        parts: &[write::Part<'_>; 2],
+        progress: &[write::ProgressRow<'_>],
+        both: bool,
+        done: &mut [Option<u64>; 3],
+    ) -> Result<()> {
+        if !both {
+            if done[0].is_none() {
+                let mut client = self.client()?;
+                done[0] = Some(write::write_part(&mut client, &parts[0], progress)?);
+            }
+            return Ok(());
+        }
+        if self.second.as_ref().is_none_or(Client::is_closed) {
+            self.second = Some(self.connector.session()?);
+        }
+        let (first, second) = (&self.client, &mut self.second);
+        let (a, b) = std::thread::scope(|s| {
+            let b = s.spawn(|| match (done[1], second.as_mut()) {
+                (Some(n), _) => Ok(n),
+                (None, Some(c)) => write::write_part(c, &parts[1], &[]),
+                (None, None) => Err(LedgerError::Conflict("no second connection".into())),
+            });
+            let a = match done[0] {
+                Some(n) => Ok(n),
+                None => first
+                    .try_borrow_mut()
+                    .map_err(|_| LedgerError::Conflict("the ledger is busy".into()))
+                    .and_then(|mut c| write::write_part(&mut c, &parts[0], &[])),
+            };
+            let b = b
+                .join()
+                .unwrap_or_else(|_| Err(LedgerError::Conflict("a writer thread failed".into())));
+            (a, b)
+        });
+        let b = b.inspect(|n| done[1] = Some(*n));
+        done[0] = Some(a?);
+        b?;
+        if done[2].is_none() {
+            let empty = write::Part {
+                records: Vec::new(),
+                spend: Vec::new(),
+                spend_at: Vec::new(),
+            };
+            write::write_part(&mut *self.client()?, &empty, progress)?;
+            done[2] = Some(0);
+        }
+        Ok(())
     }
 
     fn walk(
@@ -367,101 +481,7 @@ fn retryable(e: &LedgerError) -> bool {
     )
 }
 
-type ProgressRow<'a> = (&'a str, i64, &'a str, i64);
-
-fn write_tx(
-    client: &mut Client,
-    copy: &str,
-    n: usize,
-    progress: &[ProgressRow<'_>],
-    spend_copy: &str,
-) -> Result<InsertSummary> {
-    let mut tx = client.transaction().map_err(backend)?;
-    let mut inserted = 0;
-    if n > 0 {
-        inserted = stage_and_insert(&mut tx, copy, spend_copy)?;
-    }
-    for (path, offset, head_hash, lines) in progress {
-        tx.execute(
-            "INSERT INTO file_progress (path, byte_offset, head_hash, lines) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (path) DO UPDATE SET byte_offset = excluded.byte_offset, \
-             head_hash = excluded.head_hash, lines = excluded.lines",
-            &[path, offset, head_hash, lines],
-        )
-        .map_err(backend)?;
-    }
-    tx.commit().map_err(backend)?;
-    let n = n as u64;
-    Ok(InsertSummary {
-        inserted,
-        duplicates: n - inserted.min(n),
-    })
-}
-
-fn copy_in(tx: &mut Transaction<'_>, sql: &str, data: &str) -> Result<()> {
-    let mut w = tx.copy_in(sql).map_err(backend)?;
-    w.write_all(data.as_bytes())
-        .map_err(|e| LedgerError::Backend(Box::new(e)))?;
-    w.finish().map_err(backend)?;
-    Ok(())
-}
-
-fn stage_and_insert(tx: &mut Transaction<'_>, copy: &str, spend_copy: &str) -> Result<u64> {
-    let cols = data_cols();
-    copy_in(
-        tx,
-        &format!("COPY pg_temp.llmcost_stage (ord, {cols}) FROM STDIN"),
-        copy,
-    )?;
-    let with_spend = !spend_copy.is_empty();
-    if with_spend {
-        copy_in(
-            tx,
-            "COPY pg_temp.llmcost_spend_stage (ord, account, period_start, amount, holder) FROM STDIN",
-            spend_copy,
-        )?;
-    }
-    // Keys are claimed in key order, so two writers lock them in the same order
-    // and never deadlock; the first occurrence of a key in a batch wins. Records
-    // take their ids in batch order: records at the same instant read back in
-    // insertion order, as in SQLite.
-    let insert = format!(
-        "INSERT INTO records ({cols}) SELECT {scols} FROM k JOIN s USING (dedup_key) ORDER BY s.ord",
-        scols = cols
-            .split(", ")
-            .map(|c| if c == "dedup_key" {
-                "k.dedup_key".to_string()
-            } else {
-                format!("s.{c}")
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let head = "WITH s AS (SELECT DISTINCT ON (dedup_key) * FROM pg_temp.llmcost_stage \
-                    ORDER BY dedup_key, ord), \
-              k AS (INSERT INTO record_keys (dedup_key, at) \
-                    SELECT dedup_key, at FROM s ORDER BY dedup_key \
-                    ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key)";
-    // The stored rows are added to the hourly rollups in the same statement,
-    // and the spend of the records claimed here (new ones) to their budgets.
-    let spend_ctes = if with_spend { fleet::SPEND_CTES } else { "" };
-    let sql = rollup::insert_and_roll_up(&format!("{head} {insert}"), spend_ctes);
-    let n: i64 = tx
-        .query_one(&sql, &[])
-        .map_err(backend)?
-        .try_get(0)
-        .map_err(backend)?;
-    if with_spend {
-        tx.execute("TRUNCATE pg_temp.llmcost_spend_stage", &[])
-            .map_err(backend)?;
-    }
-    let n = u64::try_from(n).unwrap_or(0);
-    tx.execute("TRUNCATE pg_temp.llmcost_stage", &[])
-        .map_err(backend)?;
-    Ok(n)
-}
-
-fn to_i64(v: u64, what: &str) -> Result<i64> {
+pub(crate) fn to_i64(v: u64, what: &str) -> Result<i64> {
     i64::try_from(v).map_err(|_| {
         LedgerError::Conflict(format!(
             "`{what}` = {v} does not fit the ledger's signed 64-bit integer"
@@ -519,66 +539,6 @@ pub(crate) fn micros_text(us: i64) -> String {
     }
 }
 
-/// Appends one COPY text-format line for `r`.
-fn copy_line(out: &mut String, ord: usize, r: &UsageRecord) -> Result<()> {
-    let (us, nanos) = split_time(r.at);
-    let mut fields: Vec<Option<String>> = Vec::with_capacity(40);
-    fields.push(Some(ord.to_string()));
-    fields.push(Some(micros_text(us)));
-    fields.push(Some(nanos.to_string()));
-    fields.push(Some(r.dedup_key.clone()));
-    fields.push(Some(r.source.clone()));
-    fields.push(r.origin.clone());
-    fields.push(
-        r.line
-            .map(|v| to_i64(v, "line"))
-            .transpose()?
-            .map(|v| v.to_string()),
-    );
-    fields.push(r.provider.clone());
-    fields.push(Some(r.model.clone()));
-    fields.push(r.project.clone());
-    fields.push(r.session.clone());
-    for b in Bucket::ALL {
-        fields.push(Some(to_i64(r.usage.get(b), b.key())?.to_string()));
-    }
-    fields.push(Some(r.service_tier.key().to_string()));
-    fields.push(r.cost.map(|d| d.to_string()));
-    fields.push(r.currency.map(|c| c.as_str().to_string()));
-    fields.push(r.price_ref.clone());
-    fields.push(r.billed.map(|d| d.to_string()));
-    fields.push(r.billed_currency.map(|c| c.as_str().to_string()));
-    fields.push(r.raw_usage.clone());
-    fields.push(Some(array_literal(&r.tags)));
-    fields.push(r.status.map(|v| v.to_string()));
-    fields.push(
-        r.latency_ms
-            .map(|v| to_i64(v, "latency_ms"))
-            .transpose()?
-            .map(|v| v.to_string()),
-    );
-    fields.push(
-        r.ttfb_ms
-            .map(|v| to_i64(v, "ttfb_ms"))
-            .transpose()?
-            .map(|v| v.to_string()),
-    );
-    fields.push(r.key_fingerprint.clone());
-    fields.push(Some(if r.incomplete { "t" } else { "f" }.into()));
-    fields.push(r.device.clone());
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push('\t');
-        }
-        match f {
-            None => out.push_str("\\N"),
-            Some(s) => copy_escape(out, s)?,
-        }
-    }
-    out.push('\n');
-    Ok(())
-}
-
 pub(crate) fn copy_escape(out: &mut String, s: &str) -> Result<()> {
     for c in s.chars() {
         match c {
@@ -598,7 +558,7 @@ pub(crate) fn copy_escape(out: &mut String, s: &str) -> Result<()> {
 }
 
 /// A `text[]` literal: `{"a","b \"c\""}`.
-fn array_literal(items: &[String]) -> String {
+pub(crate) fn array_literal(items: &[String]) -> String {
     let mut s = String::from("{");
     for (i, t) in items.iter().enumerate() {
         if i > 0 {
@@ -906,7 +866,8 @@ impl Ledger for PgLedger {
             &mut tx,
             "UPDATE records r SET cost = u.cost::numeric, currency = u.cur, price_ref = u.pref \
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(k, cost, cur, pref) \
-             WHERE r.dedup_key = u.k",
+             JOIN record_keys rk ON rk.dedup_key = u.k \
+             WHERE r.at = rk.at AND r.dedup_key = u.k",
             &[&keys, &cost, &cur, &pref],
         )?;
         tx.commit().map_err(backend)?;
@@ -961,6 +922,7 @@ impl Ledger for PgLedger {
         Ok(Box::new(PgLedger {
             client: RefCell::new(self.connector.session()?),
             months: BTreeSet::new(),
+            second: None,
             connector: self.connector.clone(),
         }))
     }

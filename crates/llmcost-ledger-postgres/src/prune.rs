@@ -91,19 +91,19 @@ pub(crate) fn prune(client: &mut Client, before: Timestamp, apply: bool) -> Resu
     // falls in (when it is not on the hour) rebuilt from the records left.
     crate::rollup::prune(client, &cut)?;
     // The identities of what is gone (re-importing those logs brings them back).
-    let ids: Vec<i64> = client
+    let keys: Vec<String> = client
         .query(
-            "SELECT id FROM record_keys WHERE at < $1::text::timestamptz ORDER BY id",
+            "SELECT dedup_key FROM record_keys WHERE at < $1::text::timestamptz",
             &[&cut],
         )
         .map_err(backend)?
         .iter()
         .filter_map(|r| r.try_get(0).ok())
         .collect();
-    for chunk in ids.chunks(usize::try_from(PRUNE_BATCH).unwrap_or(10_000)) {
+    for chunk in keys.chunks(usize::try_from(PRUNE_BATCH).unwrap_or(10_000)) {
         client
             .execute(
-                "DELETE FROM record_keys WHERE id = ANY($1::bigint[])",
+                "DELETE FROM record_keys WHERE dedup_key = ANY($1::text[])",
                 &[&chunk],
             )
             .map_err(backend)?;

@@ -1,7 +1,7 @@
 //! Hourly rollups in PostgreSQL (`rollups`, schema version 2): one row per
 //! UTC hour × model × project × source × provider × tag set × key
 //! fingerprint × device × currency, with NUMERIC cost sums. Kept in the
-//! insert's own statement (only the rows it stored), rebuilt hour by hour
+//! insert's transaction (only the rows it stored, summed by [`crate::write`]), rebuilt hour by hour
 //! when costs change, and read by [`query`].
 
 use std::str::FromStr;
@@ -15,10 +15,11 @@ use postgres::{Client, Transaction};
 use crate::{BUCKET_COLS, backend};
 
 /// The dimension columns of `rollups` (and of `records`), in key order.
-const DIM_COLS: &str = "model, project, source, provider, tags, key_fingerprint, device, currency";
+pub(crate) const DIM_COLS: &str =
+    "model, project, source, provider, tags, key_fingerprint, device, currency";
 
 /// `rollups`' sum columns after the dimensions.
-fn sum_cols() -> String {
+pub(crate) fn sum_cols() -> String {
     format!(
         "records, {}, cost, unpriced_records, unpriced_tokens",
         BUCKET_COLS.join(", ")
@@ -57,6 +58,48 @@ pub(crate) fn migration() -> String {
     )
 }
 
+/// The dimension columns of `rollups_model` (schema version 4): hour × model
+/// × currency, what most reports group by.
+pub(crate) const MODEL_DIMS: &str = "model, currency";
+
+/// Part of version 4: `rollups_model`, the rollups summed over every
+/// dimension but model and currency, filled from `rollups`.
+pub(crate) fn model_migration() -> String {
+    let buckets: String = BUCKET_COLS
+        .iter()
+        .map(|c| format!("{c} bigint NOT NULL,\n        "))
+        .collect();
+    format!(
+        "CREATE TABLE rollups_model (
+        hour timestamptz NOT NULL,
+        model text NOT NULL,
+        currency text,
+        records bigint NOT NULL,
+        {buckets}cost numeric NOT NULL,
+        unpriced_records bigint NOT NULL,
+        unpriced_tokens numeric NOT NULL,
+        CONSTRAINT rollups_model_key UNIQUE NULLS NOT DISTINCT (hour, {MODEL_DIMS})
+    );
+    {};",
+        narrow_from_rollups("")
+    )
+}
+
+/// Adds to `rollups_model` the sums of `rollups` rows `where_sql`.
+fn narrow_from_rollups(where_sql: &str) -> String {
+    let sums: String = sum_cols()
+        .split(", ")
+        .map(|c| format!("sum({c})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO rollups_model (hour, {MODEL_DIMS}, {cols}) \
+         SELECT hour, {MODEL_DIMS}, {sums} FROM rollups{where_sql} \
+         GROUP BY hour, {MODEL_DIMS} ORDER BY hour, {MODEL_DIMS}",
+        cols = sum_cols()
+    )
+}
+
 /// `SELECT` of rollup rows (`hour`, dimensions, sums) over the records of
 /// `from` (a table or CTE with the records' columns) `where_sql`, grouped and
 /// in key order (upserts lock rows in one order: writers do not deadlock).
@@ -75,32 +118,6 @@ fn aggregate(from: &str, where_sql: &str) -> String {
     )
 }
 
-/// The insert of `insert_sql` (`INSERT INTO records … `, without a
-/// `RETURNING`) with its stored rows added to `rollups` in the same
-/// statement; the statement returns the number of records stored.
-pub(crate) fn insert_and_roll_up(insert_sql: &str, more_ctes: &str) -> String {
-    let add: String = sum_cols()
-        .split(", ")
-        .map(|c| format!("{c} = rollups.{c} + excluded.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // The insert's own CTEs come first; `ins` is its result.
-    let (ctes, insert) = match insert_sql.find(" INSERT INTO records") {
-        Some(i) => (format!("{}, ", &insert_sql[..i]), &insert_sql[i + 1..]),
-        None => ("WITH ".to_string(), insert_sql),
-    };
-    format!(
-        "{ctes}ins AS ({insert} RETURNING at, {DIM_COLS}, cost, {buckets}), \
-         r AS (INSERT INTO rollups (hour, {DIM_COLS}, {sums}) {select} \
-               ON CONFLICT ON CONSTRAINT rollups_key DO UPDATE SET {add}){sep}{more_ctes} \
-         SELECT count(*) FROM ins",
-        sep = if more_ctes.is_empty() { "" } else { ", " },
-        buckets = BUCKET_COLS.join(", "),
-        sums = sum_cols(),
-        select = aggregate("ins", ""),
-    )
-}
-
 /// Sets new costs (`UPDATE … RETURNING` the `at` of each row changed, as
 /// `update_sql` does) and rebuilds the rollups of the hours those records are
 /// in, in `tx`. Writers wait for the rebuild (the table lock), so none adds to
@@ -110,7 +127,7 @@ pub(crate) fn update_and_rebuild(
     update_sql: &str,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<u64> {
-    tx.batch_execute("LOCK TABLE rollups IN EXCLUSIVE MODE")
+    tx.batch_execute("LOCK TABLE rollups, rollups_model IN EXCLUSIVE MODE")
         .map_err(backend)?;
     let sql = format!(
         "WITH changed AS ({update_sql} RETURNING r.at) \
@@ -121,11 +138,15 @@ pub(crate) fn update_and_rebuild(
     let n: i64 = row.try_get(0).map_err(backend)?;
     let hours: Vec<i64> = row.try_get(1).map_err(backend)?;
     if !hours.is_empty() {
-        tx.execute(
-            "DELETE FROM rollups WHERE hour = ANY(ARRAY(SELECT to_timestamp(h) FROM unnest($1::bigint[]) AS h))",
-            &[&hours],
-        )
-        .map_err(backend)?;
+        for table in ["rollups", "rollups_model"] {
+            tx.execute(
+                &format!(
+                    "DELETE FROM {table} WHERE hour = ANY(ARRAY(SELECT to_timestamp(h) FROM unnest($1::bigint[]) AS h))"
+                ),
+                &[&hours],
+            )
+            .map_err(backend)?;
+        }
         let from = "records JOIN unnest($1::bigint[]) AS h(h) \
                     ON at >= to_timestamp(h.h) AND at < to_timestamp(h.h + 3600)";
         tx.execute(
@@ -133,6 +154,13 @@ pub(crate) fn update_and_rebuild(
                 "INSERT INTO rollups (hour, {DIM_COLS}, {sums}) {select}",
                 sums = sum_cols(),
                 select = aggregate(from, "")
+            ),
+            &[&hours],
+        )
+        .map_err(backend)?;
+        tx.execute(
+            &narrow_from_rollups(
+                " WHERE hour = ANY(ARRAY(SELECT to_timestamp(h) FROM unnest($1::bigint[]) AS h))",
             ),
             &[&hours],
         )
@@ -145,13 +173,17 @@ pub(crate) fn update_and_rebuild(
 /// rebuilds the hour it falls in, under the table lock reprice takes.
 pub(crate) fn prune(client: &mut Client, cut: &str) -> Result<()> {
     let mut tx = client.transaction().map_err(backend)?;
-    tx.batch_execute("LOCK TABLE rollups IN EXCLUSIVE MODE")
+    tx.batch_execute("LOCK TABLE rollups, rollups_model IN EXCLUSIVE MODE")
         .map_err(backend)?;
-    tx.execute(
-        "DELETE FROM rollups WHERE hour < date_trunc('hour', $1::text::timestamptz, 'UTC')",
-        &[&cut],
-    )
-    .map_err(backend)?;
+    for table in ["rollups", "rollups_model"] {
+        tx.execute(
+            &format!(
+                "DELETE FROM {table} WHERE hour < date_trunc('hour', $1::text::timestamptz, 'UTC')"
+            ),
+            &[&cut],
+        )
+        .map_err(backend)?;
+    }
     let aligned: bool = tx
         .query_one(
             "SELECT date_trunc('hour', $1::text::timestamptz, 'UTC') = $1::text::timestamptz",
@@ -161,11 +193,15 @@ pub(crate) fn prune(client: &mut Client, cut: &str) -> Result<()> {
         .try_get(0)
         .map_err(backend)?;
     if !aligned {
-        tx.execute(
-            "DELETE FROM rollups WHERE hour = date_trunc('hour', $1::text::timestamptz, 'UTC')",
-            &[&cut],
-        )
-        .map_err(backend)?;
+        for table in ["rollups", "rollups_model"] {
+            tx.execute(
+                &format!(
+                    "DELETE FROM {table} WHERE hour = date_trunc('hour', $1::text::timestamptz, 'UTC')"
+                ),
+                &[&cut],
+            )
+            .map_err(backend)?;
+        }
         let from = "records";
         let where_sql = " WHERE at >= date_trunc('hour', $1::text::timestamptz, 'UTC') \
                          AND at < date_trunc('hour', $1::text::timestamptz, 'UTC') + interval '1 hour'";
@@ -175,6 +211,11 @@ pub(crate) fn prune(client: &mut Client, cut: &str) -> Result<()> {
                 sums = sum_cols(),
                 select = aggregate(from, where_sql)
             ),
+            &[&cut],
+        )
+        .map_err(backend)?;
+        tx.execute(
+            &narrow_from_rollups(" WHERE hour = date_trunc('hour', $1::text::timestamptz, 'UTC')"),
             &[&cut],
         )
         .map_err(backend)?;
@@ -224,8 +265,31 @@ pub(crate) fn query(client: &mut Client, q: &RollupQuery) -> Result<Option<Vec<R
         params.push(Box::new(q.tags.clone()));
         conds.push(format!("tags && ${}::text[]", params.len()));
     }
+    // Only hours and models asked for or filtered on: `rollups_model` answers,
+    // and when both are kept its rows are the groups (no SQL grouping).
+    let narrow = [
+        Dim::Project,
+        Dim::Source,
+        Dim::Provider,
+        Dim::Tag,
+        Dim::Key,
+        Dim::Device,
+    ]
+    .iter()
+    .all(|d| !q.groups(*d))
+        && [
+            &q.projects,
+            &q.sources,
+            &q.providers,
+            &q.keys,
+            &q.devices,
+            &q.tags,
+        ]
+        .iter()
+        .all(|l| l.is_empty());
+    let whole = narrow && q.groups(Dim::Hour) && q.groups(Dim::Model);
     let pick = |d: Dim, col: &str| {
-        if q.groups(d) {
+        if q.groups(d) && (!narrow || col == "model") {
             col.to_string()
         } else {
             format!("NULL::{}", if col == "tags" { "text[]" } else { "text" })
@@ -236,14 +300,22 @@ pub(crate) fn query(client: &mut Client, q: &RollupQuery) -> Result<Option<Vec<R
     } else {
         "NULL::bigint".to_string()
     };
-    let sums: String = BUCKET_COLS
+    let sum = |c: &str| {
+        if whole {
+            format!("{c}::text")
+        } else {
+            format!("sum({c})::text")
+        }
+    };
+    let sums: String = ["records"]
         .iter()
-        .map(|c| format!("sum({c})::text, "))
-        .collect();
+        .chain(BUCKET_COLS.iter())
+        .chain(["cost", "unpriced_records", "unpriced_tokens"].iter())
+        .map(|c| sum(c))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "SELECT {hour}, {}, {}, {}, {}, {}, {}, {}, currency, sum(records)::text, {sums}\
-         sum(cost)::text, sum(unpriced_records)::text, sum(unpriced_tokens)::text \
-         FROM rollups{} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
+        "SELECT {hour}, {}, {}, {}, {}, {}, {}, {}, currency, {sums} FROM {}{}{}",
         pick(Dim::Model, "model"),
         pick(Dim::Project, "project"),
         pick(Dim::Source, "source"),
@@ -251,14 +323,25 @@ pub(crate) fn query(client: &mut Client, q: &RollupQuery) -> Result<Option<Vec<R
         pick(Dim::Tag, "tags"),
         pick(Dim::Key, "key_fingerprint"),
         pick(Dim::Device, "device"),
+        if narrow { "rollups_model" } else { "rollups" },
         if conds.is_empty() {
             String::new()
         } else {
             format!(" WHERE {}", conds.join(" AND "))
+        },
+        if whole {
+            ""
+        } else {
+            " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
         }
     );
     let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
-    let rows = client.query(&sql, &refs).map_err(backend)?;
+    // Sums group in memory (the default 4 MB spills them to disk).
+    let mut tx = client.transaction().map_err(backend)?;
+    tx.batch_execute("SET LOCAL work_mem = '64MB'")
+        .map_err(backend)?;
+    let rows = tx.query(&sql, &refs).map_err(backend)?;
+    tx.commit().map_err(backend)?;
     let mut g = Grouper::new(q);
     let bad = |what: &str, v: &str| LedgerError::Corrupt {
         row: 0,

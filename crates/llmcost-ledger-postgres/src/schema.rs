@@ -8,7 +8,7 @@ use postgres::Client;
 use crate::backend;
 
 /// The newest schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Advisory lock keys (`llmcost` in ASCII, plus a suffix).
 const LOCK_MIGRATE: i64 = 0x6c6c_6d63_6f73_7401;
@@ -17,7 +17,7 @@ pub(crate) const LOCK_PARTITIONS: i64 = 0x6c6c_6d63_6f73_7402;
 
 /// Migrations, oldest first: `(version, SQL)`. Never edit a released one; add a new one.
 /// Version 2 (devices and hourly rollups) is built by [`crate::rollup::migration`];
-/// version 3 (fleet budgets) is [`BUDGETS`].
+/// version 3 (fleet budgets) is [`BUDGETS`]; version 4 (leaner writes) is [`LEAN_WRITES`].
 const MIGRATIONS: &[(i64, &str)] = &[(
     1,
     "CREATE TABLE record_keys (
@@ -130,53 +130,26 @@ const BUDGETS: &str = "CREATE TABLE budget_spend (
     END
     $fn$;";
 
-/// Per-connection setup after migrating: UTC, and the staging table COPY fills.
-pub(crate) const SESSION_SQL: &str = "SET TIME ZONE 'UTC';
-    CREATE TEMP TABLE IF NOT EXISTS llmcost_stage (
-        ord bigint NOT NULL,
-        at timestamptz NOT NULL,
-        at_nanos smallint NOT NULL,
-        dedup_key text NOT NULL,
-        source text NOT NULL,
-        origin text,
-        line bigint,
-        provider text,
-        model text NOT NULL,
-        project text,
-        session text,
-        input bigint NOT NULL,
-        cache_read bigint NOT NULL,
-        cache_write bigint NOT NULL,
-        cache_write_1h bigint NOT NULL,
-        output bigint NOT NULL,
-        reasoning bigint NOT NULL,
-        input_audio bigint NOT NULL,
-        cache_read_audio bigint NOT NULL,
-        output_audio bigint NOT NULL,
-        input_image bigint NOT NULL,
-        output_image bigint NOT NULL,
-        service_tier text NOT NULL,
-        cost numeric,
-        currency text,
-        price_ref text,
-        billed numeric,
-        billed_currency text,
-        raw_usage text,
-        tags text[] NOT NULL,
-        status integer,
-        latency_ms bigint,
-        ttfb_ms bigint,
-        key_fingerprint text,
-        incomplete boolean NOT NULL,
-        device text
-    ) ON COMMIT DELETE ROWS;
-    CREATE TEMP TABLE IF NOT EXISTS llmcost_spend_stage (
-        ord bigint NOT NULL,
-        account text NOT NULL,
-        period_start timestamptz NOT NULL,
-        amount numeric NOT NULL,
-        holder text
-    ) ON COMMIT DELETE ROWS;";
+/// Version 4, leaner writes: records are found by key through `record_keys`
+/// (its `at` and the month partition), so `records` keeps no index of keys
+/// and `record_keys` no surrogate id; record ids come in blocks of 2^20 from
+/// `llmcost_record_batches`, starting above every id given before. It also
+/// brings `rollups_model` ([`crate::rollup::model_migration`]).
+const LEAN_WRITES: &str = "DROP INDEX IF EXISTS records_dedup_key;
+    ALTER TABLE record_keys DROP COLUMN id;
+    CREATE SEQUENCE llmcost_record_batches;
+    SELECT setval('llmcost_record_batches',
+        (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM records_id_seq) / 1048576 + 1);";
+
+/// Per-connection setup after migrating.
+pub(crate) const SESSION_SQL: &str = "SET TIME ZONE 'UTC'";
+
+/// A writing transaction's setup: memory for its sorts, and the staging table
+/// of rollup sums (made on the connection's first write).
+pub(crate) const WRITE_SQL: &str = "SET LOCAL work_mem = '64MB';
+    SET LOCAL client_min_messages = warning;
+    CREATE TEMP TABLE IF NOT EXISTS llmcost_rollup_stage (LIKE rollups) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE IF NOT EXISTS llmcost_rollup_model_stage (LIKE rollups_model) ON COMMIT DELETE ROWS";
 
 /// Brings the schema to [`SCHEMA_VERSION`], or refuses a newer one.
 pub(crate) fn migrate(client: &mut Client) -> Result<()> {
@@ -202,11 +175,13 @@ pub(crate) fn migrate(client: &mut Client) -> Result<()> {
         });
     }
     let rollups = crate::rollup::migration();
+    let lean = format!("{LEAN_WRITES}\n    {}", crate::rollup::model_migration());
     let steps = MIGRATIONS
         .iter()
         .map(|(v, sql)| (v, *sql))
         .chain(std::iter::once((&2, rollups.as_str())))
-        .chain(std::iter::once((&3, BUDGETS)));
+        .chain(std::iter::once((&3, BUDGETS)))
+        .chain(std::iter::once((&4, lean.as_str())));
     if found < 2 {
         check_server_version(&mut tx)?;
     }
@@ -243,7 +218,7 @@ mod tests {
     #[test]
     fn migrations_are_numbered_from_one_without_gaps() {
         let mut versions: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
-        versions.extend([2, 3]);
+        versions.extend([2, 3, 4]);
         let expected: Vec<i64> = (1..=SCHEMA_VERSION).collect();
         assert_eq!(versions, expected);
     }

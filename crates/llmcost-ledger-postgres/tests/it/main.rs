@@ -65,18 +65,52 @@ fn a_version_1_ledger_gets_devices_and_its_rollups() {
         })
         .collect();
     l.insert(&records).expect("insert");
-    // Back to schema 1: no rollups, no device column, no fleet budgets.
+    // Back to schema 1: no rollups, no device column, no fleet budgets, keys
+    // with surrogate ids, an index of keys on records, ids from records_id_seq.
     l.client()
         .expect("client")
         .batch_execute(
-            "DROP TABLE rollups; ALTER TABLE records DROP COLUMN device; \
+            "DROP TABLE rollups, rollups_model; ALTER TABLE records DROP COLUMN device; \
              DROP TABLE budget_spend, budget_holds; DROP FUNCTION llmcost_budget_admit; \
+             DROP SEQUENCE llmcost_record_batches; \
+             ALTER TABLE record_keys ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY; \
+             CREATE INDEX records_dedup_key ON records (dedup_key); \
+             UPDATE records SET id = nextval('records_id_seq'); \
              DELETE FROM schema_version WHERE version >= 2",
         )
         .expect("downgrade");
     drop(l);
-    let l = PgLedger::open(&url).expect("migrate");
+    let mut l = PgLedger::open(&url).expect("migrate");
     assert_eq!(l.count().expect("count"), 50);
+    // Records stored after the migration come after the old ones at the same
+    // instant (ids above every old id), and old keys are still known.
+    let mut again = records[0].clone();
+    again.dedup_key = "s:after".into();
+    let s = l
+        .insert(&[records[0].clone(), again])
+        .expect("insert after migration");
+    assert_eq!((s.inserted, s.duplicates), (1, 1));
+    let same: Vec<String> = all(&l, &Filter::default())
+        .into_iter()
+        .filter(|r| r.at == records[0].at)
+        .map(|r| r.dedup_key)
+        .collect();
+    assert_eq!(same, [records[0].dedup_key.clone(), "s:after".to_string()]);
+    // A record stored before the migration is found by its key and repriced.
+    let n = l
+        .update_costs(&[(
+            records[1].dedup_key.clone(),
+            Some(Decimal::new(123, 2)),
+            Some(Currency::USD),
+            Some("test".into()),
+        )])
+        .expect("reprice an old record");
+    assert_eq!(n, 1);
+    let repriced = all(&l, &Filter::default())
+        .into_iter()
+        .find(|r| r.dedup_key == records[1].dedup_key)
+        .expect("still there");
+    assert_eq!(repriced.cost, Some(Decimal::new(123, 2)));
     for group_by in [
         vec![],
         vec![Dim::Hour, Dim::Model],
@@ -252,6 +286,100 @@ fn copy_imports_100k_records_once() {
     assert_eq!(got[0], records[44_640]);
 }
 
+/// A batch big enough to be written in two halves on two connections: repeats
+/// inside the batch, keys stored before, one instant shared across the halves.
+#[test]
+fn a_big_batch_in_two_halves_stores_each_record_once_in_order() {
+    const N: i64 = 40_000;
+    let c = cluster();
+    let mut l = c.ledger();
+    let start = 1_735_689_600; // 2025-01-01T00:00:00Z
+    let rec = |i: i64, key: String| {
+        // Ten records a second; every record from 19 990 to 20 009 at one instant.
+        let second = if (19_990..20_010).contains(&i) {
+            1_999
+        } else {
+            i / 10
+        };
+        let mut r = UsageRecord::new(
+            key,
+            Timestamp::from_second(start + second).expect("time"),
+            "jsonl",
+            if i % 2 == 0 {
+                "gpt-4o"
+            } else {
+                "deepseek-chat"
+            },
+            Usage {
+                input: u64::try_from(i).expect("small"),
+                output: 2,
+                ..Usage::default()
+            },
+        );
+        if i % 7 != 0 {
+            r.cost = Some(Decimal::new(i, 6));
+            r.currency = Some(Currency::USD);
+        }
+        r.tags = if i % 3 == 0 {
+            vec!["a".into(), "b".into()]
+        } else {
+            Vec::new()
+        };
+        r
+    };
+    // 100 keys stored before (every 400th record).
+    let before: Vec<UsageRecord> = (0..N)
+        .step_by(400)
+        .map(|i| rec(i, format!("big:{i}")))
+        .collect();
+    assert_eq!(l.insert(&before).expect("before").inserted, 100);
+    // The batch: N records, then 500 repeats of the first 500 keys.
+    let mut batch: Vec<UsageRecord> = (0..N).map(|i| rec(i, format!("big:{i}"))).collect();
+    batch.extend((0..500).map(|i| {
+        let mut r = rec(i, format!("big:{i}"));
+        r.model = "repeat-must-not-be-stored".into();
+        r
+    }));
+    let s = l.insert(&batch).expect("big batch");
+    // 40 000 + 500 sent; 100 were stored before and 500 repeat a key of the batch.
+    assert_eq!((s.inserted, s.duplicates), (39_900, 600));
+    assert_eq!(l.count().expect("count"), 40_000);
+    let stored = all(&l, &Filter::default());
+    assert!(
+        stored
+            .iter()
+            .all(|r| r.model != "repeat-must-not-be-stored")
+    );
+    // The shared instant reads back in insertion order: big:20000 (stored
+    // before), then 19 990..20 009 without it, across the halves' split (at
+    // record 20 000 of the 40 000 distinct keys sent).
+    let at = Timestamp::from_second(start + 1_999).expect("time");
+    let same: Vec<String> = stored
+        .iter()
+        .filter(|r| r.at == at)
+        .map(|r| r.dedup_key.clone())
+        .collect();
+    let want: Vec<String> = std::iter::once(20_000)
+        .chain((19_990..20_010).filter(|i| *i != 20_000))
+        .map(|i| format!("big:{i}"))
+        .collect();
+    assert_eq!(same, want);
+    // sum(0..40 000) = 799 980 000 input tokens; rollups agree with a scan.
+    let input: u64 = stored.iter().map(|r| r.usage.input).sum();
+    assert_eq!(input, 799_980_000);
+    for group_by in [vec![], vec![Dim::Hour, Dim::Model], vec![Dim::Tag]] {
+        let q = RollupQuery {
+            group_by,
+            ..RollupQuery::default()
+        };
+        assert_eq!(
+            l.rollup(&q).expect("rollup"),
+            Some(rollup::scan(&l, &q).expect("scan")),
+            "{q:?}"
+        );
+    }
+}
+
 #[test]
 fn a_month_is_dropped_whole() {
     let c = cluster();
@@ -354,12 +482,12 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
             .map(|r| r.get(0))
             .collect()
     };
-    // 1: records; 2: devices and rollups; 3: fleet budgets.
-    assert_eq!(versions(&l), [1, 2, 3]);
-    assert_eq!(SCHEMA_VERSION, 3);
+    // 1: records; 2: devices and rollups; 3: fleet budgets; 4: leaner writes.
+    assert_eq!(versions(&l), [1, 2, 3, 4]);
+    assert_eq!(SCHEMA_VERSION, 4);
     // Opening again migrates nothing and keeps the data.
     let again = PgLedger::open(&url).expect("reopen");
-    assert_eq!(versions(&again), [1, 2, 3]);
+    assert_eq!(versions(&again), [1, 2, 3, 4]);
     assert_eq!(again.count().expect("count"), 1);
     // A newer llmcost moved the schema on: this build refuses it, typed.
     l.client()
@@ -368,7 +496,7 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
         .expect("bump");
     match PgLedger::open(&url) {
         Err(LedgerError::SchemaTooNew { found, supported }) => {
-            assert_eq!((found, supported), (7, 3));
+            assert_eq!((found, supported), (7, 4));
         }
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }

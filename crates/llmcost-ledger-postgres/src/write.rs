@@ -1,0 +1,425 @@
+//! The write path. A batch is deduplicated here (the first occurrence of a
+//! key wins), then, in one transaction: its keys are claimed in
+//! `record_keys` (one statement, keys in sorted order so concurrent writers
+//! never deadlock), the records whose key was new are sent by `COPY`
+//! straight into `records`, and their hourly rollups and budget spend,
+//! summed here, are added with one upsert each. Records take ids
+//! `batch << 20 | position`, `batch` from a sequence, so ids follow
+//! insertion order without a sequence call per record.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use llmcost_core::{Bucket, Currency};
+use llmcost_ledger::rollup::{Sums, hour_of};
+use llmcost_ledger::{LedgerError, Result, SpendDelta, UsageRecord};
+use postgres::{Client, Transaction};
+
+use crate::rollup::{DIM_COLS, MODEL_DIMS, sum_cols};
+use crate::{backend, copy_escape, data_cols, micros_text, split_time, to_i64};
+
+/// Records per id block: ids are `block << ID_BITS | position`.
+pub(crate) const ID_BITS: u32 = 20;
+
+/// A batch at least this big is written by two connections at once.
+pub(crate) const PARALLEL_MIN: usize = 16_384;
+
+/// One file's progress row: path, offset, head hash, lines.
+pub(crate) type ProgressRow<'a> = (&'a str, i64, &'a str, i64);
+
+/// A part of a batch written in one transaction: records with their id, and
+/// the spend of those records.
+pub(crate) struct Part<'a> {
+    pub records: Vec<(i64, &'a UsageRecord)>,
+    pub spend: Vec<&'a SpendDelta>,
+    /// Index of each spend row's record in `records`.
+    pub spend_at: Vec<usize>,
+}
+
+/// The batch's records in order, without repeated keys (first occurrence wins),
+/// each with its position in `records`.
+pub(crate) fn first_occurrences(records: &[UsageRecord]) -> Vec<(usize, &UsageRecord)> {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(records.len());
+    records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| seen.insert(r.dedup_key.as_str()))
+        .collect()
+}
+
+/// Reserves the id blocks of a batch of `n` records (ascending).
+pub(crate) fn reserve_blocks(client: &mut Client, n: usize) -> Result<Vec<i64>> {
+    let blocks = i64::try_from(n.div_ceil(1 << ID_BITS).max(1)).unwrap_or(i64::MAX);
+    let rows = client
+        .query(
+            "SELECT nextval('llmcost_record_batches') FROM generate_series(1, $1::bigint)",
+            &[&blocks],
+        )
+        .map_err(backend)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(row.try_get::<_, i64>(0).map_err(backend)?);
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// The id of the record at `pos` of a batch given its blocks.
+pub(crate) fn id_of(blocks: &[i64], pos: usize) -> Result<i64> {
+    let block = blocks
+        .get(pos >> ID_BITS)
+        .ok_or_else(|| LedgerError::Conflict(format!("no id block for record {pos}")))?;
+    let low = i64::try_from(pos & ((1 << ID_BITS) - 1)).unwrap_or(0);
+    block
+        .checked_mul(1 << ID_BITS)
+        .map(|b| b | low)
+        .ok_or_else(|| LedgerError::Conflict("record ids are exhausted".into()))
+}
+
+/// Writes `part` (and `progress`) in one transaction; returns the records stored.
+pub(crate) fn write_part(
+    client: &mut Client,
+    part: &Part<'_>,
+    progress: &[ProgressRow<'_>],
+) -> Result<u64> {
+    // Everything that can refuse a value is done before the transaction.
+    let mut lines = String::with_capacity(part.records.len() * 512);
+    let mut ends = Vec::with_capacity(part.records.len());
+    for (id, r) in &part.records {
+        copy_line(&mut lines, *id, r)?;
+        ends.push(lines.len());
+    }
+    let keys: Vec<&str> = part
+        .records
+        .iter()
+        .map(|(_, r)| r.dedup_key.as_str())
+        .collect();
+    let ats: Vec<String> = part
+        .records
+        .iter()
+        .map(|(_, r)| micros_text(split_time(r.at).0))
+        .collect();
+
+    let mut tx = client.transaction().map_err(backend)?;
+    tx.batch_execute(crate::schema::WRITE_SQL)
+        .map_err(backend)?;
+    let mut stored = 0;
+    if !part.records.is_empty() {
+        let dup = claim(&mut tx, &keys, &ats)?;
+        let new: Vec<bool> = (0..part.records.len()).map(|i| !dup.contains(&i)).collect();
+        let data = if dup.is_empty() {
+            lines
+        } else {
+            let mut kept = String::with_capacity(lines.len());
+            let mut start = 0;
+            for (i, &end) in ends.iter().enumerate() {
+                if new[i] {
+                    kept.push_str(&lines[start..end]);
+                }
+                start = end;
+            }
+            kept
+        };
+        if !data.is_empty() {
+            copy_in(
+                &mut tx,
+                &format!("COPY records (id, {}) FROM STDIN", data_cols()),
+                &data,
+            )?;
+        }
+        let fresh = part
+            .records
+            .iter()
+            .zip(&new)
+            .filter(|(_, n)| **n)
+            .map(|((_, r), _)| *r);
+        roll_up(&mut tx, fresh)?;
+        let spend: Vec<&SpendDelta> = part
+            .spend
+            .iter()
+            .zip(&part.spend_at)
+            .filter(|(_, i)| new[**i])
+            .map(|(d, _)| *d)
+            .collect();
+        add_spend(&mut tx, &spend)?;
+        stored = (part.records.len() - dup.len()) as u64;
+    }
+    for (path, offset, head_hash, lines) in progress {
+        tx.execute(
+            "INSERT INTO file_progress (path, byte_offset, head_hash, lines) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (path) DO UPDATE SET byte_offset = excluded.byte_offset, \
+             head_hash = excluded.head_hash, lines = excluded.lines",
+            &[path, offset, head_hash, lines],
+        )
+        .map_err(backend)?;
+    }
+    tx.commit().map_err(backend)?;
+    Ok(stored)
+}
+
+/// Claims `keys` (with the time of their record); returns the positions of
+/// the keys the ledger already held.
+fn claim(tx: &mut Transaction<'_>, keys: &[&str], ats: &[String]) -> Result<HashSet<usize>> {
+    let n = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+    // The anti-join runs only when fewer keys were new than sent.
+    let rows = tx
+        .query(
+            "WITH c AS (INSERT INTO record_keys (dedup_key, at) \
+                   SELECT k, t::timestamptz FROM unnest($1::text[], $2::text[]) AS u(k, t) \
+                   ORDER BY k ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key), \
+                  n AS (SELECT count(*) AS n FROM c) \
+             SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i) \
+             WHERE (SELECT n FROM n) < $3 \
+               AND NOT EXISTS (SELECT 1 FROM c WHERE c.dedup_key = u.k)",
+            &[&keys, &ats, &n],
+        )
+        .map_err(backend)?;
+    let mut dup = HashSet::with_capacity(rows.len());
+    for row in rows {
+        let i: i64 = row.try_get(0).map_err(backend)?;
+        dup.insert(usize::try_from(i - 1).unwrap_or(usize::MAX));
+    }
+    Ok(dup)
+}
+
+/// The rollup key of a record: UTC hour and the dimension columns.
+type RollKey<'a> = (
+    i64,
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    Option<&'a str>,
+    &'a [String],
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<Currency>,
+);
+
+/// Adds the stored `records` to the hourly rollups (rows upserted in key
+/// order, so concurrent writers lock them in the same order).
+fn roll_up<'a>(
+    tx: &mut Transaction<'_>,
+    records: impl Iterator<Item = &'a UsageRecord>,
+) -> Result<()> {
+    let mut groups: HashMap<RollKey<'a>, Sums> = HashMap::new();
+    for r in records {
+        let key = (
+            hour_of(r.at),
+            r.model.as_str(),
+            r.project.as_deref(),
+            r.source.as_str(),
+            r.provider.as_deref(),
+            r.tags.as_slice(),
+            r.key_fingerprint.as_deref(),
+            r.device.as_deref(),
+            r.currency,
+        );
+        groups.entry(key).or_default().add(&r.usage, r.cost);
+    }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let mut narrow: HashMap<(i64, &str, Option<Currency>), Sums> = HashMap::new();
+    let mut data = String::with_capacity(groups.len() * 256);
+    for (k, s) in &groups {
+        narrow.entry((k.0, k.1, k.8)).or_default().merge(s);
+        hour_field(&mut data, k.0)?;
+        for v in [Some(k.1), k.2, Some(k.3), k.4] {
+            data.push('\t');
+            opt_field(&mut data, v)?;
+        }
+        data.push('\t');
+        copy_escape(&mut data, &crate::array_literal(k.5))?;
+        for v in [k.6, k.7, k.8.as_ref().map(Currency::as_str)] {
+            data.push('\t');
+            opt_field(&mut data, v)?;
+        }
+        sums_fields(&mut data, s);
+    }
+    upsert(tx, "rollups", "rollups_key", DIM_COLS, &data)?;
+    data.clear();
+    for ((hour, model, currency), s) in &narrow {
+        hour_field(&mut data, *hour)?;
+        data.push('\t');
+        copy_escape(&mut data, model)?;
+        data.push('\t');
+        opt_field(&mut data, currency.as_ref().map(Currency::as_str))?;
+        sums_fields(&mut data, s);
+    }
+    upsert(tx, "rollups_model", "rollups_model_key", MODEL_DIMS, &data)
+}
+
+fn hour_field(out: &mut String, hour: i64) -> Result<()> {
+    let us = hour.checked_mul(3_600_000_000).ok_or_else(|| {
+        LedgerError::Conflict(format!("hour {hour} is outside PostgreSQL's range"))
+    })?;
+    out.push_str(&micros_text(us));
+    Ok(())
+}
+
+/// The sum columns of a rollup row, each after a tab, and the line's end.
+fn sums_fields(out: &mut String, s: &Sums) {
+    let _ = write!(out, "\t{}", s.records);
+    for b in Bucket::ALL {
+        let _ = write!(out, "\t{}", s.usage.get(b));
+    }
+    let _ = writeln!(
+        out,
+        "\t{}\t{}\t{}",
+        s.cost, s.unpriced_records, s.unpriced_tokens
+    );
+}
+
+/// Adds the rows of `data` (COPY text: hour, `dims`, sums) to `table`.
+fn upsert(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    constraint: &str,
+    dims: &str,
+    data: &str,
+) -> Result<()> {
+    let cols = format!("hour, {dims}, {}", sum_cols());
+    let stage = match table {
+        "rollups" => "pg_temp.llmcost_rollup_stage",
+        _ => "pg_temp.llmcost_rollup_model_stage",
+    };
+    copy_in(tx, &format!("COPY {stage} ({cols}) FROM STDIN"), data)?;
+    let add: String = sum_cols()
+        .split(", ")
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tx.batch_execute(&format!(
+        "INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} \
+         ORDER BY hour, {dims} ON CONFLICT ON CONSTRAINT {constraint} DO UPDATE SET {add}; \
+         TRUNCATE {stage}"
+    ))
+    .map_err(backend)
+}
+
+/// Adds the spend of stored records to `budget_spend` and takes it off their
+/// proxy's pending (a hold made here is not alive until its proxy settles:
+/// it does not count before).
+fn add_spend(tx: &mut Transaction<'_>, spend: &[&SpendDelta]) -> Result<()> {
+    if spend.is_empty() {
+        return Ok(());
+    }
+    let account: Vec<&str> = spend.iter().map(|d| d.account.as_str()).collect();
+    let start: Vec<String> = spend
+        .iter()
+        .map(|d| micros_text(split_time(d.period_start).0))
+        .collect();
+    let holder: Vec<Option<&str>> = spend.iter().map(|d| d.holder.as_deref()).collect();
+    let amount: Vec<String> = spend.iter().map(|d| d.amount.to_string()).collect();
+    tx.execute(
+        "WITH d AS (SELECT account, period_start::timestamptz AS period_start, holder, \
+                    sum(amount::numeric) AS amount \
+                    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) \
+                      AS u(account, period_start, holder, amount) \
+                    GROUP BY 1, 2, 3), \
+              sp AS (INSERT INTO budget_spend AS b (account, period_start, spent) \
+                     SELECT account, period_start, sum(amount) FROM d \
+                     GROUP BY account, period_start ORDER BY account, period_start \
+                     ON CONFLICT (account, period_start) DO UPDATE SET spent = b.spent + excluded.spent) \
+         INSERT INTO budget_holds AS h (account, period_start, proxy, pending, seen) \
+         SELECT account, period_start, holder, -amount, clock_timestamp() - interval '1 hour' FROM d \
+         WHERE holder IS NOT NULL ORDER BY account, period_start, holder \
+         ON CONFLICT (account, period_start, proxy) DO UPDATE SET pending = h.pending + excluded.pending",
+        &[&account, &start, &holder, &amount],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn copy_in(tx: &mut Transaction<'_>, sql: &str, data: &str) -> Result<()> {
+    let mut w = tx.copy_in(sql).map_err(backend)?;
+    w.write_all(data.as_bytes())
+        .map_err(|e| LedgerError::Backend(Box::new(e)))?;
+    w.finish().map_err(backend)?;
+    Ok(())
+}
+
+fn opt_field(out: &mut String, v: Option<&str>) -> Result<()> {
+    match v {
+        None => out.push_str("\\N"),
+        Some(s) => copy_escape(out, s)?,
+    }
+    Ok(())
+}
+
+fn opt_num(out: &mut String, v: Option<u64>, what: &str) -> Result<()> {
+    match v {
+        None => out.push_str("\\N"),
+        Some(v) => {
+            let _ = write!(out, "{}", to_i64(v, what)?);
+        }
+    }
+    Ok(())
+}
+
+/// Appends one COPY text-format line for `r` with id `id`, columns as
+/// [`data_cols`] after `id`.
+pub(crate) fn copy_line(out: &mut String, id: i64, r: &UsageRecord) -> Result<()> {
+    let (us, nanos) = split_time(r.at);
+    let _ = write!(out, "{id}\t{}\t{nanos}\t", micros_text(us));
+    copy_escape(out, &r.dedup_key)?;
+    out.push('\t');
+    copy_escape(out, &r.source)?;
+    out.push('\t');
+    opt_field(out, r.origin.as_deref())?;
+    out.push('\t');
+    opt_num(out, r.line, "line")?;
+    out.push('\t');
+    opt_field(out, r.provider.as_deref())?;
+    out.push('\t');
+    copy_escape(out, &r.model)?;
+    out.push('\t');
+    opt_field(out, r.project.as_deref())?;
+    out.push('\t');
+    opt_field(out, r.session.as_deref())?;
+    for b in Bucket::ALL {
+        let _ = write!(out, "\t{}", to_i64(r.usage.get(b), b.key())?);
+    }
+    let _ = write!(out, "\t{}\t", r.service_tier.key());
+    match r.cost {
+        Some(d) => {
+            let _ = write!(out, "{d}");
+        }
+        None => out.push_str("\\N"),
+    }
+    out.push('\t');
+    opt_field(out, r.currency.as_ref().map(Currency::as_str))?;
+    out.push('\t');
+    opt_field(out, r.price_ref.as_deref())?;
+    out.push('\t');
+    match r.billed {
+        Some(d) => {
+            let _ = write!(out, "{d}");
+        }
+        None => out.push_str("\\N"),
+    }
+    out.push('\t');
+    opt_field(out, r.billed_currency.as_ref().map(Currency::as_str))?;
+    out.push('\t');
+    opt_field(out, r.raw_usage.as_deref())?;
+    out.push('\t');
+    copy_escape(out, &crate::array_literal(&r.tags))?;
+    out.push('\t');
+    match r.status {
+        Some(s) => {
+            let _ = write!(out, "{s}");
+        }
+        None => out.push_str("\\N"),
+    }
+    out.push('\t');
+    opt_num(out, r.latency_ms, "latency_ms")?;
+    out.push('\t');
+    opt_num(out, r.ttfb_ms, "ttfb_ms")?;
+    out.push('\t');
+    opt_field(out, r.key_fingerprint.as_deref())?;
+    out.push_str(if r.incomplete { "\tt\t" } else { "\tf\t" });
+    opt_field(out, r.device.as_deref())?;
+    out.push('\n');
+    Ok(())
+}
