@@ -14,9 +14,11 @@
 //! Each (record, budget) pair is counted by exactly one of the three: a
 //! budget's whole hours `[ceil(start), current hour)` by the rollups (records
 //! whose stored cost is in its currency) or the mixed-hour scan (the others),
-//! everything else from its start on by the edge scans. A ledger without
-//! rollups (or a period shorter than an hour so far) is read by
-//! [`Budgets::preload_scan`], the scan of every record since the earliest start.
+//! everything else from its start on by the edge scans. Reads with few
+//! records between them are merged into one (what lies between is read but
+//! not counted again). A ledger without rollups (or budgets none of which has
+//! a whole hour yet) is read by [`Budgets::preload_scan`], the scan of every
+//! record since the earliest start.
 //!
 //! The reservation estimate of a model (the cost of its last record) comes from
 //! the last records read: the current hour's scan, else the model's latest
