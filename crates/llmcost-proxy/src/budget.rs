@@ -28,6 +28,9 @@ use llmcost_ledger::{BudgetAsk, FleetBudgets, FleetSpend, HoldDelta, SpendDelta,
 
 use crate::error::ProxyError;
 
+mod preload;
+pub use preload::{CostOf, PreloadReport};
+
 /// Who a budget covers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -738,6 +741,54 @@ impl Budgets {
         }
     }
 
+    /// Fleet mode: records this proxy finished that will never be stored
+    /// (dropped by a full writer queue, lost by the writer). Their pending
+    /// spend is released as their insert would have released it (the same
+    /// amounts, [`Budgets::spend_of`]), without adding it to the stored
+    /// spend, so the fleet stops counting it. Records held by another proxy
+    /// instance (an earlier run's spill file) are left alone. Does nothing
+    /// without fleet budgets.
+    pub fn unstored(
+        &self,
+        records: &[UsageRecord],
+        cost_in: &dyn Fn(&UsageRecord, Currency) -> Option<Decimal>,
+    ) {
+        let Some(fleet) = &self.fleet else {
+            return;
+        };
+        let mut spend = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            self.spend_of(i, r, &|cur| cost_in(r, cur), &mut spend);
+        }
+        let mut deltas: Vec<HoldDelta> = Vec::new();
+        for d in spend {
+            if d.holder.as_deref() != Some(fleet.proxy.as_str()) || d.amount.is_zero() {
+                continue;
+            }
+            merge(
+                &mut deltas,
+                vec![HoldDelta {
+                    account: d.account,
+                    period_start: d.period_start,
+                    reserved: Decimal::ZERO,
+                    pending: -d.amount,
+                    calls: 0,
+                }],
+            );
+        }
+        if deltas.is_empty() {
+            return;
+        }
+        if let Some(tx) = fleet
+            .settle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            let _ = tx.send(deltas);
+        }
+    }
+
     /// Adds recorded spend read from the ledger at start: a record at `at` with
     /// `key_fp` and `tags`, costing `cost_in(currency)`.
     pub fn preload(
@@ -1118,5 +1169,121 @@ mod tests {
         assert_eq!(b.spend(now)[0].spent, d("0.5"));
         assert!(b.admit(now, None, &[], "m").is_ok());
         assert_eq!(b.earliest_start(now), Some(ts("2026-11-23T00:00:00Z")));
+    }
+
+    /// A fleet that admits every call and keeps its hold changes.
+    struct FakeFleet(std::sync::Arc<Mutex<Vec<HoldDelta>>>);
+
+    impl FleetBudgets for FakeFleet {
+        fn admit(
+            &mut self,
+            _proxy: &str,
+            asks: &[BudgetAsk],
+        ) -> llmcost_ledger::Result<Vec<FleetSpend>> {
+            // An admission adds the estimate and one call to the proxy's holds.
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(asks.iter().map(|a| HoldDelta {
+                    account: a.account.clone(),
+                    period_start: a.period_start,
+                    reserved: a.estimate,
+                    pending: Decimal::ZERO,
+                    calls: 1,
+                }));
+            Ok(vec![FleetSpend::default(); asks.len()])
+        }
+        fn settle(&mut self, _proxy: &str, deltas: &[HoldDelta]) -> llmcost_ledger::Result<()> {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(deltas);
+            Ok(())
+        }
+        fn release(&mut self, _proxy: &str) -> llmcost_ledger::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Two calls of 0.5 through a fake fleet; the second record is dropped
+    /// (`unstored` when `release`). Returns the net hold change per account:
+    /// (reserved, pending, calls).
+    fn drop_second(release: bool) -> Vec<(String, (Decimal, Decimal, i64))> {
+        let settled = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut b = Budgets::new(vec![
+            rule(Scope::Global, "5", Period::Day),
+            rule(Scope::Tag("ci".into()), "5", Period::Day),
+        ]);
+        b.set_fleet(
+            vec![Box::new(FakeFleet(settled.clone()))],
+            Box::new(FakeFleet(settled.clone())),
+            "18f-2a".into(),
+            BudgetFail::Open,
+        )
+        .expect("fleet");
+        let now = ts("2026-11-23T10:00:00Z");
+        let ci = vec!["ci".to_string()];
+        let mut records = Vec::new();
+        for n in 0..2 {
+            let res = b.admit(now, None, &ci, "m").expect("admitted");
+            b.commit(res, &|_| Some(d("0.5")));
+            let mut r = UsageRecord::new(
+                format!("seq:proxy-18f-2a:{n}"),
+                now,
+                "proxy",
+                "m",
+                llmcost_core::Usage::default(),
+            );
+            r.tags.clone_from(&ci);
+            records.push(r);
+        }
+        if release {
+            // A record of another proxy instance (an earlier run's spill) is
+            // not this one's to release: ignored.
+            let mut other = records[0].clone();
+            other.dedup_key = "seq:proxy-99-1:0".into();
+            b.unstored(&[records[1].clone(), other], &|_, _| Some(d("0.5")));
+        }
+        b.close_fleet(false);
+        let settled = settled.lock().unwrap_or_else(PoisonError::into_inner);
+        let day = ts("2026-11-23T00:00:00Z");
+        assert!(settled.iter().all(|h| h.period_start == day));
+        let mut net: Vec<(String, (Decimal, Decimal, i64))> = Vec::new();
+        for h in settled.iter() {
+            match net.iter_mut().find(|(a, _)| *a == h.account) {
+                Some((_, (r, p, c))) => {
+                    *r += h.reserved;
+                    *p += h.pending;
+                    *c += h.calls;
+                }
+                None => net.push((h.account.clone(), (h.reserved, h.pending, h.calls))),
+            }
+        }
+        net.sort();
+        net
+    }
+
+    #[test]
+    fn a_record_never_stored_releases_its_pending_fleet_spend() {
+        // Per account: reservations 0 + 0.5 (learnt from the first call) made
+        // and taken back, calls +2 - 2; pending 0.5 + 0.5 - 0.5 (released) =
+        // 0.5: the stored record's, which its insert takes off.
+        let half = (Decimal::ZERO, d("0.5"), 0);
+        assert_eq!(
+            drop_second(true),
+            [
+                ("global|USD|day".to_string(), half),
+                ("tag:ci|USD|day".to_string(), half)
+            ]
+        );
+        // Without the release the dropped call's 0.5 stayed pending: 1.0.
+        let whole = (Decimal::ZERO, d("1.0"), 0);
+        assert_eq!(
+            drop_second(false),
+            [
+                ("global|USD|day".to_string(), whole),
+                ("tag:ci|USD|day".to_string(), whole)
+            ]
+        );
     }
 }

@@ -55,7 +55,7 @@ use http::{HeaderValue, header};
 use llmcost_catalog::Catalog;
 use llmcost_core::{Currency, Timestamp};
 use llmcost_core::{Decimal, ServiceTier, Usage};
-use llmcost_ledger::{Filter, Ledger, UsageRecord};
+use llmcost_ledger::{Ledger, UsageRecord};
 
 pub use crate::budget::{BudgetFail, BudgetRule, Budgets, Period, Scope};
 pub use crate::client::OutboundProxy;
@@ -219,6 +219,25 @@ pub(crate) fn cost_in(
     Some(usd * rate)
 }
 
+/// [`cost_in`] of a stored record (its recorded cost, model, time, usage, tier).
+pub(crate) fn record_cost_in(
+    catalog: &Catalog,
+    settings: &Settings,
+    r: &UsageRecord,
+    cur: Currency,
+) -> Option<Decimal> {
+    cost_in(
+        catalog,
+        settings,
+        cur,
+        r.cost.zip(r.currency),
+        &r.model,
+        r.at,
+        &r.usage,
+        r.service_tier,
+    )
+}
+
 /// A started proxy: its state and its ledger writer.
 #[derive(Debug)]
 pub struct Proxy {
@@ -282,75 +301,34 @@ impl Proxy {
             }
             None => (None, Vec::new()),
         };
-        if let Some(since) = budgets.earliest_start(now) {
-            let filter = Filter {
-                since: Some(since),
-                sources: vec!["proxy".to_string()],
-                ..Filter::default()
-            };
-            // Spilled records not yet in the ledger count too (each exactly once).
-            let mut spilled: std::collections::HashMap<&str, &UsageRecord> = backlog
-                .iter()
-                .filter(|r| r.source == "proxy" && r.at >= since)
-                .map(|r| (r.dedup_key.as_str(), r))
-                .collect();
-            let preload = |r: &UsageRecord| {
-                budgets.preload(
-                    r.at,
-                    now,
-                    r.key_fingerprint.as_deref(),
-                    &r.tags,
-                    &r.model,
-                    &|cur: Currency| {
-                        cost_in(
-                            catalog,
-                            &settings,
-                            cur,
-                            r.cost.zip(r.currency),
-                            &r.model,
-                            r.at,
-                            &r.usage,
-                            r.service_tier,
-                        )
-                    },
-                );
-            };
-            ledger.for_each(&filter, &mut |r| {
-                spilled.remove(r.dedup_key.as_str());
-                preload(&r);
-                Ok(())
-            })?;
-            for r in spilled.into_values() {
-                preload(r);
-            }
-        }
+        // The current periods' spend: hourly rollups where the ledger keeps
+        // them, records for the rest; spilled records not yet in the ledger too.
+        let cost_of = |r: &UsageRecord, cur: Currency| record_cost_in(catalog, &settings, r, cur);
+        let read = budgets.preload_ledger(ledger.as_ref(), now, &backlog, &cost_of)?;
+        tracing::debug!(
+            rollups = read.rollups,
+            scans = read.scans,
+            records = read.records,
+            "budgets: current spend read"
+        );
         drop(backlog);
         let budgets = Arc::new(budgets);
-        let spend: Option<writer::SpendFn> = if budgets.is_fleet() {
+        let fleet: Option<(writer::SpendFn, writer::LostFn)> = if budgets.is_fleet() {
             let (b, st) = (budgets.clone(), Arc::new(settings.clone()));
-            Some(Arc::new(move |records: &[UsageRecord]| {
-                let mut out = Vec::new();
-                for (i, r) in records.iter().enumerate() {
-                    b.spend_of(
-                        i,
-                        r,
-                        &|cur| {
-                            cost_in(
-                                catalog,
-                                &st,
-                                cur,
-                                r.cost.zip(r.currency),
-                                &r.model,
-                                r.at,
-                                &r.usage,
-                                r.service_tier,
-                            )
-                        },
-                        &mut out,
-                    );
-                }
-                out
-            }))
+            let (b2, st2) = (b.clone(), st.clone());
+            Some((
+                Arc::new(move |records: &[UsageRecord]| {
+                    let mut out = Vec::new();
+                    for (i, r) in records.iter().enumerate() {
+                        b.spend_of(i, r, &|cur| record_cost_in(catalog, &st, r, cur), &mut out);
+                    }
+                    out
+                }),
+                // Records the writer loses release their pending fleet spend.
+                Arc::new(move |records: &[UsageRecord]| {
+                    b2.unstored(records, &|r, cur| record_cost_in(catalog, &st2, r, cur));
+                }),
+            ))
         } else {
             None
         };
@@ -369,7 +347,7 @@ impl Proxy {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (tx, handle) = writer::spawn(
             ledger,
-            spend,
+            fleet,
             spill,
             settings.spill_full,
             settings.writer,

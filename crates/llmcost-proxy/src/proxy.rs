@@ -406,11 +406,20 @@ impl Meter {
             let _ = st.calls.send(std::sync::Arc::new(r.clone()));
         }
         st.metrics.queue_depth.fetch_add(1, Relaxed);
-        if st.tx.try_send(Msg::Record(Box::new(r))).is_err() {
+        if let Err(e) = st.tx.try_send(Msg::Record(Box::new(r))) {
             st.metrics.queue_depth.fetch_sub(1, Relaxed);
             let n = st.metrics.dropped.fetch_add(1, Relaxed) + 1;
             if n.is_power_of_two() {
                 tracing::warn!(dropped = n, "ledger queue full: record dropped");
+            }
+            // Never stored: the fleet stops counting its pending spend.
+            if st.budgets.is_fleet()
+                && let std::sync::mpsc::TrySendError::Full(Msg::Record(r))
+                | std::sync::mpsc::TrySendError::Disconnected(Msg::Record(r)) = e
+            {
+                st.budgets.unstored(std::slice::from_ref(&*r), &|r, cur| {
+                    crate::record_cost_in(st.catalog, &st.settings, r, cur)
+                });
             }
         }
     }

@@ -37,6 +37,9 @@ use llmcost_ledger::{Ledger, SpendDelta, UsageRecord};
 /// What records spend in fleet budget accounts (stored in their insert's transaction).
 pub(crate) type SpendFn = Arc<dyn Fn(&[UsageRecord]) -> Vec<SpendDelta> + Send + Sync>;
 
+/// Told of records that are lost (never stored), to release their fleet spend.
+pub(crate) type LostFn = Arc<dyn Fn(&[UsageRecord]) + Send + Sync>;
+
 use crate::config::WriterSettings;
 use crate::metrics::Metrics;
 use crate::spill::Spill;
@@ -76,10 +79,11 @@ pub enum SpillFull {
 }
 
 /// Starts the writer thread. `spill` is where records go while the ledger
-/// fails; records already in it are replayed first.
+/// fails; records already in it are replayed first. `fleet`: what records
+/// spend in fleet budgets, and who is told of records lost.
 pub(crate) fn spawn(
     ledger: Box<dyn Ledger>,
-    spend: Option<SpendFn>,
+    fleet: Option<(SpendFn, LostFn)>,
     spill: Option<Spill>,
     policy: SpillFull,
     settings: WriterSettings,
@@ -87,12 +91,14 @@ pub(crate) fn spawn(
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<(SyncSender<Msg>, JoinHandle<WriterReport>)> {
     let (tx, rx) = sync_channel(settings.queue_capacity);
+    let (spend, lost) = fleet.unzip();
     let handle = std::thread::Builder::new()
         .name("llmcost-ledger-writer".into())
         .spawn(move || {
             let mut w = Writer {
                 ledger,
                 spend,
+                lost,
                 spill,
                 policy,
                 held: Vec::new(),
@@ -132,6 +138,7 @@ fn insert(
 struct Writer<'a> {
     ledger: Box<dyn Ledger>,
     spend: Option<SpendFn>,
+    lost: Option<LostFn>,
     spill: Option<Spill>,
     policy: SpillFull,
     /// Records neither written nor spilled, oldest first.
@@ -296,6 +303,9 @@ impl Writer<'_> {
                 let mut records = records;
                 if records.len() > room {
                     let lost = (records.len() - room) as u64;
+                    if let Some(f) = &self.lost {
+                        f(&records[room..]);
+                    }
                     records.truncate(room);
                     tracing::error!(
                         records = lost,
@@ -326,6 +336,9 @@ impl Writer<'_> {
                     records = n,
                     "records lost at shutdown: the ledger and the spill file both fail"
                 );
+                if let Some(f) = &self.lost {
+                    f(&held);
+                }
                 self.report.failed += n;
                 self.metrics.ledger_errors.fetch_add(n, Relaxed);
             }

@@ -227,3 +227,73 @@ async fn the_periods_spend_is_read_from_the_ledger_at_start() {
     assert_eq!(mock.seen().len(), 1);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn the_start_reads_a_sqlite_ledgers_rollups_as_its_records() {
+    use llmcost_ledger::Ledger;
+    let (up, _mock) = mock::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("l.db");
+    let now = Timestamp::now();
+    let (start, _) = llmcost_proxy::Period::Day.bounds(now);
+    // The first hour of today: a whole hour (read from rollups) unless the
+    // test runs before 01:00 UTC (then every record is read: the same spend).
+    let mut tagged = UsageRecord::new(
+        "seq:proxy-old:1",
+        start,
+        "proxy",
+        "gpt-4o-mini",
+        Usage::default(),
+    );
+    tagged.cost = Some(dec("0.6"));
+    tagged.currency = Some(USD);
+    tagged.tags = vec!["ci".into(), "nightly".into()];
+    // Recorded in EUR: repriced from its usage for USD budgets. gpt-4o-mini
+    // input is 0.15 USD per million tokens (catalog/openai.toml): 1M tokens = 0.15.
+    let mut eur = UsageRecord::new(
+        "seq:proxy-old:2",
+        start + 10.minutes(),
+        "proxy",
+        "gpt-4o-mini",
+        Usage {
+            input: 1_000_000,
+            ..Usage::default()
+        },
+    );
+    eur.cost = Some(dec("9"));
+    eur.currency = Some(llmcost_core::Currency::new("EUR").expect("EUR"));
+    let mut yesterday = tagged.clone();
+    yesterday.dedup_key = "seq:proxy-old:0".into();
+    yesterday.at = start - 1.hour();
+    yesterday.cost = Some(dec("5"));
+    {
+        let mut l = llmcost_ledger_sqlite::SqliteLedger::open(&path).expect("ledger");
+        let records = [yesterday, tagged, eur];
+        l.insert(&records).expect("insert");
+        // Inserted twice: nothing more.
+        assert_eq!(l.insert(&records).expect("again").duplicates, 3);
+    }
+    let ledger = llmcost_ledger_sqlite::SqliteLedger::open(&path).expect("ledger");
+    let h = Harness::with_any(
+        with_budgets(
+            &up,
+            &["global=1USD/day", "tag:ci=1USD/day", "tag:nightly=1USD/day"],
+        ),
+        Box::new(ledger),
+    )
+    .await;
+    let spend = h.state.budgets().spend(now);
+    let of = |rule: &str| {
+        spend
+            .iter()
+            .find(|s| s.rule.to_string() == rule)
+            .map(|s| s.spent)
+            .expect("account")
+    };
+    // global: 0.6 + 0.15 = 0.75 (yesterday's 5 is another day)
+    assert_eq!(of("global=1USD/day"), dec("0.75"));
+    // The record tagged ci and nightly counts once in each: 0.6.
+    assert_eq!(of("tag:ci=1USD/day"), dec("0.6"));
+    assert_eq!(of("tag:nightly=1USD/day"), dec("0.6"));
+    h.stop().await;
+}
