@@ -132,10 +132,12 @@ const BUDGETS: &str = "CREATE TABLE budget_spend (
 
 /// Version 4, leaner writes: records are found by key through `record_keys`
 /// (its `at` and the month partition), so `records` keeps no index of keys
-/// and `record_keys` no surrogate id; record ids come in blocks of 2^20 from
+/// and `record_keys` no surrogate id; reports by model read `rollups_model`,
+/// so `records` keeps no index by model either; record ids come in blocks of 2^20 from
 /// `llmcost_record_batches`, starting above every id given before. It also
 /// brings `rollups_model` ([`crate::rollup::model_migration`]).
 const LEAN_WRITES: &str = "DROP INDEX IF EXISTS records_dedup_key;
+    DROP INDEX IF EXISTS records_model_at;
     ALTER TABLE record_keys DROP COLUMN id;
     CREATE SEQUENCE llmcost_record_batches;
     SELECT setval('llmcost_record_batches',

@@ -7,7 +7,7 @@ use llmcost_core::{Bucket, Decimal, Timestamp, Usage};
 use llmcost_ledger::{Filter, LeanRecord, Result, UsageRecord};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::details::{self, Details};
 use crate::filter::where_clause;
@@ -29,6 +29,9 @@ const LEAN_COLUMNS: &str = "e.id, e.at, e.source, e.model, e.project, e.session,
 /// Records a full read holds before fetching their details.
 const READ_WINDOW: usize = 16_384;
 
+/// Decoded details blocks by id, with how many of their records are not read yet.
+type Blocks = FxHashMap<i64, (Vec<Details>, usize)>;
+
 impl SqliteLedger {
     /// Every record stored after row `after`, in row order, with its row id
     /// (the cursor of `ledger copy`).
@@ -42,10 +45,13 @@ impl SqliteLedger {
         let mut stmt = self.conn.prepare(&query).map_err(sql)?;
         let mut rows = stmt.query([after]).map_err(sql)?;
         let mut window: Vec<(i64, i64, UsageRecord)> = Vec::with_capacity(READ_WINDOW);
+        let mut kept = Blocks::default();
         let mut pass = |this: &Self, window: &mut Vec<(i64, i64, UsageRecord)>| {
             let ids: Vec<i64> = window.iter().map(|(id, _, _)| *id).collect();
             let mut ids = ids.into_iter();
-            this.with_details(window, &mut |r| f(ids.next().unwrap_or(after), r))
+            this.with_details(window, &mut kept, &mut |r| {
+                f(ids.next().unwrap_or(after), r)
+            })
         };
         while let Some(row) = rows.next().map_err(sql)? {
             window.push(read_record(row, &dict)?);
@@ -81,29 +87,36 @@ impl SqliteLedger {
             .query(rusqlite::params_from_iter(params))
             .map_err(sql)?;
         let mut window: Vec<(i64, i64, UsageRecord)> = Vec::with_capacity(READ_WINDOW);
+        let mut kept = Blocks::default();
         while let Some(row) = rows.next().map_err(sql)? {
             window.push(read_record(row, &dict)?);
             if window.len() == READ_WINDOW {
-                self.with_details(&mut window, f)?;
+                self.with_details(&mut window, &mut kept, f)?;
             }
         }
-        self.with_details(&mut window, f)
+        self.with_details(&mut window, &mut kept, f)
     }
 
     /// Fills in the details of a window of records (row id, detail
     /// reference, record) and hands them to `f` in order; empties `window`.
+    /// The blocks this window used and still has records of are kept for the
+    /// next window (`kept`): rows in id order interleave a few blocks over
+    /// many windows, and each is decoded once, not once per window.
     fn with_details(
         &self,
         window: &mut Vec<(i64, i64, UsageRecord)>,
+        kept: &mut Blocks,
         f: &mut dyn FnMut(UsageRecord) -> Result<()>,
     ) -> Result<()> {
         let mut ids: Vec<i64> = window
             .iter()
             .map(|(_, d, _)| d >> details::INDEX_BITS)
+            .filter(|b| !kept.contains_key(b))
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut blocks: FxHashMap<i64, Vec<Details>> = FxHashMap::default();
+        let blocks = kept;
+        let mut used: FxHashSet<i64> = FxHashSet::default();
         let mut load = self
             .conn
             .prepare_cached("SELECT data FROM detail_blocks WHERE id = ?1")
@@ -120,20 +133,22 @@ impl SqliteLedger {
                         format!("details block {block}: {e}"),
                     )
                 })?;
-                blocks.insert(block, decoded);
+                let n = decoded.len();
+                blocks.insert(block, (decoded, n));
             }
         }
         for (row, detail, mut r) in window.drain(..) {
             let block = detail >> details::INDEX_BITS;
             let index = usize::try_from(detail & ((1 << details::INDEX_BITS) - 1))
                 .map_err(|_| corrupt(row, "bad detail reference"))?;
-            let d = blocks
+            let (b, left) = blocks
                 .get_mut(&block)
-                .ok_or_else(|| corrupt(row, format!("details block {block} is missing")))?
-                .get_mut(index)
-                .ok_or_else(|| {
-                    corrupt(row, format!("details block {block} has no record {index}"))
-                })?;
+                .ok_or_else(|| corrupt(row, format!("details block {block} is missing")))?;
+            let d = b.get_mut(index).ok_or_else(|| {
+                corrupt(row, format!("details block {block} has no record {index}"))
+            })?;
+            *left = left.saturating_sub(1);
+            used.insert(block);
             r.dedup_key = std::mem::take(&mut d.dedup_key);
             r.origin = d.origin.take();
             r.line = d.line;
@@ -146,6 +161,7 @@ impl SqliteLedger {
             r.ttfb_ms = d.ttfb_ms;
             f(r)?;
         }
+        blocks.retain(|b, (_, left)| *left > 0 && used.contains(b));
         Ok(())
     }
 
