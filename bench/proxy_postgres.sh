@@ -55,7 +55,7 @@ one() {
     sleep 0.1
   done
   local r
-  r=$("$LOAD" run "http://127.0.0.1:$PX" "$C" "$S")
+  r=$("$LOAD" run "http://127.0.0.1:$PX/openai" "$C" "$S")
   kill -INT "$pid"
   wait "$pid" || true
   local rows
