@@ -354,6 +354,15 @@ fn opt_field(out: &mut String, v: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+fn opt_display(out: &mut String, v: Option<impl std::fmt::Display>) {
+    match v {
+        None => out.push_str("\\N"),
+        Some(v) => {
+            let _ = write!(out, "{v}");
+        }
+    }
+}
+
 fn opt_num(out: &mut String, v: Option<u64>, what: &str) -> Result<()> {
     match v {
         None => out.push_str("\\N"),
@@ -390,23 +399,13 @@ pub(crate) fn copy_line(out: &mut String, id: i64, r: &UsageRecord) -> Result<()
         let _ = write!(out, "\t{}", to_i64(r.usage.get(b), b.key())?);
     }
     let _ = write!(out, "\t{}\t", r.service_tier.key());
-    match r.cost {
-        Some(d) => {
-            let _ = write!(out, "{d}");
-        }
-        None => out.push_str("\\N"),
-    }
+    opt_display(out, r.cost);
     out.push('\t');
     opt_field(out, r.currency.as_ref().map(Currency::as_str))?;
     out.push('\t');
     opt_field(out, r.price_ref.as_deref())?;
     out.push('\t');
-    match r.billed {
-        Some(d) => {
-            let _ = write!(out, "{d}");
-        }
-        None => out.push_str("\\N"),
-    }
+    opt_display(out, r.billed);
     out.push('\t');
     opt_field(out, r.billed_currency.as_ref().map(Currency::as_str))?;
     out.push('\t');
@@ -414,12 +413,7 @@ pub(crate) fn copy_line(out: &mut String, id: i64, r: &UsageRecord) -> Result<()
     out.push('\t');
     copy_escape(out, &crate::array_literal(&r.tags))?;
     out.push('\t');
-    match r.status {
-        Some(s) => {
-            let _ = write!(out, "{s}");
-        }
-        None => out.push_str("\\N"),
-    }
+    opt_display(out, r.status);
     out.push('\t');
     opt_num(out, r.latency_ms, "latency_ms")?;
     out.push('\t');

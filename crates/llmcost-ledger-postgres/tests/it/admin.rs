@@ -228,16 +228,11 @@ fn prune_drops_whole_months_and_deletes_the_rest_in_batches_on_postgres() {
             .expect("keys")
             .get(0);
         assert_eq!(keys, 5, "the identities of removed records go too");
-        for table in ["rollups", "rollups_model"] {
-            let rolled: i64 = client
-                .query_one(
-                    &format!("SELECT coalesce(sum(records), 0)::bigint FROM {table}"),
-                    &[],
-                )
-                .expect("rollups")
-                .get(0);
-            assert_eq!(rolled, 5, "the {table} of the pruned hours go too");
-        }
+        assert_eq!(
+            rolled(&mut client),
+            [5, 5],
+            "the rollups of the pruned hours go too"
+        );
     }
     // A record for a pruned month makes its partition again.
     let again = l.insert(&all_records[..1]).expect("insert again");
@@ -252,16 +247,7 @@ fn prune_drops_whole_months_and_deletes_the_rest_in_batches_on_postgres() {
     assert_eq!(l.count().expect("count"), 2);
     {
         let mut client = l.client().expect("client");
-        for table in ["rollups", "rollups_model"] {
-            let rolled: i64 = client
-                .query_one(
-                    &format!("SELECT coalesce(sum(records), 0)::bigint FROM {table}"),
-                    &[],
-                )
-                .expect("rollups")
-                .get(0);
-            assert_eq!(rolled, 2, "{table}");
-        }
+        assert_eq!(rolled(&mut client), [2, 2]);
     }
     // Nothing before the date: a prune is a no-op.
     let none = l
@@ -301,4 +287,17 @@ fn prune_deletes_in_bounded_batches_on_sqlite() {
         .expect("supported");
     assert_eq!(mid.records, 2);
     assert_eq!(rolled(&l), 3);
+}
+
+/// Records counted by `rollups` and by `rollups_model`.
+fn rolled(client: &mut postgres::Client) -> [i64; 2] {
+    ["rollups", "rollups_model"].map(|table| {
+        client
+            .query_one(
+                &format!("SELECT coalesce(sum(records), 0)::bigint FROM {table}"),
+                &[],
+            )
+            .expect("rollups")
+            .get(0)
+    })
 }

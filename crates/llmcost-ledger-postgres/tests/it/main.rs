@@ -111,21 +111,10 @@ fn a_version_1_ledger_gets_devices_and_its_rollups() {
         .find(|r| r.dedup_key == records[1].dedup_key)
         .expect("still there");
     assert_eq!(repriced.cost, Some(Decimal::new(123, 2)));
-    for group_by in [
-        vec![],
-        vec![Dim::Hour, Dim::Model],
-        vec![Dim::Tag, Dim::Project],
-    ] {
-        let q = RollupQuery {
-            group_by,
-            ..RollupQuery::default()
-        };
-        assert_eq!(
-            l.rollup(&q).expect("rollup"),
-            Some(rollup::scan(&l, &q).expect("scan")),
-            "{q:?}"
-        );
-    }
+    rollups_match_a_scan(
+        &l,
+        &[&[], &[Dim::Hour, Dim::Model], &[Dim::Tag, Dim::Project]],
+    );
     let rows = all(&l, &Filter::default());
     assert!(
         rows.iter().all(|r| r.device.is_none()),
@@ -367,17 +356,7 @@ fn a_big_batch_in_two_halves_stores_each_record_once_in_order() {
     // sum(0..40 000) = 799 980 000 input tokens; rollups agree with a scan.
     let input: u64 = stored.iter().map(|r| r.usage.input).sum();
     assert_eq!(input, 799_980_000);
-    for group_by in [vec![], vec![Dim::Hour, Dim::Model], vec![Dim::Tag]] {
-        let q = RollupQuery {
-            group_by,
-            ..RollupQuery::default()
-        };
-        assert_eq!(
-            l.rollup(&q).expect("rollup"),
-            Some(rollup::scan(&l, &q).expect("scan")),
-            "{q:?}"
-        );
-    }
+    rollups_match_a_scan(&l, &[&[], &[Dim::Hour, Dim::Model], &[Dim::Tag]]);
 }
 
 #[test]
@@ -567,4 +546,23 @@ fn missing_postgresql_fails_loudly_with_the_install_command() {
 fn decimal_text_is_what_rust_decimal_parses() {
     // Guards the text route: NUMERIC's output form is Decimal's input form.
     assert_eq!(Decimal::from_str("0.10").expect("d").to_string(), "0.10");
+}
+
+/// The ledger's rollup answers equal a scan's, for each grouping.
+#[expect(
+    clippy::expect_used,
+    reason = "a test helper: a failed expectation is a failed test"
+)]
+fn rollups_match_a_scan(l: &PgLedger, groupings: &[&[Dim]]) {
+    for group_by in groupings {
+        let q = RollupQuery {
+            group_by: group_by.to_vec(),
+            ..RollupQuery::default()
+        };
+        assert_eq!(
+            l.rollup(&q).expect("rollup"),
+            Some(rollup::scan(l, &q).expect("scan")),
+            "{q:?}"
+        );
+    }
 }
