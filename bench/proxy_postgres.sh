@@ -59,11 +59,7 @@ one() {
   kill -INT "$pid"
   wait "$pid" || true
   local rows
-  if [ "$kind" = sqlite ]; then
-    rows=$("$BIN" report monthly --ledger "$ledger" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["records"])')
-  else
-    rows=$("$BIN" report monthly --ledger "$ledger" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["records"])')
-  fi
+  rows=$("$BIN" report monthly --ledger "$ledger" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["records"])')
   echo "round $round $kind: $r | records stored $rows"
 }
 for i in $(seq 1 "${ROUNDS:-3}"); do

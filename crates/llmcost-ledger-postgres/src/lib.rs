@@ -325,17 +325,16 @@ impl PgLedger {
             write::reserve_blocks(&mut *self.client()?, kept.len())?
         };
         // Position of each record of `records` among the kept ones.
-        let mut position = vec![usize::MAX; records.len()];
+        let mut position: Vec<Option<usize>> = vec![None; records.len()];
         let mut with_ids = Vec::with_capacity(kept.len());
         for (pos, (i, r)) in kept.iter().enumerate() {
-            position[*i] = pos;
+            position[*i] = Some(pos);
             with_ids.push((write::id_of(&blocks, pos)?, *r));
         }
         // The spend of a repeated key goes with the record stored (the first).
         let spend: Vec<(usize, &llmcost_ledger::SpendDelta)> = spend
             .iter()
-            .filter_map(|d| Some((*position.get(d.record)?, d)))
-            .filter(|(p, _)| *p != usize::MAX)
+            .filter_map(|d| Some(((*position.get(d.record)?)?, d)))
             .collect();
         let split = if spend.is_empty() && with_ids.len() >= write::PARALLEL_MIN {
             with_ids.len() / 2
@@ -373,11 +372,13 @@ impl PgLedger {
         progress: &[write::ProgressRow<'_>],
     ) -> Result<u64> {
         let both = !parts[1].records.is_empty();
-        let mut done: [Option<u64>; 3] = [None, if both { None } else { Some(0) }, None];
-        if !both {
-            // Progress goes with the records, in their transaction.
-            done[2] = Some(0);
-        }
+        // Done parts: the halves and the progress (which goes with the records,
+        // in their transaction, when there is one part).
+        let mut done: [Option<u64>; 3] = if both {
+            [None; 3]
+        } else {
+            [None, Some(0), Some(0)]
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
