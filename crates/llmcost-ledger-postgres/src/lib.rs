@@ -9,6 +9,7 @@
 //! `docs/ledger-postgres.md` describes the schema.
 #![deny(missing_docs)]
 
+mod binary;
 mod conn;
 mod fleet;
 mod prune;
@@ -20,6 +21,7 @@ mod write;
 use std::cell::{RefCell, RefMut};
 use std::collections::BTreeSet;
 use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
 
 use llmcost_core::{Bucket, Currency, Decimal, ServiceTier, Timestamp, Usage};
 use llmcost_ledger::{
@@ -98,6 +100,8 @@ pub struct PgLedger {
     second: Option<Client>,
     /// To reconnect after the server went away (a restart, a network cut).
     connector: Connector,
+    /// Whether keys are claimed by a plain insert first (see `write::claim`).
+    plain_claims: AtomicBool,
 }
 
 impl std::fmt::Debug for PgLedger {
@@ -225,6 +229,7 @@ impl PgLedger {
             client: RefCell::new(client),
             months: BTreeSet::new(),
             second: None,
+            plain_claims: AtomicBool::new(true),
             connector,
         })
     }
@@ -406,18 +411,23 @@ impl PgLedger {
         if !both {
             if done[0].is_none() {
                 let mut client = self.client()?;
-                done[0] = Some(write::write_part(&mut client, &parts[0], progress)?);
+                done[0] = Some(write::write_part(
+                    &mut client,
+                    &parts[0],
+                    progress,
+                    &self.plain_claims,
+                )?);
             }
             return Ok(());
         }
         if self.second.as_ref().is_none_or(Client::is_closed) {
             self.second = Some(self.connector.session()?);
         }
-        let (first, second) = (&self.client, &mut self.second);
+        let (first, second, plain) = (&self.client, &mut self.second, &self.plain_claims);
         let (a, b) = std::thread::scope(|s| {
             let b = s.spawn(|| match (done[1], second.as_mut()) {
                 (Some(n), _) => Ok(n),
-                (None, Some(c)) => write::write_part(c, &parts[1], &[]),
+                (None, Some(c)) => write::write_part(c, &parts[1], &[], plain),
                 (None, None) => Err(LedgerError::Conflict("no second connection".into())),
             });
             let a = match done[0] {
@@ -425,7 +435,7 @@ impl PgLedger {
                 None => first
                     .try_borrow_mut()
                     .map_err(|_| LedgerError::Conflict("the ledger is busy".into()))
-                    .and_then(|mut c| write::write_part(&mut c, &parts[0], &[])),
+                    .and_then(|mut c| write::write_part(&mut c, &parts[0], &[], plain)),
             };
             let b = b
                 .join()
@@ -441,7 +451,7 @@ impl PgLedger {
                 spend: Vec::new(),
                 spend_at: Vec::new(),
             };
-            write::write_part(&mut *self.client()?, &empty, progress)?;
+            write::write_part(&mut *self.client()?, &empty, progress, &self.plain_claims)?;
             done[2] = Some(0);
         }
         Ok(())
@@ -962,6 +972,7 @@ impl Ledger for PgLedger {
             months: BTreeSet::new(),
             second: None,
             connector: self.connector.clone(),
+            plain_claims: AtomicBool::new(true),
         }))
     }
 }

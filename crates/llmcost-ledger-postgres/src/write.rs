@@ -9,14 +9,18 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use llmcost_core::{Bucket, Currency, Timestamp};
 use llmcost_ledger::rollup::{Sums, hour_of};
 use llmcost_ledger::{LedgerError, Result, SpendDelta, UsageRecord};
+use postgres::error::SqlState;
+use postgres::types::Type;
 use postgres::{Client, Transaction};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::binary::{BinaryRows, HEADER_LEN};
 use crate::rollup::{DIM_COLS, MODEL_DIMS, sum_cols};
 use crate::{backend, copy_escape, data_cols, micros_text, push_micros, split_time, to_i64};
 
@@ -84,13 +88,14 @@ pub(crate) fn write_part(
     client: &mut Client,
     part: &Part<'_>,
     progress: &[ProgressRow<'_>],
+    plain_claims: &AtomicBool,
 ) -> Result<u64> {
     // Everything that can refuse a value is done before the transaction.
-    let mut lines = String::with_capacity(part.records.len() * 512);
+    let mut rows = BinaryRows::with_capacity(part.records.len() * 600);
     let mut ends = Vec::with_capacity(part.records.len());
     for (id, r) in &part.records {
-        copy_line(&mut lines, *id, r)?;
-        ends.push(lines.len());
+        record_row(&mut rows, *id, r)?;
+        ends.push(rows.len());
     }
     let keys: Vec<&str> = part
         .records
@@ -112,25 +117,28 @@ pub(crate) fn write_part(
         .map_err(backend)?;
     let mut stored = 0;
     if !part.records.is_empty() {
-        let dup = claim(&mut tx, &keys, &ats)?;
+        let dup = claim(&mut tx, &keys, &ats, plain_claims)?;
         let new: Vec<bool> = (0..part.records.len()).map(|i| !dup.contains(&i)).collect();
-        let data = if dup.is_empty() {
-            lines
-        } else {
-            let mut kept = String::with_capacity(lines.len());
-            let mut start = 0;
-            for (i, &end) in ends.iter().enumerate() {
-                if new[i] {
-                    kept.push_str(&lines[start..end]);
+        if dup.len() < part.records.len() {
+            let data = if dup.is_empty() {
+                rows.finish()
+            } else {
+                let mut kept = BinaryRows::with_capacity(rows.len());
+                let mut start = HEADER_LEN;
+                for (i, &end) in ends.iter().enumerate() {
+                    if new[i] {
+                        kept.raw(rows.slice(start..end));
+                    }
+                    start = end;
                 }
-                start = end;
-            }
-            kept
-        };
-        if !data.is_empty() {
+                kept.finish()
+            };
             copy_in(
                 &mut tx,
-                &format!("COPY records (id, {}) FROM STDIN", data_cols()),
+                &format!(
+                    "COPY records (id, {}) FROM STDIN (FORMAT binary)",
+                    data_cols()
+                ),
                 &data,
             )?;
         }
@@ -166,19 +174,49 @@ pub(crate) fn write_part(
 
 /// Claims `keys` (with the time of their record); returns the positions of
 /// the keys the ledger already held.
-fn claim(tx: &mut Transaction<'_>, keys: &[&str], ats: &[SystemTime]) -> Result<FxHashSet<usize>> {
+///
+/// While `plain` holds (the last batch had no key the ledger held), the keys
+/// are first inserted plainly: when none was held, as on a first import, that
+/// costs PostgreSQL 40% less than `ON CONFLICT`, whose every row probes the
+/// index before inserting. A held key makes the insert fail: it is rolled
+/// back to the savepoint the transaction began with ([`crate::schema::WRITE_SQL`])
+/// and the keys are claimed with `ON CONFLICT`, which reports the held ones.
+fn claim(
+    tx: &mut Transaction<'_>,
+    keys: &[&str],
+    ats: &[SystemTime],
+    plain: &AtomicBool,
+) -> Result<FxHashSet<usize>> {
+    if plain.load(Ordering::Relaxed) {
+        match tx.execute_typed(
+            "INSERT INTO record_keys (dedup_key, at) \
+             SELECT k, t FROM unnest($1, $2) AS u(k, t) ORDER BY k",
+            &[(&keys, Type::TEXT_ARRAY), (&ats, Type::TIMESTAMPTZ_ARRAY)],
+        ) {
+            Ok(_) => return Ok(FxHashSet::default()),
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT llmcost_claim")
+                    .map_err(backend)?;
+            }
+            Err(e) => return Err(backend(e)),
+        }
+    }
     let n = i64::try_from(keys.len()).unwrap_or(i64::MAX);
     // The anti-join runs only when fewer keys were new than sent.
     let rows = tx
-        .query(
+        .query_typed(
             "WITH c AS (INSERT INTO record_keys (dedup_key, at) \
-                   SELECT k, t FROM unnest($1::text[], $2::timestamptz[]) AS u(k, t) \
+                   SELECT k, t FROM unnest($1, $2) AS u(k, t) \
                    ORDER BY k ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key), \
                   n AS (SELECT count(*) AS n FROM c) \
-             SELECT u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i) \
+             SELECT u.i FROM unnest($1) WITH ORDINALITY AS u(k, i) \
              WHERE (SELECT n FROM n) < $3 \
                AND NOT EXISTS (SELECT 1 FROM c WHERE c.dedup_key = u.k)",
-            &[&keys, &ats, &n],
+            &[
+                (&keys, Type::TEXT_ARRAY),
+                (&ats, Type::TIMESTAMPTZ_ARRAY),
+                (&n, Type::INT8),
+            ],
         )
         .map_err(backend)?;
     let mut dup = FxHashSet::default();
@@ -186,6 +224,7 @@ fn claim(tx: &mut Transaction<'_>, keys: &[&str], ats: &[SystemTime]) -> Result<
         let i: i64 = row.try_get(0).map_err(backend)?;
         dup.insert(usize::try_from(i - 1).unwrap_or(usize::MAX));
     }
+    plain.store(dup.is_empty(), Ordering::Relaxed);
     Ok(dup)
 }
 
@@ -290,7 +329,11 @@ fn upsert(
         "rollups" => "pg_temp.llmcost_rollup_stage",
         _ => "pg_temp.llmcost_rollup_model_stage",
     };
-    copy_in(tx, &format!("COPY {stage} ({cols}) FROM STDIN"), data)?;
+    copy_in(
+        tx,
+        &format!("COPY {stage} ({cols}) FROM STDIN"),
+        data.as_bytes(),
+    )?;
     let add: String = sum_cols()
         .split(", ")
         .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
@@ -338,9 +381,9 @@ fn add_spend(tx: &mut Transaction<'_>, spend: &[&SpendDelta]) -> Result<()> {
     Ok(())
 }
 
-fn copy_in(tx: &mut Transaction<'_>, sql: &str, data: &str) -> Result<()> {
+fn copy_in(tx: &mut Transaction<'_>, sql: &str, data: &[u8]) -> Result<()> {
     let mut w = tx.copy_in(sql).map_err(backend)?;
-    w.write_all(data.as_bytes())
+    w.write_all(data)
         .map_err(|e| LedgerError::Backend(Box::new(e)))?;
     w.finish().map_err(backend)?;
     Ok(())
@@ -354,74 +397,51 @@ fn opt_field(out: &mut String, v: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-fn opt_display(out: &mut String, v: Option<impl std::fmt::Display>) {
-    match v {
-        None => out.push_str("\\N"),
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
-    }
-}
-
-fn opt_num(out: &mut String, v: Option<u64>, what: &str) -> Result<()> {
-    match v {
-        None => out.push_str("\\N"),
-        Some(v) => {
-            let _ = write!(out, "{}", to_i64(v, what)?);
-        }
-    }
-    Ok(())
-}
-
-/// Appends one COPY text-format line for `r` with id `id`, columns as
-/// [`data_cols`] after `id`.
-pub(crate) fn copy_line(out: &mut String, id: i64, r: &UsageRecord) -> Result<()> {
+/// Appends the binary COPY row of `r` with id `id`, columns as [`data_cols`]
+/// after `id`.
+pub(crate) fn record_row(out: &mut BinaryRows, id: i64, r: &UsageRecord) -> Result<()> {
     let (us, nanos) = split_time(r.at);
-    let _ = write!(out, "{id}\t");
-    push_micros(out, us);
-    let _ = write!(out, "\t{nanos}\t");
-    copy_escape(out, &r.dedup_key)?;
-    out.push('\t');
-    copy_escape(out, &r.source)?;
-    out.push('\t');
-    opt_field(out, r.origin.as_deref())?;
-    out.push('\t');
-    opt_num(out, r.line, "line")?;
-    out.push('\t');
-    opt_field(out, r.provider.as_deref())?;
-    out.push('\t');
-    copy_escape(out, &r.model)?;
-    out.push('\t');
-    opt_field(out, r.project.as_deref())?;
-    out.push('\t');
-    opt_field(out, r.session.as_deref())?;
+    out.row(RECORD_FIELDS);
+    out.i64(id);
+    out.micros(us);
+    out.i16(nanos);
+    out.text(&r.dedup_key)?;
+    out.text(&r.source)?;
+    out.opt_text(r.origin.as_deref())?;
+    opt_i64(out, r.line, "line")?;
+    out.opt_text(r.provider.as_deref())?;
+    out.text(&r.model)?;
+    out.opt_text(r.project.as_deref())?;
+    out.opt_text(r.session.as_deref())?;
     for b in Bucket::ALL {
-        let _ = write!(out, "\t{}", to_i64(r.usage.get(b), b.key())?);
+        out.i64(to_i64(r.usage.get(b), b.key())?);
     }
-    let _ = write!(out, "\t{}\t", r.service_tier.key());
-    opt_display(out, r.cost);
-    out.push('\t');
-    opt_field(out, r.currency.as_ref().map(Currency::as_str))?;
-    out.push('\t');
-    opt_field(out, r.price_ref.as_deref())?;
-    out.push('\t');
-    opt_display(out, r.billed);
-    out.push('\t');
-    opt_field(out, r.billed_currency.as_ref().map(Currency::as_str))?;
-    out.push('\t');
-    opt_field(out, r.raw_usage.as_deref())?;
-    out.push('\t');
-    copy_escape(out, &crate::array_literal(&r.tags))?;
-    out.push('\t');
-    opt_display(out, r.status);
-    out.push('\t');
-    opt_num(out, r.latency_ms, "latency_ms")?;
-    out.push('\t');
-    opt_num(out, r.ttfb_ms, "ttfb_ms")?;
-    out.push('\t');
-    opt_field(out, r.key_fingerprint.as_deref())?;
-    out.push_str(if r.incomplete { "\tt\t" } else { "\tf\t" });
-    opt_field(out, r.device.as_deref())?;
-    out.push('\n');
+    out.text(r.service_tier.key())?;
+    out.opt_numeric(r.cost);
+    out.opt_text(r.currency.as_ref().map(Currency::as_str))?;
+    out.opt_text(r.price_ref.as_deref())?;
+    out.opt_numeric(r.billed);
+    out.opt_text(r.billed_currency.as_ref().map(Currency::as_str))?;
+    out.opt_text(r.raw_usage.as_deref())?;
+    out.text_array(&r.tags)?;
+    match r.status {
+        Some(s) => out.i32(i32::from(s)),
+        None => out.null(),
+    }
+    opt_i64(out, r.latency_ms, "latency_ms")?;
+    opt_i64(out, r.ttfb_ms, "ttfb_ms")?;
+    out.opt_text(r.key_fingerprint.as_deref())?;
+    out.bool(r.incomplete);
+    out.opt_text(r.device.as_deref())
+}
+
+/// Fields of a `records` row: `id` and [`data_cols`].
+const RECORD_FIELDS: i16 = 36;
+
+fn opt_i64(out: &mut BinaryRows, v: Option<u64>, what: &str) -> Result<()> {
+    match v {
+        None => out.null(),
+        Some(v) => out.i64(to_i64(v, what)?),
+    }
     Ok(())
 }

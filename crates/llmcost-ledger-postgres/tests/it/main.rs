@@ -133,6 +133,38 @@ fn a_reader_sees_what_the_writer_stored() {
 }
 
 #[test]
+fn a_held_key_in_a_batch_of_new_ones_is_found_and_the_rest_stored() {
+    // The first batch's keys are all new (claimed by a plain insert); the
+    // second holds one stored key among new ones (the plain insert fails and
+    // is rolled back, `ON CONFLICT` finds it); the third is new again.
+    let c = cluster();
+    let mut l = c.ledger();
+    let at = |i: usize| format!("2025-06-01T00:{:02}:{:02}Z", i / 60, i % 60);
+    let batch = |keys: &[usize]| -> Vec<UsageRecord> {
+        keys.iter()
+            .map(|i| record(&format!("h:{i}"), &at(*i), "m", 1, 1))
+            .collect()
+    };
+    let first = l.insert(&batch(&[1, 2, 3])).expect("first");
+    assert_eq!((first.inserted, first.duplicates), (3, 0));
+    let second = l.insert(&batch(&[4, 2, 5])).expect("second");
+    assert_eq!((second.inserted, second.duplicates), (2, 1));
+    let third = l.insert(&batch(&[6, 7])).expect("third");
+    assert_eq!((third.inserted, third.duplicates), (2, 0));
+    let keys: Vec<String> = all(&l, &Filter::default())
+        .into_iter()
+        .map(|r| r.dedup_key)
+        .collect();
+    assert_eq!(keys, ["h:1", "h:2", "h:3", "h:4", "h:5", "h:6", "h:7"]);
+    let mut client = l.client().expect("client");
+    let held: i64 = client
+        .query_one("SELECT count(*) FROM record_keys", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(held, 7);
+}
+
+#[test]
 fn concurrent_writers_never_duplicate() {
     let c = cluster();
     let url = c.url(&c.create_db());
@@ -148,6 +180,7 @@ fn money_is_numeric_and_exact_to_28_digits() {
         "0.0000000000000000000000000001", // the smallest step Decimal has (scale 28)
         "79228162514264337593543950335",  // Decimal::MAX, 29 digits
         "-0.5000",                        // refunds are negative; the scale stays
+        "0.00000000",                     // a zero keeps its scale too
     ];
     let records: Vec<UsageRecord> = costs
         .iter()
@@ -164,6 +197,9 @@ fn money_is_numeric_and_exact_to_28_digits() {
             r.currency = Some(Currency::USD);
             r.billed = Some(dec(c));
             r.billed_currency = Some(Currency::EUR);
+            // Binary COPY of arrays, quotes, braces and non-ASCII text.
+            r.tags = vec!["team:\"a\"".into(), "ünï".into(), "x,{y}".into()];
+            r.status = Some(503);
             r
         })
         .collect();
