@@ -19,12 +19,6 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::args::{Cli, Command};
 use crate::commands::ExitStatus;
 
-/// mimalloc rather than glibc's malloc: glibc spent about a third of
-/// `ledger copy`'s client time in its free lists, records being made on one
-/// thread and dropped on another (bench/RESULTS.md, "Allocator").
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn run(cli: &Cli, ctx: &'static ctx::Ctx, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match &cli.command {
         Command::Cost(a) => commands::cost::run(a, ctx, out),
