@@ -146,14 +146,9 @@ const LEAN_WRITES: &str = "DROP INDEX IF EXISTS records_dedup_key;
 /// Per-connection setup after migrating.
 pub(crate) const SESSION_SQL: &str = "SET TIME ZONE 'UTC'";
 
-/// A writing transaction's setup: memory for its sorts, the staging tables
-/// of rollup sums (made on the connection's first write), and the savepoint a
+/// A writing transaction's setup: memory for its sorts, and the savepoint a
 /// failed plain claim of keys rolls back to (`write::claim`).
-pub(crate) const WRITE_SQL: &str = "SET LOCAL work_mem = '64MB';
-    SET LOCAL client_min_messages = warning;
-    CREATE TEMP TABLE IF NOT EXISTS llmcost_rollup_stage (LIKE rollups) ON COMMIT DELETE ROWS;
-    CREATE TEMP TABLE IF NOT EXISTS llmcost_rollup_model_stage (LIKE rollups_model) ON COMMIT DELETE ROWS;
-    SAVEPOINT llmcost_claim";
+pub(crate) const WRITE_SQL: &str = "SET LOCAL work_mem = '64MB'; SAVEPOINT llmcost_claim";
 
 /// Brings the schema to [`SCHEMA_VERSION`], or refuses a newer one.
 pub(crate) fn migrate(client: &mut Client) -> Result<()> {

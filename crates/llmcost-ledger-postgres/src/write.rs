@@ -7,7 +7,6 @@
 //! `batch << 20 | position`, `batch` from a sequence, so ids follow
 //! insertion order without a sequence call per record.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
@@ -16,13 +15,13 @@ use llmcost_core::{Bucket, Currency, Timestamp};
 use llmcost_ledger::rollup::{Sums, hour_of};
 use llmcost_ledger::{LedgerError, Result, SpendDelta, UsageRecord};
 use postgres::error::SqlState;
-use postgres::types::Type;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, Transaction};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::binary::{BinaryRows, HEADER_LEN};
 use crate::rollup::{DIM_COLS, MODEL_DIMS, sum_cols};
-use crate::{backend, copy_escape, data_cols, micros_text, push_micros, split_time, to_i64};
+use crate::{BUCKET_COLS, backend, data_cols, micros_text, split_time, to_i64};
 
 /// Records per id block: ids are `block << ID_BITS | position`.
 pub(crate) const ID_BITS: u32 = 20;
@@ -58,9 +57,9 @@ pub(crate) fn first_occurrences(records: &[UsageRecord]) -> Vec<(usize, &UsageRe
 pub(crate) fn reserve_blocks(client: &mut Client, n: usize) -> Result<Vec<i64>> {
     let blocks = i64::try_from(n.div_ceil(1 << ID_BITS).max(1)).unwrap_or(i64::MAX);
     let rows = client
-        .query(
-            "SELECT nextval('llmcost_record_batches') FROM generate_series(1, $1::bigint)",
-            &[&blocks],
+        .query_typed(
+            "SELECT nextval('llmcost_record_batches') FROM generate_series(1, $1)",
+            &[(&blocks, Type::INT8)],
         )
         .map_err(backend)?;
     let mut out = Vec::with_capacity(rows.len());
@@ -241,8 +240,10 @@ type RollKey<'a> = (
     Option<Currency>,
 );
 
-/// Adds the stored `records` to the hourly rollups (rows upserted in key
-/// order, so concurrent writers lock them in the same order).
+/// Adds the stored `records` to the hourly rollups and to `rollups_model`, in
+/// one statement (one round trip: it matters for the proxy's small batches).
+/// Rows are upserted in key order, so concurrent writers lock them in the
+/// same order.
 fn roll_up<'a>(
     tx: &mut Transaction<'_>,
     records: impl Iterator<Item = &'a UsageRecord>,
@@ -265,86 +266,103 @@ fn roll_up<'a>(
     if groups.is_empty() {
         return Ok(());
     }
-    let mut narrow: FxHashMap<(i64, &str, Option<Currency>), Sums> = FxHashMap::default();
-    let mut data = String::with_capacity(groups.len() * 256);
+    let n = groups.len();
+    let mut hour = Vec::with_capacity(n);
+    let (mut model, mut source) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut dims: [Vec<Option<&str>>; 5] = Default::default();
+    let mut tags = Vec::with_capacity(n);
+    let mut counts: [Vec<i64>; 2 + Bucket::ALL.len()] = Default::default();
+    let (mut cost, mut unpriced_tokens) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for (k, s) in &groups {
-        narrow.entry((k.0, k.1, k.8)).or_default().merge(s);
-        hour_field(&mut data, k.0)?;
-        for v in [Some(k.1), k.2, Some(k.3), k.4] {
-            data.push('\t');
-            opt_field(&mut data, v)?;
+        let us = k.0.checked_mul(3_600_000_000).ok_or_else(|| {
+            LedgerError::Conflict(format!("hour {} is outside PostgreSQL's range", k.0))
+        })?;
+        hour.push(system_time(us)?);
+        model.push(k.1);
+        source.push(k.3);
+        for (col, v) in
+            dims.iter_mut()
+                .zip([k.2, k.4, k.6, k.7, k.8.as_ref().map(Currency::as_str)])
+        {
+            col.push(v);
         }
-        data.push('\t');
-        copy_escape(&mut data, &crate::array_literal(k.5))?;
-        for v in [k.6, k.7, k.8.as_ref().map(Currency::as_str)] {
-            data.push('\t');
-            opt_field(&mut data, v)?;
+        tags.push(crate::array_literal(k.5));
+        counts[0].push(to_i64(s.records, "records")?);
+        counts[1].push(to_i64(s.unpriced_records, "unpriced records")?);
+        for (col, b) in counts[2..].iter_mut().zip(Bucket::ALL) {
+            col.push(to_i64(s.usage.get(b), b.key())?);
         }
-        sums_fields(&mut data, s);
+        cost.push(s.cost.to_string());
+        unpriced_tokens.push(s.unpriced_tokens.to_string());
     }
-    upsert(tx, "rollups", "rollups_key", DIM_COLS, &data)?;
-    data.clear();
-    for ((hour, model, currency), s) in &narrow {
-        hour_field(&mut data, *hour)?;
-        data.push('\t');
-        copy_escape(&mut data, model)?;
-        data.push('\t');
-        opt_field(&mut data, currency.as_ref().map(Currency::as_str))?;
-        sums_fields(&mut data, s);
-    }
-    upsert(tx, "rollups_model", "rollups_model_key", MODEL_DIMS, &data)
-}
-
-fn hour_field(out: &mut String, hour: i64) -> Result<()> {
-    let us = hour.checked_mul(3_600_000_000).ok_or_else(|| {
-        LedgerError::Conflict(format!("hour {hour} is outside PostgreSQL's range"))
-    })?;
-    push_micros(out, us);
+    let [project, provider, key_fingerprint, device, currency] = &dims;
+    let mut params: Vec<(&(dyn ToSql + Sync), Type)> = vec![
+        (&hour, Type::TIMESTAMPTZ_ARRAY),
+        (&model, Type::TEXT_ARRAY),
+        (project, Type::TEXT_ARRAY),
+        (&source, Type::TEXT_ARRAY),
+        (provider, Type::TEXT_ARRAY),
+        (&tags, Type::TEXT_ARRAY),
+        (key_fingerprint, Type::TEXT_ARRAY),
+        (device, Type::TEXT_ARRAY),
+        (currency, Type::TEXT_ARRAY),
+        (&cost, Type::TEXT_ARRAY),
+        (&unpriced_tokens, Type::TEXT_ARRAY),
+    ];
+    params.extend(
+        counts
+            .iter()
+            .map(|c| (c as &(dyn ToSql + Sync), Type::INT8_ARRAY)),
+    );
+    tx.execute_typed(&rollup_sql(), &params).map_err(backend)?;
     Ok(())
 }
 
-/// The sum columns of a rollup row, each after a tab, and the line's end.
-fn sums_fields(out: &mut String, s: &Sums) {
-    let _ = write!(out, "\t{}", s.records);
-    for b in Bucket::ALL {
-        let _ = write!(out, "\t{}", s.usage.get(b));
-    }
-    let _ = writeln!(
-        out,
-        "\t{}\t{}\t{}",
-        s.cost, s.unpriced_records, s.unpriced_tokens
-    );
+/// The statement of [`roll_up`]: `$1`–`$11` hour, the dimensions, cost and
+/// unpriced tokens (as text), `$12` records, `$13` unpriced records, then the
+/// buckets.
+fn rollup_sql() -> String {
+    let buckets = BUCKET_COLS.join(", ");
+    let bucket_params: String = (0..BUCKET_COLS.len())
+        .map(|i| format!(", ${}", 14 + i))
+        .collect();
+    let add = |table: &str| -> String {
+        sum_cols()
+            .split(", ")
+            .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sums: String = BUCKET_COLS
+        .iter()
+        .map(|c| format!("sum({c})::bigint, "))
+        .collect();
+    format!(
+        "WITH u AS MATERIALIZED (SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                $12, $13{bucket_params}) AS u(hour, {DIM_COLS}, cost, unpriced_tokens, \
+                records, unpriced_records, {buckets})), \
+              a AS (INSERT INTO rollups (hour, {DIM_COLS}, {cols}) \
+                SELECT hour, model, project, source, provider, tags::text[], key_fingerprint, \
+                       device, currency, records, {buckets}, cost::numeric, unpriced_records, \
+                       unpriced_tokens::numeric \
+                FROM u ORDER BY hour, {DIM_COLS} \
+                ON CONFLICT ON CONSTRAINT rollups_key DO UPDATE SET {add_wide}) \
+         INSERT INTO rollups_model (hour, {MODEL_DIMS}, {cols}) \
+         SELECT hour, {MODEL_DIMS}, sum(records)::bigint, {sums}sum(cost::numeric), \
+                sum(unpriced_records)::bigint, sum(unpriced_tokens::numeric) \
+         FROM u GROUP BY hour, {MODEL_DIMS} ORDER BY hour, {MODEL_DIMS} \
+         ON CONFLICT ON CONSTRAINT rollups_model_key DO UPDATE SET {add_narrow}",
+        cols = sum_cols(),
+        add_wide = add("rollups"),
+        add_narrow = add("rollups_model"),
+    )
 }
 
-/// Adds the rows of `data` (COPY text: hour, `dims`, sums) to `table`.
-fn upsert(
-    tx: &mut Transaction<'_>,
-    table: &str,
-    constraint: &str,
-    dims: &str,
-    data: &str,
-) -> Result<()> {
-    let cols = format!("hour, {dims}, {}", sum_cols());
-    let stage = match table {
-        "rollups" => "pg_temp.llmcost_rollup_stage",
-        _ => "pg_temp.llmcost_rollup_model_stage",
-    };
-    copy_in(
-        tx,
-        &format!("COPY {stage} ({cols}) FROM STDIN"),
-        data.as_bytes(),
-    )?;
-    let add: String = sum_cols()
-        .split(", ")
-        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    tx.batch_execute(&format!(
-        "INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} \
-         ORDER BY hour, {dims} ON CONFLICT ON CONSTRAINT {constraint} DO UPDATE SET {add}; \
-         TRUNCATE {stage}"
-    ))
-    .map_err(backend)
+/// A `timestamptz` parameter from microseconds since 1970.
+fn system_time(us: i64) -> Result<SystemTime> {
+    Timestamp::from_microsecond(us)
+        .map(SystemTime::from)
+        .map_err(|e| LedgerError::Conflict(format!("record time: {e}")))
 }
 
 /// Adds the spend of stored records to `budget_spend` and takes it off their
@@ -396,14 +414,6 @@ fn copy_in(tx: &mut Transaction<'_>, sql: &str, data: &[u8]) -> Result<()> {
 
 /// Bytes per CopyData message.
 const COPY_CHUNK: usize = 64 * 1024;
-
-fn opt_field(out: &mut String, v: Option<&str>) -> Result<()> {
-    match v {
-        None => out.push_str("\\N"),
-        Some(s) => copy_escape(out, s)?,
-    }
-    Ok(())
-}
 
 /// Appends the binary COPY row of `r` with id `id`, columns as [`data_cols`]
 /// after `id`.
