@@ -158,17 +158,44 @@ pub(crate) fn write_part(
         add_spend(&mut tx, &spend)?;
         stored = (part.records.len() - dup.len()) as u64;
     }
-    for (path, offset, head_hash, lines) in progress {
-        tx.execute(
-            "INSERT INTO file_progress (path, byte_offset, head_hash, lines) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (path) DO UPDATE SET byte_offset = excluded.byte_offset, \
-             head_hash = excluded.head_hash, lines = excluded.lines",
-            &[path, offset, head_hash, lines],
-        )
-        .map_err(backend)?;
-    }
+    store_progress(&mut tx, progress)?;
     tx.commit().map_err(backend)?;
     Ok(stored)
+}
+
+/// Stores the progress rows in one statement (the last row of a path wins).
+fn store_progress(tx: &mut Transaction<'_>, progress: &[ProgressRow<'_>]) -> Result<()> {
+    if progress.is_empty() {
+        return Ok(());
+    }
+    let mut last: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, row) in progress.iter().enumerate() {
+        last.insert(row.0, i);
+    }
+    let rows: Vec<&ProgressRow<'_>> = progress
+        .iter()
+        .enumerate()
+        .filter(|(i, row)| last.get(row.0) == Some(i))
+        .map(|(_, row)| row)
+        .collect();
+    let path: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    let offset: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let head: Vec<&str> = rows.iter().map(|r| r.2).collect();
+    let lines: Vec<i64> = rows.iter().map(|r| r.3).collect();
+    tx.execute_typed(
+        "INSERT INTO file_progress (path, byte_offset, head_hash, lines) \
+         SELECT * FROM unnest($1, $2, $3, $4) ORDER BY 1 \
+         ON CONFLICT (path) DO UPDATE SET byte_offset = excluded.byte_offset, \
+         head_hash = excluded.head_hash, lines = excluded.lines",
+        &[
+            (&path, Type::TEXT_ARRAY),
+            (&offset, Type::INT8_ARRAY),
+            (&head, Type::TEXT_ARRAY),
+            (&lines, Type::INT8_ARRAY),
+        ],
+    )
+    .map_err(backend)?;
+    Ok(())
 }
 
 /// Claims `keys` (with the time of their record); returns the positions of
@@ -379,10 +406,10 @@ fn add_spend(tx: &mut Transaction<'_>, spend: &[&SpendDelta]) -> Result<()> {
         .collect();
     let holder: Vec<Option<&str>> = spend.iter().map(|d| d.holder.as_deref()).collect();
     let amount: Vec<String> = spend.iter().map(|d| d.amount.to_string()).collect();
-    tx.execute(
+    tx.execute_typed(
         "WITH d AS (SELECT account, period_start::timestamptz AS period_start, holder, \
                     sum(amount::numeric) AS amount \
-                    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) \
+                    FROM unnest($1, $2, $3, $4) \
                       AS u(account, period_start, holder, amount) \
                     GROUP BY 1, 2, 3), \
               sp AS (INSERT INTO budget_spend AS b (account, period_start, spent) \
@@ -393,7 +420,12 @@ fn add_spend(tx: &mut Transaction<'_>, spend: &[&SpendDelta]) -> Result<()> {
          SELECT account, period_start, holder, -amount, clock_timestamp() - interval '1 hour' FROM d \
          WHERE holder IS NOT NULL ORDER BY account, period_start, holder \
          ON CONFLICT (account, period_start, proxy) DO UPDATE SET pending = h.pending + excluded.pending",
-        &[&account, &start, &holder, &amount],
+        &[
+            (&account, Type::TEXT_ARRAY),
+            (&start, Type::TEXT_ARRAY),
+            (&holder, Type::TEXT_ARRAY),
+            (&amount, Type::TEXT_ARRAY),
+        ],
     )
     .map_err(backend)?;
     Ok(())

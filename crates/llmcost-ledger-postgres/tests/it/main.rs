@@ -165,6 +165,29 @@ fn a_held_key_in_a_batch_of_new_ones_is_found_and_the_rest_stored() {
 }
 
 #[test]
+fn progress_rows_are_stored_together_and_the_last_of_a_path_wins() {
+    let c = cluster();
+    let mut l = c.ledger();
+    let p = |path: &str, offset: u64| FileProgress {
+        path: path.into(),
+        offset,
+        head_hash: format!("h{offset}"),
+        lines: offset / 10,
+    };
+    let rows = [p("/a", 100), p("/b", 50), p("/a", 200)];
+    let s = l
+        .insert_with_progresses(&[record("p:1", "2025-06-01T00:00:00Z", "m", 1, 1)], &rows)
+        .expect("insert");
+    assert_eq!(s.inserted, 1);
+    assert_eq!(l.file_progress("/a").expect("a"), Some(p("/a", 200)));
+    assert_eq!(l.file_progress("/b").expect("b"), Some(p("/b", 50)));
+    // Stored again: the rows are updated.
+    l.insert_with_progresses(&[], &[p("/b", 70)])
+        .expect("again");
+    assert_eq!(l.file_progress("/b").expect("b"), Some(p("/b", 70)));
+}
+
+#[test]
 fn concurrent_writers_never_duplicate() {
     let c = cluster();
     let url = c.url(&c.create_db());
