@@ -1,9 +1,10 @@
 //! The write path. A batch is deduplicated here (the first occurrence of a
 //! key wins), then, in one transaction: its keys are claimed in
 //! `record_keys` (one statement, keys in sorted order so concurrent writers
-//! never deadlock), the records whose key was new are sent by `COPY`
-//! straight into `records`, and their hourly rollups and budget spend,
-//! summed here, are added with one upsert each. Records take ids
+//! never deadlock), the records whose key was new are sent by binary `COPY`
+//! straight into `records`, and their hourly rollups (one statement for both
+//! tables), budget spend and file progress, summed here, are added with one
+//! upsert each. Records take ids
 //! `batch << 20 | position`, `batch` from a sequence, so ids follow
 //! insertion order without a sequence call per record.
 
