@@ -27,7 +27,13 @@ pub(crate) struct BinaryRows {
 
 impl BinaryRows {
     pub(crate) fn with_capacity(bytes: usize) -> Self {
-        let mut buf = Vec::with_capacity(bytes + HEADER_LEN + 2);
+        let mut buf = SPARE
+            .lock()
+            .ok()
+            .and_then(|mut spare| spare.pop())
+            .unwrap_or_default();
+        buf.clear();
+        buf.reserve(bytes + HEADER_LEN + 2);
         buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
         buf.extend_from_slice(&0i32.to_be_bytes()); // flags
         buf.extend_from_slice(&0i32.to_be_bytes()); // header extension
@@ -156,6 +162,21 @@ impl BinaryRows {
     }
 }
 
+/// Buffers of sent data, kept for the next batch: a fresh one of tens of MB
+/// costs the kernel a page fault and a zeroed page per 4 KiB.
+static SPARE: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+/// Gives back the data of [`BinaryRows::finish`] once it is sent (two are
+/// kept, of at most 256 MiB each: the two halves of a batch).
+pub(crate) fn recycle(buf: Vec<u8>) {
+    if buf.capacity() <= 256 << 20
+        && let Ok(mut spare) = SPARE.lock()
+        && spare.len() < 2
+    {
+        spare.push(buf);
+    }
+}
+
 /// Base-10000 digits a `Decimal` can need: 96-bit mantissa times 10^3 < 10^32.
 const MAX_GROUPS: usize = 8;
 
@@ -252,6 +273,22 @@ mod tests {
                 255, 255
             ]
         );
+    }
+
+    #[test]
+    fn a_recycled_buffer_starts_clean() {
+        let build = |text: &str| {
+            let mut rows = BinaryRows::with_capacity(16);
+            rows.row(1);
+            rows.text(text).unwrap();
+            rows.finish()
+        };
+        let first = build("a long first value");
+        recycle(first);
+        let again = build("b");
+        let mut want = b"PGCOPY\n\xff\r\n\0".to_vec();
+        want.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, b'b', 255, 255]);
+        assert_eq!(again, want);
     }
 
     #[test]

@@ -131,6 +131,7 @@ pub(crate) fn write_part(
                     }
                     start = end;
                 }
+                crate::binary::recycle(rows.finish());
                 kept.finish()
             };
             copy_in(
@@ -141,6 +142,7 @@ pub(crate) fn write_part(
                 ),
                 &data,
             )?;
+            crate::binary::recycle(data);
         }
         let fresh = part
             .records
