@@ -9,6 +9,7 @@
 //! insertion order without a sequence call per record.
 
 use std::io::Write as _;
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
@@ -105,11 +106,7 @@ pub(crate) fn write_part(
     let ats = part
         .records
         .iter()
-        .map(|(_, r)| {
-            Timestamp::from_microsecond(split_time(r.at).0)
-                .map(SystemTime::from)
-                .map_err(|e| LedgerError::Conflict(format!("record time: {e}")))
-        })
+        .map(|(_, r)| system_time(split_time(r.at).0))
         .collect::<Result<Vec<_>>>()?;
 
     let mut tx = client.transaction().map_err(backend)?;
@@ -344,9 +341,12 @@ fn roll_up<'a>(
             .iter()
             .map(|c| (c as &(dyn ToSql + Sync), Type::INT8_ARRAY)),
     );
-    tx.execute_typed(&rollup_sql(), &params).map_err(backend)?;
+    tx.execute_typed(&ROLLUP_SQL, &params).map_err(backend)?;
     Ok(())
 }
+
+/// The statement of [`roll_up`], built once.
+static ROLLUP_SQL: LazyLock<String> = LazyLock::new(rollup_sql);
 
 /// The statement of [`roll_up`]: `$1`–`$11` hour, the dimensions, cost and
 /// unpriced tokens (as text), `$12` records, `$13` unpriced records, then the
