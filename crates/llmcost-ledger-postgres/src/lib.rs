@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod binary;
+mod compact;
 mod conn;
 mod fleet;
 mod prune;
@@ -84,8 +85,8 @@ const BUCKET_COLS: [&str; 11] = [
 
 /// Data columns of `records` and the staging table, in COPY order.
 const HEAD_COLS: &str =
-    "at, at_nanos, dedup_key, source, origin, line, provider, model, project, session";
-const TAIL_COLS: &str = "service_tier, cost, currency, price_ref, billed, billed_currency, \
+    "at, at_nanos, dedup_key, source, origin_id, line, provider, model, project, session";
+const TAIL_COLS: &str = "service_tier, cost, currency, price_ref_id, billed, billed_currency, \
                          raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete, device";
 
 pub(crate) fn data_cols() -> String {
@@ -103,6 +104,8 @@ pub struct PgLedger {
     connector: Connector,
     /// Whether keys are claimed by a plain insert first (see `write::claim`).
     plain_claims: AtomicBool,
+    /// Ids of the strings this handle interned or met (see [`compact::Strings`]).
+    strings: RefCell<compact::Strings>,
 }
 
 impl std::fmt::Debug for PgLedger {
@@ -231,6 +234,7 @@ impl PgLedger {
             months: BTreeSet::new(),
             second: None,
             plain_claims: AtomicBool::new(true),
+            strings: RefCell::default(),
             connector,
         })
     }
@@ -328,7 +332,14 @@ impl PgLedger {
         let blocks = if kept.is_empty() {
             Vec::new()
         } else {
-            write::reserve_blocks(&mut *self.client()?, kept.len())?
+            let mut client = self.client()?;
+            self.strings.borrow_mut().intern(
+                &mut client,
+                kept.iter()
+                    .flat_map(|(_, r)| [r.origin.as_deref(), r.price_ref.as_deref()])
+                    .flatten(),
+            )?;
+            write::reserve_blocks(&mut client, kept.len())?
         };
         // Position of each record of `records` among the kept ones.
         let mut position: Vec<Option<usize>> = vec![None; records.len()];
@@ -417,6 +428,7 @@ impl PgLedger {
                     &parts[0],
                     progress,
                     &self.plain_claims,
+                    &self.strings.borrow(),
                 )?);
             }
             return Ok(());
@@ -424,11 +436,13 @@ impl PgLedger {
         if self.second.as_ref().is_none_or(Client::is_closed) {
             self.second = Some(self.connector.session()?);
         }
+        let strings = self.strings.borrow();
         let (first, second, plain) = (&self.client, &mut self.second, &self.plain_claims);
+        let strings: &compact::Strings = &strings;
         let (a, b) = std::thread::scope(|s| {
             let b = s.spawn(|| match (done[1], second.as_mut()) {
                 (Some(n), _) => Ok(n),
-                (None, Some(c)) => write::write_part(c, &parts[1], &[], plain),
+                (None, Some(c)) => write::write_part(c, &parts[1], &[], plain, strings),
                 (None, None) => Err(LedgerError::Conflict("no second connection".into())),
             });
             let a = match done[0] {
@@ -436,7 +450,7 @@ impl PgLedger {
                 None => first
                     .try_borrow_mut()
                     .map_err(|_| LedgerError::Conflict("the ledger is busy".into()))
-                    .and_then(|mut c| write::write_part(&mut c, &parts[0], &[], plain)),
+                    .and_then(|mut c| write::write_part(&mut c, &parts[0], &[], plain, strings)),
             };
             let b = b
                 .join()
@@ -452,16 +466,24 @@ impl PgLedger {
                 spend: Vec::new(),
                 spend_at: Vec::new(),
             };
-            write::write_part(&mut *self.client()?, &empty, progress, &self.plain_claims)?;
+            write::write_part(
+                &mut *self.client()?,
+                &empty,
+                progress,
+                &self.plain_claims,
+                &compact::Strings::default(),
+            )?;
             done[2] = Some(0);
         }
         Ok(())
     }
 
+    /// Calls `f` on each row of `SELECT {cols_from}` (columns and their
+    /// tables) that `filter` keeps.
     fn walk(
         &self,
         filter: &Filter,
-        cols: &str,
+        cols_from: &str,
         ordered: bool,
         f: &mut dyn FnMut(&Row) -> Result<()>,
     ) -> Result<()> {
@@ -471,7 +493,7 @@ impl PgLedger {
         } else {
             ""
         };
-        let sql = format!("SELECT {cols} FROM records{where_sql}{order}");
+        let sql = format!("SELECT {cols_from}{where_sql}{order}");
         let mut client = self.client()?;
         let mut rows = client
             .query_raw(&sql, params.iter().map(|p| &**p as &dyn ToSql))
@@ -629,25 +651,30 @@ fn where_clause(filter: &Filter) -> Result<(String, Vec<Param>)> {
     Ok((sql, params))
 }
 
-/// Columns a full read selects, in [`full_record`] order.
+/// Columns a full read selects, in [`full_record`] order, and the tables
+/// they come from: a record's origin and price reference are its own text
+/// (stored before schema 5) or the `strings` its ids name.
 fn full_cols() -> String {
     let mut s = String::from(
-        "id, (extract(epoch FROM at) * 1000000)::bigint, at_nanos, dedup_key, source, origin, \
-         line, provider, model, project, session, ",
+        "id, (extract(epoch FROM at) * 1000000)::bigint, at_nanos, dedup_key, source, \
+         coalesce(origin, so.value), line, provider, model, project, session, ",
     );
     s.push_str(&BUCKET_COLS.join(", "));
     s.push_str(
-        ", service_tier, cost::text, currency, price_ref, billed::text, billed_currency, \
-         raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, incomplete, device",
+        ", service_tier, cost::text, currency, coalesce(price_ref, sp.value), billed::text, \
+         billed_currency, raw_usage, tags, status, latency_ms, ttfb_ms, key_fingerprint, \
+         incomplete, device FROM records \
+         LEFT JOIN strings so ON so.string_id = origin_id \
+         LEFT JOIN strings sp ON sp.string_id = price_ref_id",
     );
     s
 }
 
-/// Columns a lean read selects, in [`lean_record`] order.
+/// Columns a lean read selects, in [`lean_record`] order, and their table.
 fn lean_cols() -> String {
     format!(
         "id, (extract(epoch FROM at) * 1000000)::bigint, at_nanos, source, model, project, \
-         session, {}, service_tier, cost::text, currency",
+         session, {}, service_tier, cost::text, currency FROM records",
         BUCKET_COLS.join(", ")
     )
 }
@@ -852,22 +879,30 @@ impl Ledger for PgLedger {
             return Ok(0);
         }
         let keys: Vec<&str> = costs.iter().map(|c| c.0.as_str()).collect();
+        let hashes: Vec<compact::KeyHash> = keys.iter().map(|k| compact::KeyHash::of(k)).collect();
         let cost: Vec<Option<String>> = costs.iter().map(|c| c.1.map(|d| d.to_string())).collect();
         let cur: Vec<Option<String>> = costs
             .iter()
             .map(|c| c.2.map(|c| c.as_str().to_string()))
             .collect();
-        let pref: Vec<Option<&str>> = costs.iter().map(|c| c.3.as_deref()).collect();
         let mut client = self.client()?;
+        let mut strings = self.strings.borrow_mut();
+        strings.intern(&mut client, costs.iter().filter_map(|c| c.3.as_deref()))?;
+        let pref = costs
+            .iter()
+            .map(|c| strings.id(c.3.as_deref()))
+            .collect::<Result<Vec<Option<i32>>>>()?;
         let mut tx = client.transaction().map_err(backend)?;
         // The rollups of the hours of the changed records are rebuilt with them.
         let n = rollup::update_and_rebuild(
             &mut tx,
-            "UPDATE records r SET cost = u.cost::numeric, currency = u.cur, price_ref = u.pref \
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(k, cost, cur, pref) \
-             JOIN record_keys rk ON rk.dedup_key = u.k \
+            "UPDATE records r SET cost = u.cost::numeric, currency = u.cur, price_ref = NULL, \
+                 price_ref_id = u.pref \
+             FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::int4[]) \
+                 AS u(k, h, cost, cur, pref) \
+             JOIN record_keys rk ON rk.key_hash = u.h \
              WHERE r.at = rk.at AND r.dedup_key = u.k",
-            &[&keys, &cost, &cur, &pref],
+            &[&keys, &hashes, &cost, &cur, &pref],
         )?;
         tx.commit().map_err(backend)?;
         Ok(n)
@@ -924,6 +959,7 @@ impl Ledger for PgLedger {
             second: None,
             connector: self.connector.clone(),
             plain_claims: AtomicBool::new(true),
+            strings: RefCell::default(),
         }))
     }
 }

@@ -91,9 +91,9 @@ pub(crate) fn prune(client: &mut Client, before: Timestamp, apply: bool) -> Resu
     // falls in (when it is not on the hour) rebuilt from the records left.
     crate::rollup::prune(client, &cut)?;
     // The identities of what is gone (re-importing those logs brings them back).
-    let keys: Vec<String> = client
+    let keys: Vec<crate::compact::KeyHash> = client
         .query(
-            "SELECT dedup_key FROM record_keys WHERE at < $1::text::timestamptz",
+            "SELECT key_hash FROM record_keys WHERE at < $1::text::timestamptz",
             &[&cut],
         )
         .map_err(backend)?
@@ -103,7 +103,7 @@ pub(crate) fn prune(client: &mut Client, before: Timestamp, apply: bool) -> Resu
     for chunk in keys.chunks(usize::try_from(PRUNE_BATCH).unwrap_or(10_000)) {
         client
             .execute(
-                "DELETE FROM record_keys WHERE dedup_key = ANY($1::text[])",
+                "DELETE FROM record_keys WHERE key_hash = ANY($1::uuid[])",
                 &[&chunk],
             )
             .map_err(backend)?;

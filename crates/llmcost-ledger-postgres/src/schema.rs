@@ -8,7 +8,7 @@ use postgres::Client;
 use crate::backend;
 
 /// The newest schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Advisory lock keys (`llmcost` in ASCII, plus a suffix).
 const LOCK_MIGRATE: i64 = 0x6c6c_6d63_6f73_7401;
@@ -17,7 +17,8 @@ pub(crate) const LOCK_PARTITIONS: i64 = 0x6c6c_6d63_6f73_7402;
 
 /// Migrations, oldest first: `(version, SQL)`. Never edit a released one; add a new one.
 /// Version 2 (devices and hourly rollups) is built by [`crate::rollup::migration`];
-/// version 3 (fleet budgets) is [`BUDGETS`]; version 4 (leaner writes) is [`LEAN_WRITES`].
+/// version 3 (fleet budgets) is [`BUDGETS`]; version 4 (leaner writes) is [`LEAN_WRITES`];
+/// version 5 (compact records) is [`COMPACT`] and [`rehash_keys`].
 const MIGRATIONS: &[(i64, &str)] = &[(
     1,
     "CREATE TABLE record_keys (
@@ -143,6 +144,63 @@ const LEAN_WRITES: &str = "DROP INDEX IF EXISTS records_dedup_key;
     SELECT setval('llmcost_record_batches',
         (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM records_id_seq) / 1048576 + 1);";
 
+/// Version 5, compact records ([`crate::compact`]): `record_keys` holds the
+/// 16-byte hash of each key instead of the key (rebuilt by [`rehash_keys`]),
+/// and new records reference their origin and price reference in `strings`
+/// (`origin_id`, `price_ref_id`) instead of repeating the text; records
+/// stored before keep their text, and reads take whichever is set.
+const COMPACT: &str = "CREATE TABLE strings (
+        string_id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        value text NOT NULL UNIQUE
+    );
+    ALTER TABLE records ADD COLUMN origin_id integer, ADD COLUMN price_ref_id integer;
+    ALTER TABLE record_keys RENAME TO record_keys_v4;
+    CREATE TABLE record_keys (key_hash uuid NOT NULL, at timestamptz NOT NULL);";
+
+/// Keys read and hashed per round of [`rehash_keys`].
+const REHASH_BATCH: i64 = 100_000;
+
+/// Version 5's second step: fills `record_keys` with the hash of every key of
+/// `record_keys_v4`, then makes it unique and drops the old table.
+fn rehash_keys(tx: &mut postgres::Transaction<'_>) -> Result<()> {
+    use postgres::types::Type;
+
+    use crate::compact::KeyHash;
+    tx.batch_execute(
+        "DECLARE llmcost_keys NO SCROLL CURSOR FOR SELECT dedup_key, at FROM record_keys_v4",
+    )
+    .map_err(backend)?;
+    loop {
+        let rows = tx
+            .query(&format!("FETCH {REHASH_BATCH} FROM llmcost_keys"), &[])
+            .map_err(backend)?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut hashes = Vec::with_capacity(rows.len());
+        let mut ats = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let key: &str = row.try_get(0).map_err(backend)?;
+            hashes.push(KeyHash::of(key));
+            ats.push(
+                row.try_get::<_, std::time::SystemTime>(1)
+                    .map_err(backend)?,
+            );
+        }
+        tx.execute_typed(
+            "INSERT INTO record_keys (key_hash, at) SELECT * FROM unnest($1, $2)",
+            &[(&hashes, Type::UUID_ARRAY), (&ats, Type::TIMESTAMPTZ_ARRAY)],
+        )
+        .map_err(backend)?;
+    }
+    tx.batch_execute(
+        "CLOSE llmcost_keys;
+         ALTER TABLE record_keys ADD PRIMARY KEY (key_hash);
+         DROP TABLE record_keys_v4;",
+    )
+    .map_err(backend)
+}
+
 /// Per-connection setup after migrating.
 pub(crate) const SESSION_SQL: &str = "SET TIME ZONE 'UTC'";
 
@@ -180,12 +238,16 @@ pub(crate) fn migrate(client: &mut Client) -> Result<()> {
         .map(|(v, sql)| (v, *sql))
         .chain(std::iter::once((&2, rollups.as_str())))
         .chain(std::iter::once((&3, BUDGETS)))
-        .chain(std::iter::once((&4, lean.as_str())));
+        .chain(std::iter::once((&4, lean.as_str())))
+        .chain(std::iter::once((&5, COMPACT)));
     if found < 2 {
         check_server_version(&mut tx)?;
     }
     for (version, sql) in steps.filter(|(v, _)| **v > found) {
         tx.batch_execute(sql).map_err(backend)?;
+        if *version == 5 {
+            rehash_keys(&mut tx)?;
+        }
         tx.execute(
             "INSERT INTO schema_version (version) VALUES ($1)",
             &[version],
@@ -217,7 +279,7 @@ mod tests {
     #[test]
     fn migrations_are_numbered_from_one_without_gaps() {
         let mut versions: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
-        versions.extend([2, 3, 4]);
+        versions.extend([2, 3, 4, 5]);
         let expected: Vec<i64> = (1..=SCHEMA_VERSION).collect();
         assert_eq!(versions, expected);
     }

@@ -22,6 +22,7 @@ use postgres::{Client, Transaction};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::binary::{BinaryRows, HEADER_LEN};
+use crate::compact::{KeyHash, Strings};
 use crate::rollup::{DIM_COLS, MODEL_DIMS, sum_cols};
 use crate::{BUCKET_COLS, backend, data_cols, micros_text, split_time, to_i64};
 
@@ -90,18 +91,19 @@ pub(crate) fn write_part(
     part: &Part<'_>,
     progress: &[ProgressRow<'_>],
     plain_claims: &AtomicBool,
+    strings: &Strings,
 ) -> Result<u64> {
     // Everything that can refuse a value is done before the transaction.
     let mut rows = BinaryRows::with_capacity(part.records.len() * 600);
     let mut ends = Vec::with_capacity(part.records.len());
     for (id, r) in &part.records {
-        record_row(&mut rows, *id, r)?;
+        record_row(&mut rows, *id, r, strings)?;
         ends.push(rows.len());
     }
-    let keys: Vec<&str> = part
+    let keys: Vec<KeyHash> = part
         .records
         .iter()
-        .map(|(_, r)| r.dedup_key.as_str())
+        .map(|(_, r)| KeyHash::of(&r.dedup_key))
         .collect();
     let ats = part
         .records
@@ -209,15 +211,15 @@ fn store_progress(tx: &mut Transaction<'_>, progress: &[ProgressRow<'_>]) -> Res
 /// and the keys are claimed with `ON CONFLICT`, which reports the held ones.
 fn claim(
     tx: &mut Transaction<'_>,
-    keys: &[&str],
+    keys: &[KeyHash],
     ats: &[SystemTime],
     plain: &AtomicBool,
 ) -> Result<FxHashSet<usize>> {
     if plain.load(Ordering::Relaxed) {
         match tx.execute_typed(
-            "INSERT INTO record_keys (dedup_key, at) \
+            "INSERT INTO record_keys (key_hash, at) \
              SELECT k, t FROM unnest($1, $2) AS u(k, t) ORDER BY k",
-            &[(&keys, Type::TEXT_ARRAY), (&ats, Type::TIMESTAMPTZ_ARRAY)],
+            &[(&keys, Type::UUID_ARRAY), (&ats, Type::TIMESTAMPTZ_ARRAY)],
         ) {
             Ok(_) => return Ok(FxHashSet::default()),
             Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
@@ -231,15 +233,15 @@ fn claim(
     // The anti-join runs only when fewer keys were new than sent.
     let rows = tx
         .query_typed(
-            "WITH c AS (INSERT INTO record_keys (dedup_key, at) \
+            "WITH c AS (INSERT INTO record_keys (key_hash, at) \
                    SELECT k, t FROM unnest($1, $2) AS u(k, t) \
-                   ORDER BY k ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key), \
+                   ORDER BY k ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash), \
                   n AS (SELECT count(*) AS n FROM c) \
              SELECT u.i FROM unnest($1) WITH ORDINALITY AS u(k, i) \
              WHERE (SELECT n FROM n) < $3 \
-               AND NOT EXISTS (SELECT 1 FROM c WHERE c.dedup_key = u.k)",
+               AND NOT EXISTS (SELECT 1 FROM c WHERE c.key_hash = u.k)",
             &[
-                (&keys, Type::TEXT_ARRAY),
+                (&keys, Type::UUID_ARRAY),
                 (&ats, Type::TIMESTAMPTZ_ARRAY),
                 (&n, Type::INT8),
             ],
@@ -452,7 +454,14 @@ const COPY_CHUNK: usize = 64 * 1024;
 
 /// Appends the binary COPY row of `r` with id `id`, columns as [`data_cols`]
 /// after `id`.
-pub(crate) fn record_row(out: &mut BinaryRows, id: i64, r: &UsageRecord) -> Result<()> {
+/// The origin and price reference go as ids of `strings`, which `strings`
+/// must know ([`Strings::intern`]).
+pub(crate) fn record_row(
+    out: &mut BinaryRows,
+    id: i64,
+    r: &UsageRecord,
+    strings: &Strings,
+) -> Result<()> {
     let (us, nanos) = split_time(r.at);
     out.row(RECORD_FIELDS);
     out.i64(id);
@@ -460,7 +469,7 @@ pub(crate) fn record_row(out: &mut BinaryRows, id: i64, r: &UsageRecord) -> Resu
     out.i16(nanos);
     out.text(&r.dedup_key)?;
     out.text(&r.source)?;
-    out.opt_text(r.origin.as_deref())?;
+    opt_i32(out, strings.id(r.origin.as_deref())?);
     opt_i64(out, r.line, "line")?;
     out.opt_text(r.provider.as_deref())?;
     out.text(&r.model)?;
@@ -472,7 +481,7 @@ pub(crate) fn record_row(out: &mut BinaryRows, id: i64, r: &UsageRecord) -> Resu
     out.text(r.service_tier.key())?;
     out.opt_numeric(r.cost);
     out.opt_text(r.currency.as_ref().map(Currency::as_str))?;
-    out.opt_text(r.price_ref.as_deref())?;
+    opt_i32(out, strings.id(r.price_ref.as_deref())?);
     out.opt_numeric(r.billed);
     out.opt_text(r.billed_currency.as_ref().map(Currency::as_str))?;
     out.opt_text(r.raw_usage.as_deref())?;
@@ -490,6 +499,13 @@ pub(crate) fn record_row(out: &mut BinaryRows, id: i64, r: &UsageRecord) -> Resu
 
 /// Fields of a `records` row: `id` and [`data_cols`].
 const RECORD_FIELDS: i16 = 36;
+
+fn opt_i32(out: &mut BinaryRows, v: Option<i32>) {
+    match v {
+        None => out.null(),
+        Some(v) => out.i32(v),
+    }
+}
 
 fn opt_i64(out: &mut BinaryRows, v: Option<u64>, what: &str) -> Result<()> {
     match v {

@@ -40,9 +40,9 @@ mod write;
 
 pub use caps::CHECKPOINT_INTERVAL;
 pub use conn::AUTO_CHECKPOINT_PAGES;
+pub use llmcost_ledger::identity::key_hashes;
 pub use rekey::write_v2_ledger;
 pub use schema::SCHEMA_VERSION;
-pub use write::key_hashes;
 
 use write::int;
 

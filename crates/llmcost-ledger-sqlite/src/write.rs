@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::details::{self, BlockWriter};
 use crate::strings::{INTERN_CACHE_MAX, Interner};
-use crate::{SqliteLedger, backend, rollup, sql};
+use crate::{SqliteLedger, backend, key_hashes, rollup, sql};
 
 const INSERT_ENTRY_SQL: &str = "INSERT OR IGNORE INTO entries (key_hash, key_check, at, source, \
      model, project, session, input, cache_read, cache_write, cache_write_1h, output, reasoning, \
@@ -254,42 +254,6 @@ fn encode_blocks(records: &[UsageRecord]) -> Vec<Vec<u8>> {
             block.finish()
         })
         .collect()
-}
-
-/// The stable 128-bit hash of a dedup key (xxh3-128) as SQLite's two signed
-/// integers: (low 64 bits, high 64 bits). The low half is the unique
-/// `key_hash`; the pair identifies the key (a collision of both halves over
-/// any real ledger is beyond practical chance: about 10^-27 per million keys).
-///
-/// A *sequenced* key, `seq:<stem>:<n>` (a stem that is never reused, such as a
-/// process's start id, and a counter), gets a `key_hash` made of the stem's
-/// hash (high 32 bits) and `n` (low 32 bits): consecutive keys are neighbours
-/// in the unique index, so a batch of them rewrites a page or two of it
-/// instead of one page per key, however large the ledger (what the proxy's
-/// small, frequent writes need). The high half stays the key's own hash, and
-/// two keys that share a `key_hash` are handled as any collision.
-#[must_use]
-pub fn key_hashes(key: &str) -> (i64, i64) {
-    let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
-    let low = match sequenced(key) {
-        Some((stem, n)) => {
-            (xxhash_rust::xxh3::xxh3_64(stem.as_bytes()) & 0xFFFF_FFFF_0000_0000)
-                | (n & 0xFFFF_FFFF)
-        }
-        None => h as u64,
-    };
-    let low = i64::from_ne_bytes(low.to_ne_bytes());
-    let high = i64::from_ne_bytes(((h >> 64) as u64).to_ne_bytes());
-    (low, high)
-}
-
-/// The stem and counter of a sequenced key (`seq:<stem>:<n>`, `n` decimal).
-fn sequenced(key: &str) -> Option<(&str, u64)> {
-    let (stem, n) = key.strip_prefix("seq:")?.rsplit_once(':')?;
-    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((stem, n.parse().ok()?))
 }
 
 /// A record about to be stored: its key hash halves, its index in the
@@ -561,33 +525,6 @@ mod tests {
                 ("x:2".to_string(), Some(Decimal::ONE))
             ]
         );
-    }
-
-    #[test]
-    fn key_hashes_are_stable() {
-        // xxh3-128 of the empty string is 0x99aa06d3014798d86001c324468d497f.
-        assert_eq!(
-            key_hashes(""),
-            (
-                0x6001_c324_468d_497f_u64 as i64,
-                0x99aa_06d3_0147_98d8_u64 as i64
-            )
-        );
-    }
-
-    #[test]
-    fn sequenced_keys_are_neighbours_in_the_index() {
-        let (a, ca) = key_hashes("seq:proxy-1f-2a:41");
-        let (b, cb) = key_hashes("seq:proxy-1f-2a:42");
-        assert_eq!(b, a + 1);
-        assert_eq!(a & 0xFFFF_FFFF, 41);
-        assert_ne!(ca, cb, "the high half is each key's own hash");
-        // Another stem lands elsewhere; a key that is not sequenced is hashed whole.
-        assert_ne!(key_hashes("seq:proxy-other:41").0 >> 32, a >> 32);
-        for plain in ["seq:x:", "seq:x:1a", "seq:nocounter", "proxy:x:41"] {
-            let h = xxhash_rust::xxh3::xxh3_128(plain.as_bytes());
-            assert_eq!(key_hashes(plain).0, h as u64 as i64, "{plain}");
-        }
     }
 
     #[test]

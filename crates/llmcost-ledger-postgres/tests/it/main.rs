@@ -57,20 +57,29 @@ fn a_version_1_ledger_gets_devices_and_its_rollups() {
                 Vec::new()
             };
             r.project = (i % 4 != 0).then(|| format!("p{}", i % 3));
+            r.origin = Some(format!("/logs/{}.jsonl", i % 4));
             if i % 6 != 0 {
                 r.cost = Some(Decimal::new(i64::try_from(i).expect("small") * 7, 6));
                 r.currency = Some(Currency::USD);
+                r.price_ref = Some(format!("ref {}", i % 2));
             }
             r
         })
         .collect();
     l.insert(&records).expect("insert");
-    // Back to schema 1: no rollups, no device column, no fleet budgets, keys
+    // Back to schema 1: no strings (origins and price references as text),
+    // keys as text, no rollups, no device column, no fleet budgets, keys
     // with surrogate ids, an index of keys on records, ids from records_id_seq.
     l.client()
         .expect("client")
         .batch_execute(
-            "DROP TABLE rollups, rollups_model; ALTER TABLE records DROP COLUMN device; \
+            "UPDATE records SET origin = (SELECT value FROM strings WHERE string_id = origin_id), \
+                 price_ref = (SELECT value FROM strings WHERE string_id = price_ref_id); \
+             ALTER TABLE records DROP COLUMN origin_id, DROP COLUMN price_ref_id; \
+             DROP TABLE strings, record_keys; \
+             CREATE TABLE record_keys (dedup_key text NOT NULL UNIQUE, at timestamptz NOT NULL); \
+             INSERT INTO record_keys SELECT dedup_key, at FROM records; \
+             DROP TABLE rollups, rollups_model; ALTER TABLE records DROP COLUMN device; \
              DROP TABLE budget_spend, budget_holds; DROP FUNCTION llmcost_budget_admit; \
              DROP SEQUENCE llmcost_record_batches; \
              ALTER TABLE record_keys ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY; \
@@ -111,6 +120,50 @@ fn a_version_1_ledger_gets_devices_and_its_rollups() {
         .find(|r| r.dedup_key == records[1].dedup_key)
         .expect("still there");
     assert_eq!(repriced.cost, Some(Decimal::new(123, 2)));
+    assert_eq!(repriced.price_ref.as_deref(), Some("test"));
+    // Origins and price references stored as text before schema 5 read back,
+    // like those of records stored after it (through `strings`).
+    let read = all(&l, &Filter::default());
+    for r in &records[2..] {
+        let back = read
+            .iter()
+            .find(|b| b.dedup_key == r.dedup_key)
+            .expect("an old record");
+        assert_eq!((&back.origin, &back.price_ref), (&r.origin, &r.price_ref));
+    }
+    let mut fresh = record("s:fresh", "2025-02-02T00:00:00Z", "gpt-4o", 1, 1);
+    fresh.origin = Some("/logs/1.jsonl".into());
+    fresh.price_ref = Some("ref 0".into());
+    l.insert(&[fresh.clone()]).expect("insert a new one");
+    let back = all(&l, &Filter::default())
+        .into_iter()
+        .find(|b| b.dedup_key == "s:fresh")
+        .expect("stored");
+    assert_eq!(
+        (back.origin, back.price_ref),
+        (fresh.origin, fresh.price_ref)
+    );
+    {
+        let mut client = l.client().expect("client");
+        let text: i64 = client
+            .query_one(
+                "SELECT count(*) FROM records WHERE dedup_key = 's:fresh' \
+                 AND origin IS NULL AND price_ref IS NULL \
+                 AND origin_id IS NOT NULL AND price_ref_id IS NOT NULL",
+                &[],
+            )
+            .expect("count")
+            .get(0);
+        assert_eq!(text, 1, "a new record names its strings by id");
+        let keys: i64 = client
+            .query_one("SELECT count(*) FROM record_keys", &[])
+            .expect("keys")
+            .get(0);
+        assert_eq!(
+            keys, 52,
+            "every old key was hashed, and the two new ones added"
+        );
+    }
     rollups_match_a_scan(
         &l,
         &[&[], &[Dim::Hour, Dim::Model], &[Dim::Tag, Dim::Project]],
@@ -520,12 +573,13 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
             .map(|r| r.get(0))
             .collect()
     };
-    // 1: records; 2: devices and rollups; 3: fleet budgets; 4: leaner writes.
-    assert_eq!(versions(&l), [1, 2, 3, 4]);
-    assert_eq!(SCHEMA_VERSION, 4);
+    // 1: records; 2: devices and rollups; 3: fleet budgets; 4: leaner writes;
+    // 5: compact records.
+    assert_eq!(versions(&l), [1, 2, 3, 4, 5]);
+    assert_eq!(SCHEMA_VERSION, 5);
     // Opening again migrates nothing and keeps the data.
     let again = PgLedger::open(&url).expect("reopen");
-    assert_eq!(versions(&again), [1, 2, 3, 4]);
+    assert_eq!(versions(&again), [1, 2, 3, 4, 5]);
     assert_eq!(again.count().expect("count"), 1);
     // A newer llmcost moved the schema on: this build refuses it, typed.
     l.client()
@@ -534,7 +588,7 @@ fn migrations_are_versioned_and_a_newer_schema_is_refused() {
         .expect("bump");
     match PgLedger::open(&url) {
         Err(LedgerError::SchemaTooNew { found, supported }) => {
-            assert_eq!((found, supported), (7, 4));
+            assert_eq!((found, supported), (7, 5));
         }
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
