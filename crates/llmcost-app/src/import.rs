@@ -361,17 +361,34 @@ fn import_files_with<L: Ledger + ?Sized>(
 
     // Plan each file: where to start reading.
     let mut plans = Vec::with_capacity(files.len());
+    let mut failed = |path: &Path, e: &Error| {
+        summary.failed_files.push(FailedFile {
+            path: path.display().to_string(),
+            error: chain(e),
+        });
+    };
+    let mut found = Vec::with_capacity(files.len());
     for (path, kind) in files {
-        match plan(ledger, path, *kind) {
+        match locate(path) {
+            Ok((key, size)) => found.push((path, *kind, key, size)),
+            Err(e) => failed(path, &e),
+        }
+    }
+    let keys: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    let before = ledger.files_progress(&keys).map_err(|e| {
+        Error::ledger(
+            format!("cannot read the import progress of {} files", keys.len()),
+            e,
+        )
+    })?;
+    for ((path, kind, key, size), prev) in found.into_iter().zip(before) {
+        match plan(path, kind, key, size, prev) {
             Ok(p) if p.start >= p.size && p.start > 0 => summary.files_unchanged += 1,
             Ok(p) => {
                 summary.files_reread += u64::from(p.reread);
                 plans.push(p);
             }
-            Err(e) => summary.failed_files.push(FailedFile {
-                path: path.display().to_string(),
-                error: chain(&e),
-            }),
+            Err(e) => failed(path, &e),
         }
     }
 
@@ -595,23 +612,28 @@ fn import_files_with<L: Ledger + ?Sized>(
     Ok(summary)
 }
 
-/// Where to start reading `path`: after its recorded progress when its head is
-/// unchanged and it has not shrunk, else from the start.
-fn plan<L: Ledger + ?Sized>(ledger: &L, path: &Path, kind: SourceKind) -> Result<Plan> {
+/// The progress key of `path` (its canonical path) and its size.
+fn locate(path: &Path) -> Result<(String, u64)> {
     let canonical = std::fs::canonicalize(path)
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    let key = canonical.display().to_string();
     let size = std::fs::metadata(&canonical)
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?
         .len();
-    let prev = ledger.file_progress(&key).map_err(|e| {
-        Error::ledger(
-            format!("cannot read the import progress of {}", path.display()),
-            e,
-        )
-    })?;
+    Ok((canonical.display().to_string(), size))
+}
+
+/// Where to start reading `path` (progress key `key`, `size` bytes): after its
+/// recorded progress `prev` when its head is unchanged and it has not shrunk,
+/// else from the start.
+fn plan(
+    path: &Path,
+    kind: SourceKind,
+    key: String,
+    size: u64,
+    prev: Option<FileProgress>,
+) -> Result<Plan> {
     let (start, lines_before, reread) = match prev {
-        Some(p) if p.offset <= size && head_hash(&canonical, p.offset)? == p.head_hash => {
+        Some(p) if p.offset <= size && head_hash(Path::new(&key), p.offset)? == p.head_hash => {
             (p.offset, p.lines, false)
         }
         Some(p) => (0, 0, p.offset > 0),

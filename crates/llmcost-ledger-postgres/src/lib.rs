@@ -31,8 +31,9 @@ use llmcost_ledger::{
     UsageRecord,
 };
 use postgres::error::SqlState;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Row};
+use rustc_hash::FxHashMap;
 
 pub use conn::{pgpass_lookup, redact};
 pub use schema::SCHEMA_VERSION;
@@ -827,27 +828,35 @@ impl Ledger for PgLedger {
     }
 
     fn file_progress(&self, path: &str) -> Result<Option<FileProgress>> {
-        let mut client = self.client()?;
-        let row = client
-            .query_opt(
-                "SELECT byte_offset, head_hash, lines FROM file_progress WHERE path = $1",
-                &[&path],
+        Ok(self.files_progress(&[path])?.pop().flatten())
+    }
+
+    fn files_progress(&self, paths: &[&str]) -> Result<Vec<Option<FileProgress>>> {
+        let rows = self
+            .client()?
+            .query_typed(
+                "SELECT path, byte_offset, head_hash, lines FROM file_progress \
+                 WHERE path = ANY($1)",
+                &[(&paths, Type::TEXT_ARRAY)],
             )
             .map_err(backend)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let offset: i64 = row.try_get(0).map_err(backend)?;
-        let lines: i64 = row.try_get(2).map_err(backend)?;
-        let bad = |what: &str, v: i64| {
-            LedgerError::Conflict(format!("file progress of `{path}`: negative {what} {v}"))
-        };
-        Ok(Some(FileProgress {
-            path: path.to_string(),
-            offset: u64::try_from(offset).map_err(|_| bad("offset", offset))?,
-            head_hash: row.try_get(1).map_err(backend)?,
-            lines: u64::try_from(lines).map_err(|_| bad("lines", lines))?,
-        }))
+        let mut found: FxHashMap<&str, FileProgress> = FxHashMap::default();
+        for row in &rows {
+            let path: &str = row.try_get(0).map_err(backend)?;
+            let offset: i64 = row.try_get(1).map_err(backend)?;
+            let lines: i64 = row.try_get(3).map_err(backend)?;
+            let bad = |what: &str, v: i64| {
+                LedgerError::Conflict(format!("file progress of `{path}`: negative {what} {v}"))
+            };
+            let p = FileProgress {
+                path: path.to_string(),
+                offset: u64::try_from(offset).map_err(|_| bad("offset", offset))?,
+                head_hash: row.try_get(2).map_err(backend)?,
+                lines: u64::try_from(lines).map_err(|_| bad("lines", lines))?,
+            };
+            found.insert(path, p);
+        }
+        Ok(paths.iter().map(|p| found.get(p).cloned()).collect())
     }
 
     fn for_each(

@@ -402,6 +402,16 @@ pub trait Ledger: Send {
     /// Backend failures.
     fn file_progress(&self, path: &str) -> Result<Option<FileProgress>>;
 
+    /// Progress of several files, in the order of `paths`: what
+    /// [`Ledger::file_progress`] gives for each, in one round trip where the
+    /// backend is a server (an import plans a thousand files before reading).
+    ///
+    /// # Errors
+    /// Backend failures.
+    fn files_progress(&self, paths: &[&str]) -> Result<Vec<Option<FileProgress>>> {
+        paths.iter().map(|p| self.file_progress(p)).collect()
+    }
+
     /// Calls `f` for every record matching `filter`, in time order.
     ///
     /// # Errors

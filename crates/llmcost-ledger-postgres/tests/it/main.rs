@@ -238,6 +238,19 @@ fn progress_rows_are_stored_together_and_the_last_of_a_path_wins() {
     l.insert_with_progresses(&[], &[p("/b", 70)])
         .expect("again");
     assert_eq!(l.file_progress("/b").expect("b"), Some(p("/b", 70)));
+    // Read together (one query): in the order asked, unknown paths as None,
+    // a path asked twice answered twice.
+    assert_eq!(
+        l.files_progress(&["/b", "/x", "/a", "/b"])
+            .expect("together"),
+        [
+            Some(p("/b", 70)),
+            None,
+            Some(p("/a", 200)),
+            Some(p("/b", 70))
+        ]
+    );
+    assert_eq!(l.files_progress(&[]).expect("none"), []);
 }
 
 #[test]
