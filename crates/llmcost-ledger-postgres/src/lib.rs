@@ -702,11 +702,6 @@ impl<'r> Reader<'r> {
         self.row.try_get(i).map_err(backend)
     }
 
-    fn unsigned(&self, i: usize, what: &str) -> Result<u64> {
-        let v: i64 = self.get(i)?;
-        u64::try_from(v).map_err(|_| self.corrupt(format!("`{what}` is negative: {v}")))
-    }
-
     fn opt_unsigned(&self, i: usize, what: &str) -> Result<Option<u64>> {
         let v: Option<i64> = self.get(i)?;
         v.map(|v| u64::try_from(v).map_err(|_| self.corrupt(format!("`{what}` is negative: {v}"))))
@@ -743,10 +738,11 @@ impl<'r> Reader<'r> {
         ServiceTier::from_str(s).map_err(|_| self.corrupt(format!("unknown service tier `{s}`")))
     }
 
+    /// The token counts (NULL is zero: schema 5 stores no zeros).
     fn usage(&self, first: usize) -> Result<Usage> {
         let mut u = Usage::default();
         for (i, b) in Bucket::ALL.into_iter().enumerate() {
-            u.set(b, self.unsigned(first + i, b.key())?);
+            u.set(b, self.opt_unsigned(first + i, b.key())?.unwrap_or(0));
         }
         Ok(u)
     }
@@ -775,7 +771,7 @@ fn full_record(row: &Row) -> Result<UsageRecord> {
         billed: r.money(t + 4, "billed")?,
         billed_currency: r.currency(t + 5, "billed_currency")?,
         raw_usage: r.get(t + 6)?,
-        tags: r.get(t + 7)?,
+        tags: r.get::<Option<Vec<String>>>(t + 7)?.unwrap_or_default(),
         status: status
             .map(|s| {
                 u16::try_from(s)

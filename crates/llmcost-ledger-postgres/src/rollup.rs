@@ -103,15 +103,20 @@ fn narrow_from_rollups(where_sql: &str) -> String {
 /// `SELECT` of rollup rows (`hour`, dimensions, sums) over the records of
 /// `from` (a table or CTE with the records' columns) `where_sql`, grouped and
 /// in key order (upserts lock rows in one order: writers do not deadlock).
+/// Records store a zero token count and no tags as NULL (schema 5).
 fn aggregate(from: &str, where_sql: &str) -> String {
-    let sums: String = BUCKET_COLS.iter().map(|c| format!("sum({c}), ")).collect();
+    let sums: String = BUCKET_COLS
+        .iter()
+        .map(|c| format!("coalesce(sum({c}), 0), "))
+        .collect();
     let tokens = BUCKET_COLS
         .iter()
-        .map(|c| format!("{c}::numeric"))
+        .map(|c| format!("coalesce({c}, 0)::numeric"))
         .collect::<Vec<_>>()
         .join(" + ");
+    let dims = DIM_COLS.replace("tags", "coalesce(tags, '{}')");
     format!(
-        "SELECT date_trunc('hour', at, 'UTC'), {DIM_COLS}, count(*), {sums}\
+        "SELECT date_trunc('hour', at, 'UTC'), {dims}, count(*), {sums}\
          coalesce(sum(cost), 0), count(*) FILTER (WHERE cost IS NULL), \
          coalesce(sum({tokens}) FILTER (WHERE cost IS NULL), 0) \
          FROM {from}{where_sql} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9"

@@ -147,13 +147,16 @@ const LEAN_WRITES: &str = "DROP INDEX IF EXISTS records_dedup_key;
 /// Version 5, compact records ([`crate::compact`]): `record_keys` holds the
 /// 16-byte hash of each key instead of the key (rebuilt by [`rehash_keys`]),
 /// and new records reference their origin and price reference in `strings`
-/// (`origin_id`, `price_ref_id`) instead of repeating the text; records
-/// stored before keep their text, and reads take whichever is set.
+/// (`origin_id`, `price_ref_id`) instead of repeating the text, and store a
+/// zero token count or no tags as NULL (nothing) instead of 8 and 13 bytes;
+/// records stored before keep their text, zeros and empty arrays, and reads
+/// take either. `{buckets}` is where the token columns drop `NOT NULL`.
 const COMPACT: &str = "CREATE TABLE strings (
         string_id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         value text NOT NULL UNIQUE
     );
-    ALTER TABLE records ADD COLUMN origin_id integer, ADD COLUMN price_ref_id integer;
+    ALTER TABLE records ADD COLUMN origin_id integer, ADD COLUMN price_ref_id integer,
+        ALTER COLUMN tags DROP NOT NULL, {buckets};
     ALTER TABLE record_keys RENAME TO record_keys_v4;
     CREATE TABLE record_keys (key_hash uuid NOT NULL, at timestamptz NOT NULL);";
 
@@ -233,13 +236,18 @@ pub(crate) fn migrate(client: &mut Client) -> Result<()> {
     }
     let rollups = crate::rollup::migration();
     let lean = format!("{LEAN_WRITES}\n    {}", crate::rollup::model_migration());
+    let nullable: Vec<String> = crate::BUCKET_COLS
+        .iter()
+        .map(|c| format!("ALTER COLUMN {c} DROP NOT NULL"))
+        .collect();
+    let compact = COMPACT.replace("{buckets}", &nullable.join(", "));
     let steps = MIGRATIONS
         .iter()
         .map(|(v, sql)| (v, *sql))
         .chain(std::iter::once((&2, rollups.as_str())))
         .chain(std::iter::once((&3, BUDGETS)))
         .chain(std::iter::once((&4, lean.as_str())))
-        .chain(std::iter::once((&5, COMPACT)));
+        .chain(std::iter::once((&5, compact.as_str())));
     if found < 2 {
         check_server_version(&mut tx)?;
     }

@@ -475,8 +475,12 @@ pub(crate) fn record_row(
     out.text(&r.model)?;
     out.opt_text(r.project.as_deref())?;
     out.opt_text(r.session.as_deref())?;
+    // A zero count and no tags go as NULL: nothing stored (schema 5).
     for b in Bucket::ALL {
-        out.i64(to_i64(r.usage.get(b), b.key())?);
+        match r.usage.get(b) {
+            0 => out.null(),
+            n => out.i64(to_i64(n, b.key())?),
+        }
     }
     out.text(r.service_tier.key())?;
     out.opt_numeric(r.cost);
@@ -485,7 +489,11 @@ pub(crate) fn record_row(
     out.opt_numeric(r.billed);
     out.opt_text(r.billed_currency.as_ref().map(Currency::as_str))?;
     out.opt_text(r.raw_usage.as_deref())?;
-    out.text_array(&r.tags)?;
+    if r.tags.is_empty() {
+        out.null();
+    } else {
+        out.text_array(&r.tags)?;
+    }
     match r.status {
         Some(s) => out.i32(i32::from(s)),
         None => out.null(),

@@ -143,18 +143,23 @@ fn a_version_1_ledger_gets_devices_and_its_rollups() {
         (back.origin, back.price_ref),
         (fresh.origin, fresh.price_ref)
     );
+    assert_eq!((back.usage, back.tags), (fresh.usage, Vec::<String>::new()));
     {
         let mut client = l.client().expect("client");
         let text: i64 = client
             .query_one(
                 "SELECT count(*) FROM records WHERE dedup_key = 's:fresh' \
                  AND origin IS NULL AND price_ref IS NULL \
-                 AND origin_id IS NOT NULL AND price_ref_id IS NOT NULL",
+                 AND origin_id IS NOT NULL AND price_ref_id IS NOT NULL \
+                 AND input_audio IS NULL AND tags IS NULL",
                 &[],
             )
             .expect("count")
             .get(0);
-        assert_eq!(text, 1, "a new record names its strings by id");
+        assert_eq!(
+            text, 1,
+            "a new record names its strings by id, and stores no zero count or empty tags"
+        );
         let keys: i64 = client
             .query_one("SELECT count(*) FROM record_keys", &[])
             .expect("keys")
