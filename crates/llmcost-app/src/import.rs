@@ -59,10 +59,10 @@ pub(crate) const BATCH: usize = 8_192;
 /// by then). Large transactions are what make SQLite fast here: each commit
 /// writes every index page it touched to the write-ahead log again. Up to
 /// three such chunks are held at once (filling, queued, being written), so
-/// this bounds an import's memory too: 65,536 took the 1M-entry import's peak
-/// from 810 to 490 MB (SQLite) and 740 to 390 MB (PostgreSQL) against
-/// 131,072, and both imports ran as fast or faster (fewer fresh pages to fault
-/// in and zero; bench/RESULTS.md).
+/// this bounds an import's memory too: against 131,072, 65,536 took the
+/// 1M-entry import's peak resident memory from about 810,000 to 490,000 KB
+/// (SQLite) and 740,000 to 390,000 KB (PostgreSQL), and both imports ran as
+/// fast or faster (fewer fresh pages to fault in and zero; bench/RESULTS.md).
 pub const COMMIT_RECORDS: usize = 65_536;
 /// The first transaction's size: the writer starts as soon as this many
 /// records are read instead of idling while a whole `COMMIT_RECORDS` gathers;
