@@ -1,7 +1,7 @@
 //! The write path. A batch is deduplicated here (the first occurrence of a
-//! key wins), then, in one transaction: its keys are claimed in
-//! `record_keys` (one statement, keys in sorted order so concurrent writers
-//! never deadlock), the records whose key was new are sent by binary `COPY`
+//! key wins) and its new strings interned (before, in their own statement),
+//! then, in one transaction: its key hashes are claimed in `record_keys` (one
+//! statement, in sorted order so concurrent writers never deadlock), the records whose key was new are sent by binary `COPY`
 //! straight into `records`, and their hourly rollups (one statement for both
 //! tables), budget spend and file progress, summed here, are added with one
 //! upsert each. Records take ids
