@@ -4,8 +4,9 @@
 //! (`at`), so old months can be dropped whole. A record's identity is its
 //! `dedup_key`, kept unique across all partitions by the unpartitioned
 //! `record_keys` table, which holds the 16-byte hash of each key; repeated
-//! text is stored once in `strings` (`compact.rs`). Money is `NUMERIC` end to end (written as binary
-//! `NUMERIC` or decimal text and read as text, never a float). Writes claim
+//! text is stored once in `strings` (`compact.rs`). Money is `NUMERIC` end
+//! to end (written as binary `NUMERIC` or decimal text and read as text,
+//! never a float). Writes claim
 //! their keys in one statement, then `COPY` the new records (binary format)
 //! straight into `records` ([`write`]).
 //! `docs/ledger-postgres.md` describes the schema.
