@@ -82,6 +82,13 @@ impl BinaryRows {
         self.field(&v.to_be_bytes());
     }
 
+    pub(crate) fn opt_i32(&mut self, v: Option<i32>) {
+        match v {
+            None => self.null(),
+            Some(v) => self.i32(v),
+        }
+    }
+
     pub(crate) fn i64(&mut self, v: i64) {
         self.field(&v.to_be_bytes());
     }
@@ -262,18 +269,20 @@ mod tests {
     #[test]
     fn rows_have_header_lengths_and_trailer() {
         let mut rows = BinaryRows::with_capacity(0);
-        rows.row(3);
+        rows.row(5);
         rows.i64(1);
         rows.null();
         rows.text("a").unwrap();
         assert!(rows.text("nul\0").is_err());
+        rows.opt_i32(Some(258));
+        rows.opt_i32(None);
         let data = rows.finish();
         assert_eq!(&data[..11], b"PGCOPY\n\xff\r\n\0");
         assert_eq!(
             &data[19..],
             [
-                0, 3, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 255, 255, 255, 255, 0, 0, 0, 1, b'a',
-                255, 255
+                0, 5, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 255, 255, 255, 255, 0, 0, 0, 1, b'a', 0,
+                0, 0, 4, 0, 0, 1, 2, 255, 255, 255, 255, 255, 255
             ]
         );
     }

@@ -67,11 +67,6 @@ pub(crate) struct Strings {
 const CACHE_MAX: usize = 100_000;
 
 impl Strings {
-    /// The id of `s`, when it is known ([`Strings::intern`] made it so).
-    pub(crate) fn get(&self, s: &str) -> Option<i32> {
-        self.ids.get(s).copied()
-    }
-
     /// Makes every string of `wanted` known, interning those the ledger lacks:
     /// one round trip when any is new to this handle, none otherwise.
     pub(crate) fn intern<'s>(
@@ -124,7 +119,7 @@ impl Strings {
     /// The id of `s` (`None` for `None`); `s` must have been interned.
     pub(crate) fn id(&self, s: Option<&str>) -> Result<Option<i32>> {
         s.map(|s| {
-            self.get(s).ok_or_else(|| {
+            self.ids.get(s).copied().ok_or_else(|| {
                 LedgerError::Conflict(format!(
                     "the string `{s}` was not interned before its write"
                 ))

@@ -469,7 +469,7 @@ pub(crate) fn record_row(
     out.i16(nanos);
     out.text(&r.dedup_key)?;
     out.text(&r.source)?;
-    opt_i32(out, strings.id(r.origin.as_deref())?);
+    out.opt_i32(strings.id(r.origin.as_deref())?);
     opt_i64(out, r.line, "line")?;
     out.opt_text(r.provider.as_deref())?;
     out.text(&r.model)?;
@@ -485,7 +485,7 @@ pub(crate) fn record_row(
     out.text(r.service_tier.key())?;
     out.opt_numeric(r.cost);
     out.opt_text(r.currency.as_ref().map(Currency::as_str))?;
-    opt_i32(out, strings.id(r.price_ref.as_deref())?);
+    out.opt_i32(strings.id(r.price_ref.as_deref())?);
     out.opt_numeric(r.billed);
     out.opt_text(r.billed_currency.as_ref().map(Currency::as_str))?;
     out.opt_text(r.raw_usage.as_deref())?;
@@ -507,13 +507,6 @@ pub(crate) fn record_row(
 
 /// Fields of a `records` row: `id` and [`data_cols`].
 const RECORD_FIELDS: i16 = 36;
-
-fn opt_i32(out: &mut BinaryRows, v: Option<i32>) {
-    match v {
-        None => out.null(),
-        Some(v) => out.i32(v),
-    }
-}
 
 fn opt_i64(out: &mut BinaryRows, v: Option<u64>, what: &str) -> Result<()> {
     match v {
